@@ -1,0 +1,140 @@
+#include <charconv>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/app/commands.h"
+#include "exporter/app/log.h"
+#include "exporter/app/version.h"
+
+namespace lle::app {
+namespace {
+
+constexpr const char* kUsage =
+    "loki-latency-exporter: per-service latency quantiles from Grafana Loki logs, for Prometheus.\n"
+    "\n"
+    "Usage:\n"
+    "  loki-latency-exporter run --config FILE [--replay PATH|-] [--listen HOST:PORT]\n"
+    "                            [--rebase-to-now] [--speed X]\n"
+    "  loki-latency-exporter check-config --config FILE\n"
+    "  loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
+    "  loki-latency-exporter --version | --help | SUBCOMMAND --help\n"
+    "\n"
+    "Global options (before or after the subcommand):\n"
+    "  --log-format text|json   one line per event on stderr (default text)\n"
+    "  --log-level debug|info|warn|error   (default info)\n"
+    "\n"
+    "Exit codes: 0 success; 1 failure (invalid config for check-config, a failed gate\n"
+    "for dq-report, a runtime error for run); 2 usage or startup error.\n";
+
+constexpr const char* kRunHelp =
+    "loki-latency-exporter run --config FILE [options]\n"
+    "\n"
+    "Serves /metrics, / and /-/healthy, /-/ready, and ingests the configured input.\n"
+    "Runs until SIGINT or SIGTERM.\n"
+    "\n"
+    "  --config FILE        exporter.yaml (it names services.yaml)\n"
+    "  --replay PATH|-      replay a recorded Loki export (logcli jsonl, query responses or\n"
+    "                       tail messages) from a file or stdin instead of the configured input\n"
+    "  --listen HOST:PORT   overrides `listen` (port 0 picks a free port)\n"
+    "  --rebase-to-now      shift replayed timestamps so that the newest line is now\n"
+    "  --speed X            replay pace: 0 as fast as possible (default), 1 real time\n";
+
+constexpr const char* kCheckHelp =
+    "loki-latency-exporter check-config --config FILE\n"
+    "\n"
+    "Validates exporter.yaml and its services file. Exit 0 when valid; otherwise prints\n"
+    "the file, line, YAML path and what was expected, and exits 1.\n";
+
+constexpr const char* kDqHelp =
+    "loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
+    "\n"
+    "Replays a recorded export through the data-quality gates and prints JSON per service:\n"
+    "accepted, rejected by reason, min/max latency, time span, baseline buckets. Exits 1\n"
+    "if a gate in `data_quality` fails (reject ratio above max_reject_ratio, fewer than\n"
+    "min_baseline_buckets 5-minute buckets with data), 0 otherwise.\n";
+
+int usage_error(const std::string& what, const char* help) {
+  std::cerr << "error: " << what << "\n\n" << help;
+  return 2;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  std::string command, config, replay, listen, out;
+  bool rebase = false, help = false;
+  double speed = -1;
+  log::Format format = log::Format::kText;
+  log::Level level = log::Level::kInfo;
+
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    auto value = [&](std::string* dst) {
+      if (i + 1 >= args.size()) return false;
+      *dst = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--help" || a == "-h") {
+      help = true;
+    } else if (a == "--version") {
+      std::cout << "loki-latency-exporter " << kVersion
+                << (std::strlen(kRevision) ? std::string(" (") + kRevision + ")" : "") << "\n";
+      return 0;
+    } else if (a == "--config") {
+      if (!value(&config)) return usage_error("--config needs a FILE", kUsage);
+    } else if (a == "--replay") {
+      if (!value(&replay)) return usage_error("--replay needs a PATH or -", kUsage);
+    } else if (a == "--listen") {
+      if (!value(&listen)) return usage_error("--listen needs HOST:PORT", kUsage);
+    } else if (a == "--out") {
+      if (!value(&out)) return usage_error("--out needs a FILE", kUsage);
+    } else if (a == "--rebase-to-now") {
+      rebase = true;
+    } else if (a == "--speed") {
+      const auto [p, ec] = value(&v) ? std::from_chars(v.data(), v.data() + v.size(), speed)
+                                     : std::from_chars_result{nullptr, std::errc::invalid_argument};
+      if (ec != std::errc() || p != v.data() + v.size() || speed < 0) {
+        return usage_error("--speed needs a number >= 0", kUsage);
+      }
+    } else if (a == "--log-format") {
+      if (!value(&v) || (v != "text" && v != "json")) {
+        return usage_error("--log-format needs text or json", kUsage);
+      }
+      format = v == "json" ? log::Format::kJson : log::Format::kText;
+    } else if (a == "--log-level") {
+      if (!value(&v)) return usage_error("--log-level needs a level", kUsage);
+      if (v == "debug") level = log::Level::kDebug;
+      else if (v == "info") level = log::Level::kInfo;
+      else if (v == "warn") level = log::Level::kWarn;
+      else if (v == "error") level = log::Level::kError;
+      else return usage_error("--log-level needs debug, info, warn or error", kUsage);
+    } else if (command.empty() && !a.starts_with("-")) {
+      command = a;
+    } else {
+      return usage_error("unexpected argument '" + std::string(a) + "'", kUsage);
+    }
+  }
+  log::configure(format, level);
+
+  const char* help_text = command == "run"            ? kRunHelp
+                          : command == "check-config" ? kCheckHelp
+                          : command == "dq-report"    ? kDqHelp
+                                                      : kUsage;
+  if (help) {
+    std::cout << help_text;
+    return 0;
+  }
+  if (command.empty()) return usage_error("missing subcommand", kUsage);
+  if (help_text == kUsage) return usage_error("unknown subcommand '" + command + "'", kUsage);
+  if (config.empty()) return usage_error("--config FILE is required", help_text);
+  if (command == "check-config") return check_config(config);
+  if (command == "dq-report") return dq_report(config, replay, out);
+  return run({config, replay, listen, rebase, speed});
+}
+
+}  // namespace lle::app

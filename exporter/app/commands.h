@@ -1,0 +1,23 @@
+#pragma once
+// The subcommands. Each returns the process exit code.
+
+#include <string>
+
+namespace lle::app {
+
+struct RunArgs {
+  std::string config;
+  std::string replay;  // overrides input.replay.path; "-" = stdin
+  std::string listen;  // overrides listen
+  bool rebase_to_now = false;
+  double speed = -1;   // < 0: the config's value
+};
+
+int run(const RunArgs& args);
+int check_config(const std::string& config_path);
+int dq_report(const std::string& config_path, const std::string& replay, const std::string& out);
+
+// Entry point behind main(): parses argv and runs a subcommand.
+int cli_main(int argc, char** argv);
+
+}  // namespace lle::app

@@ -1,0 +1,44 @@
+#pragma once
+// The exporter's HTTP server (civetweb): one handler that dispatches by exact
+// path, so unknown paths and methods get a JSON 4xx rather than a file listing.
+// Thread safety: handlers run on civetweb's worker threads; they must only
+// read thread-safe state (the published snapshot pointer).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+struct mg_context;
+struct mg_connection;
+
+namespace lle::app {
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+HttpResponse json_error(int status, const std::string& error, const std::string& detail);
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse()>;
+  // GET (and HEAD) routes by exact path.
+  void route(const std::string& path, Handler h) { routes_[path] = std::move(h); }
+
+  // Binds host:port (port 0 picks a free one). Throws std::runtime_error.
+  void start(const std::string& listen);
+  void stop();
+  int port() const { return port_; }
+  ~HttpServer() { stop(); }
+
+ private:
+  static int dispatch(mg_connection* conn, void* self);
+  std::map<std::string, Handler> routes_;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace lle::app

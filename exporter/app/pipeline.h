@@ -1,0 +1,57 @@
+#pragma once
+// The ingest path: entry -> line parser (data-quality gates) -> service windows,
+// and the publication of immutable snapshots for readers.
+//
+// Thread safety: a Pipeline belongs to the ingest thread; publish() returns a
+// shared immutable value that any thread may read.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <functional>
+
+#include "exporter/config/config.h"
+#include "exporter/core/entry.h"
+#include "exporter/metrics/translate.h"
+#include "exporter/parse/line_parser.h"
+#include "exporter/parse/loki_json.h"
+#include "exporter/source/replay.h"
+#include "exporter/window/store.h"
+
+namespace lle::app {
+
+parse::Rules rules_from(const config::Config& c);
+window::Options window_options_from(const config::Config& c);
+
+class Pipeline {
+ public:
+  Pipeline(const config::Config& c, metrics::ExporterStatus status);
+
+  // One entry delivered at now (event time of the source).
+  void on_entry(const core::Entry& entry, std::int64_t now_ns);
+  // One JSON record from Loki (tail message or query response), delivered at now.
+  parse::DecodeResult on_record(std::string_view json, std::int64_t now_ns);
+
+  std::shared_ptr<const metrics::Published> publish(std::int64_t now_ns);
+
+  window::Store& store() { return store_; }
+  metrics::InputStatus& input() { return status_.input; }
+
+ private:
+  parse::LineParser parser_;
+  parse::FieldScratch scratch_;
+  parse::LokiDecoder decoder_;
+  window::Store store_;
+  metrics::ExporterStatus status_;
+};
+
+// Feeds a replay through the pipeline, handing a published state to `out` at
+// most every publish_interval of wall time and once at the end. Returns the
+// replay's final "now".
+std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool paced,
+                         std::int64_t publish_interval_ns,
+                         const std::function<void(std::shared_ptr<const metrics::Published>)>& out);
+
+}  // namespace lle::app

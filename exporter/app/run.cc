@@ -1,0 +1,131 @@
+#include <prometheus/text_serializer.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "exporter/app/commands.h"
+#include "exporter/app/http_server.h"
+#include "exporter/app/log.h"
+#include "exporter/app/pages.h"
+#include "exporter/app/pipeline.h"
+#include "exporter/app/version.h"
+#include "exporter/core/clock.h"
+#include "exporter/parse/timestamp.h"
+#include "exporter/source/replay.h"
+
+namespace lle::app {
+int run(const RunArgs& args) {
+  config::Config cfg;
+  try {
+    cfg = config::load(args.config);
+  } catch (const std::exception& e) {
+    log::error("invalid configuration", {{"error", e.what()}});
+    return 2;
+  }
+  if (!args.listen.empty()) {
+    if (!config::valid_listen_address(args.listen)) {
+      log::error("invalid --listen", {{"value", args.listen}, {"expected", "HOST:PORT"}});
+      return 2;
+    }
+    cfg.listen = args.listen;
+  }
+  if (!args.replay.empty()) cfg.replay.path = args.replay;
+  if (args.rebase_to_now) cfg.replay.rebase_to_now = true;
+  if (args.speed >= 0) cfg.replay.speed = args.speed;
+
+  const core::SystemClock wall;
+  std::optional<source::Replay> replay;
+  if (!cfg.replay.path.empty()) {
+    try {
+      replay.emplace(source::Replay::load({cfg.replay.path, cfg.replay.rebase_to_now,
+                                           cfg.replay.speed},
+                                          wall, std::cin));
+    } catch (const std::exception& e) {
+      log::error("cannot read replay input", {{"error", e.what()}});
+      return 2;
+    }
+    for (const auto& err : replay->stats().first_errors) log::warn("malformed replay input", {{"where", err}});
+  } else {
+    log::warn("no input configured: serving an empty state (the Loki input comes with issue 3)");
+  }
+
+  // Signals are taken by sigwait in this thread only: block them before any
+  // other thread starts so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}});
+  std::atomic<std::shared_ptr<const metrics::Published>> latest{pipeline.publish(wall.now_ns())};
+  const auto current = [&latest] { return latest.load(); };
+  const metrics::StateCollectable collectable(current);
+
+  HttpServer http;
+  http.route("/metrics", [&] {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, collectable.Collect());
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(out).str()};
+  });
+  http.route("/", [&] { return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())}; });
+  http.route("/-/healthy", [] { return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"}; });
+  // Ready as soon as state is served; never tied to the input being reachable.
+  http.route("/-/ready", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"}; });
+  try {
+    http.start(cfg.listen);
+  } catch (const std::exception& e) {
+    log::error("cannot start HTTP server", {{"listen", cfg.listen}, {"error", e.what()}});
+    return 1;
+  }
+  const std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
+  log::info("serving", {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
+                        {"services", std::to_string(cfg.services.size())}});
+
+  std::thread ingest;
+  if (replay) {
+    ingest = std::thread([&] {
+      const auto started = std::chrono::steady_clock::now();
+      const std::int64_t end = replay_into(
+          *replay, pipeline, cfg.replay.speed > 0, cfg.windows.publish_interval_ns,
+          [&](std::shared_ptr<const metrics::Published> p) { latest.store(std::move(p)); });
+      const auto& in = pipeline.input();
+      log::info("replay finished; serving its state until stopped",
+                {{"lines", std::to_string(in.lines_read)},
+                 {"records", std::to_string(replay->stats().records)},
+                 {"malformed_records", std::to_string(replay->stats().malformed_records)},
+                 {"seconds", std::to_string(std::chrono::duration<double>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count())},
+                 {"state_time", parse::format_timestamp(end)}});
+    });
+  }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  if (replay) replay->stop();
+  if (ingest.joinable()) ingest.join();
+  http.stop();
+  return 0;
+}
+
+int check_config(const std::string& config_path) {
+  try {
+    const auto cfg = config::load(config_path);
+    std::cout << config_path << ": valid (" << cfg.services.size() << " services, from "
+              << cfg.services_file << ")\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace lle::app

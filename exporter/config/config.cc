@@ -1,0 +1,293 @@
+#include "exporter/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <initializer_list>
+#include <set>
+#include <string_view>
+
+namespace lle::config {
+namespace {
+
+// A YAML node with the file and path it came from, so that every error can say
+// where it is.
+struct At {
+  const std::string& file;
+  YAML::Node node;
+  std::string path;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    // A missing key has no position of its own: the path says which key it is.
+    const int line = node.IsDefined() ? node.Mark().line : -1;
+    const std::string where = line >= 0 ? file + ":" + std::to_string(line + 1) : file;
+    throw ConfigError(where, path, what);
+  }
+  At key(const char* k) const {
+    const YAML::Node& n = node;  // const access never inserts
+    return At{file, n[k], path.empty() ? std::string(k) : path + "." + k};
+  }
+  At index(std::size_t i) const {
+    const YAML::Node& n = node;
+    return At{file, n[i], path + "[" + std::to_string(i) + "]"};
+  }
+  bool present() const { return node.IsDefined() && !node.IsNull(); }
+
+  void require_map(std::initializer_list<std::string_view> allowed) const {
+    if (!node.IsDefined()) fail("missing required key");
+    if (!node.IsMap()) fail("expected a mapping");
+    for (const auto& kv : node) {
+      const auto name = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        At{file, kv.first, path.empty() ? name : path + "." + name}.fail(
+            "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+  std::string str() const {
+    if (!node.IsDefined()) fail("missing required key");
+    if (!node.IsScalar()) fail("expected a string");
+    return node.Scalar();
+  }
+  std::string str_or(const std::string& def) const { return present() ? str() : def; }
+  std::string nonempty_str() const {
+    auto s = str();
+    if (s.empty()) fail("expected a non-empty string");
+    return s;
+  }
+  bool boolean_or(bool def) const {
+    if (!present()) return def;
+    bool b;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, b)) fail("expected true or false");
+    return b;
+  }
+  double number_or(double def, double lo, double hi) const {
+    if (!present()) return def;
+    const auto s = str();
+    double v;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) fail("expected a number, got '" + s + "'");
+    if (!(v >= lo && v <= hi)) {
+      fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+           ", got " + s);
+    }
+    return v;
+  }
+  int int_or(int def, int lo, int hi) const {
+    if (!present()) return def;
+    const auto s = str();
+    int v;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
+      fail("expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+           ", got '" + s + "'");
+    }
+    return v;
+  }
+  std::int64_t duration_or(std::int64_t def_ns, double min_s, double max_s) const {
+    if (!present()) return def_ns;
+    const auto s = str();
+    const auto secs = core::parse_duration_seconds(s);
+    if (!secs || *secs < min_s || *secs > max_s) {
+      fail("expected a duration such as 30s, 5m or 1h from " + std::to_string(min_s) + "s to " +
+           std::to_string(max_s) + "s, got '" + s + "'");
+    }
+    return static_cast<std::int64_t>(*secs * 1e9);
+  }
+  core::LatencyUnit unit() const {
+    const auto u = core::latency_unit_from_name(str());
+    if (!u) fail("expected one of: s, ms, us");
+    return *u;
+  }
+  std::vector<std::string> string_list() const {
+    if (!node.IsDefined()) fail("missing required key");
+    if (!node.IsSequence()) fail("expected a list of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < node.size(); ++i) out.push_back(index(i).nonempty_str());
+    return out;
+  }
+};
+
+YAML::Node load_yaml(const std::string& file) {
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(file, "", "cannot read file");
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1), "",
+                      "invalid YAML: " + e.msg);
+  }
+}
+
+bool valid_service_id(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+bool valid_label_name(std::string_view n) {
+  if (n.empty() || (n[0] >= '0' && n[0] <= '9')) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+ParsingConfig load_parsing(const At& at) {
+  ParsingConfig p;
+  if (!at.present()) return p;
+  at.require_map({"format", "fields", "latency_unit", "supported_schema_versions",
+                  "default_schema_version", "max_latency", "max_line_bytes"});
+  if (at.key("format").present()) {
+    const auto f = at.key("format").str();
+    if (f == "auto") p.format = LineFormat::kAuto;
+    else if (f == "json") p.format = LineFormat::kJson;
+    else if (f == "logfmt") p.format = LineFormat::kLogfmt;
+    else at.key("format").fail("expected one of: auto, json, logfmt");
+  }
+  if (const auto f = at.key("fields"); f.present()) {
+    f.require_map({"service", "latency", "status", "schema_version"});
+    p.service_field = f.key("service").present() ? f.key("service").nonempty_str() : p.service_field;
+    p.latency_field = f.key("latency").present() ? f.key("latency").nonempty_str() : p.latency_field;
+    p.status_field = f.key("status").present() ? f.key("status").nonempty_str() : p.status_field;
+    p.schema_version_field = f.key("schema_version").present()
+                                 ? f.key("schema_version").nonempty_str()
+                                 : p.schema_version_field;
+  }
+  if (at.key("latency_unit").present()) p.latency_unit = at.key("latency_unit").unit();
+  if (const auto v = at.key("supported_schema_versions"); v.present()) {
+    p.supported_schema_versions = v.string_list();
+    if (p.supported_schema_versions.empty()) v.fail("expected at least one version");
+  }
+  p.default_schema_version = at.key("default_schema_version").str_or("");
+  if (!p.default_schema_version.empty() &&
+      std::find(p.supported_schema_versions.begin(), p.supported_schema_versions.end(),
+                p.default_schema_version) == p.supported_schema_versions.end()) {
+    at.key("default_schema_version").fail("must be one of supported_schema_versions");
+  }
+  p.max_latency_seconds = static_cast<double>(at.key("max_latency").duration_or(
+                              static_cast<std::int64_t>(p.max_latency_seconds * 1e9), 0.001,
+                              100)) / 1e9;
+  p.max_line_bytes = static_cast<std::size_t>(
+      at.key("max_line_bytes").int_or(static_cast<int>(p.max_line_bytes), 64, 16 << 20));
+  return p;
+}
+
+std::vector<ServiceConfig> load_services(const std::string& file, const ParsingConfig& parsing) {
+  const At root{file, load_yaml(file), ""};
+  root.require_map({"services"});
+  const At list = root.key("services");
+  if (!list.present() || !list.node.IsSequence()) list.fail("expected a list of services");
+  std::vector<ServiceConfig> out;
+  std::set<std::string> ids, fields, label_sets;
+  for (std::size_t i = 0; i < list.node.size(); ++i) {
+    const At s = list.index(i);
+    s.require_map({"id", "display_name", "team", "owners", "tier", "match", "parsing"});
+    ServiceConfig svc;
+    svc.info.id = s.key("id").nonempty_str();
+    if (!valid_service_id(svc.info.id)) {
+      s.key("id").fail("expected 1-64 characters from a-z, 0-9, '_' and '-'");
+    }
+    if (!ids.insert(svc.info.id).second) s.key("id").fail("duplicate service id '" + svc.info.id + "'");
+    svc.info.display_name = s.key("display_name").str_or(svc.info.id);
+    svc.info.team = s.key("team").nonempty_str();
+    svc.info.tier = s.key("tier").str_or("");
+    svc.info.owners = s.key("owners").string_list();
+    if (svc.info.owners.empty()) s.key("owners").fail("expected at least one owner");
+    if (const At m = s.key("match"); m.present()) {
+      m.require_map({"labels", "field"});
+      if (const At l = m.key("labels"); l.present()) {
+        if (!l.node.IsMap() || l.node.size() == 0) l.fail("expected a mapping of label: value");
+        for (const auto& kv : l.node) {
+          const auto name = kv.first.as<std::string>();
+          if (!valid_label_name(name)) l.fail("invalid label name '" + name + "'");
+          svc.match_labels.emplace_back(name, l.key(name.c_str()).str());
+        }
+        std::sort(svc.match_labels.begin(), svc.match_labels.end());
+        std::string canonical;
+        for (const auto& [k, v] : svc.match_labels) canonical += k + "=" + v + '\n';
+        if (!label_sets.insert(canonical).second) l.fail("another service has the same label matchers");
+      }
+      svc.match_field = m.key("field").str_or("");
+      if (svc.match_labels.empty() && svc.match_field.empty()) {
+        m.fail("expected labels and/or field");
+      }
+    } else {
+      svc.match_field = svc.info.id;  // default: the line's service field names the id
+    }
+    if (!svc.match_field.empty() && !fields.insert(svc.match_field).second) {
+      s.key("match").fail("another service is matched by " + parsing.service_field + "=" +
+                          svc.match_field);
+    }
+    if (const At p = s.key("parsing"); p.present()) {
+      p.require_map({"latency_field", "latency_unit"});
+      svc.latency_field = p.key("latency_field").str_or("");
+      if (p.key("latency_unit").present()) svc.latency_unit = p.key("latency_unit").unit();
+    }
+    out.push_back(std::move(svc));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool valid_listen_address(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  int port;
+  const auto* b = s.data() + colon + 1;
+  const auto* e = s.data() + s.size();
+  const auto [p, ec] = std::from_chars(b, e, port);
+  return ec == std::errc() && p == e && b != e && port >= 0 && port <= 65535;
+}
+
+Config load(const std::string& exporter_yaml_path) {
+  Config c;
+  c.exporter_file = exporter_yaml_path;
+  const At root{exporter_yaml_path, load_yaml(exporter_yaml_path), ""};
+  root.require_map({"listen", "services_file", "input", "parsing", "windows", "data_quality"});
+  c.listen = root.key("listen").str_or(c.listen);
+  if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
+
+  if (const At in = root.key("input"); in.present()) {
+    in.require_map({"replay"});
+    if (const At r = in.key("replay"); r.present()) {
+      r.require_map({"path", "rebase_to_now", "speed"});
+      c.replay.path = r.key("path").str_or("");
+      c.replay.rebase_to_now = r.key("rebase_to_now").boolean_or(false);
+      c.replay.speed = r.key("speed").number_or(0, 0, 1e6);
+    }
+  }
+  c.parsing = load_parsing(root.key("parsing"));
+  if (const At w = root.key("windows"); w.present()) {
+    w.require_map({"allowed_lateness", "max_future_skew", "baseline_min_buckets",
+                   "publish_interval"});
+    c.windows.allowed_lateness_ns = w.key("allowed_lateness").duration_or(
+        c.windows.allowed_lateness_ns, 0, 3600);
+    c.windows.max_future_skew_ns = w.key("max_future_skew").duration_or(
+        c.windows.max_future_skew_ns, 0, 3600);
+    c.windows.baseline_min_buckets = w.key("baseline_min_buckets").int_or(3, 1, 2016);
+    c.windows.publish_interval_ns = w.key("publish_interval").duration_or(
+        c.windows.publish_interval_ns, 0.01, 60);
+  }
+  if (const At d = root.key("data_quality"); d.present()) {
+    d.require_map({"max_reject_ratio", "min_baseline_buckets"});
+    c.data_quality.max_reject_ratio = d.key("max_reject_ratio").number_or(0.05, 0, 1);
+    c.data_quality.min_baseline_buckets = d.key("min_baseline_buckets").int_or(3, 0, 2016);
+  }
+
+  const At sf = root.key("services_file");
+  const std::filesystem::path services = sf.nonempty_str();
+  c.services_file = services.is_absolute()
+                        ? services.string()
+                        : (std::filesystem::path(exporter_yaml_path).parent_path() / services)
+                              .lexically_normal()
+                              .string();
+  c.services = load_services(c.services_file, c.parsing);
+  return c;
+}
+
+}  // namespace lle::config

@@ -1,0 +1,86 @@
+#pragma once
+// The exporter's configuration: exporter.yaml and the services.yaml it points at.
+// Loading validates everything up front; errors name the file, the YAML path
+// (e.g. `services[3].owners`) and what was expected. Unknown keys are errors.
+// Thread safety: Config is a plain value; load() has no shared state.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exporter/core/service_info.h"
+#include "exporter/core/units.h"
+
+namespace lle::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& file, const std::string& path, const std::string& what)
+      : std::runtime_error(file + ": " + (path.empty() ? "" : path + ": ") + what) {}
+};
+
+enum class LineFormat { kAuto, kJson, kLogfmt };
+
+struct ServiceConfig {
+  core::ServiceInfo info;
+  // How lines are recognised: all label matchers equal (Loki stream labels),
+  // and/or the value of parsing.fields.service in the line.
+  std::vector<std::pair<std::string, std::string>> match_labels;  // sorted by name
+  std::string match_field;                                          // "" = not by field
+  // Parsing overrides ("" / nullopt = the global setting).
+  std::string latency_field;
+  std::optional<core::LatencyUnit> latency_unit;
+};
+
+struct ParsingConfig {
+  LineFormat format = LineFormat::kAuto;
+  std::string service_field = "service";
+  std::string latency_field = "latency_ms";
+  std::string status_field = "status";
+  std::string schema_version_field = "schema_version";
+  core::LatencyUnit latency_unit = core::LatencyUnit::kMilliseconds;
+  std::vector<std::string> supported_schema_versions = {"1"};
+  std::string default_schema_version;  // used when a line has none; "" = required
+  double max_latency_seconds = 60;
+  std::size_t max_line_bytes = 64 * 1024;
+};
+
+struct WindowsConfig {
+  std::int64_t allowed_lateness_ns = 5 * 60'000'000'000LL;
+  std::int64_t max_future_skew_ns = 60'000'000'000LL;
+  int baseline_min_buckets = 3;
+  std::int64_t publish_interval_ns = 1'000'000'000LL;
+};
+
+struct ReplayConfig {
+  std::string path;  // "" = none; "-" = stdin
+  bool rebase_to_now = false;
+  double speed = 0;  // 0 = as fast as possible; 1 = real time
+};
+
+struct DataQualityGates {
+  double max_reject_ratio = 0.05;
+  int min_baseline_buckets = 3;
+};
+
+struct Config {
+  std::string exporter_file;
+  std::string services_file;
+  std::string listen = "127.0.0.1:9464";
+  ReplayConfig replay;
+  ParsingConfig parsing;
+  WindowsConfig windows;
+  DataQualityGates data_quality;
+  std::vector<ServiceConfig> services;
+};
+
+// Reads and validates exporter.yaml and its services file. Throws ConfigError.
+Config load(const std::string& exporter_yaml_path);
+
+// "host:port" with a port in 1..65535 (0 allowed: pick a free port).
+bool valid_listen_address(const std::string& s);
+
+}  // namespace lle::config

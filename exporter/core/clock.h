@@ -1,0 +1,45 @@
+#pragma once
+// Time is injected everywhere as a Clock& so that windows can be tested by
+// moving a clock instead of sleeping.
+
+#include <atomic>
+#include <cstdint>
+
+namespace lle::core {
+
+inline constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+inline constexpr std::int64_t kNanosPerMinute = 60 * kNanosPerSecond;
+
+// Thread safety: implementations must allow now_ns() from any thread.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::int64_t now_ns() const = 0;  // nanoseconds since the Unix epoch
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::int64_t now_ns() const override;
+};
+
+// A clock moved by hand: by tests, and by the replay source, which drives time
+// from the recorded events. Thread-safe; never moves backwards through advance_to.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(std::int64_t start_ns = 0) : now_(start_ns) {}
+  std::int64_t now_ns() const override { return now_.load(std::memory_order_acquire); }
+  void set(std::int64_t ns) { now_.store(ns, std::memory_order_release); }
+  void advance(std::int64_t delta_ns) { now_.fetch_add(delta_ns, std::memory_order_acq_rel); }
+  // Moves to ns if that is later than now.
+  void advance_to(std::int64_t ns);
+
+ private:
+  std::atomic<std::int64_t> now_;
+};
+
+// floor(a / b) for b > 0, also for negative a.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && (a < 0));
+}
+
+}  // namespace lle::core

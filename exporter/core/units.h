@@ -1,0 +1,29 @@
+#pragma once
+// Units and durations shared by configuration and line parsing.
+
+#include <optional>
+#include <string_view>
+
+namespace lle::core {
+
+enum class LatencyUnit { kSeconds, kMilliseconds, kMicroseconds };
+
+constexpr double seconds_per(LatencyUnit u) {
+  switch (u) {
+    case LatencyUnit::kSeconds: return 1.0;
+    case LatencyUnit::kMilliseconds: return 1e-3;
+    case LatencyUnit::kMicroseconds: return 1e-6;
+  }
+  return 1.0;
+}
+
+// "s", "ms", "us".
+std::optional<LatencyUnit> latency_unit_from_name(std::string_view name);
+std::string_view latency_unit_name(LatencyUnit u);
+
+// A Go-style duration ("850us", "123ms", "1.5s", "1h30m", "2m") in seconds.
+// Units: ns, us, µs, ms, s, m, h. A leading '-' gives a negative result (callers
+// decide whether that is valid); nullopt when the text is not a duration.
+std::optional<double> parse_duration_seconds(std::string_view text);
+
+}  // namespace lle::core

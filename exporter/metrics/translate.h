@@ -1,0 +1,55 @@
+#pragma once
+// The translation from a published state to Prometheus metric families. Pure:
+// the same inputs always give the same families, which golden tests pin down.
+// The Collectable that serves /metrics only calls this on the latest state.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "exporter/window/store.h"
+
+namespace lle::metrics {
+
+// The exporter's own health, published together with each snapshot.
+struct InputStatus {
+  std::uint64_t lines_read = 0;        // entries handed over by the source
+  std::uint64_t records_read = 0;      // JSON records (tail messages, responses, jsonl lines)
+  std::uint64_t malformed_records = 0;
+  std::uint64_t malformed_entries = 0;
+  double parse_seconds_total = 0;      // time spent decoding, parsing and gating
+  std::int64_t last_event_ns = 0;      // newest line timestamp seen
+};
+
+struct ExporterStatus {
+  std::string version;
+  std::string revision;
+  std::int64_t start_time_ns = 0;
+  InputStatus input;
+};
+
+struct Published {
+  window::Snapshot snapshot;
+  ExporterStatus status;
+};
+
+std::vector<prometheus::MetricFamily> translate(const Published& state);
+
+// Serves translate() of whatever `latest` returns at scrape time.
+// Thread safety: Collect() may run on any thread as long as `latest` may.
+class StateCollectable final : public prometheus::Collectable {
+ public:
+  using Source = std::function<std::shared_ptr<const Published>()>;
+  explicit StateCollectable(Source latest) : latest_(std::move(latest)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  Source latest_;
+};
+
+}  // namespace lle::metrics

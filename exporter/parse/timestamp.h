@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lle::parse {
+
+// Nanoseconds since the Unix epoch from Loki's "<ns digits>" form or from
+// RFC3339 with optional fraction and zone ("2024-05-01T12:00:00.123456789Z",
+// "...+02:00"). nullopt when neither.
+std::optional<std::int64_t> parse_timestamp_ns(std::string_view text);
+
+// RFC3339Nano in UTC, for logs and reports.
+std::string format_timestamp(std::int64_t ns);
+
+}  // namespace lle::parse

@@ -1,0 +1,224 @@
+#include "exporter/sketch/latency_sketch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace lle::sketch {
+namespace detail {
+namespace {
+Tables make_tables() {
+  Tables t{};
+  for (int k = 0; k <= kBucketsPerOctave; ++k) t.bound[k] = std::exp2(k / double(kBucketsPerOctave));
+  for (int cell = 0; cell < 1024; ++cell) {
+    const double low = 1.0 + cell / 1024.0;
+    int k = 0;
+    while (t.bound[k] < low) ++k;
+    t.cell_floor[cell] = static_cast<std::uint8_t>(k);
+  }
+  return t;
+}
+}  // namespace
+const Tables kTables = make_tables();
+}  // namespace detail
+
+namespace {
+constexpr int kGrowSlack = 32;
+
+void put_varint(std::string& out, std::uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool get_varint(std::string_view& in, std::uint64_t* v) {
+  std::uint64_t result = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    const auto byte = static_cast<std::uint8_t>(in.front());
+    in.remove_prefix(1);
+    result |= std::uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+}  // namespace
+
+double bucket_value(int index) {
+  // 2 * upper / (1 + g): the point whose relative distance to both bucket ends is equal.
+  static const double kFactor = 2.0 / (1.0 + std::exp2(1.0 / kBucketsPerOctave));
+  return std::exp2(index / double(kBucketsPerOctave)) * kFactor;
+}
+
+void LatencySketch::grow_to(int index) {
+  if (counts_.empty()) {
+    offset_ = std::max(kMinIndex, index - kGrowSlack);
+    counts_.assign(static_cast<std::size_t>(std::min(kMaxIndex, index + kGrowSlack) - offset_ + 1), 0);
+    return;
+  }
+  const int old_end = offset_ + static_cast<int>(counts_.size());  // exclusive
+  const int new_begin = index < offset_ ? std::max(kMinIndex, index - kGrowSlack) : offset_;
+  const int new_end = index >= old_end ? std::min(kMaxIndex + 1, index + kGrowSlack + 1) : old_end;
+  std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_end - new_begin), 0);
+  std::copy(counts_.begin(), counts_.end(), grown.begin() + (offset_ - new_begin));
+  counts_ = std::move(grown);
+  offset_ = new_begin;
+}
+
+void LatencySketch::merge(const LatencySketch& other) {
+  if (other.count_ == 0) return;
+  const int other_last = other.offset_ + static_cast<int>(other.counts_.size()) - 1;
+  if (counts_.empty() || other.offset_ < offset_) grow_to(other.offset_);
+  if (other_last >= offset_ + static_cast<int>(counts_.size())) grow_to(other_last);
+  std::uint64_t* dst = counts_.data() + (other.offset_ - offset_);
+  const std::uint64_t* src = other.counts_.data();
+  for (std::size_t i = 0, n = other.counts_.size(); i < n; ++i) dst[i] += src[i];
+  count_ += other.count_;
+  sum_ += other.sum_;
+  clamped_low_ += other.clamped_low_;
+  clamped_high_ += other.clamped_high_;
+}
+
+bool LatencySketch::subtract(const LatencySketch& other) {
+  bool consistent = true;
+  for (std::size_t i = 0; i < other.counts_.size(); ++i) {
+    const std::uint64_t c = other.counts_[i];
+    if (c == 0) continue;
+    const auto slot = static_cast<std::size_t>(other.offset_ + static_cast<int>(i) - offset_);
+    if (slot >= counts_.size() || counts_[slot] < c) {
+      consistent = false;
+      if (slot < counts_.size()) counts_[slot] = 0;
+      continue;
+    }
+    counts_[slot] -= c;
+  }
+  auto sat_sub = [&](std::uint64_t& a, std::uint64_t b) {
+    if (a < b) consistent = false;
+    a = a < b ? 0 : a - b;
+  };
+  sat_sub(count_, other.count_);
+  sat_sub(clamped_low_, other.clamped_low_);
+  sat_sub(clamped_high_, other.clamped_high_);
+  sum_ = count_ == 0 ? 0 : sum_ - other.sum_;
+  if (!consistent) {  // recompute the count from the buckets so quantiles stay valid
+    count_ = 0;
+    for (auto c : counts_) count_ += c;
+  }
+  return consistent;
+}
+
+void LatencySketch::clear() {
+  std::fill(counts_.begin(), counts_.end(), 0);
+  count_ = 0;
+  sum_ = 0;
+  clamped_low_ = clamped_high_ = 0;
+}
+
+double LatencySketch::quantile(double q) const {
+  double out;
+  quantiles({&q, 1}, {&out, 1});
+  return out;
+}
+
+void LatencySketch::quantiles(std::span<const double> qs, std::span<double> out) const {
+  if (count_ == 0) {
+    std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+    return;
+  }
+  std::size_t j = 0;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < counts_.size() && j < qs.size(); ++i) {
+    cumulative += counts_[i];
+    while (j < qs.size()) {
+      const double q = std::clamp(qs[j], 0.0, 1.0);
+      const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
+      if (cumulative <= rank) break;
+      out[j++] = bucket_value(offset_ + static_cast<int>(i));
+    }
+  }
+  for (; j < qs.size(); ++j) out[j] = bucket_value(offset_ + static_cast<int>(counts_.size()) - 1);
+}
+
+void LatencySketch::encode(std::string& out) const {
+  out.clear();
+  std::size_t first = 0, last = counts_.size();
+  while (first < last && counts_[first] == 0) ++first;
+  while (last > first && counts_[last - 1] == 0) --last;
+  put_varint(out, zigzag(offset_ + static_cast<std::int64_t>(first)));
+  put_varint(out, last - first);
+  for (std::size_t i = first; i < last; ++i) put_varint(out, counts_[i]);
+  const auto sum_bits = std::bit_cast<std::uint64_t>(sum_);
+  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((sum_bits >> (8 * b)) & 0xff));
+  put_varint(out, clamped_low_);
+  put_varint(out, clamped_high_);
+}
+
+bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
+  *out = LatencySketch{};
+  std::uint64_t raw_first, n;
+  if (!get_varint(in, &raw_first) || !get_varint(in, &n)) return false;
+  const std::int64_t first = unzigzag(raw_first);
+  if (n > static_cast<std::uint64_t>(kMaxIndex - kMinIndex + 1)) return false;
+  if (n > 0 && (first < kMinIndex || first + static_cast<std::int64_t>(n) - 1 > kMaxIndex)) {
+    return false;
+  }
+  LatencySketch s;
+  if (n > 0) {
+    s.offset_ = static_cast<int>(first);
+    s.counts_.resize(n);
+    for (auto& c : s.counts_) {
+      if (!get_varint(in, &c)) return false;
+      if (s.count_ + c < s.count_) return false;  // overflow: not a sketch we wrote
+      s.count_ += c;
+    }
+  }
+  if (in.size() < 8) return false;
+  std::uint64_t sum_bits = 0;
+  for (int b = 0; b < 8; ++b) sum_bits |= std::uint64_t{static_cast<std::uint8_t>(in[b])} << (8 * b);
+  in.remove_prefix(8);
+  s.sum_ = std::bit_cast<double>(sum_bits);
+  if (!get_varint(in, &s.clamped_low_) || !get_varint(in, &s.clamped_high_) || !in.empty()) {
+    return false;
+  }
+  if (!std::isfinite(s.sum_) || s.clamped_low_ > s.count_ || s.clamped_high_ > s.count_) return false;
+  *out = std::move(s);
+  return true;
+}
+
+bool operator==(const LatencySketch& a, const LatencySketch& b) {
+  if (a.count_ != b.count_ || a.clamped_low_ != b.clamped_low_ ||
+      a.clamped_high_ != b.clamped_high_) {
+    return false;
+  }
+  // Same counts per bucket index, whatever the allocated ranges.
+  const int lo = std::min(a.offset_, b.offset_);
+  const int hi = std::max(a.offset_ + static_cast<int>(a.counts_.size()),
+                          b.offset_ + static_cast<int>(b.counts_.size()));
+  auto at = [](const LatencySketch& s, int i) -> std::uint64_t {
+    const auto slot = static_cast<std::size_t>(i - s.offset_);
+    return slot < s.counts_.size() ? s.counts_[slot] : 0;
+  };
+  for (int i = lo; i < hi; ++i) {
+    if (at(a, i) != at(b, i)) return false;
+  }
+  return true;
+}
+
+LatencySketch CompactSketch::expand() const {
+  LatencySketch s;
+  LatencySketch::decode(bytes_, &s);  // bytes_ always comes from encode()
+  return s;
+}
+
+}  // namespace lle::sketch

@@ -1,0 +1,128 @@
+#pragma once
+// A mergeable, subtractable relative-error quantile sketch (DDSketch family) on
+// the base-2 exponential grid of Prometheus native histograms, schema 6:
+// bucket i holds values in (2^((i-1)/64), 2^(i/64)] seconds, so answering with
+// the bucket's representative value is within kRelativeAccuracy (~0.54%) of the
+// true value at every quantile. Counts are exact, so merge(a, b) equals the
+// sketch of the union, and subtract undoes merge exactly.
+//
+// Thread safety: none; a sketch belongs to one thread at a time.
+
+#include <bit>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lle::sketch {
+
+inline constexpr int kBucketsPerOctave = 64;  // schema 6
+inline constexpr double kMinValue = 1e-4;     // 0.1 ms
+inline constexpr double kMaxValue = 100.0;    // 100 s
+inline constexpr int kMinIndex = -850;        // bucket of kMinValue
+inline constexpr int kMaxIndex = 426;         // bucket of kMaxValue
+inline constexpr double kRelativeAccuracy = 0.005415;  // (g-1)/(g+1), g = 2^(1/64), rounded up
+
+namespace detail {
+struct Tables {
+  std::uint8_t cell_floor[1024];   // smallest k with 2^(k/64) >= 1 + cell/1024
+  double bound[kBucketsPerOctave + 1];  // 2^(k/64)
+};
+extern const Tables kTables;
+}  // namespace detail
+
+// Bucket of v for kMinValue <= v <= kMaxValue: ceil(64 * log2(v)) without libm,
+// from the exponent bits and a 1024-cell table on the mantissa's top bits.
+inline int bucket_index(double v) {
+  const auto bits = std::bit_cast<std::uint64_t>(v);
+  const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  const std::uint64_t mantissa = bits & ((std::uint64_t{1} << 52) - 1);
+  if (mantissa == 0) return exponent * kBucketsPerOctave;
+  int k = detail::kTables.cell_floor[mantissa >> 42];
+  const double m = std::bit_cast<double>(mantissa | (std::uint64_t{1023} << 52));
+  if (m > detail::kTables.bound[k]) ++k;
+  return exponent * kBucketsPerOctave + k;
+}
+
+// Representative value of bucket i: within kRelativeAccuracy of any value in it.
+double bucket_value(int index);
+
+class LatencySketch {
+ public:
+  // Adds a latency in seconds. Values below kMinValue (including 0) or above
+  // kMaxValue are clamped into the edge buckets and counted as clamped; callers
+  // gate NaN and negatives before this point.
+  void add(double seconds) {
+    int index;
+    if (seconds >= kMinValue && seconds <= kMaxValue) [[likely]] {
+      index = bucket_index(seconds);
+    } else if (seconds > kMaxValue) {
+      index = kMaxIndex;
+      ++clamped_high_;
+    } else {
+      index = kMinIndex;
+      ++clamped_low_;
+    }
+    const auto slot = static_cast<std::size_t>(index - offset_);
+    if (slot < counts_.size()) [[likely]] {
+      ++counts_[slot];
+    } else {
+      grow_to(index);
+      ++counts_[static_cast<std::size_t>(index - offset_)];
+    }
+    ++count_;
+    sum_ += seconds;
+  }
+
+  void merge(const LatencySketch& other);
+  // Removes other, which must have been merged into this before. Returns false
+  // (and clamps at zero) if other holds counts this does not.
+  bool subtract(const LatencySketch& other);
+  void clear();
+
+  // Lower quantile: the value of rank floor(q * (count - 1)). NaN when empty.
+  double quantile(double q) const;
+  // Several quantiles (ascending) in one pass; out gets NaN when empty.
+  void quantiles(std::span<const double> qs, std::span<double> out) const;
+
+  std::uint64_t count() const { return count_; }
+  double sum() const { return sum_; }
+  bool empty() const { return count_ == 0; }
+  std::uint64_t clamped_low() const { return clamped_low_; }
+  std::uint64_t clamped_high() const { return clamped_high_; }
+  std::size_t memory_bytes() const { return counts_.capacity() * sizeof(std::uint64_t); }
+
+  // Compact, platform-independent encoding (varints over the occupied range):
+  // used for archived slices and snapshots. decode returns false on malformed
+  // input and leaves *out empty.
+  void encode(std::string& out) const;
+  static bool decode(std::string_view in, LatencySketch* out);
+
+  friend bool operator==(const LatencySketch& a, const LatencySketch& b);
+
+ private:
+  void grow_to(int index);
+
+  int offset_ = 0;  // bucket index of counts_[0]
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+  std::uint64_t clamped_low_ = 0;
+  std::uint64_t clamped_high_ = 0;
+};
+
+// An immutable encoded sketch: ~1-2 bytes per occupied bucket instead of 8.
+class CompactSketch {
+ public:
+  CompactSketch() = default;
+  explicit CompactSketch(const LatencySketch& s) { s.encode(bytes_); bytes_.shrink_to_fit(); }
+  LatencySketch expand() const;
+  std::size_t memory_bytes() const { return bytes_.capacity(); }
+  std::string_view bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+}  // namespace lle::sketch

@@ -1,0 +1,206 @@
+#include "exporter/window/service_window.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace lle::window {
+namespace {
+
+using core::floor_div;
+using core::kNanosPerMinute;
+constexpr std::int64_t kMinutesPerFive = 5, kMinutesPerHour = 60;
+
+WindowStats stats_of(const sketch::LatencySketch& s) {
+  WindowStats w;
+  w.count = s.count();
+  w.sum_seconds = s.sum();
+  static constexpr double kQs[] = {0.5, 0.95, 0.99};
+  double out[3];
+  s.quantiles(kQs, out);
+  w.p50 = out[0];
+  w.p95 = out[1];
+  w.p99 = out[2];
+  return w;
+}
+
+}  // namespace
+
+std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds,
+                                                     int status, std::int64_t now_ns) {
+  advance(now_ns);
+  if (ts_ns < now_ns_ - options_.allowed_lateness_ns) return core::RejectReason::kTooLate;
+  if (ts_ns > now_ns_ + options_.max_future_skew_ns) return core::RejectReason::kTooFarInFuture;
+
+  const std::int64_t minute = floor_div(ts_ns, kNanosPerMinute);
+  auto it = minutes_.end();
+  while (it != minutes_.begin() && std::prev(it)->index >= minute) --it;
+  if (it == minutes_.end() || it->index != minute) it = minutes_.insert(it, Minute{minute, false, {}});
+  it->sketch.add(seconds);
+
+  ++accepted_;
+  latency_total_ += seconds;
+  ++by_status_[static_cast<std::size_t>(status >= 100 && status <= 599 ? status / 100 : 0)];
+  if (seconds < sketch::kMinValue) ++clamped_low_;
+  if (seconds > sketch::kMaxValue) ++clamped_high_;
+  if (accepted_ == 1) {
+    min_ = max_ = seconds;
+    first_event_ = last_event_ = ts_ns;
+  } else {
+    min_ = std::min(min_, seconds);
+    max_ = std::max(max_, seconds);
+    first_event_ = std::min(first_event_, ts_ns);
+    last_event_ = std::max(last_event_, ts_ns);
+  }
+  return std::nullopt;
+}
+
+void ServiceWindow::advance(std::int64_t now_ns) {
+  if (now_ns <= now_ns_) return;
+  now_ns_ = now_ns;
+  const std::int64_t horizon = floor_div(now_ns - options_.allowed_lateness_ns, kNanosPerMinute);
+  if (horizon > horizon_minute_) {
+    horizon_minute_ = horizon;
+    for (auto& m : minutes_) {
+      if (m.index >= horizon) break;
+      if (!m.final) finalize(m);
+    }
+    // Buckets whose every minute is final, even when their last minutes had no data.
+    if (five_acc_bucket_ != kNone && (five_acc_bucket_ + 1) * kMinutesPerFive <= horizon) {
+      complete_five();
+    }
+    if (hour_acc_hour_ != kNone && (hour_acc_hour_ + 1) * kMinutesPerHour <= horizon) {
+      complete_hour();
+    }
+  }
+
+  const std::int64_t now_minute = floor_div(now_ns, kNanosPerMinute);
+  const std::int64_t now_five = floor_div(now_ns, kFiveMinutesNs);
+  const std::int64_t now_hour = floor_div(now_ns, kHourNs);
+  while (!minutes_.empty() && minutes_.front().final &&
+         minutes_.front().index <= now_minute - kLiveMinutes) {
+    minutes_.pop_front();
+  }
+  while (!fives_.empty() && fives_.front().index <= now_five - kHourBuckets) {
+    fives_sum_.subtract(fives_.front().sketch.expand());
+    fives_.pop_front();
+  }
+  while (!hours_.empty() && hours_.front().index <= now_hour - kArchiveHours) {
+    hours_sum_.subtract(hours_.front().sketch.expand());
+    hours_.pop_front();
+  }
+  move_trend_to(now_five);
+}
+
+void ServiceWindow::finalize(Minute& m) {
+  const std::int64_t five = floor_div(m.index, kMinutesPerFive);
+  const std::int64_t hour = floor_div(m.index, kMinutesPerHour);
+  if (five_acc_bucket_ != five) {
+    complete_five();
+    five_acc_bucket_ = five;
+  }
+  if (hour_acc_hour_ != hour) {
+    complete_hour();
+    hour_acc_hour_ = hour;
+  }
+  five_acc_.merge(m.sketch);
+  hour_acc_.merge(m.sketch);
+  m.final = true;
+}
+
+void ServiceWindow::complete_five() {
+  if (five_acc_bucket_ != kNone && !five_acc_.empty()) {
+    move_trend_to(five_acc_bucket_);
+    set_trend(five_acc_bucket_, five_acc_.quantile(0.95));
+    fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
+    fives_sum_.merge(five_acc_);
+    five_acc_.clear();
+  }
+  five_acc_bucket_ = kNone;
+}
+
+void ServiceWindow::complete_hour() {
+  if (hour_acc_hour_ != kNone && !hour_acc_.empty()) {
+    hours_.push_back({hour_acc_hour_, sketch::CompactSketch(hour_acc_)});
+    hours_sum_.merge(hour_acc_);
+    hour_acc_.clear();
+  }
+  hour_acc_hour_ = kNone;
+}
+
+void ServiceWindow::move_trend_to(std::int64_t bucket) {
+  if (trend_latest_ != kNone && bucket <= trend_latest_) return;
+  const std::int64_t first_cleared =
+      trend_latest_ == kNone ? bucket - kTrendPoints + 1
+                             : std::max(trend_latest_ + 1, bucket - kTrendPoints + 1);
+  for (std::int64_t b = first_cleared; b <= bucket; ++b) {
+    auto& slot = trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
+    if (!std::isnan(slot)) --trend_points_;
+    slot = std::numeric_limits<float>::quiet_NaN();
+  }
+  trend_latest_ = bucket;
+}
+
+void ServiceWindow::set_trend(std::int64_t bucket, double p95) {
+  if (bucket <= trend_latest_ - kTrendPoints) return;  // older than 7 days
+  auto& slot = trend_[static_cast<std::size_t>(bucket - floor_div(bucket, kTrendPoints) * kTrendPoints)];
+  if (std::isnan(slot)) ++trend_points_;
+  slot = static_cast<float>(p95);
+}
+
+ServiceView ServiceWindow::view(std::int64_t now_ns) {
+  advance(now_ns);
+  ServiceView v;
+  const std::int64_t now = now_ns_;
+  const std::int64_t now_minute = floor_div(now, kNanosPerMinute);
+  const std::int64_t first_five = floor_div(now, kFiveMinutesNs) - kHourBuckets + 1;
+
+  sketch::LatencySketch live;
+  sketch::LatencySketch hour = fives_sum_;
+  if (five_acc_bucket_ != kNone && five_acc_bucket_ >= first_five) hour.merge(five_acc_);
+  for (const auto& m : minutes_) {
+    if (m.index > now_minute - kLiveMinutes) live.merge(m.sketch);
+    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) hour.merge(m.sketch);
+  }
+  sketch::LatencySketch baseline = hours_sum_;
+  baseline.merge(hour_acc_);
+
+  v.last_5m = stats_of(live);
+  v.last_1h = stats_of(hour);
+  v.baseline = stats_of(baseline);
+  v.baseline_buckets = trend_points_;
+  v.baseline_ready = trend_points_ >= options_.baseline_min_buckets;
+  v.accepted_total = accepted_;
+  v.latency_seconds_total = latency_total_;
+  v.accepted_by_status = by_status_;
+  v.clamped_low_total = clamped_low_;
+  v.clamped_high_total = clamped_high_;
+  v.min_latency = min_;
+  v.max_latency = max_;
+  v.first_event_ns = first_event_;
+  v.last_event_ns = last_event_;
+  v.rejects = rejects_;
+  v.memory_bytes = memory_bytes();
+  return v;
+}
+
+std::vector<TrendPoint> ServiceWindow::trend() const {
+  std::vector<TrendPoint> out;
+  if (trend_latest_ == kNone) return out;
+  for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= trend_latest_; ++b) {
+    const float p = trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
+    if (!std::isnan(p)) out.push_back({b * kFiveMinutesNs, p});
+  }
+  return out;
+}
+
+std::size_t ServiceWindow::memory_bytes() const {
+  std::size_t bytes = sizeof(*this) + trend_.capacity() * sizeof(float);
+  for (const auto& m : minutes_) bytes += sizeof(Minute) + m.sketch.memory_bytes();
+  for (const auto* d : {&fives_, &hours_}) {
+    for (const auto& a : *d) bytes += sizeof(Archived) + a.sketch.memory_bytes();
+  }
+  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_}) bytes += s->memory_bytes();
+  return bytes;
+}
+
+}  // namespace lle::window

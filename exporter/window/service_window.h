@@ -1,0 +1,130 @@
+#pragma once
+// One service's latency over event-time windows. Lines go into 1-minute slices
+// keyed by their own timestamp; a slice is final once no line can still arrive
+// for it (older than now - allowed_lateness). Final slices roll up into
+// 5-minute buckets (whose P95 forms the 7-day trend) and hours (the 7-day
+// baseline: add the newest hour, subtract the expired one). Each line is held
+// exactly once per view, so no window counts a line twice.
+//
+// Thread safety: none; owned by the ingest thread (see Store).
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "exporter/core/clock.h"
+#include "exporter/core/reject_reason.h"
+#include "exporter/sketch/latency_sketch.h"
+
+namespace lle::window {
+
+inline constexpr std::int64_t kFiveMinutesNs = 5 * core::kNanosPerMinute;
+inline constexpr std::int64_t kHourNs = 60 * core::kNanosPerMinute;
+inline constexpr int kLiveMinutes = 5;        // the "5m" window, in 1-minute slices
+inline constexpr int kHourBuckets = 12;       // the "1h" window, in 5-minute buckets
+inline constexpr int kArchiveHours = 168;     // the 7-day baseline, in hours
+inline constexpr int kTrendPoints = 2016;     // the 7-day trend, in 5-minute buckets
+
+struct Options {
+  std::int64_t allowed_lateness_ns = 5 * core::kNanosPerMinute;
+  std::int64_t max_future_skew_ns = core::kNanosPerMinute;
+  int baseline_min_buckets = 3;
+};
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct WindowStats {
+  std::uint64_t count = 0;
+  double sum_seconds = 0;
+  double p50 = kNaN, p95 = kNaN, p99 = kNaN;
+};
+
+// Status classes: index 0 = unknown, 1..5 = 1xx..5xx.
+using StatusCounts = std::array<std::uint64_t, 6>;
+
+struct ServiceView {
+  WindowStats last_5m, last_1h, baseline;
+  int baseline_buckets = 0;  // 5-minute buckets with data in the last 7 days
+  bool baseline_ready = false;
+  // Since the process started (counters).
+  std::uint64_t accepted_total = 0;
+  double latency_seconds_total = 0;
+  StatusCounts accepted_by_status{};
+  std::uint64_t clamped_low_total = 0, clamped_high_total = 0;
+  double min_latency = kNaN, max_latency = kNaN;
+  std::int64_t first_event_ns = 0, last_event_ns = 0;
+  core::RejectCounts rejects{};
+  std::size_t memory_bytes = 0;
+};
+
+struct TrendPoint {
+  std::int64_t bucket_start_ns;
+  double p95;
+};
+
+class ServiceWindow {
+ public:
+  explicit ServiceWindow(const Options& options) : options_(options) {}
+
+  // Adds one accepted latency, or returns the time gate it fails.
+  std::optional<core::RejectReason> add(std::int64_t ts_ns, double seconds, int status,
+                                        std::int64_t now_ns);
+  // Finalises slices and expires old data up to now (never moves backwards).
+  void advance(std::int64_t now_ns);
+  // Rejects are counted here too so a service's view is complete.
+  void count_reject(core::RejectReason r) { ++rejects_[static_cast<std::size_t>(r)]; }
+
+  ServiceView view(std::int64_t now_ns);
+  // 5-minute P95 values of the last 7 days, oldest first, buckets with data only.
+  std::vector<TrendPoint> trend() const;
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Minute {
+    std::int64_t index;
+    bool final;
+    sketch::LatencySketch sketch;
+  };
+  struct Archived {
+    std::int64_t index;
+    sketch::CompactSketch sketch;
+  };
+  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
+
+  void finalize(Minute& m);
+  void complete_five();
+  void complete_hour();
+  void set_trend(std::int64_t bucket, double p95);
+  void move_trend_to(std::int64_t bucket);
+
+  Options options_;
+  std::int64_t now_ns_ = kNone;
+  std::int64_t horizon_minute_ = kNone;  // minutes below this are final
+
+  std::deque<Minute> minutes_;  // ascending; final ones kept while in the 5m window
+  sketch::LatencySketch five_acc_;
+  std::int64_t five_acc_bucket_ = kNone;
+  sketch::LatencySketch hour_acc_;
+  std::int64_t hour_acc_hour_ = kNone;
+  std::deque<Archived> fives_;  // completed 5-minute buckets of the last hour
+  sketch::LatencySketch fives_sum_;
+  std::deque<Archived> hours_;  // completed hours of the last 7 days
+  sketch::LatencySketch hours_sum_;
+
+  std::vector<float> trend_ = std::vector<float>(kTrendPoints, std::numeric_limits<float>::quiet_NaN());
+  std::int64_t trend_latest_ = kNone;
+  int trend_points_ = 0;
+
+  std::uint64_t accepted_ = 0;
+  double latency_total_ = 0;
+  StatusCounts by_status_{};
+  std::uint64_t clamped_low_ = 0, clamped_high_ = 0;
+  double min_ = kNaN, max_ = kNaN;
+  std::int64_t first_event_ = 0, last_event_ = 0;
+  core::RejectCounts rejects_{};
+};
+
+}  // namespace lle::window

@@ -1,0 +1,58 @@
+#pragma once
+// All services' windows plus the data-quality counters, and the immutable
+// snapshots that readers (scrapes, reports) use instead of the live state.
+//
+// Thread safety: the Store belongs to the ingest thread. snapshot() returns a
+// value that may be handed to any thread; readers never touch the Store.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "exporter/core/reject_reason.h"
+#include "exporter/core/service_info.h"
+#include "exporter/window/service_window.h"
+
+namespace lle::window {
+
+struct Snapshot {
+  std::int64_t at_ns = 0;  // the store's "now" when taken
+  std::shared_ptr<const std::vector<core::ServiceInfo>> services;
+  std::vector<ServiceView> views;        // same order as *services
+  core::RejectCounts unknown_rejects{};  // rejects that no service could be told for
+};
+
+class Store {
+ public:
+  Store(std::vector<core::ServiceInfo> services, const Options& options);
+
+  // service: an index into services(). Returns the time gate the line fails, if any.
+  std::optional<core::RejectReason> add(std::size_t service, std::int64_t ts_ns, double seconds,
+                                        int status, std::int64_t now_ns) {
+    dirty_[service] = true;
+    const auto r = windows_[service].add(ts_ns, seconds, status, now_ns);
+    if (r) windows_[service].count_reject(*r);
+    return r;
+  }
+  // service < 0: a line whose service is unknown.
+  void reject(int service, core::RejectReason reason);
+
+  // Views for every service at now; recomputes only services that changed or
+  // whose windows moved to a new minute since the last call.
+  Snapshot snapshot(std::int64_t now_ns);
+
+  const std::vector<core::ServiceInfo>& services() const { return *services_; }
+  ServiceWindow& window(std::size_t service) { return windows_[service]; }
+
+ private:
+  std::shared_ptr<const std::vector<core::ServiceInfo>> services_;
+  std::vector<ServiceWindow> windows_;
+  std::vector<bool> dirty_;
+  std::vector<ServiceView> views_;
+  Options options_;
+  std::int64_t views_minute_ = 0, views_horizon_ = 0;
+  core::RejectCounts unknown_rejects_{};
+};
+
+}  // namespace lle::window

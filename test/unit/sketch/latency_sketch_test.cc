@@ -1,0 +1,187 @@
+#include "exporter/sketch/latency_sketch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+#include <random>
+#include <vector>
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+namespace bdata = boost::unit_test::data;
+using lle::sketch::LatencySketch;
+
+namespace {
+
+// Value generators in seconds, all inside the sketch's guaranteed range.
+enum class Dist { kLognormal, kBimodal, kConstant, kUniform, kPareto };
+
+std::ostream& operator<<(std::ostream& os, Dist d) {
+  static const char* const kNames[] = {"lognormal", "bimodal", "constant", "uniform", "pareto"};
+  return os << kNames[static_cast<int>(d)];
+}
+
+std::vector<double> generate(Dist d, std::size_t n, std::uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> v(n);
+  std::lognormal_distribution<double> lognormal(std::log(0.05), 0.8);
+  std::normal_distribution<double> fast(0.004, 0.0005), slow(0.8, 0.1);
+  std::uniform_real_distribution<double> uniform(0.0001, 100.0), unit(0.0, 1.0);
+  for (auto& x : v) {
+    switch (d) {
+      case Dist::kLognormal: x = lognormal(rng); break;
+      case Dist::kBimodal: x = unit(rng) < 0.9 ? fast(rng) : slow(rng); break;
+      case Dist::kConstant: x = 0.123; break;
+      case Dist::kUniform: x = uniform(rng); break;
+      case Dist::kPareto: x = 0.001 / std::pow(1.0 - unit(rng), 1.0 / 1.2); break;
+    }
+    x = std::clamp(x, lle::sketch::kMinValue, lle::sketch::kMaxValue);
+  }
+  return v;
+}
+
+// The exact lower quantile the sketch promises to approximate.
+double exact_quantile(std::vector<double> sorted, double q) {
+  return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
+}
+
+const std::vector<Dist> kDists = {Dist::kLognormal, Dist::kBimodal, Dist::kConstant,
+                                  Dist::kUniform, Dist::kPareto};
+const std::vector<std::size_t> kSizes = {1, 2, 10, 1000, 100000, 1000000};
+const std::vector<double> kQuantiles = {0, 0.5, 0.9, 0.95, 0.99, 0.999, 1};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(sketch_latency_sketch)
+
+BOOST_AUTO_TEST_CASE(bucket_index_matches_the_log_definition_over_the_whole_range) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(std::log2(lle::sketch::kMinValue),
+                                                  std::log2(lle::sketch::kMaxValue));
+  for (int i = 0; i < 200000; ++i) {
+    const double v = std::exp2(exponent(rng));
+    const double exact = std::ceil(64.0 * std::log2(v));
+    const int got = lle::sketch::bucket_index(v);
+    // libm's log2 may round across a boundary by one ulp; the table must agree
+    // with the definition except within that rounding.
+    if (got != exact) {
+      BOOST_TEST(std::abs(64.0 * std::log2(v) - std::round(64.0 * std::log2(v))) < 1e-9);
+    }
+  }
+  BOOST_TEST(lle::sketch::bucket_index(1.0) == 0);
+  BOOST_TEST(lle::sketch::bucket_index(2.0) == 64);
+  BOOST_TEST(lle::sketch::bucket_index(0.5) == -64);
+  BOOST_TEST(lle::sketch::bucket_index(lle::sketch::kMinValue) == lle::sketch::kMinIndex);
+  BOOST_TEST(lle::sketch::bucket_index(lle::sketch::kMaxValue) == lle::sketch::kMaxIndex);
+}
+
+BOOST_DATA_TEST_CASE(quantiles_are_within_the_relative_error_bound_of_the_exact_oracle,
+                     bdata::make(kDists) * bdata::make(kSizes), dist, size) {
+  const auto values = generate(dist, size, static_cast<std::uint32_t>(size) * 31 + 1);
+  LatencySketch s;
+  for (double v : values) s.add(v);
+  auto sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  BOOST_TEST_REQUIRE(s.count() == size);
+  for (double q : kQuantiles) {
+    const double exact = exact_quantile(sorted, q);
+    const double got = s.quantile(q);
+    BOOST_TEST(std::abs(got - exact) / exact <= lle::sketch::kRelativeAccuracy,
+               "q=" << q << " exact=" << exact << " got=" << got);
+  }
+}
+
+BOOST_DATA_TEST_CASE(merge_equals_the_sketch_of_the_union, bdata::make(kDists), dist) {
+  const auto a = generate(dist, 50000, 1), b = generate(Dist::kPareto, 30000, 2);
+  LatencySketch sa, sb, su;
+  for (double v : a) sa.add(v), su.add(v);
+  for (double v : b) sb.add(v), su.add(v);
+  sa.merge(sb);
+  BOOST_TEST((sa == su));
+  for (double q : kQuantiles) BOOST_TEST(sa.quantile(q) == su.quantile(q));
+}
+
+BOOST_DATA_TEST_CASE(subtract_inverts_merge, bdata::make(kDists), dist) {
+  const auto a = generate(dist, 20000, 3), b = generate(Dist::kUniform, 20000, 4);
+  LatencySketch sa, sb, merged;
+  for (double v : a) sa.add(v);
+  for (double v : b) sb.add(v);
+  merged.merge(sa);
+  merged.merge(sb);
+  BOOST_TEST(merged.subtract(sb));
+  BOOST_TEST((merged == sa));
+  for (double q : kQuantiles) BOOST_TEST(merged.quantile(q) == sa.quantile(q));
+  BOOST_TEST(merged.sum() == sa.sum(), boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(subtracting_what_was_never_added_is_reported_and_clamped_at_zero) {
+  LatencySketch s, other;
+  s.add(0.010);
+  other.add(0.010);
+  other.add(5.0);
+  BOOST_TEST(!s.subtract(other));
+  BOOST_TEST(s.count() == 0u);
+  BOOST_TEST(std::isnan(s.quantile(0.5)));
+}
+
+BOOST_AUTO_TEST_CASE(values_outside_the_range_are_clamped_and_counted_never_dropped) {
+  LatencySketch s;
+  s.add(0.0);
+  s.add(1e-7);
+  s.add(1000.0);
+  s.add(0.2);
+  BOOST_TEST(s.count() == 4u);
+  BOOST_TEST(s.clamped_low() == 2u);
+  BOOST_TEST(s.clamped_high() == 1u);
+  BOOST_TEST(s.quantile(0) == lle::sketch::bucket_value(lle::sketch::kMinIndex));
+  BOOST_TEST(s.quantile(1) == lle::sketch::bucket_value(lle::sketch::kMaxIndex));
+}
+
+BOOST_AUTO_TEST_CASE(empty_sketch_answers_nan) {
+  LatencySketch s;
+  BOOST_TEST(std::isnan(s.quantile(0.95)));
+  BOOST_TEST(s.empty());
+}
+
+BOOST_AUTO_TEST_CASE(several_quantiles_in_one_pass_equal_single_queries) {
+  LatencySketch s;
+  for (double v : generate(Dist::kLognormal, 10000, 9)) s.add(v);
+  const double qs[] = {0.5, 0.95, 0.99};
+  double out[3];
+  s.quantiles(qs, out);
+  for (int i = 0; i < 3; ++i) BOOST_TEST(out[i] == s.quantile(qs[i]));
+}
+
+BOOST_DATA_TEST_CASE(encode_then_decode_round_trips, bdata::make(kDists), dist) {
+  LatencySketch s;
+  for (double v : generate(dist, 5000, 11)) s.add(v);
+  s.add(500.0);
+  std::string bytes;
+  s.encode(bytes);
+  LatencySketch back;
+  BOOST_TEST_REQUIRE(LatencySketch::decode(bytes, &back));
+  BOOST_TEST((back == s));
+  BOOST_TEST(back.sum() == s.sum());
+  const lle::sketch::CompactSketch compact(s);
+  BOOST_TEST((compact.expand() == s));
+  BOOST_TEST(compact.memory_bytes() < s.memory_bytes());
+}
+
+BOOST_AUTO_TEST_CASE(decode_rejects_truncated_and_corrupt_input) {
+  LatencySketch s;
+  for (double v : generate(Dist::kLognormal, 1000, 5)) s.add(v);
+  std::string bytes;
+  s.encode(bytes);
+  LatencySketch out;
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
+    BOOST_TEST(!LatencySketch::decode(std::string_view(bytes).substr(0, cut), &out));
+    BOOST_TEST(out.empty());
+  }
+  BOOST_TEST(!LatencySketch::decode(bytes + "x", &out));
+  std::string bad_index = bytes;
+  bad_index[0] = '\x7e';  // an offset far outside the grid
+  BOOST_TEST(!LatencySketch::decode(bad_index, &out));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
