@@ -64,7 +64,10 @@ int run(const RunArgs& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}});
-  std::atomic<std::shared_ptr<const metrics::Published>> latest{pipeline.publish(wall.now_ns())};
+  // A replay drives time from its own timestamps: the empty initial state must
+  // not move the windows to the wall clock, or every replayed line is too late.
+  std::atomic<std::shared_ptr<const metrics::Published>> latest{
+      pipeline.publish(replay ? 0 : wall.now_ns())};
   const auto current = [&latest] { return latest.load(); };
   const metrics::StateCollectable collectable(current);
 

@@ -39,10 +39,17 @@ std::vector<MetricFamily> translate(const Published& state) {
   const auto& snap = state.snapshot;
   const auto& services = *snap.services;
 
-  auto quantiles = family("loki_latency_window_quantile_seconds",
-                          "Latency quantile of accepted lines over a sliding event-time window "
-                          "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline).",
-                          MetricType::Gauge);
+  // One gauge family per quantile: a `quantile` label is reserved for summaries,
+  // and these are sliding-window values, not a summary's cumulative count/sum.
+  MetricFamily quantiles[] = {
+      family("loki_latency_window_p50_seconds",
+             "Median latency of accepted lines over a sliding event-time window "
+             "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline).",
+             MetricType::Gauge),
+      family("loki_latency_window_p95_seconds",
+             "95th percentile latency over the window (7d is the baseline).", MetricType::Gauge),
+      family("loki_latency_window_p99_seconds", "99th percentile latency over the window.",
+             MetricType::Gauge)};
   auto requests = family("loki_latency_window_requests",
                          "Accepted lines in the window.", MetricType::Gauge);
   auto mean = family("loki_latency_window_mean_seconds", "Mean latency in the window.",
@@ -69,7 +76,6 @@ std::vector<MetricFamily> translate(const Published& state) {
                      MetricType::Gauge);
   std::size_t memory = 0;
 
-  static constexpr const char* kQNames[] = {"0.5", "0.95", "0.99"};
   for (std::size_t i = 0; i < services.size() && i < snap.views.size(); ++i) {
     const auto& s = services[i];
     const auto& v = snap.views[i];
@@ -89,8 +95,7 @@ std::vector<MetricFamily> translate(const Published& state) {
                                   w->sum_seconds / static_cast<double>(w->count)));
       const double values[] = {w->p50, w->p95, w->p99};
       for (int q = 0; q < 3; ++q) {
-        quantiles.metric.push_back(
-            gauge({{"service", s.id}, {"window", name}, {"quantile", kQNames[q]}}, values[q]));
+        quantiles[q].metric.push_back(gauge({{"service", s.id}, {"window", name}}, values[q]));
       }
     }
     ready.metric.push_back(gauge({{"service", s.id}}, v.baseline_ready ? 1 : 0));
@@ -166,7 +171,7 @@ std::vector<MetricFamily> translate(const Published& state) {
   start.metric.push_back(gauge({}, seconds(state.status.start_time_ns)));
 
   std::vector<MetricFamily> out;
-  for (auto* f : {&quantiles, &requests, &mean, &ready, &buckets, &accepted, &latency_sum,
+  for (auto* f : {&quantiles[0], &quantiles[1], &quantiles[2], &requests, &mean, &ready, &buckets, &accepted, &latency_sum,
                   &clamped, &rejected, &last_event, &info, &lines, &records, &input_errors,
                   &parse_time, &newest, &state_time, &mem, &services_count, &build, &start}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
