@@ -1,0 +1,111 @@
+#include "exporter/config/config.h"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "test/support/files.h"
+
+using lle::config::ConfigError;
+
+namespace {
+
+const char* kExporter = "services_file: services.yaml\n";
+const char* kServices = R"(services:
+  - id: checkout
+    team: payments
+    owners: [alice]
+    match: {labels: {app: checkout}}
+  - id: auth
+    team: identity
+    owners: [bob]
+)";
+
+struct Fixture {
+  lle::test::TempDir dir;
+  std::string error_of(const std::string& exporter, const std::string& services) {
+    dir.write("services.yaml", services);
+    try {
+      lle::config::load(dir.write("exporter.yaml", exporter));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(config_load, Fixture)
+
+BOOST_AUTO_TEST_CASE(minimal_config_loads_with_documented_defaults) {
+  dir.write("services.yaml", kServices);
+  const auto c = lle::config::load(dir.write("exporter.yaml", kExporter));
+  BOOST_TEST(c.listen == "127.0.0.1:9464");
+  BOOST_TEST(c.services.size() == 2u);
+  BOOST_TEST(c.services[0].match_labels.size() == 1u);
+  BOOST_TEST(c.services[1].match_field == "auth");  // default: matched by its id
+  BOOST_TEST(c.services[1].info.display_name == "auth");
+  BOOST_TEST(c.windows.allowed_lateness_ns == 300'000'000'000LL);
+  BOOST_TEST(c.parsing.latency_field == "latency_ms");
+  BOOST_TEST(c.services_file == (dir.path() / "services.yaml").string());
+}
+
+BOOST_AUTO_TEST_CASE(the_bundled_config_is_valid) {
+  const auto c = lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
+  BOOST_TEST(c.services.size() >= 5u);
+}
+
+BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expected) {
+  struct Case {
+    std::string exporter, services, file, expected;
+  };
+  const std::string s = kServices;
+  const std::vector<Case> cases = {
+      {std::string(kExporter) + "listne: x\n", s, "exporter.yaml:2", "listne: unknown key"},
+      {std::string(kExporter) + "listen: nope\n", s, "exporter.yaml:2", "listen: expected HOST:PORT"},
+      {std::string(kExporter) + "windows: {allowed_lateness: 5 minutes}\n", s, "exporter.yaml",
+       "windows.allowed_lateness: expected a duration"},
+      {std::string(kExporter) + "parsing: {latency_unit: hours}\n", s, "exporter.yaml",
+       "parsing.latency_unit: expected one of: s, ms, us"},
+      {std::string(kExporter) + "parsing: {default_schema_version: \"7\"}\n", s, "exporter.yaml",
+       "parsing.default_schema_version: must be one of supported_schema_versions"},
+      {std::string(kExporter) + "data_quality: {max_reject_ratio: 2}\n", s, "exporter.yaml",
+       "data_quality.max_reject_ratio: expected a number from"},
+      {"listen: 127.0.0.1:1\n", s, "exporter.yaml", "services_file: missing required key"},
+      {kExporter, s + "  - id: checkout\n    team: t\n    owners: [x]\n", "services.yaml:9",
+       "services[2].id: duplicate service id 'checkout'"},
+      {kExporter, s + "  - id: x\n    team: t\n    owners: []\n", "services.yaml",
+       "services[2].owners: expected at least one owner"},
+      {kExporter, s + "  - id: x\n    team: t\n    owner: [a]\n", "services.yaml",
+       "services[2].owner: unknown key"},
+      {kExporter, s + "  - id: Bad Id\n    team: t\n    owners: [a]\n", "services.yaml",
+       "services[2].id: expected 1-64 characters"},
+      {kExporter, s + "  - id: y\n    team: t\n    owners: [a]\n    match: {labels: {app: checkout}}\n",
+       "services.yaml", "services[2].match.labels: another service has the same label matchers"},
+      {kExporter, s + "  - id: z\n    team: t\n    owners: [a]\n    match: {field: auth}\n",
+       "services.yaml", "services[2].match: another service is matched by service=auth"},
+      {kExporter, s + "  - id: z\n    team: t\n    owners: [a]\n    parsing: {latency_unit: m}\n",
+       "services.yaml", "services[2].parsing.latency_unit: expected one of"},
+      {kExporter, "services: [\n", "services.yaml", "invalid YAML"},
+      {kExporter, "services: {}\n", "services.yaml", "services: expected a list of services"},
+  };
+  for (const auto& c : cases) {
+    const std::string err = error_of(c.exporter, c.services);
+    BOOST_TEST(err.find(c.file) != std::string::npos, "want '" << c.file << "' in: " << err);
+    BOOST_TEST(err.find(c.expected) != std::string::npos, "want '" << c.expected << "' in: " << err);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_services_file_is_named) {
+  const std::string err = [&] {
+    try {
+      lle::config::load(dir.write("exporter.yaml", "services_file: nowhere.yaml\n"));
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  BOOST_TEST(err.find("nowhere.yaml: cannot read file") != std::string::npos, err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,44 @@
+#include "exporter/core/units.h"
+
+#include <boost/test/unit_test.hpp>
+
+#include "exporter/core/clock.h"
+
+using lle::core::parse_duration_seconds;
+
+BOOST_AUTO_TEST_SUITE(core_units)
+
+BOOST_AUTO_TEST_CASE(go_style_durations_parse_to_seconds) {
+  BOOST_TEST(*parse_duration_seconds("123ms") == 0.123, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(*parse_duration_seconds("1.5s") == 1.5);
+  BOOST_TEST(*parse_duration_seconds("850us") == 850e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(*parse_duration_seconds("850\xC2\xB5s") == 850e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(*parse_duration_seconds("1h30m") == 5400);
+  BOOST_TEST(*parse_duration_seconds("250ns") == 250e-9, boost::test_tools::tolerance(1e-15));
+  BOOST_TEST(*parse_duration_seconds("-2s") == -2);
+}
+
+BOOST_AUTO_TEST_CASE(non_durations_are_refused) {
+  for (const char* bad : {"", "ms", "12", "12 ms", "12parsecs", "1.2.3s", "abc", ".s", "-"}) {
+    BOOST_TEST(!parse_duration_seconds(bad).has_value(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(floor_div_rounds_towards_negative_infinity) {
+  BOOST_TEST(lle::core::floor_div(7, 5) == 1);
+  BOOST_TEST(lle::core::floor_div(-1, 5) == -1);
+  BOOST_TEST(lle::core::floor_div(-5, 5) == -1);
+  BOOST_TEST(lle::core::floor_div(0, 5) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(manual_clock_advance_to_never_goes_back) {
+  lle::core::ManualClock c(100);
+  c.advance_to(50);
+  BOOST_TEST(c.now_ns() == 100);
+  c.advance_to(150);
+  BOOST_TEST(c.now_ns() == 150);
+  c.advance(10);
+  BOOST_TEST(c.now_ns() == 160);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,191 @@
+#include "exporter/window/service_window.h"
+
+#include <boost/test/unit_test.hpp>
+#include <cmath>
+#include <random>
+
+#include "exporter/core/clock.h"
+#include "exporter/window/store.h"
+
+using lle::core::kNanosPerMinute;
+using lle::core::RejectReason;
+using lle::window::ServiceWindow;
+
+namespace {
+
+constexpr std::int64_t kMin = kNanosPerMinute;
+constexpr std::int64_t kHour = 60 * kMin;
+// An hour-aligned start far from the epoch, so that bucket arithmetic is exercised.
+constexpr std::int64_t kT0 = 1'763'625'600LL * 1'000'000'000LL;
+
+struct Fixture {
+  lle::core::ManualClock clock{kT0};
+  lle::window::Options options;  // 5m lateness, 1m future skew, 3 buckets
+  ServiceWindow w{options};
+
+  // One line per second for `minutes`, all with the same latency, time following.
+  void steady(int minutes, double seconds) {
+    for (int s = 0; s < minutes * 60; ++s) {
+      BOOST_TEST_REQUIRE(!w.add(clock.now_ns(), seconds, 200, clock.now_ns()).has_value());
+      clock.advance(lle::core::kNanosPerSecond);
+    }
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(window_service_window, Fixture)
+
+// Windows hold the current (partial) slice and the earlier ones up to their
+// length: at a minute boundary the 5m window has 4 full minutes of lines.
+BOOST_AUTO_TEST_CASE(five_minute_window_slides_by_minute_slices) {
+  steady(10, 0.100);
+  steady(5, 0.400);
+  auto v = w.view(clock.now_ns());
+  BOOST_TEST(v.last_5m.count == 240u);
+  BOOST_TEST(v.last_5m.p95 == 0.400, boost::test_tools::tolerance(0.006));
+  clock.advance(3 * kMin);  // no new lines: one minute of data left in the window
+  v = w.view(clock.now_ns());
+  BOOST_TEST(v.last_5m.count == 60u);
+  clock.advance(3 * kMin);
+  v = w.view(clock.now_ns());
+  BOOST_TEST(v.last_5m.count == 0u);
+  BOOST_TEST(std::isnan(v.last_5m.p95));
+}
+
+BOOST_AUTO_TEST_CASE(every_line_is_in_each_window_exactly_once) {
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> lag(0, 4 * 60);  // out of order within the lateness
+  std::uint64_t added = 0;
+  for (int s = 0; s < 3 * 3600; ++s) {
+    const std::int64_t now = clock.now_ns();
+    const std::int64_t ts = now - lag(rng) * lle::core::kNanosPerSecond;
+    BOOST_TEST_REQUIRE(!w.add(ts, 0.05, 200, now).has_value());
+    ++added;
+    clock.advance(lle::core::kNanosPerSecond);
+    if (s % 997 == 0) {
+      // The baseline holds everything up to the lateness horizon; the rest is in
+      // open slices. Nothing is counted twice anywhere.
+      const auto v = w.view(clock.now_ns());
+      BOOST_TEST(v.baseline.count <= added);
+      BOOST_TEST(v.last_1h.count <= added);
+      BOOST_TEST(v.accepted_total == added);
+    }
+  }
+  clock.advance(10 * kMin);  // everything final
+  const auto v = w.view(clock.now_ns());
+  BOOST_TEST(v.baseline.count == added);
+}
+
+BOOST_AUTO_TEST_CASE(late_lines_land_in_their_own_minute_until_the_horizon) {
+  steady(10, 0.010);
+  const std::int64_t now = clock.now_ns();
+  BOOST_TEST(!w.add(now - 4 * kMin, 2.0, 200, now).has_value());
+  BOOST_TEST((w.add(now - 6 * kMin, 2.0, 200, now) == RejectReason::kTooLate));
+  BOOST_TEST((w.add(now + 2 * kMin, 2.0, 200, now) == RejectReason::kTooFarInFuture));
+  BOOST_TEST(!w.add(now + 30 * lle::core::kNanosPerSecond, 2.0, 200, now).has_value());
+  const auto v = w.view(now);
+  BOOST_TEST(v.last_5m.count == 242u);  // 4 minutes + the late line + the future one
+  BOOST_TEST(v.max_latency == 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(baseline_is_ready_after_three_buckets_and_holds_seven_days) {
+  steady(9, 0.100);
+  BOOST_TEST(!w.view(clock.now_ns()).baseline_ready);  // only the first bucket is final
+  steady(11, 0.100);
+  auto v = w.view(clock.now_ns());
+  BOOST_TEST(v.baseline_ready);
+  BOOST_TEST(v.baseline_buckets >= 3);
+  BOOST_TEST(v.baseline.p95 == 0.100, boost::test_tools::tolerance(0.006));
+
+  // Seven days later the first hours expire, subtracted exactly.
+  clock.advance(7 * 24 * kHour - 30 * kMin);
+  v = w.view(clock.now_ns());
+  BOOST_TEST(v.baseline.count == 20u * 60u - 0u);  // still inside (hour not yet 168 old)
+  clock.advance(2 * kHour);
+  v = w.view(clock.now_ns());
+  BOOST_TEST(v.baseline.count == 0u);
+  BOOST_TEST(v.baseline_buckets == 0);
+  BOOST_TEST(!v.baseline_ready);
+  BOOST_TEST(v.accepted_total == 1200u);  // counters are since start, not windowed
+}
+
+BOOST_AUTO_TEST_CASE(rolling_baseline_equals_a_fresh_sum_of_the_last_hours) {
+  // 9 days of data with a latency that grows each day; the baseline must equal
+  // the data of the last 168 hours only (checked through count and P95).
+  for (int day = 0; day < 9; ++day) {
+    for (int i = 0; i < 24 * 12; ++i) {  // one line every 5 minutes
+      const std::int64_t now = clock.now_ns();
+      BOOST_TEST_REQUIRE(!w.add(now, 0.010 * (day + 1), 200, now).has_value());
+      clock.advance(5 * kMin);
+    }
+  }
+  clock.advance(10 * kMin);
+  const auto v = w.view(clock.now_ns());
+  // Hours kept: the current (here empty) hour and the 167 complete ones before it.
+  BOOST_TEST(v.baseline.count == 167u * 12u);
+  // Days 3..9 have latencies 0.03..0.09 (day 3 only partly); P95 sits in day 9.
+  BOOST_TEST(v.baseline.p95 == 0.090, boost::test_tools::tolerance(0.006));
+  // 2016 trend slots up to now's bucket; the last three (10 minutes + the
+  // partial one) have no final data yet.
+  BOOST_TEST(v.baseline_buckets == lle::window::kTrendPoints - 3);
+  const auto trend = w.trend();
+  BOOST_TEST(trend.size() == static_cast<std::size_t>(lle::window::kTrendPoints - 3));
+  BOOST_TEST(trend.back().p95 == 0.090, boost::test_tools::tolerance(0.006));
+  BOOST_TEST(trend.front().bucket_start_ns < trend.back().bucket_start_ns);
+}
+
+BOOST_AUTO_TEST_CASE(hour_window_covers_twelve_buckets) {
+  steady(90, 0.020);
+  const auto v = w.view(clock.now_ns());
+  // 55-60 minutes of lines: 11 complete buckets plus the current partial one.
+  BOOST_TEST(v.last_1h.count >= 55u * 60u);
+  BOOST_TEST(v.last_1h.count <= 60u * 60u);
+}
+
+BOOST_AUTO_TEST_CASE(time_never_moves_backwards) {
+  steady(10, 0.01);
+  const std::int64_t later = clock.now_ns();
+  w.advance(later - 20 * kMin);
+  BOOST_TEST((w.add(later - 8 * kMin, 0.01, 200, later - 20 * kMin) == RejectReason::kTooLate));
+}
+
+BOOST_AUTO_TEST_CASE(memory_of_a_full_seven_day_state_is_measured) {
+  std::mt19937 rng(5);
+  std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
+  for (int i = 0; i < 7 * 24 * 60 * 2; ++i) {  // two lines a minute for 7 days
+    const std::int64_t now = clock.now_ns();
+    BOOST_TEST_REQUIRE(!w.add(now, lat(rng), 200, now).has_value());
+    clock.advance(30 * lle::core::kNanosPerSecond);
+  }
+  const auto v = w.view(clock.now_ns());
+  BOOST_TEST(v.memory_bytes > 0u);
+  BOOST_TEST_MESSAGE("7-day state, 2 lines/min lognormal: " << v.memory_bytes << " bytes");
+  BOOST_TEST(v.memory_bytes <= 128u * 1024u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(window_store)
+
+BOOST_AUTO_TEST_CASE(snapshot_reflects_adds_and_rejects_per_service_and_unknown) {
+  lle::window::Store store({{"a", "A", "t", "1", {"x"}}, {"b", "B", "t", "1", {"y"}}}, {});
+  store.add(0, kT0, 0.1, 200, kT0);
+  store.add(1, kT0, 0.2, 500, kT0);
+  store.reject(1, RejectReason::kInvalidLatency);
+  store.reject(-1, RejectReason::kUnknownService);
+  auto s = store.snapshot(kT0);
+  BOOST_TEST(s.views[0].accepted_total == 1u);
+  BOOST_TEST(s.views[1].accepted_by_status[5] == 1u);
+  BOOST_TEST(s.views[1].rejects[static_cast<std::size_t>(RejectReason::kInvalidLatency)] == 1u);
+  BOOST_TEST(s.unknown_rejects[static_cast<std::size_t>(RejectReason::kUnknownService)] == 1u);
+  // A time gate rejected by a window is counted for its service.
+  BOOST_TEST((store.add(0, kT0 - 10 * kMin, 0.1, 200, kT0) == RejectReason::kTooLate));
+  s = store.snapshot(kT0);
+  BOOST_TEST(s.views[0].rejects[static_cast<std::size_t>(RejectReason::kTooLate)] == 1u);
+  // Later snapshots see time pass even without new lines.
+  s = store.snapshot(kT0 + 10 * kMin);
+  BOOST_TEST(s.views[0].last_5m.count == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
