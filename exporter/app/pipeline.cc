@@ -82,6 +82,10 @@ std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool 
   constexpr std::uint64_t kChunk = 1024;
   std::int64_t last_now = 0;
   std::uint64_t n = 0;
+  auto& in = pipeline.input();
+  in.records_read += replay.stats().records;
+  in.malformed_records += replay.stats().malformed_records;
+  in.malformed_entries += replay.stats().malformed_entries;
   auto chunk_start = steady::now(), last_publish = steady::now();
   replay.run([&](const core::Entry& e, std::int64_t now) {
     if (paced) chunk_start = steady::now();

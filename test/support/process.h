@@ -1,0 +1,129 @@
+#pragma once
+// Starting the exporter binary (or any program) from tests, with stdio
+// redirected to files, and a minimal HTTP/1.1 client for loopback. Every wait
+// is bounded by a deadline; nothing sleeps to let time pass.
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace lle::test {
+
+inline std::string exporter_binary() {
+  const char* b = std::getenv("LLE_BINARY");
+  if (!b) throw std::runtime_error("LLE_BINARY is not set (run through ctest)");
+  return b;
+}
+
+// Polls `done` every few milliseconds until it holds or the deadline passes.
+inline bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds deadline) {
+  const auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return done();
+}
+
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& stdin_path,
+          const std::string& stdout_path, const std::string& stderr_path) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, stdin_path.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) {
+      posix_spawn_file_actions_destroy(&fa);
+      throw std::runtime_error("cannot start " + argv[0]);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+  }
+  ~Process() {
+    if (pid_ > 0 && !exit_code_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  void signal(int sig) { kill(pid_, sig); }
+  // The exit code (128+signal when killed), or nullopt if still running at the deadline.
+  std::optional<int> wait(std::chrono::milliseconds deadline) {
+    wait_until([&] {
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      return exit_code_.has_value();
+    }, deadline);
+    return exit_code_;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+};
+
+// Runs a program to completion (bounded) and returns its exit code.
+inline int run_to_exit(const std::vector<std::string>& argv, const std::string& out,
+                       const std::string& err, const std::string& in = "/dev/null") {
+  Process p(argv, in, out, err);
+  const auto code = p.wait(std::chrono::seconds(60));
+  if (!code) throw std::runtime_error("timed out: " + argv[0]);
+  return *code;
+}
+
+struct HttpReply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+inline HttpReply http_request(int port, const std::string& method, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  HttpReply r;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return r;
+  }
+  const std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  (void)::send(fd, req.data(), req.size(), 0);
+  std::string raw;
+  char buf[65536];
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+  close(fd);
+  const auto sp = raw.find(' ');
+  const auto split = raw.find("\r\n\r\n");
+  if (sp == std::string::npos || split == std::string::npos) return r;
+  r.status = std::stoi(raw.substr(sp + 1, 3));
+  r.headers = raw.substr(0, split);
+  r.body = raw.substr(split + 4);
+  return r;
+}
+
+}  // namespace lle::test

@@ -1,0 +1,125 @@
+#include "exporter/source/replay.h"
+
+#include <boost/test/unit_test.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "exporter/core/clock.h"
+#include "test/support/files.h"
+
+using lle::source::Replay;
+
+namespace {
+
+struct Delivered {
+  std::int64_t ts, now;
+  std::string line;
+  std::size_t labels;
+};
+
+std::vector<Delivered> run(const Replay& r) {
+  std::vector<Delivered> out;
+  r.run([&](const lle::core::Entry& e, std::int64_t now) {
+    out.push_back({e.timestamp_ns, now, std::string(e.line), e.labels.size()});
+  });
+  return out;
+}
+
+Replay from_stdin(const std::string& text, bool rebase = false, std::int64_t wall_ns = 0) {
+  std::istringstream in(text);
+  const lle::core::ManualClock wall(wall_ns);
+  return Replay::load({"-", rebase, 0}, wall, in);
+}
+
+std::string logcli(std::int64_t sec, const std::string& line) {
+  return R"({"labels":{"app":"x"},"line":")" + line + R"(","timestamp":")" +
+         "2026-11-20T06:00:" + (sec < 10 ? "0" : "") + std::to_string(sec) + "Z\"}\n";
+}
+constexpr std::int64_t kBase = 1795154400LL * 1'000'000'000LL;  // 2026-11-20T06:00:00Z
+constexpr std::int64_t kSec = 1'000'000'000LL;
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(source_replay)
+
+BOOST_AUTO_TEST_CASE(logcli_jsonl_is_replayed_in_order_with_time_following_events) {
+  const auto r = from_stdin(logcli(1, "a") + logcli(2, "b") + logcli(4, "c"));
+  const auto d = run(r);
+  BOOST_TEST_REQUIRE(d.size() == 3u);
+  BOOST_TEST(d[0].line == "a");
+  BOOST_TEST(d[2].ts == kBase + 4 * kSec);
+  BOOST_TEST(d[1].now == kBase + 2 * kSec);
+  BOOST_TEST(d[0].labels == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(newest_first_exports_are_reversed) {
+  const auto d = run(from_stdin(logcli(9, "c") + logcli(5, "b") + logcli(1, "a")));
+  BOOST_TEST_REQUIRE(d.size() == 3u);
+  BOOST_TEST(d[0].line == "a");
+  BOOST_TEST(d[2].line == "c");
+}
+
+BOOST_AUTO_TEST_CASE(a_lone_future_line_does_not_move_time_but_a_gap_does) {
+  const auto d = run(from_stdin(logcli(1, "a") + logcli(50, "future") + logcli(2, "b") +
+                                logcli(40, "gap1") + logcli(41, "gap2")));
+  BOOST_TEST_REQUIRE(d.size() == 5u);
+  BOOST_TEST(d[1].now == kBase + 2 * kSec);  // not moved to :50
+  BOOST_TEST(d[3].now == kBase + 40 * kSec);  // the gap moves time
+}
+
+BOOST_AUTO_TEST_CASE(pretty_printed_query_responses_and_tail_messages) {
+  const std::string text = R"({
+  "status": "success",
+  "data": {"resultType": "streams", "result": [
+    {"stream": {"app": "x"}, "values": [["100", "q1"], ["200", "q2"]]}
+  ]}
+}
+{"streams":[{"stream":{"app":"y","b":"c"},"values":[["300","t1"]]}]}
+)";
+  const auto r = from_stdin(text);
+  const auto d = run(r);
+  BOOST_TEST_REQUIRE(d.size() == 3u);
+  BOOST_TEST(d[2].line == "t1");
+  BOOST_TEST(d[2].labels == 2u);
+  BOOST_TEST(r.stats().records == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_and_truncated_records_are_counted_and_skipped) {
+  const auto r = from_stdin(logcli(1, "a") + "not json at all\n" + R"({"labels":{},"line":"x")" +
+                            "\n" + R"({"labels":{},"line":"x","timestamp":"never"})" + "\n" +
+                            logcli(2, "b"));
+  BOOST_TEST(r.stats().records == 5u);
+  BOOST_TEST(r.stats().malformed_records == 2u);
+  BOOST_TEST(r.stats().malformed_entries == 1u);
+  BOOST_TEST(r.stats().first_errors.size() == 3u);
+  BOOST_TEST(run(r).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(rebase_moves_the_newest_line_to_now) {
+  const std::int64_t wall = kBase + 3600 * kSec;
+  const auto d = run(from_stdin(logcli(1, "a") + logcli(3, "b"), true, wall));
+  BOOST_TEST_REQUIRE(d.size() == 2u);
+  BOOST_TEST(d[1].ts == wall);
+  BOOST_TEST(d[0].ts == wall - 2 * kSec);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_file_is_a_startup_error) {
+  std::istringstream in;
+  const lle::core::ManualClock wall(0);
+  BOOST_CHECK_THROW(Replay::load({"/nonexistent/x.jsonl", false, 0}, wall, in), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(stop_ends_a_run_early) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += logcli(i % 60, "l");
+  auto r = from_stdin(text);
+  int seen = 0;
+  const bool finished = r.run([&](const lle::core::Entry&, std::int64_t) {
+    if (++seen == 10) r.stop();
+  });
+  BOOST_TEST(!finished);
+  BOOST_TEST(seen == 10);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
