@@ -108,11 +108,16 @@ int cli_main(int argc, char** argv) {
       format = v == "json" ? log::Format::kJson : log::Format::kText;
     } else if (a == "--log-level") {
       if (!value(&v)) return usage_error("--log-level needs a level", kUsage);
-      if (v == "debug") level = log::Level::kDebug;
-      else if (v == "info") level = log::Level::kInfo;
-      else if (v == "warn") level = log::Level::kWarn;
-      else if (v == "error") level = log::Level::kError;
-      else return usage_error("--log-level needs debug, info, warn or error", kUsage);
+      if (v == "debug")
+        level = log::Level::kDebug;
+      else if (v == "info")
+        level = log::Level::kInfo;
+      else if (v == "warn")
+        level = log::Level::kWarn;
+      else if (v == "error")
+        level = log::Level::kError;
+      else
+        return usage_error("--log-level needs debug, info, warn or error", kUsage);
     } else if (command.empty() && !a.starts_with("-")) {
       command = a;
     } else {

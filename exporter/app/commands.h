@@ -10,7 +10,7 @@ struct RunArgs {
   std::string replay;  // overrides input.replay.path; "-" = stdin
   std::string listen;  // overrides listen
   bool rebase_to_now = false;
-  double speed = -1;   // < 0: the config's value
+  double speed = -1;  // < 0: the config's value
 };
 
 int run(const RunArgs& args);

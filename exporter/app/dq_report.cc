@@ -1,7 +1,6 @@
 // dq-report: replays a recorded export through the same gates as `run` and
 // prints per-service data-quality figures as JSON; exits 1 if a gate fails.
 #include <boost/json.hpp>
-
 #include <fstream>
 #include <iostream>
 
@@ -48,11 +47,14 @@ json::object reject_object(const core::RejectCounts& counts, std::uint64_t* tota
   return o;
 }
 
-json::value number_or_null(double v) { return std::isnan(v) ? json::value(nullptr) : json::value(v); }
+json::value number_or_null(double v) {
+  return std::isnan(v) ? json::value(nullptr) : json::value(v);
+}
 
 }  // namespace
 
-int dq_report(const std::string& config_path, const std::string& replay_path, const std::string& out) {
+int dq_report(const std::string& config_path, const std::string& replay_path,
+              const std::string& out) {
   config::Config cfg;
   try {
     cfg = config::load(config_path);
@@ -85,8 +87,8 @@ int dq_report(const std::string& config_path, const std::string& replay_path, co
   std::uint64_t all_accepted = 0, all_rejected = 0;
   auto gate = [&](const std::string& name, const std::string& service, double value, double limit,
                   bool ok) {
-    gates.push_back(json::object{{"gate", name}, {"service", service}, {"value", value},
-                                 {"limit", limit}, {"passed", ok}});
+    gates.push_back(json::object{
+        {"gate", name}, {"service", service}, {"value", value}, {"limit", limit}, {"passed", ok}});
     passed = passed && ok;
   };
   for (std::size_t i = 0; i < snap.services->size(); ++i) {
@@ -105,15 +107,16 @@ int dq_report(const std::string& config_path, const std::string& replay_path, co
         {"reject_ratio", ratio},
         {"min_latency_seconds", number_or_null(v.min_latency)},
         {"max_latency_seconds", number_or_null(v.max_latency)},
-        {"first_event", v.accepted_total ? json::value(parse::format_timestamp(v.first_event_ns)) : nullptr},
-        {"last_event", v.accepted_total ? json::value(parse::format_timestamp(v.last_event_ns)) : nullptr},
+        {"first_event",
+         v.accepted_total ? json::value(parse::format_timestamp(v.first_event_ns)) : nullptr},
+        {"last_event",
+         v.accepted_total ? json::value(parse::format_timestamp(v.last_event_ns)) : nullptr},
         {"baseline_buckets", v.baseline_buckets},
         {"baseline_p95_seconds", number_or_null(v.baseline.p95)},
     };
     gate("max_reject_ratio", info.id, ratio, cfg.data_quality.max_reject_ratio,
          ratio <= cfg.data_quality.max_reject_ratio);
-    gate("min_baseline_buckets", info.id, v.baseline_buckets,
-         cfg.data_quality.min_baseline_buckets,
+    gate("min_baseline_buckets", info.id, v.baseline_buckets, cfg.data_quality.min_baseline_buckets,
          v.baseline_buckets >= cfg.data_quality.min_baseline_buckets);
   }
   std::uint64_t unknown = 0;
@@ -131,11 +134,12 @@ int dq_report(const std::string& config_path, const std::string& replay_path, co
                              {"lines", pipeline.input().lines_read},
                              {"malformed_records", st.malformed_records},
                              {"malformed_entries", st.malformed_entries}}},
-      {"totals", json::object{{"accepted", all_accepted}, {"rejected", all_rejected},
-                              {"reject_ratio", overall}}},
+      {"totals",
+       json::object{
+           {"accepted", all_accepted}, {"rejected", all_rejected}, {"reject_ratio", overall}}},
       {"services", std::move(services)},
-      {"unknown_service", json::object{{"rejected", unknown},
-                                       {"rejected_by_reason", std::move(unknown_rejects)}}},
+      {"unknown_service",
+       json::object{{"rejected", unknown}, {"rejected_by_reason", std::move(unknown_rejects)}}},
       {"gates", std::move(gates)},
       {"passed", passed},
   };

@@ -15,11 +15,16 @@ HttpResponse json_error(int status, const std::string& error, const std::string&
 namespace {
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 503: return "Service Unavailable";
-    default: return status < 500 ? "Bad Request" : "Internal Server Error";
+    case 200:
+      return "OK";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status < 500 ? "Bad Request" : "Internal Server Error";
   }
 }
 
@@ -58,8 +63,8 @@ int HttpServer::dispatch(mg_connection* conn, void* self) {
 
 void HttpServer::start(const std::string& listen) {
   mg_init_library(0);
-  const char* options[] = {"listening_ports", listen.c_str(), "num_threads", "4",
-                           "request_timeout_ms", "10000", nullptr};
+  const char* options[] = {"listening_ports",    listen.c_str(), "num_threads", "4",
+                           "request_timeout_ms", "10000",        nullptr};
   mg_callbacks callbacks{};
   ctx_ = mg_start(&callbacks, nullptr, options);
   if (ctx_ == nullptr) throw std::runtime_error("cannot listen on " + listen);

@@ -1,9 +1,8 @@
 #include "exporter/app/log.h"
 
+#include <atomic>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
-
-#include <atomic>
 #include <cstdio>
 #include <mutex>
 
@@ -18,10 +17,14 @@ std::mutex g_mutex;
 
 const char* name(Level l) {
   switch (l) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "?";
 }

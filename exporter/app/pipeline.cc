@@ -40,7 +40,9 @@ std::vector<core::ServiceInfo> infos(const config::Config& c) {
 }  // namespace
 
 Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
-    : parser_(rules_from(c)), store_(infos(c), window_options_from(c)), status_(std::move(status)) {}
+    : parser_(rules_from(c)),
+      store_(infos(c), window_options_from(c)),
+      status_(std::move(status)) {}
 
 void Pipeline::on_entry(const core::Entry& entry, std::int64_t now_ns) {
   auto& in = status_.input;
@@ -75,9 +77,9 @@ std::shared_ptr<const metrics::Published> Pipeline::publish(std::int64_t now_ns)
 // Feeds a replay through the pipeline, publishing at most every interval of wall
 // time, and once at the end. parse_seconds_total is measured per chunk of
 // entries (unpaced) or per entry (paced, where the source sleeps between them).
-std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool paced,
-                         std::int64_t publish_interval_ns,
-                         const std::function<void(std::shared_ptr<const metrics::Published>)>& out) {
+std::int64_t replay_into(
+    const source::Replay& replay, Pipeline& pipeline, bool paced, std::int64_t publish_interval_ns,
+    const std::function<void(std::shared_ptr<const metrics::Published>)>& out) {
   using steady = std::chrono::steady_clock;
   constexpr std::uint64_t kChunk = 1024;
   std::int64_t last_now = 0;
@@ -93,7 +95,8 @@ std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool 
     last_now = now;
     if (paced || ++n % kChunk == 0) {
       const auto t = steady::now();
-      pipeline.input().parse_seconds_total += std::chrono::duration<double>(t - chunk_start).count();
+      pipeline.input().parse_seconds_total +=
+          std::chrono::duration<double>(t - chunk_start).count();
       chunk_start = t;
       if (t - last_publish >= std::chrono::nanoseconds(publish_interval_ns)) {
         out(pipeline.publish(now));

@@ -6,11 +6,11 @@
 // shared immutable value that any thread may read.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
-
-#include <functional>
 
 #include "exporter/config/config.h"
 #include "exporter/core/entry.h"
@@ -45,6 +45,27 @@ class Pipeline {
   parse::LokiDecoder decoder_;
   window::Store store_;
   metrics::ExporterStatus status_;
+};
+
+// The latest published state, handed from the ingest thread to HTTP workers.
+// The lock is held only to copy a pointer, so neither side waits for the other's
+// work. (A mutex rather than std::atomic<std::shared_ptr>: libstdc++ 12's lock-bit
+// implementation of the latter is opaque to ThreadSanitizer, which checks this.)
+// Thread safety: all members may be called from any thread.
+class LatestState {
+ public:
+  void store(std::shared_ptr<const metrics::Published> p) {
+    std::lock_guard lock(mutex_);
+    state_.swap(p);
+  }
+  std::shared_ptr<const metrics::Published> load() const {
+    std::lock_guard lock(mutex_);
+    return state_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const metrics::Published> state_;
 };
 
 // Feeds a replay through the pipeline, handing a published state to `out` at

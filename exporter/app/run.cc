@@ -43,14 +43,14 @@ int run(const RunArgs& args) {
   std::optional<source::Replay> replay;
   if (!cfg.replay.path.empty()) {
     try {
-      replay.emplace(source::Replay::load({cfg.replay.path, cfg.replay.rebase_to_now,
-                                           cfg.replay.speed},
-                                          wall, std::cin));
+      replay.emplace(source::Replay::load(
+          {cfg.replay.path, cfg.replay.rebase_to_now, cfg.replay.speed}, wall, std::cin));
     } catch (const std::exception& e) {
       log::error("cannot read replay input", {{"error", e.what()}});
       return 2;
     }
-    for (const auto& err : replay->stats().first_errors) log::warn("malformed replay input", {{"where", err}});
+    for (const auto& err : replay->stats().first_errors)
+      log::warn("malformed replay input", {{"where", err}});
   } else {
     log::warn("no input configured: serving an empty state (the Loki input comes with issue 3)");
   }
@@ -66,8 +66,8 @@ int run(const RunArgs& args) {
   Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}});
   // A replay drives time from its own timestamps: the empty initial state must
   // not move the windows to the wall clock, or every replayed line is too late.
-  std::atomic<std::shared_ptr<const metrics::Published>> latest{
-      pipeline.publish(replay ? 0 : wall.now_ns())};
+  LatestState latest;
+  latest.store(pipeline.publish(replay ? 0 : wall.now_ns()));
   const auto current = [&latest] { return latest.load(); };
   const metrics::StateCollectable collectable(current);
 
@@ -77,7 +77,9 @@ int run(const RunArgs& args) {
     prometheus::TextSerializer().Serialize(out, collectable.Collect());
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(out).str()};
   });
-  http.route("/", [&] { return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())}; });
+  http.route("/", [&] {
+    return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())};
+  });
   http.route("/-/healthy", [] { return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"}; });
   // Ready as soon as state is served; never tied to the input being reachable.
   http.route("/-/ready", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"}; });
@@ -88,8 +90,9 @@ int run(const RunArgs& args) {
     return 1;
   }
   const std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
-  log::info("serving", {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
-                        {"services", std::to_string(cfg.services.size())}});
+  log::info("serving",
+            {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
+             {"services", std::to_string(cfg.services.size())}});
 
   std::thread ingest;
   if (replay) {
@@ -99,14 +102,15 @@ int run(const RunArgs& args) {
           *replay, pipeline, cfg.replay.speed > 0, cfg.windows.publish_interval_ns,
           [&](std::shared_ptr<const metrics::Published> p) { latest.store(std::move(p)); });
       const auto& in = pipeline.input();
-      log::info("replay finished; serving its state until stopped",
-                {{"lines", std::to_string(in.lines_read)},
-                 {"records", std::to_string(replay->stats().records)},
-                 {"malformed_records", std::to_string(replay->stats().malformed_records)},
-                 {"seconds", std::to_string(std::chrono::duration<double>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count())},
-                 {"state_time", parse::format_timestamp(end)}});
+      log::info(
+          "replay finished; serving its state until stopped",
+          {{"lines", std::to_string(in.lines_read)},
+           {"records", std::to_string(replay->stats().records)},
+           {"malformed_records", std::to_string(replay->stats().malformed_records)},
+           {"seconds",
+            std::to_string(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
+           {"state_time", parse::format_timestamp(end)}});
     });
   }
 

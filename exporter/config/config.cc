@@ -72,8 +72,8 @@ struct At {
     const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || p != s.data() + s.size()) fail("expected a number, got '" + s + "'");
     if (!(v >= lo && v <= hi)) {
-      fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-           ", got " + s);
+      fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+           s);
     }
     return v;
   }
@@ -118,8 +118,7 @@ YAML::Node load_yaml(const std::string& file) {
   } catch (const YAML::BadFile&) {
     throw ConfigError(file, "", "cannot read file");
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1), "",
-                      "invalid YAML: " + e.msg);
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1), "", "invalid YAML: " + e.msg);
   }
 }
 
@@ -143,15 +142,21 @@ ParsingConfig load_parsing(const At& at) {
                   "default_schema_version", "max_latency", "max_line_bytes"});
   if (at.key("format").present()) {
     const auto f = at.key("format").str();
-    if (f == "auto") p.format = LineFormat::kAuto;
-    else if (f == "json") p.format = LineFormat::kJson;
-    else if (f == "logfmt") p.format = LineFormat::kLogfmt;
-    else at.key("format").fail("expected one of: auto, json, logfmt");
+    if (f == "auto")
+      p.format = LineFormat::kAuto;
+    else if (f == "json")
+      p.format = LineFormat::kJson;
+    else if (f == "logfmt")
+      p.format = LineFormat::kLogfmt;
+    else
+      at.key("format").fail("expected one of: auto, json, logfmt");
   }
   if (const auto f = at.key("fields"); f.present()) {
     f.require_map({"service", "latency", "status", "schema_version"});
-    p.service_field = f.key("service").present() ? f.key("service").nonempty_str() : p.service_field;
-    p.latency_field = f.key("latency").present() ? f.key("latency").nonempty_str() : p.latency_field;
+    p.service_field =
+        f.key("service").present() ? f.key("service").nonempty_str() : p.service_field;
+    p.latency_field =
+        f.key("latency").present() ? f.key("latency").nonempty_str() : p.latency_field;
     p.status_field = f.key("status").present() ? f.key("status").nonempty_str() : p.status_field;
     p.schema_version_field = f.key("schema_version").present()
                                  ? f.key("schema_version").nonempty_str()
@@ -168,9 +173,11 @@ ParsingConfig load_parsing(const At& at) {
                 p.default_schema_version) == p.supported_schema_versions.end()) {
     at.key("default_schema_version").fail("must be one of supported_schema_versions");
   }
-  p.max_latency_seconds = static_cast<double>(at.key("max_latency").duration_or(
-                              static_cast<std::int64_t>(p.max_latency_seconds * 1e9), 0.001,
-                              100)) / 1e9;
+  p.max_latency_seconds =
+      static_cast<double>(
+          at.key("max_latency")
+              .duration_or(static_cast<std::int64_t>(p.max_latency_seconds * 1e9), 0.001, 100)) /
+      1e9;
   p.max_line_bytes = static_cast<std::size_t>(
       at.key("max_line_bytes").int_or(static_cast<int>(p.max_line_bytes), 64, 16 << 20));
   return p;
@@ -191,7 +198,8 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
     if (!valid_service_id(svc.info.id)) {
       s.key("id").fail("expected 1-64 characters from a-z, 0-9, '_' and '-'");
     }
-    if (!ids.insert(svc.info.id).second) s.key("id").fail("duplicate service id '" + svc.info.id + "'");
+    if (!ids.insert(svc.info.id).second)
+      s.key("id").fail("duplicate service id '" + svc.info.id + "'");
     svc.info.display_name = s.key("display_name").str_or(svc.info.id);
     svc.info.team = s.key("team").nonempty_str();
     svc.info.tier = s.key("tier").str_or("");
@@ -209,7 +217,8 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
         std::sort(svc.match_labels.begin(), svc.match_labels.end());
         std::string canonical;
         for (const auto& [k, v] : svc.match_labels) canonical += k + "=" + v + '\n';
-        if (!label_sets.insert(canonical).second) l.fail("another service has the same label matchers");
+        if (!label_sets.insert(canonical).second)
+          l.fail("another service has the same label matchers");
       }
       svc.match_field = m.key("field").str_or("");
       if (svc.match_labels.empty() && svc.match_field.empty()) {
@@ -263,15 +272,15 @@ Config load(const std::string& exporter_yaml_path) {
   }
   c.parsing = load_parsing(root.key("parsing"));
   if (const At w = root.key("windows"); w.present()) {
-    w.require_map({"allowed_lateness", "max_future_skew", "baseline_min_buckets",
-                   "publish_interval"});
-    c.windows.allowed_lateness_ns = w.key("allowed_lateness").duration_or(
-        c.windows.allowed_lateness_ns, 0, 3600);
-    c.windows.max_future_skew_ns = w.key("max_future_skew").duration_or(
-        c.windows.max_future_skew_ns, 0, 3600);
+    w.require_map(
+        {"allowed_lateness", "max_future_skew", "baseline_min_buckets", "publish_interval"});
+    c.windows.allowed_lateness_ns =
+        w.key("allowed_lateness").duration_or(c.windows.allowed_lateness_ns, 0, 3600);
+    c.windows.max_future_skew_ns =
+        w.key("max_future_skew").duration_or(c.windows.max_future_skew_ns, 0, 3600);
     c.windows.baseline_min_buckets = w.key("baseline_min_buckets").int_or(3, 1, 2016);
-    c.windows.publish_interval_ns = w.key("publish_interval").duration_or(
-        c.windows.publish_interval_ns, 0.01, 60);
+    c.windows.publish_interval_ns =
+        w.key("publish_interval").duration_or(c.windows.publish_interval_ns, 0.01, 60);
   }
   if (const At d = root.key("data_quality"); d.present()) {
     d.require_map({"max_reject_ratio", "min_baseline_buckets"});

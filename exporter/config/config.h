@@ -29,7 +29,7 @@ struct ServiceConfig {
   // How lines are recognised: all label matchers equal (Loki stream labels),
   // and/or the value of parsing.fields.service in the line.
   std::vector<std::pair<std::string, std::string>> match_labels;  // sorted by name
-  std::string match_field;                                          // "" = not by field
+  std::string match_field;                                        // "" = not by field
   // Parsing overrides ("" / nullopt = the global setting).
   std::string latency_field;
   std::optional<core::LatencyUnit> latency_unit;

@@ -14,9 +14,12 @@ std::optional<LatencyUnit> latency_unit_from_name(std::string_view name) {
 
 std::string_view latency_unit_name(LatencyUnit u) {
   switch (u) {
-    case LatencyUnit::kSeconds: return "s";
-    case LatencyUnit::kMilliseconds: return "ms";
-    case LatencyUnit::kMicroseconds: return "us";
+    case LatencyUnit::kSeconds:
+      return "s";
+    case LatencyUnit::kMilliseconds:
+      return "ms";
+    case LatencyUnit::kMicroseconds:
+      return "us";
   }
   return "?";
 }
@@ -42,13 +45,20 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
     const std::string_view unit = text.substr(0, u);
     text.remove_prefix(u);
     double scale;
-    if (unit == "ns") scale = 1e-9;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") scale = 1e-6;
-    else if (unit == "ms") scale = 1e-3;
-    else if (unit == "s") scale = 1;
-    else if (unit == "m") scale = 60;
-    else if (unit == "h") scale = 3600;
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1e-9;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      scale = 1e-6;
+    else if (unit == "ms")
+      scale = 1e-3;
+    else if (unit == "s")
+      scale = 1;
+    else if (unit == "m")
+      scale = 60;
+    else if (unit == "h")
+      scale = 3600;
+    else
+      return std::nullopt;
     total += value * scale;
   }
   if (!std::isfinite(total)) return std::nullopt;

@@ -10,9 +10,12 @@ enum class LatencyUnit { kSeconds, kMilliseconds, kMicroseconds };
 
 constexpr double seconds_per(LatencyUnit u) {
   switch (u) {
-    case LatencyUnit::kSeconds: return 1.0;
-    case LatencyUnit::kMilliseconds: return 1e-3;
-    case LatencyUnit::kMicroseconds: return 1e-6;
+    case LatencyUnit::kSeconds:
+      return 1.0;
+    case LatencyUnit::kMilliseconds:
+      return 1e-3;
+    case LatencyUnit::kMicroseconds:
+      return 1e-6;
   }
   return 1.0;
 }

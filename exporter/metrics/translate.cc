@@ -50,13 +50,13 @@ std::vector<MetricFamily> translate(const Published& state) {
              "95th percentile latency over the window (7d is the baseline).", MetricType::Gauge),
       family("loki_latency_window_p99_seconds", "99th percentile latency over the window.",
              MetricType::Gauge)};
-  auto requests = family("loki_latency_window_requests",
-                         "Accepted lines in the window.", MetricType::Gauge);
-  auto mean = family("loki_latency_window_mean_seconds", "Mean latency in the window.",
-                     MetricType::Gauge);
-  auto ready = family("loki_latency_baseline_ready",
-                      "1 when the 7-day baseline has enough 5-minute buckets with data.",
-                      MetricType::Gauge);
+  auto requests =
+      family("loki_latency_window_requests", "Accepted lines in the window.", MetricType::Gauge);
+  auto mean =
+      family("loki_latency_window_mean_seconds", "Mean latency in the window.", MetricType::Gauge);
+  auto ready =
+      family("loki_latency_baseline_ready",
+             "1 when the 7-day baseline has enough 5-minute buckets with data.", MetricType::Gauge);
   auto buckets = family("loki_latency_baseline_buckets",
                         "5-minute buckets with data in the last 7 days.", MetricType::Gauge);
   auto accepted = family("loki_latency_requests_total",
@@ -80,16 +80,14 @@ std::vector<MetricFamily> translate(const Published& state) {
     const auto& s = services[i];
     const auto& v = snap.views[i];
     memory += v.memory_bytes;
-    info.metric.push_back(gauge({{"service", s.id},
-                                 {"display_name", s.display_name},
-                                 {"team", s.team},
-                                 {"tier", s.tier}},
-                                1));
+    info.metric.push_back(gauge(
+        {{"service", s.id}, {"display_name", s.display_name}, {"team", s.team}, {"tier", s.tier}},
+        1));
     const std::pair<const char*, const window::WindowStats*> windows[] = {
         {"5m", &v.last_5m}, {"1h", &v.last_1h}, {"7d", &v.baseline}};
     for (const auto& [name, w] : windows) {
-      requests.metric.push_back(gauge({{"service", s.id}, {"window", name}},
-                                      static_cast<double>(w->count)));
+      requests.metric.push_back(
+          gauge({{"service", s.id}, {"window", name}}, static_cast<double>(w->count)));
       if (w->count == 0) continue;  // no quantile of nothing: absent, not NaN
       mean.metric.push_back(gauge({{"service", s.id}, {"window", name}},
                                   w->sum_seconds / static_cast<double>(w->count)));
@@ -141,9 +139,9 @@ std::vector<MetricFamily> translate(const Published& state) {
                         "JSON records read (tail messages, query responses, jsonl lines).",
                         MetricType::Counter);
   records.metric.push_back(counter({}, static_cast<double>(in.records_read)));
-  auto input_errors = family("loki_latency_input_errors_total",
-                             "Input that could not be decoded at all, by kind.",
-                             MetricType::Counter);
+  auto input_errors =
+      family("loki_latency_input_errors_total", "Input that could not be decoded at all, by kind.",
+             MetricType::Counter);
   input_errors.metric.push_back(
       counter({{"kind", "malformed_record"}}, static_cast<double>(in.malformed_records)));
   input_errors.metric.push_back(
@@ -166,14 +164,16 @@ std::vector<MetricFamily> translate(const Published& state) {
                       MetricType::Gauge);
   build.metric.push_back(
       gauge({{"version", state.status.version}, {"revision", state.status.revision}}, 1));
-  auto start = family("loki_latency_start_time_seconds", "When the exporter started.",
-                      MetricType::Gauge);
+  auto start =
+      family("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge);
   start.metric.push_back(gauge({}, seconds(state.status.start_time_ns)));
 
   std::vector<MetricFamily> out;
-  for (auto* f : {&quantiles[0], &quantiles[1], &quantiles[2], &requests, &mean, &ready, &buckets, &accepted, &latency_sum,
-                  &clamped, &rejected, &last_event, &info, &lines, &records, &input_errors,
-                  &parse_time, &newest, &state_time, &mem, &services_count, &build, &start}) {
+  for (auto* f :
+       {&quantiles[0], &quantiles[1], &quantiles[2],   &requests,     &mean,       &ready,
+        &buckets,      &accepted,     &latency_sum,    &clamped,      &rejected,   &last_event,
+        &info,         &lines,        &records,        &input_errors, &parse_time, &newest,
+        &state_time,   &mem,          &services_count, &build,        &start}) {
     if (!f->metric.empty()) out.push_back(std::move(*f));
   }
   return out;

@@ -3,14 +3,14 @@
 // the same inputs always give the same families, which golden tests pin down.
 // The Collectable that serves /metrics only calls this on the latest state.
 
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <prometheus/collectable.h>
-#include <prometheus/metric_family.h>
 
 #include "exporter/window/store.h"
 
@@ -18,12 +18,12 @@ namespace lle::metrics {
 
 // The exporter's own health, published together with each snapshot.
 struct InputStatus {
-  std::uint64_t lines_read = 0;        // entries handed over by the source
-  std::uint64_t records_read = 0;      // JSON records (tail messages, responses, jsonl lines)
+  std::uint64_t lines_read = 0;    // entries handed over by the source
+  std::uint64_t records_read = 0;  // JSON records (tail messages, responses, jsonl lines)
   std::uint64_t malformed_records = 0;
   std::uint64_t malformed_entries = 0;
-  double parse_seconds_total = 0;      // time spent decoding, parsing and gating
-  std::int64_t last_event_ns = 0;      // newest line timestamp seen
+  double parse_seconds_total = 0;  // time spent decoding, parsing and gating
+  std::int64_t last_event_ns = 0;  // newest line timestamp seen
 };
 
 struct ExporterStatus {

@@ -97,8 +97,12 @@ ParsedLine LineParser::parse(const core::Entry& entry, FieldScratch& scratch) co
   const std::span<FieldValue> fields(values, keys_.size());
   bool ok;
   switch (rules_.format) {
-    case Format::kJson: ok = extract_json_fields(entry.line, keys_, fields, scratch); break;
-    case Format::kLogfmt: ok = extract_logfmt_fields(entry.line, keys_, fields, scratch); break;
+    case Format::kJson:
+      ok = extract_json_fields(entry.line, keys_, fields, scratch);
+      break;
+    case Format::kLogfmt:
+      ok = extract_logfmt_fields(entry.line, keys_, fields, scratch);
+      break;
     default: {
       const auto first = entry.line.find_first_not_of(" \t");
       ok = first != std::string_view::npos && entry.line[first] == '{'
@@ -129,9 +133,9 @@ ParsedLine LineParser::parse(const core::Entry& entry, FieldScratch& scratch) co
   } else if (schema.kind != FieldValue::Kind::kAbsent && schema.kind != FieldValue::Kind::kNull) {
     version = {};
   }
-  if (version.empty() || std::find(rules_.supported_schema_versions.begin(),
-                                   rules_.supported_schema_versions.end(),
-                                   version) == rules_.supported_schema_versions.end()) {
+  if (version.empty() ||
+      std::find(rules_.supported_schema_versions.begin(), rules_.supported_schema_versions.end(),
+                version) == rules_.supported_schema_versions.end()) {
     out.reject = core::RejectReason::kUnsupportedSchemaVersion;
     return out;
   }

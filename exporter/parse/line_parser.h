@@ -25,8 +25,8 @@ enum class Format { kAuto, kJson, kLogfmt };
 
 struct ServiceRule {
   std::vector<std::pair<std::string, std::string>> labels;  // all must be equal
-  std::string field_value;                                   // "" = not matched by field
-  std::string latency_field;                                 // "" = Rules::latency_field
+  std::string field_value;                                  // "" = not matched by field
+  std::string latency_field;                                // "" = Rules::latency_field
   std::optional<core::LatencyUnit> latency_unit;
 };
 

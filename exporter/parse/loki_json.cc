@@ -82,7 +82,8 @@ DecodeResult LokiDecoder::decode(std::string_view record, const Sink& sink) {
       return r;
     }
     decode_streams(streams->get_array(), labels_, sink, r);
-    if (const auto* dropped = root->if_contains("dropped_entries"); dropped && dropped->is_array()) {
+    if (const auto* dropped = root->if_contains("dropped_entries");
+        dropped && dropped->is_array()) {
       r.dropped_entries = dropped->get_array().size();
     }
     return r;
@@ -101,11 +102,13 @@ DecodeResult LokiDecoder::decode(std::string_view record, const Sink& sink) {
   }
   if (const auto* line = root->if_contains("line")) {
     const auto* ts_text = root->if_contains("timestamp");
-    const auto ts = ts_text && ts_text->is_string() ? parse_timestamp_ns(view(ts_text->get_string()))
-                                                    : std::nullopt;
+    const auto ts = ts_text && ts_text->is_string()
+                        ? parse_timestamp_ns(view(ts_text->get_string()))
+                        : std::nullopt;
     labels_.clear();
     const auto* labels = root->if_contains("labels");
-    const bool labels_ok = !labels || (labels->is_object() && read_labels(labels->get_object(), labels_));
+    const bool labels_ok =
+        !labels || (labels->is_object() && read_labels(labels->get_object(), labels_));
     if (!line->is_string() || !ts || !labels_ok) {
       ++r.bad_entries;
       return r;

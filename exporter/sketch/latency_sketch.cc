@@ -9,7 +9,8 @@ namespace detail {
 namespace {
 Tables make_tables() {
   Tables t{};
-  for (int k = 0; k <= kBucketsPerOctave; ++k) t.bound[k] = std::exp2(k / double(kBucketsPerOctave));
+  for (int k = 0; k <= kBucketsPerOctave; ++k)
+    t.bound[k] = std::exp2(k / double(kBucketsPerOctave));
   for (int cell = 0; cell < 1024; ++cell) {
     const double low = 1.0 + cell / 1024.0;
     int k = 0;
@@ -64,7 +65,8 @@ double bucket_value(int index) {
 void LatencySketch::grow_to(int index) {
   if (counts_.empty()) {
     offset_ = std::max(kMinIndex, index - kGrowSlack);
-    counts_.assign(static_cast<std::size_t>(std::min(kMaxIndex, index + kGrowSlack) - offset_ + 1), 0);
+    counts_.assign(static_cast<std::size_t>(std::min(kMaxIndex, index + kGrowSlack) - offset_ + 1),
+                   0);
     return;
   }
   const int old_end = offset_ + static_cast<int>(counts_.size());  // exclusive
@@ -185,13 +187,15 @@ bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
   }
   if (in.size() < 8) return false;
   std::uint64_t sum_bits = 0;
-  for (int b = 0; b < 8; ++b) sum_bits |= std::uint64_t{static_cast<std::uint8_t>(in[b])} << (8 * b);
+  for (int b = 0; b < 8; ++b)
+    sum_bits |= std::uint64_t{static_cast<std::uint8_t>(in[b])} << (8 * b);
   in.remove_prefix(8);
   s.sum_ = std::bit_cast<double>(sum_bits);
   if (!get_varint(in, &s.clamped_low_) || !get_varint(in, &s.clamped_high_) || !in.empty()) {
     return false;
   }
-  if (!std::isfinite(s.sum_) || s.clamped_low_ > s.count_ || s.clamped_high_ > s.count_) return false;
+  if (!std::isfinite(s.sum_) || s.clamped_low_ > s.count_ || s.clamped_high_ > s.count_)
+    return false;
   *out = std::move(s);
   return true;
 }

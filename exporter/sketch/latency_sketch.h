@@ -17,16 +17,16 @@
 
 namespace lle::sketch {
 
-inline constexpr int kBucketsPerOctave = 64;  // schema 6
-inline constexpr double kMinValue = 1e-4;     // 0.1 ms
-inline constexpr double kMaxValue = 100.0;    // 100 s
-inline constexpr int kMinIndex = -850;        // bucket of kMinValue
-inline constexpr int kMaxIndex = 426;         // bucket of kMaxValue
+inline constexpr int kBucketsPerOctave = 64;           // schema 6
+inline constexpr double kMinValue = 1e-4;              // 0.1 ms
+inline constexpr double kMaxValue = 100.0;             // 100 s
+inline constexpr int kMinIndex = -850;                 // bucket of kMinValue
+inline constexpr int kMaxIndex = 426;                  // bucket of kMaxValue
 inline constexpr double kRelativeAccuracy = 0.005415;  // (g-1)/(g+1), g = 2^(1/64), rounded up
 
 namespace detail {
 struct Tables {
-  std::uint8_t cell_floor[1024];   // smallest k with 2^(k/64) >= 1 + cell/1024
+  std::uint8_t cell_floor[1024];        // smallest k with 2^(k/64) >= 1 + cell/1024
   double bound[kBucketsPerOctave + 1];  // 2^(k/64)
 };
 extern const Tables kTables;
@@ -116,7 +116,10 @@ class LatencySketch {
 class CompactSketch {
  public:
   CompactSketch() = default;
-  explicit CompactSketch(const LatencySketch& s) { s.encode(bytes_); bytes_.shrink_to_fit(); }
+  explicit CompactSketch(const LatencySketch& s) {
+    s.encode(bytes_);
+    bytes_.shrink_to_fit();
+  }
   LatencySketch expand() const;
   std::size_t memory_bytes() const { return bytes_.capacity(); }
   std::string_view bytes() const { return bytes_; }

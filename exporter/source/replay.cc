@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -36,8 +36,10 @@ std::vector<std::string_view> split_values(std::string_view text) {
     for (; i < text.size(); ++i) {
       const char c = text[i];
       if (in_string) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_string = false;
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          in_string = false;
       } else if (c == '"') {
         in_string = true;
       } else if (c == '{' || c == '[') {
@@ -118,7 +120,8 @@ Replay Replay::load(const ReplayOptions& options, const core::Clock& wall,
       labels.clear();
       for (const auto& l : e.labels) labels.emplace_back(l.name, l.value);
       std::sort(labels.begin(), labels.end());
-      auto [it, added] = interned.try_emplace(labels, static_cast<std::uint32_t>(r.label_sets_.size()));
+      auto [it, added] =
+          interned.try_emplace(labels, static_cast<std::uint32_t>(r.label_sets_.size()));
       if (added) r.label_sets_.push_back(labels);
       r.entries_.push_back({it->second, e.timestamp_ns, std::string(e.line)});
     });

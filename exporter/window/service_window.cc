@@ -25,8 +25,8 @@ WindowStats stats_of(const sketch::LatencySketch& s) {
 
 }  // namespace
 
-std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds,
-                                                     int status, std::int64_t now_ns) {
+std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds, int status,
+                                                     std::int64_t now_ns) {
   advance(now_ns);
   if (ts_ns < now_ns_ - options_.allowed_lateness_ns) return core::RejectReason::kTooLate;
   if (ts_ns > now_ns_ + options_.max_future_skew_ns) return core::RejectReason::kTooFarInFuture;
@@ -34,7 +34,8 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   const std::int64_t minute = floor_div(ts_ns, kNanosPerMinute);
   auto it = minutes_.end();
   while (it != minutes_.begin() && std::prev(it)->index >= minute) --it;
-  if (it == minutes_.end() || it->index != minute) it = minutes_.insert(it, Minute{minute, false, {}});
+  if (it == minutes_.end() || it->index != minute)
+    it = minutes_.insert(it, Minute{minute, false, {}});
   it->sketch.add(seconds);
 
   ++accepted_;
@@ -129,9 +130,9 @@ void ServiceWindow::complete_hour() {
 
 void ServiceWindow::move_trend_to(std::int64_t bucket) {
   if (trend_latest_ != kNone && bucket <= trend_latest_) return;
-  const std::int64_t first_cleared =
-      trend_latest_ == kNone ? bucket - kTrendPoints + 1
-                             : std::max(trend_latest_ + 1, bucket - kTrendPoints + 1);
+  const std::int64_t first_cleared = trend_latest_ == kNone
+                                         ? bucket - kTrendPoints + 1
+                                         : std::max(trend_latest_ + 1, bucket - kTrendPoints + 1);
   for (std::int64_t b = first_cleared; b <= bucket; ++b) {
     auto& slot = trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
     if (!std::isnan(slot)) --trend_points_;
@@ -142,7 +143,8 @@ void ServiceWindow::move_trend_to(std::int64_t bucket) {
 
 void ServiceWindow::set_trend(std::int64_t bucket, double p95) {
   if (bucket <= trend_latest_ - kTrendPoints) return;  // older than 7 days
-  auto& slot = trend_[static_cast<std::size_t>(bucket - floor_div(bucket, kTrendPoints) * kTrendPoints)];
+  auto& slot =
+      trend_[static_cast<std::size_t>(bucket - floor_div(bucket, kTrendPoints) * kTrendPoints)];
   if (std::isnan(slot)) ++trend_points_;
   slot = static_cast<float>(p95);
 }
@@ -199,7 +201,8 @@ std::size_t ServiceWindow::memory_bytes() const {
   for (const auto* d : {&fives_, &hours_}) {
     for (const auto& a : *d) bytes += sizeof(Archived) + a.sketch.memory_bytes();
   }
-  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_}) bytes += s->memory_bytes();
+  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
+    bytes += s->memory_bytes();
   return bytes;
 }
 

@@ -23,10 +23,10 @@ namespace lle::window {
 
 inline constexpr std::int64_t kFiveMinutesNs = 5 * core::kNanosPerMinute;
 inline constexpr std::int64_t kHourNs = 60 * core::kNanosPerMinute;
-inline constexpr int kLiveMinutes = 5;        // the "5m" window, in 1-minute slices
-inline constexpr int kHourBuckets = 12;       // the "1h" window, in 5-minute buckets
-inline constexpr int kArchiveHours = 168;     // the 7-day baseline, in hours
-inline constexpr int kTrendPoints = 2016;     // the 7-day trend, in 5-minute buckets
+inline constexpr int kLiveMinutes = 5;     // the "5m" window, in 1-minute slices
+inline constexpr int kHourBuckets = 12;    // the "1h" window, in 5-minute buckets
+inline constexpr int kArchiveHours = 168;  // the 7-day baseline, in hours
+inline constexpr int kTrendPoints = 2016;  // the 7-day trend, in 5-minute buckets
 
 struct Options {
   std::int64_t allowed_lateness_ns = 5 * core::kNanosPerMinute;
@@ -114,7 +114,8 @@ class ServiceWindow {
   std::deque<Archived> hours_;  // completed hours of the last 7 days
   sketch::LatencySketch hours_sum_;
 
-  std::vector<float> trend_ = std::vector<float>(kTrendPoints, std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> trend_ =
+      std::vector<float>(kTrendPoints, std::numeric_limits<float>::quiet_NaN());
   std::int64_t trend_latest_ = kNone;
   int trend_points_ = 0;
 

@@ -2,10 +2,9 @@
 // other subcommands' exit codes and messages, and the sample's reproducibility.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-#include <regex>
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "test/support/files.h"
 #include "test/support/process.h"
@@ -47,32 +46,43 @@ BOOST_AUTO_TEST_CASE(run_on_the_sample_serves_metrics_that_promtool_accepts) {
                         "--listen", "127.0.0.1:0"},
                        "/dev/null", out, err);
   int port = 0;
-  BOOST_TEST_REQUIRE(lle::test::wait_until([&] {
-    std::smatch m;
-    const std::string log = read_file(err);
-    if (!std::regex_search(log, m, std::regex("metrics=http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) return false;
-    port = std::stoi(m[1]);
-    return log.find("replay finished") != std::string::npos;
-  }, 20s), read_file(err));
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           const std::string log = read_file(err);
+                           const std::string marker = "metrics=http://127.0.0.1:";
+                           const auto at = log.find(marker);
+                           if (at == std::string::npos) return false;
+                           port = std::atoi(log.c_str() + at + marker.size());
+                           return log.find("replay finished") != std::string::npos;
+                         },
+                         20s),
+                     read_file(err));
 
   const auto metrics = lle::test::http_request(port, "GET", "/metrics");
   BOOST_TEST(metrics.status == 200);
   BOOST_TEST(metrics.headers.find("text/plain; version=0.0.4") != std::string::npos);
   const std::string scrape_file = dir.write("scrape.txt", metrics.body);
-  BOOST_TEST(run_to_exit({"promtool", "check", "metrics"}, out, err, scrape_file) == 0, read_file(out) + read_file(err));
+  BOOST_TEST(run_to_exit({"promtool", "check", "metrics"}, out, err, scrape_file) == 0,
+             read_file(out) + read_file(err));
 
   // The regressed service stands out: its 5m P95 against its own 7-day median.
   auto ratio = [&](const std::string& svc) {
-    return sample_value(metrics.body, "loki_latency_window_p95_seconds{service=\"" + svc + "\",window=\"5m\"}") /
-           sample_value(metrics.body, "loki_latency_window_p50_seconds{service=\"" + svc + "\",window=\"7d\"}");
+    return sample_value(metrics.body,
+                        "loki_latency_window_p95_seconds{service=\"" + svc + "\",window=\"5m\"}") /
+           sample_value(metrics.body,
+                        "loki_latency_window_p50_seconds{service=\"" + svc + "\",window=\"7d\"}");
   };
   BOOST_TEST(ratio("payments-api") > 3.0);
   for (const char* healthy : {"checkout", "search", "inventory", "auth", "notifications"}) {
     BOOST_TEST(ratio(healthy) > 0);
     BOOST_TEST(ratio(healthy) < ratio("payments-api"), healthy);
   }
-  BOOST_TEST(sample_value(metrics.body, "loki_latency_baseline_ready{service=\"payments-api\"}") == 1);
-  BOOST_TEST(sample_value(metrics.body, "loki_latency_rejected_lines_total{service=\"unknown\",reason=\"unknown_service\"}") > 0);
+  BOOST_TEST(sample_value(metrics.body, "loki_latency_baseline_ready{service=\"payments-api\"}") ==
+             1);
+  BOOST_TEST(
+      sample_value(
+          metrics.body,
+          "loki_latency_rejected_lines_total{service=\"unknown\",reason=\"unknown_service\"}") > 0);
 
   const auto landing = lle::test::http_request(port, "GET", "/");
   BOOST_TEST(landing.status == 200);
@@ -102,8 +112,9 @@ BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
   dir.write("services.yaml", "services:\n  - id: a\n    team: t\n    owners: [x]\n    tire: 1\n");
   const std::string bad = dir.write("exporter.yaml", "services_file: services.yaml\n");
   BOOST_TEST(exporter({"check-config", "--config", bad}) == 1);
-  BOOST_TEST(read_file(err).find("services.yaml:5: services[0].tire: unknown key") != std::string::npos,
-             read_file(err));
+  BOOST_TEST(
+      read_file(err).find("services.yaml:5: services[0].tire: unknown key") != std::string::npos,
+      read_file(err));
   BOOST_TEST(exporter({"check-config"}) == 2);
   BOOST_TEST(exporter({"run", "--config", config, "--listen", "nowhere"}) == 2);
   BOOST_TEST(exporter({"run", "--config", config, "--replay", "/nonexistent"}) == 2);
@@ -117,34 +128,40 @@ BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
 }
 
 BOOST_AUTO_TEST_CASE(dq_report_counts_every_line_once_and_gates_the_exit_code) {
-  BOOST_TEST(exporter({"dq-report", "--config", config, "--replay", "-"}, sample) == 0, read_file(err));
+  BOOST_TEST(exporter({"dq-report", "--config", config, "--replay", "-"}, sample) == 0,
+             read_file(err));
   const auto report = boost::json::parse(read_file(out)).as_object();
   BOOST_TEST(report.at("passed").as_bool());
   const auto& totals = report.at("totals").as_object();
   const auto lines = report.at("input").as_object().at("lines").to_number<std::uint64_t>();
   BOOST_TEST(totals.at("accepted").to_number<std::uint64_t>() +
-                 totals.at("rejected").to_number<std::uint64_t>() == lines);
+                 totals.at("rejected").to_number<std::uint64_t>() ==
+             lines);
   // The sample carries bad lines of every reason; each shows up somewhere.
   std::set<std::string> reasons;
   for (const auto& svc : report.at("services").as_object()) {
     for (const auto& r : svc.value().at("rejected_by_reason").as_object()) reasons.insert(r.key());
   }
-  for (const auto& r : report.at("unknown_service").as_object().at("rejected_by_reason").as_object()) {
+  for (const auto& r :
+       report.at("unknown_service").as_object().at("rejected_by_reason").as_object()) {
     reasons.insert(r.key());
   }
   BOOST_TEST(reasons.size() == 9u);
 
-  const std::string strict = dir.write(
-      "strict.yaml", "services_file: " + root + "/deploy/config/services.yaml\n"
-                     "data_quality: {max_reject_ratio: 0.0001}\n");
+  const std::string strict =
+      dir.write("strict.yaml", "services_file: " + root +
+                                   "/deploy/config/services.yaml\n"
+                                   "data_quality: {max_reject_ratio: 0.0001}\n");
   BOOST_TEST(exporter({"dq-report", "--config", strict, "--replay", sample}) == 1);
   BOOST_TEST(!boost::json::parse(read_file(out)).as_object().at("passed").as_bool());
 }
 
 BOOST_AUTO_TEST_CASE(the_bundled_sample_is_reproduced_by_its_generator) {
   const std::string regenerated = (dir.path() / "sample.jsonl").string();
-  BOOST_TEST_REQUIRE(run_to_exit({"python3", root + "/test/testdata/generate_sample.py", regenerated}, out, err) == 0,
-                     read_file(err));
+  BOOST_TEST_REQUIRE(
+      run_to_exit({"python3", root + "/test/testdata/generate_sample.py", regenerated}, out, err) ==
+          0,
+      read_file(err));
   BOOST_TEST((read_file(regenerated) == read_file(sample)));
 }
 

@@ -16,9 +16,11 @@
 BOOST_AUTO_TEST_SUITE(integration_ingest_scrape_threads)
 
 BOOST_AUTO_TEST_CASE(concurrent_scrapes_see_monotonic_counts_and_the_final_state) {
-  const auto cfg = lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
+  const auto cfg =
+      lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
   lle::app::Pipeline pipeline(cfg, {"test", "", 0, {}});
-  std::atomic<std::shared_ptr<const lle::metrics::Published>> latest{pipeline.publish(0)};
+  lle::app::LatestState latest;
+  latest.store(pipeline.publish(0));
   std::atomic<bool> done{false};
   constexpr int kLines = 200000;
   const std::int64_t t0 = 1795154400LL * 1'000'000'000LL;

@@ -51,7 +51,8 @@ BOOST_AUTO_TEST_CASE(minimal_config_loads_with_documented_defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(the_bundled_config_is_valid) {
-  const auto c = lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
+  const auto c =
+      lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
   BOOST_TEST(c.services.size() >= 5u);
 }
 
@@ -62,7 +63,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
   const std::string s = kServices;
   const std::vector<Case> cases = {
       {std::string(kExporter) + "listne: x\n", s, "exporter.yaml:2", "listne: unknown key"},
-      {std::string(kExporter) + "listen: nope\n", s, "exporter.yaml:2", "listen: expected HOST:PORT"},
+      {std::string(kExporter) + "listen: nope\n", s, "exporter.yaml:2",
+       "listen: expected HOST:PORT"},
       {std::string(kExporter) + "windows: {allowed_lateness: 5 minutes}\n", s, "exporter.yaml",
        "windows.allowed_lateness: expected a duration"},
       {std::string(kExporter) + "parsing: {latency_unit: hours}\n", s, "exporter.yaml",
@@ -80,7 +82,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "services[2].owner: unknown key"},
       {kExporter, s + "  - id: Bad Id\n    team: t\n    owners: [a]\n", "services.yaml",
        "services[2].id: expected 1-64 characters"},
-      {kExporter, s + "  - id: y\n    team: t\n    owners: [a]\n    match: {labels: {app: checkout}}\n",
+      {kExporter,
+       s + "  - id: y\n    team: t\n    owners: [a]\n    match: {labels: {app: checkout}}\n",
        "services.yaml", "services[2].match.labels: another service has the same label matchers"},
       {kExporter, s + "  - id: z\n    team: t\n    owners: [a]\n    match: {field: auth}\n",
        "services.yaml", "services[2].match: another service is matched by service=auth"},
@@ -92,7 +95,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
   for (const auto& c : cases) {
     const std::string err = error_of(c.exporter, c.services);
     BOOST_TEST(err.find(c.file) != std::string::npos, "want '" << c.file << "' in: " << err);
-    BOOST_TEST(err.find(c.expected) != std::string::npos, "want '" << c.expected << "' in: " << err);
+    BOOST_TEST(err.find(c.expected) != std::string::npos,
+               "want '" << c.expected << "' in: " << err);
   }
 }
 

@@ -12,7 +12,8 @@ BOOST_AUTO_TEST_CASE(go_style_durations_parse_to_seconds) {
   BOOST_TEST(*parse_duration_seconds("123ms") == 0.123, boost::test_tools::tolerance(1e-12));
   BOOST_TEST(*parse_duration_seconds("1.5s") == 1.5);
   BOOST_TEST(*parse_duration_seconds("850us") == 850e-6, boost::test_tools::tolerance(1e-12));
-  BOOST_TEST(*parse_duration_seconds("850\xC2\xB5s") == 850e-6, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(*parse_duration_seconds("850\xC2\xB5s") == 850e-6,
+             boost::test_tools::tolerance(1e-12));
   BOOST_TEST(*parse_duration_seconds("1h30m") == 5400);
   BOOST_TEST(*parse_duration_seconds("250ns") == 250e-9, boost::test_tools::tolerance(1e-15));
   BOOST_TEST(*parse_duration_seconds("-2s") == -2);

@@ -58,10 +58,12 @@ BOOST_AUTO_TEST_CASE(windows_quantiles_and_counters_per_service) {
   BOOST_TEST(m.at("loki_latency_baseline_ready{service=a,}") == 1);
   BOOST_TEST(m.at("loki_latency_requests_total{service=a,status_class=5xx,}") == 10);
   BOOST_TEST(m.at("loki_latency_rejected_lines_total{service=a,reason=invalid_latency,}") == 3);
-  BOOST_TEST(m.at("loki_latency_rejected_lines_total{service=unknown,reason=unknown_service,}") == 4);
+  BOOST_TEST(m.at("loki_latency_rejected_lines_total{service=unknown,reason=unknown_service,}") ==
+             4);
   BOOST_TEST(m.at("loki_latency_build_info{version=1.2.3,revision=abc,}") == 1);
   BOOST_TEST(m.at("loki_latency_lines_read_total{}") == 117);
-  BOOST_TEST(m.at("loki_latency_service_info{service=b,display_name=Service B,team=team-b,tier=2,}") == 1);
+  BOOST_TEST(
+      m.at("loki_latency_service_info{service=b,display_name=Service B,team=team-b,tier=2,}") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(empty_windows_have_no_quantile_series_and_zero_counts_are_left_out) {

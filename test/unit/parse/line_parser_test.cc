@@ -20,8 +20,8 @@ Rules sample_rules() {
   r.max_latency_seconds = 60;
   r.max_line_bytes = 256;
   r.services = {
-      {{{"app", "checkout"}}, "", "", std::nullopt},                       // 0: by label
-      {{}, "payments-api", "", std::nullopt},                              // 1: by field
+      {{{"app", "checkout"}}, "", "", std::nullopt},                         // 0: by label
+      {{}, "payments-api", "", std::nullopt},                                // 1: by field
       {{{"app", "search"}, {"env", "prod"}}, "", "duration", std::nullopt},  // 2: two labels
       {{{"app", "inventory"}}, "", "latency_s", lle::core::LatencyUnit::kSeconds},
   };
@@ -102,10 +102,14 @@ BOOST_AUTO_TEST_CASE(each_bad_line_gets_exactly_its_reason) {
       {R"(msg="unterminated)", {}, RejectReason::kUnparseable, -1},
       {R"({"service":"billing","latency_ms":1})", {}, RejectReason::kUnknownService, -1},
       {R"({"latency_ms":1})", {{"app", "other"}}, RejectReason::kUnknownService, -1},
-      {R"({"service":"payments-api","latency_ms":1,"schema_version":"9"})", {},
-       RejectReason::kUnsupportedSchemaVersion, 1},
-      {R"({"service":"payments-api","latency_ms":1,"schema_version":{"v":1}})", {},
-       RejectReason::kUnsupportedSchemaVersion, 1},
+      {R"({"service":"payments-api","latency_ms":1,"schema_version":"9"})",
+       {},
+       RejectReason::kUnsupportedSchemaVersion,
+       1},
+      {R"({"service":"payments-api","latency_ms":1,"schema_version":{"v":1}})",
+       {},
+       RejectReason::kUnsupportedSchemaVersion,
+       1},
       {R"({"service":"payments-api"})", {}, RejectReason::kMissingLatency, 1},
       {R"({"service":"payments-api","latency_ms":null})", {}, RejectReason::kMissingLatency, 1},
       {"service=payments-api latency_ms=", {}, RejectReason::kMissingLatency, 1},
@@ -117,7 +121,10 @@ BOOST_AUTO_TEST_CASE(each_bad_line_gets_exactly_its_reason) {
       {R"({"service":"payments-api","latency_ms":true})", {}, RejectReason::kInvalidLatency, 1},
       {R"({"service":"payments-api","latency_ms":[1]})", {}, RejectReason::kInvalidLatency, 1},
       {R"({"service":"payments-api","latency_ms":"-3ms"})", {}, RejectReason::kInvalidLatency, 1},
-      {R"({"service":"payments-api","latency_ms":60001})", {}, RejectReason::kLatencyAboveCeiling, 1},
+      {R"({"service":"payments-api","latency_ms":60001})",
+       {},
+       RejectReason::kLatencyAboveCeiling,
+       1},
   };
   for (const auto& c : cases) {
     const auto p = parse(c.line, c.labels);
@@ -134,7 +141,8 @@ BOOST_AUTO_TEST_CASE(missing_schema_version_uses_the_default_or_is_rejected_when
   auto rules = sample_rules();
   rules.default_schema_version = "";
   const LineParser strict(rules);
-  const auto p = strict.parse(Entry{{}, 0, R"({"service":"payments-api","latency_ms":1})"}, scratch);
+  const auto p =
+      strict.parse(Entry{{}, 0, R"({"service":"payments-api","latency_ms":1})"}, scratch);
   BOOST_TEST((p.reject == RejectReason::kUnsupportedSchemaVersion));
 }
 

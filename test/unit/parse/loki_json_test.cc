@@ -14,7 +14,8 @@ struct Seen {
   std::string line;
 };
 
-std::vector<Seen> decode(LokiDecoder& d, std::string_view json, lle::parse::DecodeResult* r = nullptr) {
+std::vector<Seen> decode(LokiDecoder& d, std::string_view json,
+                         lle::parse::DecodeResult* r = nullptr) {
   std::vector<Seen> out;
   auto res = d.decode(json, [&](const lle::core::Entry& e) {
     Seen s{{}, e.timestamp_ns, std::string(e.line)};
@@ -31,11 +32,12 @@ BOOST_AUTO_TEST_SUITE(parse_loki_json)
 BOOST_AUTO_TEST_CASE(tail_message_entries_and_dropped_entries) {
   LokiDecoder d;
   lle::parse::DecodeResult r;
-  const auto seen = decode(d,
-                           R"({"streams":[{"stream":{"b":"2","a":"1"},"values":[["1700000000000000001","one"]]},
+  const auto seen =
+      decode(d,
+             R"({"streams":[{"stream":{"b":"2","a":"1"},"values":[["1700000000000000001","one"]]},
                                {"stream":{"a":"1","b":"2"},"values":[["1700000000000000002","two"]]}],
                                "dropped_entries":[{"timestamp":"1","labels":{}},{"timestamp":"2","labels":{}}]})",
-                           &r);
+             &r);
   BOOST_TEST_REQUIRE(seen.size() == 2u);
   BOOST_TEST(r.error.empty());
   BOOST_TEST(r.dropped_entries == 2u);
@@ -50,7 +52,8 @@ BOOST_AUTO_TEST_CASE(query_range_response_and_logcli_record) {
       {"stream":{"app":"x"},"values":[["10","a"],["20","b"]]}]}})");
   BOOST_TEST_REQUIRE(q.size() == 2u);
   BOOST_TEST(q[1].ts == 20);
-  const auto l = decode(d, R"({"labels":{"app":"x"},"line":"hello","timestamp":"1970-01-01T00:00:01.5Z"})");
+  const auto l =
+      decode(d, R"({"labels":{"app":"x"},"line":"hello","timestamp":"1970-01-01T00:00:01.5Z"})");
   BOOST_TEST_REQUIRE(l.size() == 1u);
   BOOST_TEST(l[0].ts == 1500000000);
   BOOST_TEST(l[0].labels.at("app") == "x");
@@ -65,7 +68,8 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_errors_and_bad_entries_are_counted) {
     BOOST_TEST(!r.error.empty(), bad);
   }
   const auto seen = decode(d, R"({"streams":[{"stream":{"a":1},"values":[["1","x"]]},
-      {"stream":{"a":"1"},"values":[["notatime","x"],["5"],"junk",["6","ok"]]}]})", &r);
+      {"stream":{"a":"1"},"values":[["notatime","x"],["5"],"junk",["6","ok"]]}]})",
+                           &r);
   BOOST_TEST(r.error.empty());
   BOOST_TEST(seen.size() == 1u);
   BOOST_TEST(r.bad_entries == 4u);

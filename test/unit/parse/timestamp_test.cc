@@ -23,9 +23,9 @@ BOOST_AUTO_TEST_CASE(format_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(garbage_is_refused) {
-  for (const char* bad : {"", "yesterday", "2025-11-20", "2025-13-01T00:00:00Z",
-                          "2025-11-20T08:00:00", "2025-11-20T08:00:00.Z", "12a4",
-                          "99999999999999999999999"}) {
+  for (const char* bad :
+       {"", "yesterday", "2025-11-20", "2025-13-01T00:00:00Z", "2025-11-20T08:00:00",
+        "2025-11-20T08:00:00.Z", "12a4", "99999999999999999999999"}) {
     BOOST_TEST(!parse_timestamp_ns(bad).has_value(), bad);
   }
 }

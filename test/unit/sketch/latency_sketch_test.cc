@@ -1,13 +1,12 @@
 #include "exporter/sketch/latency_sketch.h"
 
 #include <algorithm>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
 #include <cmath>
 #include <ostream>
 #include <random>
 #include <vector>
-
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
 
 namespace bdata = boost::unit_test::data;
 using lle::sketch::LatencySketch;
@@ -30,11 +29,21 @@ std::vector<double> generate(Dist d, std::size_t n, std::uint32_t seed) {
   std::uniform_real_distribution<double> uniform(0.0001, 100.0), unit(0.0, 1.0);
   for (auto& x : v) {
     switch (d) {
-      case Dist::kLognormal: x = lognormal(rng); break;
-      case Dist::kBimodal: x = unit(rng) < 0.9 ? fast(rng) : slow(rng); break;
-      case Dist::kConstant: x = 0.123; break;
-      case Dist::kUniform: x = uniform(rng); break;
-      case Dist::kPareto: x = 0.001 / std::pow(1.0 - unit(rng), 1.0 / 1.2); break;
+      case Dist::kLognormal:
+        x = lognormal(rng);
+        break;
+      case Dist::kBimodal:
+        x = unit(rng) < 0.9 ? fast(rng) : slow(rng);
+        break;
+      case Dist::kConstant:
+        x = 0.123;
+        break;
+      case Dist::kUniform:
+        x = uniform(rng);
+        break;
+      case Dist::kPareto:
+        x = 0.001 / std::pow(1.0 - unit(rng), 1.0 / 1.2);
+        break;
     }
     x = std::clamp(x, lle::sketch::kMinValue, lle::sketch::kMaxValue);
   }
@@ -46,8 +55,8 @@ double exact_quantile(std::vector<double> sorted, double q) {
   return sorted[static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1))];
 }
 
-const std::vector<Dist> kDists = {Dist::kLognormal, Dist::kBimodal, Dist::kConstant,
-                                  Dist::kUniform, Dist::kPareto};
+const std::vector<Dist> kDists = {Dist::kLognormal, Dist::kBimodal, Dist::kConstant, Dist::kUniform,
+                                  Dist::kPareto};
 const std::vector<std::size_t> kSizes = {1, 2, 10, 1000, 100000, 1000000};
 const std::vector<double> kQuantiles = {0, 0.5, 0.9, 0.95, 0.99, 0.999, 1};
 

@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(a_lone_future_line_does_not_move_time_but_a_gap_does) {
   const auto d = run(from_stdin(logcli(1, "a") + logcli(50, "future") + logcli(2, "b") +
                                 logcli(40, "gap1") + logcli(41, "gap2")));
   BOOST_TEST_REQUIRE(d.size() == 5u);
-  BOOST_TEST(d[1].now == kBase + 2 * kSec);  // not moved to :50
+  BOOST_TEST(d[1].now == kBase + 2 * kSec);   // not moved to :50
   BOOST_TEST(d[3].now == kBase + 40 * kSec);  // the gap moves time
 }
 
@@ -86,9 +86,9 @@ BOOST_AUTO_TEST_CASE(pretty_printed_query_responses_and_tail_messages) {
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_truncated_records_are_counted_and_skipped) {
-  const auto r = from_stdin(logcli(1, "a") + "not json at all\n" + R"({"labels":{},"line":"x")" +
-                            "\n" + R"({"labels":{},"line":"x","timestamp":"never"})" + "\n" +
-                            logcli(2, "b"));
+  const auto r =
+      from_stdin(logcli(1, "a") + "not json at all\n" + R"({"labels":{},"line":"x")" + "\n" +
+                 R"({"labels":{},"line":"x","timestamp":"never"})" + "\n" + logcli(2, "b"));
   BOOST_TEST(r.stats().records == 5u);
   BOOST_TEST(r.stats().malformed_records == 2u);
   BOOST_TEST(r.stats().malformed_entries == 1u);

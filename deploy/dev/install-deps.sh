@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what building and testing loki-latency-exporter needs on Debian 12,
+# with apt only. Idempotent: installs only the packages that are missing.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake ninja-build g++ git pkg-config
+  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libssl-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
+  libbenchmark-dev clang-format
+  # tests: real Prometheus tooling, the sample generator
+  prometheus python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root (or with sudo)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

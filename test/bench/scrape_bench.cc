@@ -1,0 +1,88 @@
+// Scrape render (translate + text serialisation of a published state) for 200
+// and 10,000 services: targets <= 5 ms and <= 100 ms. Also the ingest thread's
+// cost to publish (views of every service), and memory per service with a full
+// 7-day state at several line rates (target <= 128 KiB).
+#include <benchmark/benchmark.h>
+#include <prometheus/text_serializer.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "exporter/core/clock.h"
+#include "exporter/metrics/translate.h"
+#include "exporter/window/store.h"
+
+namespace {
+
+constexpr std::int64_t kT0 = 1'795'154'400LL * 1'000'000'000LL;
+constexpr std::int64_t kMin = lle::core::kNanosPerMinute;
+
+lle::window::Store make_store(std::size_t services) {
+  std::vector<lle::core::ServiceInfo> infos;
+  for (std::size_t i = 0; i < services; ++i) {
+    infos.push_back({"service-" + std::to_string(i), "Service " + std::to_string(i),
+                     "team-" + std::to_string(i % 50), "2", {"owner"}});
+  }
+  lle::window::Store store(std::move(infos), {});
+  std::mt19937_64 rng(1);
+  std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
+  // Two hours of one line a minute per service, with every reject reason seen.
+  for (std::int64_t m = 0; m < 120; ++m) {
+    const std::int64_t now = kT0 + m * kMin;
+    for (std::size_t s = 0; s < services; ++s) store.add(s, now, lat(rng), 200, now);
+  }
+  for (std::size_t s = 0; s < services; ++s) store.reject(static_cast<int>(s), lle::core::RejectReason::kInvalidLatency);
+  return store;
+}
+
+void BM_ScrapeRender(benchmark::State& state) {
+  auto store = make_store(static_cast<std::size_t>(state.range(0)));
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}}};
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, lle::metrics::translate(p));
+    bytes = out.str().size();
+  }
+  state.counters["scrape_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_ScrapeRender)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+void BM_PublishAllServicesChanged(benchmark::State& state) {
+  auto store = make_store(static_cast<std::size_t>(state.range(0)));
+  std::int64_t now = kT0 + 120 * kMin;
+  for (auto _ : state) {
+    now += kMin;  // a new minute: every service's view is recomputed
+    benchmark::DoNotOptimize(store.snapshot(now).views.size());
+  }
+}
+BENCHMARK(BM_PublishAllServicesChanged)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+// Memory of one service after 7 days at `lines per second` (range 0, in 1/100 s).
+void BM_MemoryPerServiceSevenDays(benchmark::State& state) {
+  const double rate = static_cast<double>(state.range(0)) / 100.0;
+  const double sigma = static_cast<double>(state.range(1)) / 100.0;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    lle::window::ServiceWindow w({});
+    std::mt19937_64 rng(3);
+    std::lognormal_distribution<double> lat(std::log(0.08), sigma);
+    const auto step = static_cast<std::int64_t>(1e9 / rate);
+    const std::int64_t end = kT0 + 7 * 24 * 60 * kMin;
+    for (std::int64_t t = kT0; t < end; t += step) w.add(t, lat(rng), 200, t);
+    bytes = w.view(end).memory_bytes;
+  }
+  state.counters["bytes_per_service"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_MemoryPerServiceSevenDays)
+    ->Args({10, 50})      // 0.1 lines/s, sigma 0.5
+    ->Args({1000, 50})    // 10 lines/s
+    ->Args({10000, 50})   // 100 lines/s
+    ->Args({10000, 120})  // 100 lines/s, a wide (sigma 1.2) distribution
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
