@@ -34,8 +34,8 @@ class LokiDecoder {
   DecodeResult decode(std::string_view record, const Sink& sink);
 
  private:
-  struct Buffer;
-  std::unique_ptr<Buffer> buffer_;
+  struct State;
+  std::unique_ptr<State> state_;
   std::vector<core::Label> labels_;
 };
 

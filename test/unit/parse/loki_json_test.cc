@@ -1,7 +1,10 @@
 #include "exporter/parse/loki_json.h"
 
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,35 @@ std::vector<Seen> decode(LokiDecoder& d, std::string_view json,
   if (r) *r = res;
   return out;
 }
+// Rewrites every non-ASCII UTF-8 sequence (only ever inside strings) as \\u
+// escapes, with a surrogate pair above U+FFFF.
+std::string ascii_only(const std::string& in) {
+  std::string out;
+  char buf[16];
+  auto put = [&](unsigned cp) {
+    std::snprintf(buf, sizeof buf, "\\u%04x", cp);
+    out += buf;
+  };
+  for (std::size_t i = 0; i < in.size();) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x80) {
+      out += in[i++];
+      continue;
+    }
+    const int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned cp = c & (0xFF >> (n + 1));
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(in[i + k]) & 0x3F);
+    i += static_cast<std::size_t>(n);
+    if (cp >= 0x10000) {
+      put(0xD800 + ((cp - 0x10000) >> 10));
+      put(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    } else {
+      put(cp);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(parse_loki_json)
@@ -73,6 +105,87 @@ BOOST_AUTO_TEST_CASE(malformed_records_are_errors_and_bad_entries_are_counted) {
   BOOST_TEST(r.error.empty());
   BOOST_TEST(seen.size() == 1u);
   BOOST_TEST(r.bad_entries == 4u);
+}
+
+// Oracle: any strings serialised by Boost.JSON (escapes, control bytes, UTF-8
+// up to 4 bytes, which it may also write as \u escapes) decode back to themselves.
+BOOST_AUTO_TEST_CASE(random_lines_and_labels_round_trip_through_a_tail_message) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> pieces = {"a",
+                                           "\"",
+                                           "\\",
+                                           "/",
+                                           "\n",
+                                           "\t",
+                                           "\x01",
+                                           "\x1f",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xf0\x9f\x98\x80",
+                                           "{",
+                                           "}",
+                                           "[",
+                                           "]",
+                                           ":",
+                                           ",",
+                                           " ",
+                                           "latency_ms"};
+  auto random_string = [&] {
+    std::string out;
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) out += pieces[rng() % pieces.size()];
+    return out;
+  };
+  LokiDecoder d;
+  for (int round = 0; round < 300; ++round) {
+    boost::json::array streams;
+    std::vector<Seen> expected;
+    for (int e = 0; e < 1 + static_cast<int>(rng() % 5); ++e) {
+      Seen s{{{"app", random_string()}, {"k" + std::to_string(e), random_string()}},
+             static_cast<std::int64_t>(rng()),
+             random_string()};
+      boost::json::object labels;
+      for (const auto& [k, v] : s.labels) labels[k] = v;
+      boost::json::array pair{std::to_string(s.ts), s.line};
+      if (rng() % 3 == 0) pair.push_back(boost::json::object{{"trace_id", random_string()}});
+      streams.push_back(
+          boost::json::object{{"stream", labels}, {"values", boost::json::array{pair}}});
+      expected.push_back(std::move(s));
+    }
+    std::string text = boost::json::serialize(boost::json::object{{"streams", streams}});
+    if (round % 2) text = ascii_only(text);
+    lle::parse::DecodeResult r;
+    const auto got = decode(d, text, &r);
+    BOOST_TEST_REQUIRE(r.error.empty(), text);
+    BOOST_TEST_REQUIRE(got.size() == expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      BOOST_TEST(got[i].line == expected[i].line);
+      BOOST_TEST(got[i].ts == expected[i].ts);
+      BOOST_TEST((got[i].labels == expected[i].labels));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unicode_escapes_and_surrogate_pairs_decode_to_utf8) {
+  LokiDecoder d;
+  const auto seen = decode(
+      d,
+      R"({"streams":[{"values":[["1","caf\u00e9 \u20ac \ud83d\ude00 \ud800x \\ \" \/"]],"stream":{"a\u0062":"\u0063"}}]})");
+  BOOST_TEST_REQUIRE(seen.size() == 1u);
+  BOOST_TEST(seen[0].line == "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\xa0\x80x \\ \" /");
+  BOOST_TEST(seen[0].labels.at("ab") == "c");
+}
+
+BOOST_AUTO_TEST_CASE(bad_escapes_and_control_bytes_are_malformed_records) {
+  LokiDecoder d;
+  lle::parse::DecodeResult r;
+  for (const char* bad : {"{\"streams\":[{\"stream\":{},\"values\":[[\"1\",\"a\\qb\"]]}]}",
+                          "{\"streams\":[{\"stream\":{},\"values\":[[\"1\",\"a\\u12\"]]}]}",
+                          "{\"streams\":[{\"stream\":{},\"values\":[[\"1\",\"a\x01b\"]]}]}",
+                          "{\"streams\":[{\"stream\":{},\"values\":[[\"1\",\"abc"}) {
+    BOOST_TEST(decode(d, bad, &r).empty(), bad);
+    BOOST_TEST((!r.error.empty() || r.bad_entries > 0), bad);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,317 @@
+#pragma once
+// A minimal forward-only JSON scanner shared by the line field extractor and the
+// Loki record decoder: no document is built; strings are returned as views into
+// the input, unescaped only when needed. Internal to the parse module.
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <string>
+#include <string_view>
+
+namespace lle::parse::detail {
+
+inline bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+inline int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+inline char* put_utf8(char* w, std::uint32_t cp) {
+  if (cp < 0x80) {
+    *w++ = static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    *w++ = static_cast<char>(0xC0 | (cp >> 6));
+    *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    *w++ = static_cast<char>(0xE0 | (cp >> 12));
+    *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    *w++ = static_cast<char>(0xF0 | (cp >> 18));
+    *w++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return w;
+}
+
+// Appends the decoded JSON string body `raw` (between the quotes) to out. The
+// result is never longer than raw, so out is sized once and written in runs.
+inline bool unescape_json_append(std::string_view raw, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + raw.size());
+  char* w = out.data() + start;
+  std::size_t i = 0;
+  const auto fail = [&] {
+    out.resize(start);
+    return false;
+  };
+  while (i < raw.size()) {
+    const std::size_t slash = raw.find('\\', i);
+    const std::size_t run = (slash == std::string_view::npos ? raw.size() : slash) - i;
+    std::memcpy(w, raw.data() + i, run);
+    w += run;
+    i += run;
+    if (i >= raw.size()) break;
+    if (++i >= raw.size()) return fail();
+    switch (raw[i++]) {
+      case '"':
+        *w++ = '"';
+        break;
+      case '\\':
+        *w++ = '\\';
+        break;
+      case '/':
+        *w++ = '/';
+        break;
+      case 'b':
+        *w++ = '\b';
+        break;
+      case 'f':
+        *w++ = '\f';
+        break;
+      case 'n':
+        *w++ = '\n';
+        break;
+      case 'r':
+        *w++ = '\r';
+        break;
+      case 't':
+        *w++ = '\t';
+        break;
+      case 'u': {
+        auto read4 = [&](std::size_t at, std::uint32_t* cp) {
+          if (at + 4 > raw.size()) return false;
+          *cp = 0;
+          for (std::size_t k = at; k < at + 4; ++k) {
+            const int h = hex_digit(raw[k]);
+            if (h < 0) return false;
+            *cp = *cp * 16 + static_cast<std::uint32_t>(h);
+          }
+          return true;
+        };
+        std::uint32_t cp;
+        if (!read4(i, &cp)) return fail();
+        i += 4;
+        if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < raw.size() && raw[i] == '\\' &&
+            raw[i + 1] == 'u') {
+          std::uint32_t low;
+          if (read4(i + 2, &low) && low >= 0xDC00 && low < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          }
+        }
+        w = put_utf8(w, cp);
+        break;
+      }
+      default:
+        return fail();
+    }
+  }
+  out.resize(static_cast<std::size_t>(w - out.data()));
+  return true;
+}
+
+// First byte at or after p that is '"', '\\' or a control byte (< 0x20); end if none.
+inline const char* find_special(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'),
+                space = _mm_set1_epi8(0x1f);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                     _mm_cmpeq_epi8(_mm_max_epu8(v, space), space));
+    if (const int mask = _mm_movemask_epi8(hit))
+      return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  return p;
+}
+
+class JsonCursor {
+ public:
+  explicit JsonCursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  void skip_ws() {
+    while (p_ < end_ && is_ws(*p_)) ++p_;
+  }
+  bool at_end() const { return p_ == end_; }
+  bool eat(char c) {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  char peek() const { return p_ < end_ ? *p_ : '\0'; }
+
+  // At an opening quote: the raw body and whether it has escapes.
+  bool string(std::string_view* body, bool* escaped) {
+    if (!eat('"')) return false;
+    const char* start = p_;
+    *escaped = false;
+    for (;;) {
+      p_ = find_special(p_, end_);
+      if (p_ >= end_) return false;
+      if (*p_ == '"') break;
+      if (*p_ != '\\' || end_ - p_ < 2) return false;  // a control byte, or a cut escape
+      *escaped = true;
+      p_ += 2;
+    }
+    *body = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return true;
+  }
+
+  // At an opening quote: the decoded string, in one pass. Without escapes it is a
+  // view into the input; with escapes it is written at w, which must have room
+  // for the rest of the input (decoded text is never longer), and w advances.
+  bool string_decoded(char*& w, std::string_view* out) {
+    if (!eat('"')) return false;
+    const char* start = p_;
+    p_ = find_special(p_, end_);
+    if (p_ < end_ && *p_ == '"') {
+      *out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+      ++p_;
+      return true;
+    }
+    char* const begin = w;
+    for (;;) {
+      if (p_ >= end_ || *p_ != '\\' || end_ - p_ < 2) return false;
+      std::memcpy(w, start, static_cast<std::size_t>(p_ - start));
+      w += p_ - start;
+      std::size_t len = 2;
+      switch (p_[1]) {  // the common escapes inline; \u through the general decoder
+        case '"':
+          *w++ = '"';
+          break;
+        case '\\':
+          *w++ = '\\';
+          break;
+        case '/':
+          *w++ = '/';
+          break;
+        case 'b':
+          *w++ = '\b';
+          break;
+        case 'f':
+          *w++ = '\f';
+          break;
+        case 'n':
+          *w++ = '\n';
+          break;
+        case 'r':
+          *w++ = '\r';
+          break;
+        case 't':
+          *w++ = '\t';
+          break;
+        case 'u': {
+          // Six characters, or twelve when a high surrogate is followed by another
+          // escape (the decoder pairs it with a low surrogate or decodes both).
+          if (end_ - p_ < 6) return false;
+          const bool high = (p_[2] == 'd' || p_[2] == 'D') &&
+                            std::string_view("89abAB").find(p_[3]) != std::string_view::npos;
+          len = high && end_ - p_ >= 12 && p_[6] == '\\' && p_[7] == 'u' ? 12 : 6;
+          std::string decoded;
+          if (!unescape_json_append({p_, len}, decoded)) return false;
+          std::memcpy(w, decoded.data(), decoded.size());
+          w += decoded.size();
+          break;
+        }
+        default:
+          return false;
+      }
+      p_ += len;
+      start = p_;
+      p_ = find_special(p_, end_);
+      if (p_ < end_ && *p_ == '"') {
+        std::memcpy(w, start, static_cast<std::size_t>(p_ - start));
+        w += p_ - start;
+        ++p_;
+        *out = std::string_view(begin, static_cast<std::size_t>(w - begin));
+        return true;
+      }
+    }
+  }
+
+  bool number(std::string_view* token) {
+    const char* start = p_;
+    while (p_ < end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '-' || *p_ == '+' || *p_ == '.' ||
+                         *p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+    }
+    *token = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    return p_ > start;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  // Skips any one value.
+  bool skip_value() {
+    std::string_view ignored;
+    bool esc;
+    switch (peek()) {
+      case '"':
+        return string(&ignored, &esc);
+      case '{':
+      case '[':
+        return composite();
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default:
+        return number(&ignored);
+    }
+  }
+
+  // Skips a nested object or array, strings included.
+  bool composite() {
+    int depth = 0;
+    do {
+      if (p_ >= end_) return false;
+      const char c = *p_;
+      if (c == '"') {
+        std::string_view ignored;
+        bool esc;
+        if (!string(&ignored, &esc)) return false;
+        continue;
+      }
+      if (c == '{' || c == '[') ++depth;
+      if (c == '}' || c == ']') --depth;
+      ++p_;
+    } while (depth > 0);
+    return depth == 0;
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+inline bool unescape_json(std::string_view raw, std::string& out) {
+  out.clear();
+  return unescape_json_append(raw, out);
+}
+
+}  // namespace lle::parse::detail
