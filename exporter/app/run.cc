@@ -1,12 +1,9 @@
-#include <prometheus/text_serializer.h>
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "exporter/app/commands.h"
@@ -16,6 +13,7 @@
 #include "exporter/app/pipeline.h"
 #include "exporter/app/version.h"
 #include "exporter/core/clock.h"
+#include "exporter/metrics/text_render.h"
 #include "exporter/parse/timestamp.h"
 #include "exporter/source/replay.h"
 
@@ -73,9 +71,8 @@ int run(const RunArgs& args) {
 
   HttpServer http;
   http.route("/metrics", [&] {
-    std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, collectable.Collect());
-    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", std::move(out).str()};
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics::render_text(collectable.Collect())};
   });
   http.route("/", [&] {
     return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())};

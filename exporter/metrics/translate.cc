@@ -75,6 +75,12 @@ std::vector<MetricFamily> translate(const Published& state) {
   auto info = family("loki_latency_service_info", "Configured service metadata (always 1).",
                      MetricType::Gauge);
   std::size_t memory = 0;
+  const std::size_t n = services.size();
+  for (auto& q : quantiles) q.metric.reserve(3 * n);
+  for (auto* f : {&requests, &mean}) f->metric.reserve(3 * n);
+  for (auto* f : {&ready, &buckets, &latency_sum, &last_event, &info}) f->metric.reserve(n);
+  accepted.metric.reserve(2 * n);
+  rejected.metric.reserve(n + core::kRejectReasonCount);
 
   for (std::size_t i = 0; i < services.size() && i < snap.views.size(); ++i) {
     const auto& s = services[i];

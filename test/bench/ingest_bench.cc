@@ -40,7 +40,8 @@ const Recorded& recorded() {
       for (const auto& l : e.labels) labels[l.name] = l.value;
       streams.push_back(boost::json::object{
           {"stream", labels},
-          {"values", boost::json::array{boost::json::array{std::to_string(e.timestamp_ns), e.line}}}});
+          {"values",
+           boost::json::array{boost::json::array{std::to_string(e.timestamp_ns), e.line}}}});
       last = e.timestamp_ns;
       ++out.lines;
       if (streams.size() == 100) flush();
@@ -60,7 +61,8 @@ void BM_IngestTailMessages(benchmark::State& state) {
     state.PauseTiming();
     lle::app::Pipeline pipeline(cfg, {"bench", "", 0, {}});
     state.ResumeTiming();
-    for (std::size_t i = 0; i < rec.messages.size(); ++i) pipeline.on_record(rec.messages[i], rec.last_ts[i]);
+    for (std::size_t i = 0; i < rec.messages.size(); ++i)
+      pipeline.on_record(rec.messages[i], rec.last_ts[i]);
     benchmark::DoNotOptimize(pipeline.input().lines_read);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rec.lines));

@@ -38,7 +38,8 @@ void BM_InsertSpreadOverServices(benchmark::State& state) {
   for (auto& t : target) t = static_cast<std::uint32_t>(rng() % services);
   std::vector<lle::sketch::LatencySketch> sketches(services);
   for (std::size_t k = 0; k < services; ++k) {  // warm: ranges allocated as in steady state
-    for (int j = 0; j < 64; ++j) sketches[k].add(values[(k * 64 + static_cast<std::size_t>(j)) & 0xffff]);
+    for (int j = 0; j < 64; ++j)
+      sketches[k].add(values[(k * 64 + static_cast<std::size_t>(j)) & 0xffff]);
   }
   std::size_t i = 0;
   for (auto _ : state) {

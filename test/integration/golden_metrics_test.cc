@@ -1,13 +1,12 @@
 // Golden test: a small recorded export -> pipeline -> /metrics text. Set
 // LLE_UPDATE_GOLDEN=1 to rewrite the golden file after an intended change.
-#include <prometheus/text_serializer.h>
-
 #include <boost/test/unit_test.hpp>
 #include <sstream>
 
 #include "exporter/app/pipeline.h"
 #include "exporter/config/config.h"
 #include "exporter/core/clock.h"
+#include "exporter/metrics/text_render.h"
 #include "exporter/source/replay.h"
 #include "test/support/files.h"
 
@@ -23,15 +22,15 @@ BOOST_AUTO_TEST_CASE(small_export_renders_the_golden_metrics_text) {
       {(root / "test/testdata/golden/small.jsonl").string(), false, 0}, wall, no_stdin);
   const std::int64_t end = lle::app::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {});
   pipeline.input().parse_seconds_total = 0;  // wall-clock timing: the one non-reproducible value
-  std::ostringstream text;
-  prometheus::TextSerializer().Serialize(text, lle::metrics::translate(*pipeline.publish(end)));
+  const std::string text =
+      lle::metrics::render_text(lle::metrics::translate(*pipeline.publish(end)));
 
   const auto golden = root / "test/testdata/golden/small.metrics.txt";
   if (std::getenv("LLE_UPDATE_GOLDEN")) {
-    std::ofstream(golden) << text.str();
+    std::ofstream(golden) << text;
     BOOST_TEST_MESSAGE("rewrote " << golden);
   }
-  BOOST_TEST(text.str() == lle::test::read_file(golden));
+  BOOST_TEST(text == lle::test::read_file(golden));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
