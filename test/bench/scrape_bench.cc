@@ -106,6 +106,7 @@ void BM_MemoryPerServiceSevenDays(benchmark::State& state) {
 }
 BENCHMARK(BM_MemoryPerServiceSevenDays)
     ->Args({10, 50})      // 0.1 lines/s, sigma 0.5
+    ->Args({100, 50})     // 1 line/s
     ->Args({1000, 50})    // 10 lines/s
     ->Args({10000, 50})   // 100 lines/s
     ->Args({10000, 120})  // 100 lines/s, a wide (sigma 1.2) distribution
