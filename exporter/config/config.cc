@@ -122,6 +122,9 @@ YAML::Node load_yaml(const std::string& file) {
   }
 }
 
+// The line parser extracts at most 8 fields: service, status, schema, 5 latencies.
+constexpr std::size_t kMaxLatencyFields = 5;
+
 bool valid_service_id(std::string_view id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -162,6 +165,10 @@ ParsingConfig load_parsing(const At& at) {
                                  ? f.key("schema_version").nonempty_str()
                                  : p.schema_version_field;
   }
+  const std::set<std::string> distinct = {p.service_field, p.latency_field, p.status_field,
+                                          p.schema_version_field};
+  if (distinct.size() != 4)
+    at.key("fields").fail("service, latency, status and schema_version must differ");
   if (at.key("latency_unit").present()) p.latency_unit = at.key("latency_unit").unit();
   if (const auto v = at.key("supported_schema_versions"); v.present()) {
     p.supported_schema_versions = v.string_list();
@@ -189,7 +196,7 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
   const At list = root.key("services");
   if (!list.present() || !list.node.IsSequence()) list.fail("expected a list of services");
   std::vector<ServiceConfig> out;
-  std::set<std::string> ids, fields, label_sets;
+  std::set<std::string> ids, fields, label_sets, latency_fields = {parsing.latency_field};
   for (std::size_t i = 0; i < list.node.size(); ++i) {
     const At s = list.index(i);
     s.require_map({"id", "display_name", "team", "owners", "tier", "match", "parsing"});
@@ -198,8 +205,10 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
     if (!valid_service_id(svc.info.id)) {
       s.key("id").fail("expected 1-64 characters from a-z, 0-9, '_' and '-'");
     }
-    if (!ids.insert(svc.info.id).second)
+    if (!ids.insert(svc.info.id).second) {
       s.key("id").fail("duplicate service id '" + svc.info.id + "'");
+    }
+    if (svc.info.id == "unknown") s.key("id").fail("'unknown' is reserved for lines of no service");
     svc.info.display_name = s.key("display_name").str_or(svc.info.id);
     svc.info.team = s.key("team").nonempty_str();
     svc.info.tier = s.key("tier").str_or("");
@@ -234,6 +243,17 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
     if (const At p = s.key("parsing"); p.present()) {
       p.require_map({"latency_field", "latency_unit"});
       svc.latency_field = p.key("latency_field").str_or("");
+      if (svc.latency_field == parsing.service_field || svc.latency_field == parsing.status_field ||
+          svc.latency_field == parsing.schema_version_field) {
+        p.key("latency_field")
+            .fail("must differ from the service, status and schema_version fields");
+      }
+      if (!svc.latency_field.empty()) latency_fields.insert(svc.latency_field);
+      if (latency_fields.size() > kMaxLatencyFields) {
+        p.key("latency_field")
+            .fail("at most " + std::to_string(kMaxLatencyFields) +
+                  " distinct latency fields across all services");
+      }
       if (p.key("latency_unit").present()) svc.latency_unit = p.key("latency_unit").unit();
     }
     out.push_back(std::move(svc));

@@ -42,78 +42,87 @@ inline char* put_utf8(char* w, std::uint32_t cp) {
   return w;
 }
 
+// Decodes the escape sequence at p (*p == '\\') to w and advances w. Returns the
+// characters consumed, or 0 if it is not a valid escape. A high surrogate
+// followed by a low one becomes one code point; a lone one is kept as it is.
+inline std::size_t decode_escape(const char* p, const char* end, char*& w) {
+  if (end - p < 2) return 0;
+  switch (p[1]) {
+    case '"':
+      *w++ = '"';
+      return 2;
+    case '\\':
+      *w++ = '\\';
+      return 2;
+    case '/':
+      *w++ = '/';
+      return 2;
+    case 'b':
+      *w++ = '\b';
+      return 2;
+    case 'f':
+      *w++ = '\f';
+      return 2;
+    case 'n':
+      *w++ = '\n';
+      return 2;
+    case 'r':
+      *w++ = '\r';
+      return 2;
+    case 't':
+      *w++ = '\t';
+      return 2;
+    case 'u':
+      break;
+    default:
+      return 0;
+  }
+  auto read4 = [end](const char* at, std::uint32_t* cp) {
+    if (end - at < 4) return false;
+    *cp = 0;
+    for (const char* k = at; k < at + 4; ++k) {
+      const int h = hex_digit(*k);
+      if (h < 0) return false;
+      *cp = *cp * 16 + static_cast<std::uint32_t>(h);
+    }
+    return true;
+  };
+  std::uint32_t cp;
+  if (!read4(p + 2, &cp)) return 0;
+  std::size_t len = 6;
+  if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 12 && p[6] == '\\' && p[7] == 'u') {
+    std::uint32_t low;
+    if (read4(p + 8, &low) && low >= 0xDC00 && low < 0xE000) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      len = 12;
+    }
+  }
+  w = put_utf8(w, cp);
+  return len;
+}
+
 // Appends the decoded JSON string body `raw` (between the quotes) to out. The
 // result is never longer than raw, so out is sized once and written in runs.
 inline bool unescape_json_append(std::string_view raw, std::string& out) {
   const std::size_t start = out.size();
   out.resize(start + raw.size());
   char* w = out.data() + start;
-  std::size_t i = 0;
-  const auto fail = [&] {
-    out.resize(start);
-    return false;
-  };
-  while (i < raw.size()) {
-    const std::size_t slash = raw.find('\\', i);
-    const std::size_t run = (slash == std::string_view::npos ? raw.size() : slash) - i;
-    std::memcpy(w, raw.data() + i, run);
-    w += run;
-    i += run;
-    if (i >= raw.size()) break;
-    if (++i >= raw.size()) return fail();
-    switch (raw[i++]) {
-      case '"':
-        *w++ = '"';
-        break;
-      case '\\':
-        *w++ = '\\';
-        break;
-      case '/':
-        *w++ = '/';
-        break;
-      case 'b':
-        *w++ = '\b';
-        break;
-      case 'f':
-        *w++ = '\f';
-        break;
-      case 'n':
-        *w++ = '\n';
-        break;
-      case 'r':
-        *w++ = '\r';
-        break;
-      case 't':
-        *w++ = '\t';
-        break;
-      case 'u': {
-        auto read4 = [&](std::size_t at, std::uint32_t* cp) {
-          if (at + 4 > raw.size()) return false;
-          *cp = 0;
-          for (std::size_t k = at; k < at + 4; ++k) {
-            const int h = hex_digit(raw[k]);
-            if (h < 0) return false;
-            *cp = *cp * 16 + static_cast<std::uint32_t>(h);
-          }
-          return true;
-        };
-        std::uint32_t cp;
-        if (!read4(i, &cp)) return fail();
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && i + 1 < raw.size() && raw[i] == '\\' &&
-            raw[i + 1] == 'u') {
-          std::uint32_t low;
-          if (read4(i + 2, &low) && low >= 0xDC00 && low < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            i += 6;
-          }
-        }
-        w = put_utf8(w, cp);
-        break;
-      }
-      default:
-        return fail();
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  while (p < end) {
+    const char* slash =
+        static_cast<const char*>(std::memchr(p, '\\', static_cast<std::size_t>(end - p)));
+    if (slash == nullptr) slash = end;
+    std::memcpy(w, p, static_cast<std::size_t>(slash - p));
+    w += slash - p;
+    p = slash;
+    if (p == end) break;
+    const std::size_t used = decode_escape(p, end, w);
+    if (used == 0) {
+      out.resize(start);
+      return false;
     }
+    p += used;
   }
   out.resize(static_cast<std::size_t>(w - out.data()));
   return true;
@@ -187,51 +196,11 @@ class JsonCursor {
     }
     char* const begin = w;
     for (;;) {
-      if (p_ >= end_ || *p_ != '\\' || end_ - p_ < 2) return false;
+      if (p_ >= end_ || *p_ != '\\') return false;
       std::memcpy(w, start, static_cast<std::size_t>(p_ - start));
       w += p_ - start;
-      std::size_t len = 2;
-      switch (p_[1]) {  // the common escapes inline; \u through the general decoder
-        case '"':
-          *w++ = '"';
-          break;
-        case '\\':
-          *w++ = '\\';
-          break;
-        case '/':
-          *w++ = '/';
-          break;
-        case 'b':
-          *w++ = '\b';
-          break;
-        case 'f':
-          *w++ = '\f';
-          break;
-        case 'n':
-          *w++ = '\n';
-          break;
-        case 'r':
-          *w++ = '\r';
-          break;
-        case 't':
-          *w++ = '\t';
-          break;
-        case 'u': {
-          // Six characters, or twelve when a high surrogate is followed by another
-          // escape (the decoder pairs it with a low surrogate or decodes both).
-          if (end_ - p_ < 6) return false;
-          const bool high = (p_[2] == 'd' || p_[2] == 'D') &&
-                            std::string_view("89abAB").find(p_[3]) != std::string_view::npos;
-          len = high && end_ - p_ >= 12 && p_[6] == '\\' && p_[7] == 'u' ? 12 : 6;
-          std::string decoded;
-          if (!unescape_json_append({p_, len}, decoded)) return false;
-          std::memcpy(w, decoded.data(), decoded.size());
-          w += decoded.size();
-          break;
-        }
-        default:
-          return false;
-      }
+      const std::size_t len = decode_escape(p_, end_, w);
+      if (len == 0) return false;
       p_ += len;
       start = p_;
       p_ = find_special(p_, end_);

@@ -89,6 +89,13 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "services.yaml", "services[2].match: another service is matched by service=auth"},
       {kExporter, s + "  - id: z\n    team: t\n    owners: [a]\n    parsing: {latency_unit: m}\n",
        "services.yaml", "services[2].parsing.latency_unit: expected one of"},
+      {std::string(kExporter) + "parsing: {fields: {status: service}}\n", s, "exporter.yaml",
+       "parsing.fields: service, latency, status and schema_version must differ"},
+      {kExporter, s + "  - id: unknown\n    team: t\n    owners: [a]\n", "services.yaml",
+       "services[2].id: 'unknown' is reserved"},
+      {kExporter,
+       s + "  - id: z\n    team: t\n    owners: [a]\n    parsing: {latency_field: status}\n",
+       "services.yaml", "services[2].parsing.latency_field: must differ"},
       {kExporter, "services: [\n", "services.yaml", "invalid YAML"},
       {kExporter, "services: {}\n", "services.yaml", "services: expected a list of services"},
   };
@@ -98,6 +105,18 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
     BOOST_TEST(err.find(c.expected) != std::string::npos,
                "want '" << c.expected << "' in: " << err);
   }
+}
+
+BOOST_AUTO_TEST_CASE(at_most_five_latency_fields_across_services) {
+  std::string services = "services:\n";
+  for (int i = 0; i < 6; ++i) {
+    services += "  - id: s" + std::to_string(i) + "\n    team: t\n    owners: [a]\n" +
+                "    parsing: {latency_field: f" + std::to_string(i) + "}\n";
+  }
+  const std::string err = error_of(kExporter, services);
+  BOOST_TEST(err.find("services[4].parsing.latency_field: at most 5 distinct latency fields") !=
+                 std::string::npos,
+             err);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_services_file_is_named) {
