@@ -42,9 +42,36 @@ inline char* put_utf8(char* w, std::uint32_t cp) {
   return w;
 }
 
+// Decodes a \\uXXXX escape at p to w; 0 if invalid. A high surrogate followed
+// by a low one becomes one code point; a lone one is kept as it is.
+inline std::size_t decode_unicode_escape(const char* p, const char* end, char*& w) {
+  auto read4 = [end](const char* at, std::uint32_t* cp) {
+    if (end - at < 4) return false;
+    *cp = 0;
+    for (const char* k = at; k < at + 4; ++k) {
+      const int h = hex_digit(*k);
+      if (h < 0) return false;
+      *cp = *cp * 16 + static_cast<std::uint32_t>(h);
+    }
+    return true;
+  };
+  std::uint32_t cp;
+  if (!read4(p + 2, &cp)) return 0;
+  std::size_t len = 6;
+  if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 12 && p[6] == '\\' && p[7] == 'u') {
+    std::uint32_t low;
+    if (read4(p + 8, &low) && low >= 0xDC00 && low < 0xE000) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      len = 12;
+    }
+  }
+  w = put_utf8(w, cp);
+  return len;
+}
+
 // Decodes the escape sequence at p (*p == '\\') to w and advances w. Returns the
-// characters consumed, or 0 if it is not a valid escape. A high surrogate
-// followed by a low one becomes one code point; a lone one is kept as it is.
+// characters consumed, or 0 if it is not a valid escape. Small enough to inline
+// into the string scanners; \\u escapes take the out-of-line path.
 inline std::size_t decode_escape(const char* p, const char* end, char*& w) {
   if (end - p < 2) return 0;
   switch (p[1]) {
@@ -73,32 +100,10 @@ inline std::size_t decode_escape(const char* p, const char* end, char*& w) {
       *w++ = '\t';
       return 2;
     case 'u':
-      break;
+      return decode_unicode_escape(p, end, w);
     default:
       return 0;
   }
-  auto read4 = [end](const char* at, std::uint32_t* cp) {
-    if (end - at < 4) return false;
-    *cp = 0;
-    for (const char* k = at; k < at + 4; ++k) {
-      const int h = hex_digit(*k);
-      if (h < 0) return false;
-      *cp = *cp * 16 + static_cast<std::uint32_t>(h);
-    }
-    return true;
-  };
-  std::uint32_t cp;
-  if (!read4(p + 2, &cp)) return 0;
-  std::size_t len = 6;
-  if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 12 && p[6] == '\\' && p[7] == 'u') {
-    std::uint32_t low;
-    if (read4(p + 8, &low) && low >= 0xDC00 && low < 0xE000) {
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-      len = 12;
-    }
-  }
-  w = put_utf8(w, cp);
-  return len;
 }
 
 // Appends the decoded JSON string body `raw` (between the quotes) to out. The
@@ -184,7 +189,8 @@ class JsonCursor {
 
   // At an opening quote: the decoded string, in one pass. Without escapes it is a
   // view into the input; with escapes it is written at w, which must have room
-  // for the rest of the input (decoded text is never longer), and w advances.
+  // for the rest of the input plus 16 bytes (decoded text is never longer; the
+  // copy loop stores whole 16-byte blocks), and w advances.
   bool string_decoded(char*& w, std::string_view* out) {
     if (!eat('"')) return false;
     const char* start = p_;
@@ -195,22 +201,20 @@ class JsonCursor {
       return true;
     }
     char* const begin = w;
-    for (;;) {
-      if (p_ >= end_ || *p_ != '\\') return false;
-      std::memcpy(w, start, static_cast<std::size_t>(p_ - start));
-      w += p_ - start;
-      const std::size_t len = decode_escape(p_, end_, w);
-      if (len == 0) return false;
-      p_ += len;
-      start = p_;
-      p_ = find_special(p_, end_);
-      if (p_ < end_ && *p_ == '"') {
-        std::memcpy(w, start, static_cast<std::size_t>(p_ - start));
-        w += p_ - start;
+    std::memcpy(w, start, static_cast<std::size_t>(p_ - start));
+    w += p_ - start;
+    for (;;) {  // at a special byte, already copied up to it
+      if (p_ >= end_) return false;
+      if (*p_ == '"') {
         ++p_;
         *out = std::string_view(begin, static_cast<std::size_t>(w - begin));
         return true;
       }
+      if (*p_ != '\\') return false;  // a control byte
+      const std::size_t len = decode_escape(p_, end_, w);
+      if (len == 0) return false;
+      p_ += len;
+      copy_to_special(w);
     }
   }
 
@@ -271,6 +275,32 @@ class JsonCursor {
       ++p_;
     } while (depth > 0);
     return depth == 0;
+  }
+
+  // Copies input to w up to the next special byte, scanning and copying at once.
+  void copy_to_special(char*& w) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x1f);
+    while (end_ - p_ >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
+      const __m128i hit =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                       _mm_cmpeq_epi8(_mm_max_epu8(v, space), space));
+      if (const int mask = _mm_movemask_epi8(hit)) {
+        const int n = __builtin_ctz(static_cast<unsigned>(mask));
+        p_ += n;
+        w += n;
+        return;
+      }
+      p_ += 16;
+      w += 16;
+    }
+#endif
+    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) {
+      *w++ = *p_++;
+    }
   }
 
  private:

@@ -70,9 +70,10 @@ class FastStreams {
     labels_.clear();
     streams_.clear();
     pending_.clear();
-    // Decoded text is never longer than the record: one buffer of that size holds
-    // every decoded string, and views into it stay valid.
-    if (arena_.size() < record.size()) arena_.resize(record.size());
+    // Decoded text is never longer than the record: one buffer of that size (plus
+    // the decoder's 16-byte block slack) holds every decoded string, and views into
+    // it stay valid.
+    if (arena_.size() < record.size() + 16) arena_.resize(record.size() + 16);
     write_ = arena_.data();
     detail::JsonCursor c(record);
     bool have_streams = false;
