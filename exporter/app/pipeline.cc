@@ -95,8 +95,7 @@ std::int64_t replay_into(
     last_now = now;
     if (paced || ++n % kChunk == 0) {
       const auto t = steady::now();
-      pipeline.input().parse_seconds_total +=
-          std::chrono::duration<double>(t - chunk_start).count();
+      in.parse_seconds_total += std::chrono::duration<double>(t - chunk_start).count();
       chunk_start = t;
       if (t - last_publish >= std::chrono::nanoseconds(publish_interval_ns)) {
         out(pipeline.publish(now));
@@ -104,7 +103,7 @@ std::int64_t replay_into(
       }
     }
   });
-  pipeline.input().parse_seconds_total +=
+  in.parse_seconds_total +=
       paced ? 0 : std::chrono::duration<double>(steady::now() - chunk_start).count();
   out(pipeline.publish(last_now));
   return last_now;

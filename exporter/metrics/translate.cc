@@ -52,8 +52,9 @@ std::vector<MetricFamily> translate(const Published& state) {
              MetricType::Gauge)};
   auto requests =
       family("loki_latency_window_requests", "Accepted lines in the window.", MetricType::Gauge);
-  auto mean =
-      family("loki_latency_window_mean_seconds", "Mean latency in the window.", MetricType::Gauge);
+  auto sum =
+      family("loki_latency_window_latency_sum_seconds",
+             "Sum of accepted latencies in the window (mean = sum / requests).", MetricType::Gauge);
   auto ready =
       family("loki_latency_baseline_ready",
              "1 when the 7-day baseline has enough 5-minute buckets with data.", MetricType::Gauge);
@@ -77,7 +78,7 @@ std::vector<MetricFamily> translate(const Published& state) {
   std::size_t memory = 0;
   const std::size_t n = services.size();
   for (auto& q : quantiles) q.metric.reserve(3 * n);
-  for (auto* f : {&requests, &mean}) f->metric.reserve(3 * n);
+  for (auto* f : {&requests, &sum}) f->metric.reserve(3 * n);
   for (auto* f : {&ready, &buckets, &latency_sum, &last_event, &info}) f->metric.reserve(n);
   accepted.metric.reserve(2 * n);
   rejected.metric.reserve(n + core::kRejectReasonCount);
@@ -94,9 +95,8 @@ std::vector<MetricFamily> translate(const Published& state) {
     for (const auto& [name, w] : windows) {
       requests.metric.push_back(
           gauge({{"service", s.id}, {"window", name}}, static_cast<double>(w->count)));
+      sum.metric.push_back(gauge({{"service", s.id}, {"window", name}}, w->sum_seconds));
       if (w->count == 0) continue;  // no quantile of nothing: absent, not NaN
-      mean.metric.push_back(gauge({{"service", s.id}, {"window", name}},
-                                  w->sum_seconds / static_cast<double>(w->count)));
       const double values[] = {w->p50, w->p95, w->p99};
       for (int q = 0; q < 3; ++q) {
         quantiles[q].metric.push_back(gauge({{"service", s.id}, {"window", name}}, values[q]));
@@ -176,7 +176,7 @@ std::vector<MetricFamily> translate(const Published& state) {
 
   std::vector<MetricFamily> out;
   for (auto* f :
-       {&quantiles[0], &quantiles[1], &quantiles[2],   &requests,     &mean,       &ready,
+       {&quantiles[0], &quantiles[1], &quantiles[2],   &requests,     &sum,        &ready,
         &buckets,      &accepted,     &latency_sum,    &clamped,      &rejected,   &last_event,
         &info,         &lines,        &records,        &input_errors, &parse_time, &newest,
         &state_time,   &mem,          &services_count, &build,        &start}) {

@@ -53,7 +53,8 @@ BOOST_AUTO_TEST_CASE(windows_quantiles_and_counters_per_service) {
   const auto m = flatten(lle::metrics::translate(state()));
   BOOST_TEST(m.at("loki_latency_window_p95_seconds{service=a,window=5m,}") == 0.2);
   BOOST_TEST(m.at("loki_latency_window_p95_seconds{service=a,window=7d,}") == 0.15);
-  BOOST_TEST(m.at("loki_latency_window_mean_seconds{service=a,window=5m,}") == 0.1);
+  BOOST_TEST(m.at("loki_latency_window_latency_sum_seconds{service=a,window=5m,}") == 1.0);
+  BOOST_TEST(m.at("loki_latency_window_latency_sum_seconds{service=b,window=1h,}") == 0);
   BOOST_TEST(m.at("loki_latency_window_requests{service=a,window=1h,}") == 0);
   BOOST_TEST(m.at("loki_latency_baseline_ready{service=a,}") == 1);
   BOOST_TEST(m.at("loki_latency_requests_total{service=a,status_class=5xx,}") == 10);
