@@ -1,5 +1,6 @@
 // The binary as users run it: run on the bundled sample and scrape it, the
 // other subcommands' exit codes and messages, and the sample's reproducibility.
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <set>
@@ -125,6 +126,18 @@ BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
     BOOST_TEST(read_file(out).find(std::string("loki-latency-exporter ") + cmd) == 0u, cmd);
   }
   BOOST_TEST(exporter({"frobnicate", "--config", config}) == 2);
+}
+
+BOOST_AUTO_TEST_CASE(json_logs_are_one_object_per_line_with_a_level) {
+  BOOST_TEST(exporter({"run", "--config", config, "--listen", "nowhere", "--log-format", "json"}) ==
+             2);
+  const std::string log = read_file(err);
+  BOOST_TEST_REQUIRE(!log.empty());
+  BOOST_TEST(std::count(log.begin(), log.end(), '\n') == 1);
+  const auto line = boost::json::parse(log).as_object();
+  BOOST_TEST(line.at("level").as_string() == "error");
+  BOOST_TEST(line.at("value").as_string() == "nowhere");
+  BOOST_TEST(line.contains("ts"));
 }
 
 BOOST_AUTO_TEST_CASE(dq_report_counts_every_line_once_and_gates_the_exit_code) {
