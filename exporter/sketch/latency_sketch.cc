@@ -24,7 +24,7 @@ const Tables kTables = make_tables();
 }  // namespace detail
 
 namespace {
-constexpr int kGrowSlack = 32;
+constexpr int kGrowSlack = 8;  // room to grow without reallocating on every new bucket
 
 void put_varint(std::string& out, std::uint64_t v) {
   while (v >= 0x80) {
@@ -138,6 +138,15 @@ void LatencySketch::quantiles(std::span<const double> qs, std::span<double> out)
     std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
     return;
   }
+  int buckets[8];
+  for (std::size_t done = 0; done < qs.size(); done += std::size(buckets)) {
+    const std::size_t n = std::min(std::size(buckets), qs.size() - done);
+    quantile_buckets(qs.subspan(done, n), {buckets, n});
+    for (std::size_t j = 0; j < n; ++j) out[done + j] = bucket_value(buckets[j]);
+  }
+}
+
+void LatencySketch::quantile_buckets(std::span<const double> qs, std::span<int> out) const {
   std::size_t j = 0;
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < counts_.size() && j < qs.size(); ++i) {
@@ -146,10 +155,10 @@ void LatencySketch::quantiles(std::span<const double> qs, std::span<double> out)
       const double q = std::clamp(qs[j], 0.0, 1.0);
       const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
       if (cumulative <= rank) break;
-      out[j++] = bucket_value(offset_ + static_cast<int>(i));
+      out[j++] = offset_ + static_cast<int>(i);
     }
   }
-  for (; j < qs.size(); ++j) out[j] = bucket_value(offset_ + static_cast<int>(counts_.size()) - 1);
+  for (; j < qs.size(); ++j) out[j] = offset_ + static_cast<int>(counts_.size()) - 1;
 }
 
 void LatencySketch::encode(std::string& out) const {
@@ -159,7 +168,13 @@ void LatencySketch::encode(std::string& out) const {
   while (last > first && counts_[last - 1] == 0) --last;
   put_varint(out, zigzag(offset_ + static_cast<std::int64_t>(first)));
   put_varint(out, last - first);
-  for (std::size_t i = first; i < last; ++i) put_varint(out, counts_[i]);
+  // Neighbouring buckets hold similar counts: their differences are small, and
+  // most fit one varint byte where the counts themselves need two.
+  std::uint64_t previous = 0;
+  for (std::size_t i = first; i < last; ++i) {
+    put_varint(out, zigzag(static_cast<std::int64_t>(counts_[i] - previous)));
+    previous = counts_[i];
+  }
   const auto sum_bits = std::bit_cast<std::uint64_t>(sum_);
   for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((sum_bits >> (8 * b)) & 0xff));
   put_varint(out, clamped_low_);
@@ -179,8 +194,14 @@ bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
   if (n > 0) {
     s.offset_ = static_cast<int>(first);
     s.counts_.resize(n);
+    std::uint64_t previous = 0;
     for (auto& c : s.counts_) {
-      if (!get_varint(in, &c)) return false;
+      std::uint64_t delta;
+      if (!get_varint(in, &delta)) return false;
+      const std::int64_t d = unzigzag(delta);
+      if (d < 0 && static_cast<std::uint64_t>(-d) > previous) return false;  // a negative count
+      c = previous + static_cast<std::uint64_t>(d);
+      previous = c;
       if (s.count_ + c < s.count_) return false;  // overflow: not a sketch we wrote
       s.count_ += c;
     }
@@ -219,9 +240,17 @@ bool operator==(const LatencySketch& a, const LatencySketch& b) {
   return true;
 }
 
+CompactSketch::CompactSketch(const LatencySketch& s) {
+  std::string bytes;
+  s.encode(bytes);
+  size_ = static_cast<std::uint32_t>(bytes.size());
+  data_ = std::make_unique<char[]>(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), data_.get());
+}
+
 LatencySketch CompactSketch::expand() const {
   LatencySketch s;
-  LatencySketch::decode(bytes_, &s);  // bytes_ always comes from encode()
+  LatencySketch::decode(bytes(), &s);  // the bytes always come from encode()
   return s;
 }
 

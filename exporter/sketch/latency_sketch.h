@@ -10,6 +10,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,6 +86,8 @@ class LatencySketch {
   double quantile(double q) const;
   // Several quantiles (ascending) in one pass; out gets NaN when empty.
   void quantiles(std::span<const double> qs, std::span<double> out) const;
+  // The same as bucket indices (quantile = bucket_value(index)); not for an empty sketch.
+  void quantile_buckets(std::span<const double> qs, std::span<int> out) const;
 
   std::uint64_t count() const { return count_; }
   double sum() const { return sum_; }
@@ -93,7 +96,8 @@ class LatencySketch {
   std::uint64_t clamped_high() const { return clamped_high_; }
   std::size_t memory_bytes() const { return counts_.capacity() * sizeof(std::uint64_t); }
 
-  // Compact, platform-independent encoding (varints over the occupied range):
+  // Compact, platform-independent encoding (zigzag varints of the differences
+  // between neighbouring buckets, over the occupied range):
   // used for archived slices and snapshots. decode returns false on malformed
   // input and leaves *out empty.
   void encode(std::string& out) const;
@@ -112,20 +116,20 @@ class LatencySketch {
   std::uint64_t clamped_high_ = 0;
 };
 
-// An immutable encoded sketch: ~1-2 bytes per occupied bucket instead of 8.
+// An immutable encoded sketch: ~1-2 bytes per occupied bucket instead of 8. Held
+// as an exact-size buffer (16 bytes of bookkeeping rather than a std::string's 32:
+// a service keeps 180 of these). Move-only.
 class CompactSketch {
  public:
   CompactSketch() = default;
-  explicit CompactSketch(const LatencySketch& s) {
-    s.encode(bytes_);
-    bytes_.shrink_to_fit();
-  }
+  explicit CompactSketch(const LatencySketch& s);
   LatencySketch expand() const;
-  std::size_t memory_bytes() const { return bytes_.capacity(); }
-  std::string_view bytes() const { return bytes_; }
+  std::size_t memory_bytes() const { return size_; }
+  std::string_view bytes() const { return {data_.get(), size_}; }
 
  private:
-  std::string bytes_;
+  std::unique_ptr<char[]> data_;
+  std::uint32_t size_ = 0;
 };
 
 }  // namespace lle::sketch

@@ -111,7 +111,10 @@ void ServiceWindow::finalize(Minute& m) {
 void ServiceWindow::complete_five() {
   if (five_acc_bucket_ != kNone && !five_acc_.empty()) {
     move_trend_to(five_acc_bucket_);
-    set_trend(five_acc_bucket_, five_acc_.quantile(0.95));
+    static constexpr double kP95[] = {0.95};
+    int p95;
+    five_acc_.quantile_buckets(kP95, {&p95, 1});
+    set_trend(five_acc_bucket_, p95);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
     fives_sum_.merge(five_acc_);
     five_acc_.clear();
@@ -135,18 +138,18 @@ void ServiceWindow::move_trend_to(std::int64_t bucket) {
                                          : std::max(trend_latest_ + 1, bucket - kTrendPoints + 1);
   for (std::int64_t b = first_cleared; b <= bucket; ++b) {
     auto& slot = trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
-    if (!std::isnan(slot)) --trend_points_;
-    slot = std::numeric_limits<float>::quiet_NaN();
+    if (slot != kNoPoint) --trend_points_;
+    slot = kNoPoint;
   }
   trend_latest_ = bucket;
 }
 
-void ServiceWindow::set_trend(std::int64_t bucket, double p95) {
+void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
   if (bucket <= trend_latest_ - kTrendPoints) return;  // older than 7 days
   auto& slot =
       trend_[static_cast<std::size_t>(bucket - floor_div(bucket, kTrendPoints) * kTrendPoints)];
-  if (std::isnan(slot)) ++trend_points_;
-  slot = static_cast<float>(p95);
+  if (slot == kNoPoint) ++trend_points_;
+  slot = static_cast<std::int16_t>(p95_bucket);
 }
 
 ServiceView ServiceWindow::view(std::int64_t now_ns) {
@@ -189,14 +192,15 @@ std::vector<TrendPoint> ServiceWindow::trend() const {
   std::vector<TrendPoint> out;
   if (trend_latest_ == kNone) return out;
   for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= trend_latest_; ++b) {
-    const float p = trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
-    if (!std::isnan(p)) out.push_back({b * kFiveMinutesNs, p});
+    const std::int16_t p =
+        trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
+    if (p != kNoPoint) out.push_back({b * kFiveMinutesNs, sketch::bucket_value(p)});
   }
   return out;
 }
 
 std::size_t ServiceWindow::memory_bytes() const {
-  std::size_t bytes = sizeof(*this) + trend_.capacity() * sizeof(float);
+  std::size_t bytes = sizeof(*this) + trend_.capacity() * sizeof(std::int16_t);
   for (const auto& m : minutes_) bytes += sizeof(Minute) + m.sketch.memory_bytes();
   for (const auto* d : {&fives_, &hours_}) {
     for (const auto& a : *d) bytes += sizeof(Archived) + a.sketch.memory_bytes();

@@ -68,6 +68,10 @@ struct TrendPoint {
 class ServiceWindow {
  public:
   explicit ServiceWindow(const Options& options) : options_(options) {}
+  ServiceWindow(ServiceWindow&&) = default;  // move-only: archives own their buffers
+  ServiceWindow& operator=(ServiceWindow&&) = default;
+  ServiceWindow(const ServiceWindow&) = delete;
+  ServiceWindow& operator=(const ServiceWindow&) = delete;
 
   // Adds one accepted latency, or returns the time gate it fails.
   std::optional<core::RejectReason> add(std::int64_t ts_ns, double seconds, int status,
@@ -97,7 +101,7 @@ class ServiceWindow {
   void finalize(Minute& m);
   void complete_five();
   void complete_hour();
-  void set_trend(std::int64_t bucket, double p95);
+  void set_trend(std::int64_t bucket, int p95_bucket);
   void move_trend_to(std::int64_t bucket);
 
   Options options_;
@@ -114,8 +118,10 @@ class ServiceWindow {
   std::deque<Archived> hours_;  // completed hours of the last 7 days
   sketch::LatencySketch hours_sum_;
 
-  std::vector<float> trend_ =
-      std::vector<float>(kTrendPoints, std::numeric_limits<float>::quiet_NaN());
+  // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
+  // in 2 bytes a point. kNoPoint: no data in that bucket.
+  static constexpr std::int16_t kNoPoint = std::numeric_limits<std::int16_t>::min();
+  std::vector<std::int16_t> trend_ = std::vector<std::int16_t>(kTrendPoints, kNoPoint);
   std::int64_t trend_latest_ = kNone;
   int trend_points_ = 0;
 

@@ -4,10 +4,12 @@ namespace lle::window {
 
 Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
     : services_(std::make_shared<const std::vector<core::ServiceInfo>>(std::move(services))),
-      windows_(services_->size(), ServiceWindow(options)),
       dirty_(services_->size(), true),
       views_(services_->size()),
-      options_(options) {}
+      options_(options) {
+  windows_.reserve(services_->size());
+  for (std::size_t i = 0; i < services_->size(); ++i) windows_.emplace_back(options);
+}
 
 void Store::reject(int service, core::RejectReason reason) {
   if (service < 0) {
