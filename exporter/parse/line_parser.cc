@@ -5,12 +5,15 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "exporter/parse/digits.h"
+
 namespace lle::parse {
 namespace {
 
 constexpr std::size_t kServiceKey = 0, kStatusKey = 1, kSchemaKey = 2, kFirstLatencyKey = 3;
 
 std::optional<double> parse_number(std::string_view t) {
+  if (const auto fast = detail::parse_short_decimal(t)) return fast;
   double v;
   const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec != std::errc() || p != t.data() + t.size()) return std::nullopt;

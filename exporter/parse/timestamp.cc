@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "exporter/core/clock.h"
+#include "exporter/parse/digits.h"
 
 namespace lle::parse {
 namespace {
@@ -32,15 +33,9 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int* out) {
 }  // namespace
 
 std::optional<std::int64_t> parse_timestamp_ns(std::string_view s) {
-  if (!s.empty() && s.size() <= 19 && s[0] >= '0' && s[0] <= '9') {
-    std::uint64_t ns = 0;  // 19 digits always fit in 64 unsigned bits
-    std::size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
-      ns = ns * 10 + static_cast<unsigned>(s[i] - '0');
-    if (i == s.size()) {
-      if (ns > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
-      return static_cast<std::int64_t>(ns);
-    }
+  if (const auto ns = detail::parse_digits(s)) {
+    if (*ns > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<std::int64_t>(*ns);
   }
   int y, mo, d, h, mi, sec;
   if (!digits(s, 0, 4, &y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, &mo) ||
