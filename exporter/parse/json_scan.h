@@ -133,22 +133,30 @@ inline bool unescape_json_append(std::string_view raw, std::string& out) {
   return true;
 }
 
+#if defined(__SSE2__)
+// Bit i set when byte i of v is '"', '\\' or a control byte (< 0x20).
+inline int special_bytes(__m128i v) {
+  const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'),
+                space = _mm_set1_epi8(0x1f);
+  return _mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                   _mm_cmpeq_epi8(_mm_max_epu8(v, space), space)));
+}
+#endif
+
+inline bool is_special(char c) {
+  return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+}
+
 // First byte at or after p that is '"', '\\' or a control byte (< 0x20); end if none.
 inline const char* find_special(const char* p, const char* end) {
 #if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'),
-                space = _mm_set1_epi8(0x1f);
-  while (end - p >= 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i hit =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                     _mm_cmpeq_epi8(_mm_max_epu8(v, space), space));
-    if (const int mask = _mm_movemask_epi8(hit))
-      return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
+  for (; end - p >= 16; p += 16) {
+    const int mask = special_bytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    if (mask) return p + __builtin_ctz(static_cast<unsigned>(mask));
   }
 #endif
-  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  while (p < end && !is_special(*p)) ++p;
   return p;
 }
 
@@ -280,27 +288,18 @@ class JsonCursor {
   // Copies input to w up to the next special byte, scanning and copying at once.
   void copy_to_special(char*& w) {
 #if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'),
-                  space = _mm_set1_epi8(0x1f);
-    while (end_ - p_ >= 16) {
+    for (; end_ - p_ >= 16; p_ += 16, w += 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
       _mm_storeu_si128(reinterpret_cast<__m128i*>(w), v);
-      const __m128i hit =
-          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                       _mm_cmpeq_epi8(_mm_max_epu8(v, space), space));
-      if (const int mask = _mm_movemask_epi8(hit)) {
+      if (const int mask = special_bytes(v)) {
         const int n = __builtin_ctz(static_cast<unsigned>(mask));
         p_ += n;
         w += n;
         return;
       }
-      p_ += 16;
-      w += 16;
     }
 #endif
-    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) {
-      *w++ = *p_++;
-    }
+    while (p_ < end_ && !is_special(*p_)) *w++ = *p_++;
   }
 
  private:
