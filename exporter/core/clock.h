@@ -22,13 +22,12 @@ class SystemClock final : public Clock {
   std::int64_t now_ns() const override;
 };
 
-// A clock moved by hand: by tests, and by the replay source, which drives time
-// from the recorded events. Thread-safe; never moves backwards through advance_to.
+// A clock moved by hand, for tests and benchmarks (a replay hands each entry its
+// own "now" instead). Thread-safe; never moves backwards through advance_to.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(std::int64_t start_ns = 0) : now_(start_ns) {}
   std::int64_t now_ns() const override { return now_.load(std::memory_order_acquire); }
-  void set(std::int64_t ns) { now_.store(ns, std::memory_order_release); }
   void advance(std::int64_t delta_ns) { now_.fetch_add(delta_ns, std::memory_order_acq_rel); }
   // Moves to ns if that is later than now.
   void advance_to(std::int64_t ns);

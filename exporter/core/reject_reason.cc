@@ -11,11 +11,4 @@ constexpr std::array<std::string_view, kRejectReasonCount> kNames = {
 
 std::string_view reject_reason_name(RejectReason r) { return kNames[static_cast<std::size_t>(r)]; }
 
-std::optional<RejectReason> reject_reason_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) return static_cast<RejectReason>(i);
-  }
-  return std::nullopt;
-}
-
 }  // namespace lle::core

@@ -5,7 +5,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace lle::core {
@@ -25,7 +24,6 @@ inline constexpr std::size_t kRejectReasonCount = 9;
 
 // Stable snake_case names: they are label values on /metrics and JSON keys.
 std::string_view reject_reason_name(RejectReason r);
-std::optional<RejectReason> reject_reason_from_name(std::string_view name);
 
 using RejectCounts = std::array<std::uint64_t, kRejectReasonCount>;
 

@@ -12,18 +12,6 @@ std::optional<LatencyUnit> latency_unit_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view latency_unit_name(LatencyUnit u) {
-  switch (u) {
-    case LatencyUnit::kSeconds:
-      return "s";
-    case LatencyUnit::kMilliseconds:
-      return "ms";
-    case LatencyUnit::kMicroseconds:
-      return "us";
-  }
-  return "?";
-}
-
 std::optional<double> parse_duration_seconds(std::string_view text) {
   bool negative = false;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {

@@ -22,7 +22,6 @@ constexpr double seconds_per(LatencyUnit u) {
 
 // "s", "ms", "us".
 std::optional<LatencyUnit> latency_unit_from_name(std::string_view name);
-std::string_view latency_unit_name(LatencyUnit u);
 
 // A Go-style duration ("850us", "123ms", "1.5s", "1h30m", "2m") in seconds.
 // Units: ns, us, µs, ms, s, m, h. A leading '-' gives a negative result (callers

@@ -106,12 +106,11 @@ inline std::size_t decode_escape(const char* p, const char* end, char*& w) {
   }
 }
 
-// Appends the decoded JSON string body `raw` (between the quotes) to out. The
-// result is never longer than raw, so out is sized once and written in runs.
-inline bool unescape_json_append(std::string_view raw, std::string& out) {
-  const std::size_t start = out.size();
-  out.resize(start + raw.size());
-  char* w = out.data() + start;
+// Decodes the JSON string body `raw` (between the quotes) into out. The result
+// is never longer than raw, so out is sized once and written in runs.
+inline bool unescape_json(std::string_view raw, std::string& out) {
+  out.resize(raw.size());
+  char* w = out.data();
   const char* p = raw.data();
   const char* const end = p + raw.size();
   while (p < end) {
@@ -124,7 +123,7 @@ inline bool unescape_json_append(std::string_view raw, std::string& out) {
     if (p == end) break;
     const std::size_t used = decode_escape(p, end, w);
     if (used == 0) {
-      out.resize(start);
+      out.clear();
       return false;
     }
     p += used;
@@ -285,6 +284,7 @@ class JsonCursor {
     return depth == 0;
   }
 
+ private:
   // Copies input to w up to the next special byte, scanning and copying at once.
   void copy_to_special(char*& w) {
 #if defined(__SSE2__)
@@ -302,14 +302,8 @@ class JsonCursor {
     while (p_ < end_ && !is_special(*p_)) *w++ = *p_++;
   }
 
- private:
   const char* p_;
   const char* end_;
 };
-
-inline bool unescape_json(std::string_view raw, std::string& out) {
-  out.clear();
-  return unescape_json_append(raw, out);
-}
 
 }  // namespace lle::parse::detail

@@ -56,7 +56,6 @@ class LineParser {
  public:
   explicit LineParser(Rules rules);
   ParsedLine parse(const core::Entry& entry, FieldScratch& scratch) const;
-  const Rules& rules() const { return rules_; }
 
  private:
   int service_by_labels(const core::Entry& entry) const;

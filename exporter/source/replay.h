@@ -50,7 +50,6 @@ class Replay {
   void stop() { stopped_.store(true); }
 
   const ReplayStats& stats() const { return stats_; }
-  std::size_t size() const { return entries_.size(); }
 
   Replay(Replay&& other) noexcept;
 

@@ -42,9 +42,6 @@ class Store {
   // whose windows moved to a new minute since the last call.
   Snapshot snapshot(std::int64_t now_ns);
 
-  const std::vector<core::ServiceInfo>& services() const { return *services_; }
-  ServiceWindow& window(std::size_t service) { return windows_[service]; }
-
  private:
   std::shared_ptr<const std::vector<core::ServiceInfo>> services_;
   std::vector<ServiceWindow> windows_;
