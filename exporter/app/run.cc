@@ -13,7 +13,7 @@
 #include "exporter/app/pipeline.h"
 #include "exporter/app/version.h"
 #include "exporter/core/clock.h"
-#include "exporter/metrics/text_render.h"
+#include "exporter/metrics/translate.h"
 #include "exporter/parse/timestamp.h"
 #include "exporter/source/replay.h"
 
@@ -67,12 +67,11 @@ int run(const RunArgs& args) {
   LatestState latest;
   latest.store(pipeline.publish(replay ? 0 : wall.now_ns()));
   const auto current = [&latest] { return latest.load(); };
-  const metrics::StateCollectable collectable(current);
 
   HttpServer http;
   http.route("/metrics", [&] {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics::render_text(collectable.Collect())};
+                        metrics::render_exposition(*current())};
   });
   http.route("/", [&] {
     return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())};

@@ -22,7 +22,7 @@ void append_value(std::string& out, double v) {
 }
 
 // Label values escape backslash, double quote and newline; HELP text the first and last.
-void append_escaped(std::string& out, const std::string& s, bool quotes) {
+void append_escaped(std::string& out, std::string_view s, bool quotes) {
   for (char c : s) {
     if (c == '\\')
       out += "\\\\";
@@ -48,11 +48,55 @@ const char* type_name(prometheus::MetricType t) {
 
 }  // namespace
 
+void TextWriter::family(std::string_view name, std::string_view help, prometheus::MetricType type) {
+  name_ = name;
+  help_ = help;
+  type_ = type;
+  header_written_ = false;
+}
+
+void TextWriter::sample(const LabelRef* first, const LabelRef* last, double value,
+                        std::int64_t timestamp_ms) {
+  if (!header_written_) {
+    out_ += "# HELP ";
+    out_ += name_;
+    out_ += ' ';
+    append_escaped(out_, help_, false);
+    out_ += "\n# TYPE ";
+    out_ += name_;
+    out_ += ' ';
+    out_ += type_name(type_);
+    out_ += '\n';
+    header_written_ = true;
+  }
+  out_ += name_;
+  if (first != last) {
+    out_ += '{';
+    for (const LabelRef* l = first; l != last; ++l) {
+      if (l != first) out_ += ',';
+      out_ += l->name;
+      out_ += "=\"";
+      append_escaped(out_, l->value, true);
+      out_ += '"';
+    }
+    out_ += '}';
+  }
+  out_ += ' ';
+  append_value(out_, value);
+  if (timestamp_ms != 0) {
+    out_ += ' ';
+    out_ += std::to_string(timestamp_ms);
+  }
+  out_ += '\n';
+}
+
 std::string render_text(const std::vector<prometheus::MetricFamily>& families) {
   std::string out;
   std::size_t guess = 0;
   for (const auto& f : families) guess += 256 + f.metric.size() * (f.name.size() + 64);
   out.reserve(guess);
+  TextWriter writer(out);
+  std::vector<LabelRef> labels;
   for (const auto& f : families) {
     if (f.type != prometheus::MetricType::Counter && f.type != prometheus::MetricType::Gauge &&
         f.type != prometheus::MetricType::Untyped) {
@@ -61,37 +105,15 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families) {
       out += other.str();
       continue;
     }
-    out += "# HELP ";
-    out += f.name;
-    out += ' ';
-    append_escaped(out, f.help, false);
-    out += "\n# TYPE ";
-    out += f.name;
-    out += ' ';
-    out += type_name(f.type);
-    out += '\n';
+    writer.family(f.name, f.help, f.type);
     for (const auto& m : f.metric) {
-      out += f.name;
-      if (!m.label.empty()) {
-        out += '{';
-        for (std::size_t i = 0; i < m.label.size(); ++i) {
-          if (i) out += ',';
-          out += m.label[i].name;
-          out += "=\"";
-          append_escaped(out, m.label[i].value, true);
-          out += '"';
-        }
-        out += '}';
-      }
-      out += ' ';
-      append_value(out, f.type == prometheus::MetricType::Counter ? m.counter.value
-                        : f.type == prometheus::MetricType::Gauge ? m.gauge.value
-                                                                  : m.untyped.value);
-      if (m.timestamp_ms != 0) {
-        out += ' ';
-        out += std::to_string(m.timestamp_ms);
-      }
-      out += '\n';
+      labels.clear();
+      for (const auto& l : m.label) labels.push_back({l.name, l.value});
+      writer.sample(labels.data(), labels.data() + labels.size(),
+                    f.type == prometheus::MetricType::Counter ? m.counter.value
+                    : f.type == prometheus::MetricType::Gauge ? m.gauge.value
+                                                              : m.untyped.value,
+                    m.timestamp_ms);
     }
   }
   return out;

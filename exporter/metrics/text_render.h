@@ -3,14 +3,43 @@
 // string. prometheus::TextSerializer formats through std::ostream and was ~80%
 // of a 10,000-service scrape; this renders the same text for counter, gauge and
 // untyped families (numbers in shortest round-trip form) and hands any other
-// type to TextSerializer. Thread safety: a pure function.
+// type to TextSerializer. Thread safety: pure functions; a TextWriter belongs to
+// one thread.
 
 #include <prometheus/metric_family.h>
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lle::metrics {
+
+struct LabelRef {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Appends families sample by sample. A family's HELP and TYPE lines are written
+// with its first sample, so a family without samples leaves no trace.
+class TextWriter {
+ public:
+  explicit TextWriter(std::string& out) : out_(out) {}
+  // name and help must outlive the family's samples.
+  void family(std::string_view name, std::string_view help, prometheus::MetricType type);
+  void sample(std::initializer_list<LabelRef> labels, double value) {
+    sample(labels.begin(), labels.end(), value);
+  }
+  void sample(const LabelRef* first, const LabelRef* last, double value,
+              std::int64_t timestamp_ms = 0);
+
+ private:
+  std::string& out_;
+  std::string_view name_, help_;
+  prometheus::MetricType type_ = prometheus::MetricType::Untyped;
+  bool header_written_ = true;
+};
 
 std::string render_text(const std::vector<prometheus::MetricFamily>& families);
 

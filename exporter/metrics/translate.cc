@@ -1,8 +1,10 @@
 #include "exporter/metrics/translate.h"
 
-#include <cmath>
+#include <algorithm>
+#include <array>
 
 #include "exporter/core/reject_reason.h"
+#include "exporter/metrics/text_render.h"
 
 namespace lle::metrics {
 namespace {
@@ -11,177 +13,214 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-MetricFamily family(const char* name, const char* help, MetricType type) {
-  return MetricFamily{name, help, type, {}};
-}
+// Collects samples as prometheus-cpp metric families.
+class FamilySink {
+ public:
+  void family(const char* name, const char* help, MetricType type, std::size_t expected) {
+    end();
+    current_ = MetricFamily{name, help, type, {}};
+    current_.metric.reserve(expected);
+  }
+  void sample(std::initializer_list<LabelRef> labels, double value) {
+    ClientMetric& m = current_.metric.emplace_back();
+    m.label.reserve(labels.size());
+    for (const auto& l : labels) m.label.push_back({std::string(l.name), std::string(l.value)});
+    (current_.type == MetricType::Counter ? m.counter.value : m.gauge.value) = value;
+  }
+  std::vector<MetricFamily> finish() {
+    end();
+    return std::move(out_);
+  }
 
-ClientMetric gauge(std::vector<ClientMetric::Label> labels, double v) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = v;
-  return m;
-}
+ private:
+  void end() {
+    if (!current_.metric.empty()) out_.push_back(std::move(current_));
+    current_.metric.clear();
+  }
+  MetricFamily current_;
+  std::vector<MetricFamily> out_;
+};
 
-ClientMetric counter(std::vector<ClientMetric::Label> labels, double v) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.counter.value = v;
-  return m;
-}
+// Writes samples straight into exposition text.
+class TextSink {
+ public:
+  explicit TextSink(std::string& out) : writer_(out) {}
+  void family(const char* name, const char* help, MetricType type, std::size_t) {
+    writer_.family(name, help, type);
+  }
+  void sample(std::initializer_list<LabelRef> labels, double value) {
+    writer_.sample(labels, value);
+  }
+
+ private:
+  TextWriter writer_;
+};
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
-constexpr const char* kStatusClass[] = {"unknown", "1xx", "2xx", "3xx", "4xx", "5xx"};
+constexpr std::string_view kStatusClass[] = {"unknown", "1xx", "2xx", "3xx", "4xx", "5xx"};
+constexpr std::string_view kWindows[] = {"5m", "1h", "7d"};
+
+std::array<const window::WindowStats*, 3> windows(const window::ServiceView& v) {
+  return {&v.last_5m, &v.last_1h, &v.baseline};
+}
+
+// The one definition of what /metrics holds, family by family (the exposition
+// format wants a family's samples together), services in configured order.
+template <class Sink>
+void emit(const Published& state, Sink& out) {
+  const auto& snap = state.snapshot;
+  const auto& services = *snap.services;
+  const std::size_t n = std::min(services.size(), snap.views.size());
+  const auto each = [&](auto&& f) {
+    for (std::size_t i = 0; i < n; ++i) f(std::string_view(services[i].id), snap.views[i]);
+  };
+
+  // One gauge family per quantile: a `quantile` label is reserved for summaries,
+  // and these are sliding-window values, not a summary's cumulative count/sum.
+  constexpr const char* kQuantileNames[] = {"loki_latency_window_p50_seconds",
+                                            "loki_latency_window_p95_seconds",
+                                            "loki_latency_window_p99_seconds"};
+  constexpr const char* kQuantileHelp[] = {
+      "Median latency of accepted lines over a sliding event-time window "
+      "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline).",
+      "95th percentile latency over the window (7d is the baseline).",
+      "99th percentile latency over the window."};
+  for (int q = 0; q < 3; ++q) {
+    out.family(kQuantileNames[q], kQuantileHelp[q], MetricType::Gauge, 3 * n);
+    each([&](std::string_view id, const window::ServiceView& v) {
+      const auto w = windows(v);
+      for (int k = 0; k < 3; ++k) {
+        if (w[k]->count == 0) continue;  // no quantile of nothing: absent, not NaN
+        const double value[] = {w[k]->p50, w[k]->p95, w[k]->p99};
+        out.sample({{"service", id}, {"window", kWindows[k]}}, value[q]);
+      }
+    });
+  }
+  out.family("loki_latency_window_requests", "Accepted lines in the window.", MetricType::Gauge,
+             3 * n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    const auto w = windows(v);
+    for (int k = 0; k < 3; ++k)
+      out.sample({{"service", id}, {"window", kWindows[k]}}, static_cast<double>(w[k]->count));
+  });
+  out.family("loki_latency_window_latency_sum_seconds",
+             "Sum of accepted latencies in the window (mean = sum / requests).", MetricType::Gauge,
+             3 * n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    const auto w = windows(v);
+    for (int k = 0; k < 3; ++k)
+      out.sample({{"service", id}, {"window", kWindows[k]}}, w[k]->sum_seconds);
+  });
+  out.family("loki_latency_baseline_ready",
+             "1 when the 7-day baseline has enough 5-minute buckets with data.", MetricType::Gauge,
+             n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    out.sample({{"service", id}}, v.baseline_ready ? 1 : 0);
+  });
+  out.family("loki_latency_baseline_buckets", "5-minute buckets with data in the last 7 days.",
+             MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    out.sample({{"service", id}}, v.baseline_buckets);
+  });
+  out.family("loki_latency_requests_total", "Accepted lines since start, by HTTP status class.",
+             MetricType::Counter, 2 * n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    for (std::size_t c = 0; c < v.accepted_by_status.size(); ++c) {
+      if (v.accepted_by_status[c] == 0) continue;
+      out.sample({{"service", id}, {"status_class", kStatusClass[c]}},
+                 static_cast<double>(v.accepted_by_status[c]));
+    }
+  });
+  out.family("loki_latency_request_duration_seconds_total",
+             "Sum of accepted latencies since start.", MetricType::Counter, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    out.sample({{"service", id}}, v.latency_seconds_total);
+  });
+  out.family("loki_latency_clamped_total",
+             "Accepted latencies outside 0.1ms-100s, counted in the edge buckets.",
+             MetricType::Counter, 0);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (v.clamped_low_total > 0)
+      out.sample({{"service", id}, {"side", "below"}}, static_cast<double>(v.clamped_low_total));
+    if (v.clamped_high_total > 0)
+      out.sample({{"service", id}, {"side", "above"}}, static_cast<double>(v.clamped_high_total));
+  });
+  out.family("loki_latency_rejected_lines_total",
+             "Lines rejected by a data-quality gate, by service (unknown when none could be "
+             "told) and reason.",
+             MetricType::Counter, n + core::kRejectReasonCount);
+  const auto rejects = [&](std::string_view id, const core::RejectCounts& counts) {
+    for (std::size_t r = 0; r < core::kRejectReasonCount; ++r) {
+      if (counts[r] == 0) continue;
+      out.sample({{"service", id},
+                  {"reason", core::reject_reason_name(static_cast<core::RejectReason>(r))}},
+                 static_cast<double>(counts[r]));
+    }
+  };
+  each([&](std::string_view id, const window::ServiceView& v) { rejects(id, v.rejects); });
+  rejects("unknown", snap.unknown_rejects);
+  out.family("loki_latency_service_last_event_timestamp_seconds",
+             "Timestamp of the newest accepted line.", MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (v.accepted_total > 0) out.sample({{"service", id}}, seconds(v.last_event_ns));
+  });
+  out.family("loki_latency_service_info", "Configured service metadata (always 1).",
+             MetricType::Gauge, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& s = services[i];
+    out.sample(
+        {{"service", s.id}, {"display_name", s.display_name}, {"team", s.team}, {"tier", s.tier}},
+        1);
+  }
+
+  const auto single = [&](const char* name, const char* help, MetricType type, double value) {
+    out.family(name, help, type, 1);
+    out.sample({}, value);
+  };
+  const auto& in = state.status.input;
+  single("loki_latency_lines_read_total", "Log lines handed over by the input.",
+         MetricType::Counter, static_cast<double>(in.lines_read));
+  single("loki_latency_input_records_total",
+         "JSON records read (tail messages, query responses, jsonl lines).", MetricType::Counter,
+         static_cast<double>(in.records_read));
+  out.family("loki_latency_input_errors_total", "Input that could not be decoded at all, by kind.",
+             MetricType::Counter, 2);
+  out.sample({{"kind", "malformed_record"}}, static_cast<double>(in.malformed_records));
+  out.sample({{"kind", "malformed_entry"}}, static_cast<double>(in.malformed_entries));
+  single("loki_latency_parse_seconds_total", "Time spent decoding, parsing and gating input.",
+         MetricType::Counter, in.parse_seconds_total);
+  single("loki_latency_last_event_timestamp_seconds", "Timestamp of the newest line read.",
+         MetricType::Gauge, seconds(in.last_event_ns));
+  single("loki_latency_state_timestamp_seconds", "The event-time 'now' of the published state.",
+         MetricType::Gauge, seconds(snap.at_ns));
+  std::size_t memory = 0;
+  for (std::size_t i = 0; i < n; ++i) memory += snap.views[i].memory_bytes;
+  single("loki_latency_sketch_memory_bytes", "Memory held by all services' windows and sketches.",
+         MetricType::Gauge, static_cast<double>(memory));
+  single("loki_latency_services", "Configured services.", MetricType::Gauge,
+         static_cast<double>(services.size()));
+  out.family("loki_latency_build_info", "Build version and revision (always 1).", MetricType::Gauge,
+             1);
+  out.sample({{"version", state.status.version}, {"revision", state.status.revision}}, 1);
+  single("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge,
+         seconds(state.status.start_time_ns));
+}
 
 }  // namespace
 
 std::vector<MetricFamily> translate(const Published& state) {
-  const auto& snap = state.snapshot;
-  const auto& services = *snap.services;
+  FamilySink sink;
+  emit(state, sink);
+  return sink.finish();
+}
 
-  // One gauge family per quantile: a `quantile` label is reserved for summaries,
-  // and these are sliding-window values, not a summary's cumulative count/sum.
-  MetricFamily quantiles[] = {
-      family("loki_latency_window_p50_seconds",
-             "Median latency of accepted lines over a sliding event-time window "
-             "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline).",
-             MetricType::Gauge),
-      family("loki_latency_window_p95_seconds",
-             "95th percentile latency over the window (7d is the baseline).", MetricType::Gauge),
-      family("loki_latency_window_p99_seconds", "99th percentile latency over the window.",
-             MetricType::Gauge)};
-  auto requests =
-      family("loki_latency_window_requests", "Accepted lines in the window.", MetricType::Gauge);
-  auto sum =
-      family("loki_latency_window_latency_sum_seconds",
-             "Sum of accepted latencies in the window (mean = sum / requests).", MetricType::Gauge);
-  auto ready =
-      family("loki_latency_baseline_ready",
-             "1 when the 7-day baseline has enough 5-minute buckets with data.", MetricType::Gauge);
-  auto buckets = family("loki_latency_baseline_buckets",
-                        "5-minute buckets with data in the last 7 days.", MetricType::Gauge);
-  auto accepted = family("loki_latency_requests_total",
-                         "Accepted lines since start, by HTTP status class.", MetricType::Counter);
-  auto latency_sum = family("loki_latency_request_duration_seconds_total",
-                            "Sum of accepted latencies since start.", MetricType::Counter);
-  auto clamped = family("loki_latency_clamped_total",
-                        "Accepted latencies outside 0.1ms-100s, counted in the edge buckets.",
-                        MetricType::Counter);
-  auto rejected = family("loki_latency_rejected_lines_total",
-                         "Lines rejected by a data-quality gate, by service (unknown when none "
-                         "could be told) and reason.",
-                         MetricType::Counter);
-  auto last_event = family("loki_latency_service_last_event_timestamp_seconds",
-                           "Timestamp of the newest accepted line.", MetricType::Gauge);
-  auto info = family("loki_latency_service_info", "Configured service metadata (always 1).",
-                     MetricType::Gauge);
-  std::size_t memory = 0;
-  const std::size_t n = services.size();
-  for (auto& q : quantiles) q.metric.reserve(3 * n);
-  for (auto* f : {&requests, &sum}) f->metric.reserve(3 * n);
-  for (auto* f : {&ready, &buckets, &latency_sum, &last_event, &info}) f->metric.reserve(n);
-  accepted.metric.reserve(2 * n);
-  rejected.metric.reserve(n + core::kRejectReasonCount);
-
-  for (std::size_t i = 0; i < services.size() && i < snap.views.size(); ++i) {
-    const auto& s = services[i];
-    const auto& v = snap.views[i];
-    memory += v.memory_bytes;
-    info.metric.push_back(gauge(
-        {{"service", s.id}, {"display_name", s.display_name}, {"team", s.team}, {"tier", s.tier}},
-        1));
-    const std::pair<const char*, const window::WindowStats*> windows[] = {
-        {"5m", &v.last_5m}, {"1h", &v.last_1h}, {"7d", &v.baseline}};
-    for (const auto& [name, w] : windows) {
-      requests.metric.push_back(
-          gauge({{"service", s.id}, {"window", name}}, static_cast<double>(w->count)));
-      sum.metric.push_back(gauge({{"service", s.id}, {"window", name}}, w->sum_seconds));
-      if (w->count == 0) continue;  // no quantile of nothing: absent, not NaN
-      const double values[] = {w->p50, w->p95, w->p99};
-      for (int q = 0; q < 3; ++q) {
-        quantiles[q].metric.push_back(gauge({{"service", s.id}, {"window", name}}, values[q]));
-      }
-    }
-    ready.metric.push_back(gauge({{"service", s.id}}, v.baseline_ready ? 1 : 0));
-    buckets.metric.push_back(gauge({{"service", s.id}}, v.baseline_buckets));
-    for (std::size_t c = 0; c < v.accepted_by_status.size(); ++c) {
-      if (v.accepted_by_status[c] == 0) continue;
-      accepted.metric.push_back(counter({{"service", s.id}, {"status_class", kStatusClass[c]}},
-                                        static_cast<double>(v.accepted_by_status[c])));
-    }
-    latency_sum.metric.push_back(counter({{"service", s.id}}, v.latency_seconds_total));
-    if (v.clamped_low_total > 0) {
-      clamped.metric.push_back(counter({{"service", s.id}, {"side", "below"}},
-                                       static_cast<double>(v.clamped_low_total)));
-    }
-    if (v.clamped_high_total > 0) {
-      clamped.metric.push_back(counter({{"service", s.id}, {"side", "above"}},
-                                       static_cast<double>(v.clamped_high_total)));
-    }
-    for (std::size_t r = 0; r < core::kRejectReasonCount; ++r) {
-      if (v.rejects[r] == 0) continue;
-      rejected.metric.push_back(counter(
-          {{"service", s.id},
-           {"reason", std::string(core::reject_reason_name(static_cast<core::RejectReason>(r)))}},
-          static_cast<double>(v.rejects[r])));
-    }
-    if (v.accepted_total > 0) {
-      last_event.metric.push_back(gauge({{"service", s.id}}, seconds(v.last_event_ns)));
-    }
-  }
-  for (std::size_t r = 0; r < core::kRejectReasonCount; ++r) {
-    if (snap.unknown_rejects[r] == 0) continue;
-    rejected.metric.push_back(counter(
-        {{"service", "unknown"},
-         {"reason", std::string(core::reject_reason_name(static_cast<core::RejectReason>(r)))}},
-        static_cast<double>(snap.unknown_rejects[r])));
-  }
-
-  const auto& in = state.status.input;
-  auto lines = family("loki_latency_lines_read_total", "Log lines handed over by the input.",
-                      MetricType::Counter);
-  lines.metric.push_back(counter({}, static_cast<double>(in.lines_read)));
-  auto records = family("loki_latency_input_records_total",
-                        "JSON records read (tail messages, query responses, jsonl lines).",
-                        MetricType::Counter);
-  records.metric.push_back(counter({}, static_cast<double>(in.records_read)));
-  auto input_errors =
-      family("loki_latency_input_errors_total", "Input that could not be decoded at all, by kind.",
-             MetricType::Counter);
-  input_errors.metric.push_back(
-      counter({{"kind", "malformed_record"}}, static_cast<double>(in.malformed_records)));
-  input_errors.metric.push_back(
-      counter({{"kind", "malformed_entry"}}, static_cast<double>(in.malformed_entries)));
-  auto parse_time = family("loki_latency_parse_seconds_total",
-                           "Time spent decoding, parsing and gating input.", MetricType::Counter);
-  parse_time.metric.push_back(counter({}, in.parse_seconds_total));
-  auto newest = family("loki_latency_last_event_timestamp_seconds",
-                       "Timestamp of the newest line read.", MetricType::Gauge);
-  newest.metric.push_back(gauge({}, seconds(in.last_event_ns)));
-  auto state_time = family("loki_latency_state_timestamp_seconds",
-                           "The event-time 'now' of the published state.", MetricType::Gauge);
-  state_time.metric.push_back(gauge({}, seconds(snap.at_ns)));
-  auto mem = family("loki_latency_sketch_memory_bytes",
-                    "Memory held by all services' windows and sketches.", MetricType::Gauge);
-  mem.metric.push_back(gauge({}, static_cast<double>(memory)));
-  auto services_count = family("loki_latency_services", "Configured services.", MetricType::Gauge);
-  services_count.metric.push_back(gauge({}, static_cast<double>(services.size())));
-  auto build = family("loki_latency_build_info", "Build version and revision (always 1).",
-                      MetricType::Gauge);
-  build.metric.push_back(
-      gauge({{"version", state.status.version}, {"revision", state.status.revision}}, 1));
-  auto start =
-      family("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge);
-  start.metric.push_back(gauge({}, seconds(state.status.start_time_ns)));
-
-  std::vector<MetricFamily> out;
-  for (auto* f :
-       {&quantiles[0], &quantiles[1], &quantiles[2],   &requests,     &sum,        &ready,
-        &buckets,      &accepted,     &latency_sum,    &clamped,      &rejected,   &last_event,
-        &info,         &lines,        &records,        &input_errors, &parse_time, &newest,
-        &state_time,   &mem,          &services_count, &build,        &start}) {
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  }
+std::string render_exposition(const Published& state) {
+  std::string out;
+  const std::size_t n = state.snapshot.views.size();
+  out.reserve(4096 + n * 2048);
+  TextSink sink(out);
+  emit(state, sink);
   return out;
 }
 

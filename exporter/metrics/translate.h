@@ -1,7 +1,7 @@
 #pragma once
 // The translation from a published state to Prometheus metric families. Pure:
 // the same inputs always give the same families, which golden tests pin down.
-// The Collectable that serves /metrics only calls this on the latest state.
+// Both come from one definition of what /metrics holds, so they cannot drift.
 
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
@@ -39,6 +39,12 @@ struct Published {
 };
 
 std::vector<prometheus::MetricFamily> translate(const Published& state);
+
+// The same metrics as render_text(translate(state)), byte for byte, written
+// straight into exposition text without building metric families: what /metrics
+// serves. At 10,000 services the families alone are 250k heap-allocated
+// ClientMetrics (see docs/perf/README.md).
+std::string render_exposition(const Published& state);
 
 // Serves translate() of whatever `latest` returns at scrape time.
 // Thread safety: Collect() may run on any thread as long as `latest` may.

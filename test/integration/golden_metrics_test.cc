@@ -22,8 +22,9 @@ BOOST_AUTO_TEST_CASE(small_export_renders_the_golden_metrics_text) {
       {(root / "test/testdata/golden/small.jsonl").string(), false, 0}, wall, no_stdin);
   const std::int64_t end = lle::app::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {});
   pipeline.input().parse_seconds_total = 0;  // wall-clock timing: the one non-reproducible value
-  const std::string text =
-      lle::metrics::render_text(lle::metrics::translate(*pipeline.publish(end)));
+  const auto state = pipeline.publish(end);
+  const std::string text = lle::metrics::render_exposition(*state);
+  BOOST_TEST(text == lle::metrics::render_text(lle::metrics::translate(*state)));
 
   const auto golden = root / "test/testdata/golden/small.metrics.txt";
   if (std::getenv("LLE_UPDATE_GOLDEN")) {

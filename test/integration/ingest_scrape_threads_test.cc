@@ -9,7 +9,7 @@
 
 #include "exporter/app/pipeline.h"
 #include "exporter/config/config.h"
-#include "exporter/metrics/text_render.h"
+#include "exporter/metrics/translate.h"
 #include "test/support/files.h"
 
 BOOST_AUTO_TEST_SUITE(integration_ingest_scrape_threads)
@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(concurrent_scrapes_see_monotonic_counts_and_the_final_state
       std::uint64_t last = 0;
       for (int k = 0; k < 2000 && !done.load(); ++k) {
         const auto state = latest.load();
-        const std::string text = lle::metrics::render_text(lle::metrics::translate(*state));
+        const std::string text = lle::metrics::render_exposition(*state);
         if (text.empty()) monotonic = false;
         const auto accepted = state->snapshot.views[0].accepted_total;
         if (accepted < last) monotonic = false;

@@ -2,7 +2,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <map>
+#include <random>
 #include <string>
+
+#include "exporter/metrics/text_render.h"
 
 using lle::core::RejectReason;
 using lle::metrics::Published;
@@ -87,6 +90,43 @@ BOOST_AUTO_TEST_CASE(collectable_serves_the_latest_state_and_nothing_before_one_
   BOOST_TEST(c.Collect().empty());
   current = std::make_shared<const Published>(state());
   BOOST_TEST(!c.Collect().empty());
+}
+
+// /metrics serves render_exposition; it must be the families' text exactly.
+BOOST_AUTO_TEST_CASE(exposition_is_the_text_of_the_families_byte_for_byte) {
+  BOOST_TEST(lle::metrics::render_exposition(state()) ==
+             lle::metrics::render_text(lle::metrics::translate(state())));
+
+  std::mt19937_64 rng(21);
+  std::uniform_int_distribution<std::uint64_t> small(0, 3);
+  std::uniform_real_distribution<double> real(0, 2);
+  for (int round = 0; round < 50; ++round) {
+    Published p = state();
+    std::vector<lle::core::ServiceInfo> infos;
+    const std::size_t n = small(rng) + round % 7;
+    for (std::size_t i = 0; i < n; ++i)
+      infos.push_back(
+          {"s" + std::to_string(i), "Name \"" + std::to_string(i) + "\\\n", "t", "3", {}});
+    p.snapshot.services = std::make_shared<const std::vector<lle::core::ServiceInfo>>(infos);
+    p.snapshot.views.assign(n, {});
+    for (auto& v : p.snapshot.views) {
+      for (auto* w : {&v.last_5m, &v.last_1h, &v.baseline})
+        *w = {small(rng), real(rng), real(rng), real(rng), real(rng)};
+      v.baseline_ready = small(rng) > 1;
+      v.baseline_buckets = static_cast<int>(small(rng));
+      for (auto& c : v.accepted_by_status) c = small(rng);
+      for (auto& r : v.rejects) r = small(rng);
+      v.accepted_total = small(rng);
+      v.clamped_low_total = small(rng);
+      v.clamped_high_total = small(rng);
+      v.last_event_ns = static_cast<std::int64_t>(small(rng)) * 1'000'000'007;
+      v.latency_seconds_total = real(rng);
+      v.memory_bytes = small(rng) * 1000;
+    }
+    for (auto& r : p.snapshot.unknown_rejects) r = small(rng);
+    BOOST_TEST(lle::metrics::render_exposition(p) ==
+               lle::metrics::render_text(lle::metrics::translate(p)));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
