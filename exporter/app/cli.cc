@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "exporter/app/commands.h"
-#include "exporter/app/log.h"
 #include "exporter/app/version.h"
+#include "exporter/log/log.h"
 
 namespace lle::app {
 namespace {

@@ -38,6 +38,8 @@ class Pipeline {
 
   window::Store& store() { return store_; }
   metrics::InputStatus& input() { return status_.input; }
+  std::vector<core::ShardStatus>& loki() { return status_.loki; }
+  int service_by_labels(const core::Entry& e) const { return parser_.service_by_labels(e); }
 
  private:
   parse::LineParser parser_;

@@ -1,4 +1,9 @@
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <csignal>
 #include <iostream>
@@ -8,11 +13,12 @@
 
 #include "exporter/app/commands.h"
 #include "exporter/app/http_server.h"
-#include "exporter/app/log.h"
 #include "exporter/app/pages.h"
 #include "exporter/app/pipeline.h"
 #include "exporter/app/version.h"
 #include "exporter/core/clock.h"
+#include "exporter/log/log.h"
+#include "exporter/loki/client.h"
 #include "exporter/metrics/translate.h"
 #include "exporter/parse/timestamp.h"
 #include "exporter/source/replay.h"
@@ -49,8 +55,22 @@ int run(const RunArgs& args) {
     }
     for (const auto& err : replay->stats().first_errors)
       log::warn("malformed replay input", {{"where", err}});
-  } else {
-    log::warn("no input configured: serving an empty state (the Loki input comes with issue 3)");
+  } else if (cfg.loki.url.empty()) {
+    log::warn("no input configured (input.loki.url or --replay): serving an empty state");
+  }
+  std::vector<loki::ShardPlan> shards;
+  if (!replay && !cfg.loki.url.empty()) {
+    try {
+      shards = loki::plan_shards(cfg);
+    } catch (const std::exception& e) {
+      log::error("invalid configuration", {{"error", e.what()}});
+      return 2;
+    }
+    if (static_cast<int>(shards.size()) < cfg.loki.shards) {
+      log::warn("fewer shards than configured: no more services to split",
+                {{"shards", std::to_string(shards.size())},
+                 {"configured", std::to_string(cfg.loki.shards)}});
+    }
   }
 
   // Signals are taken by sigwait in this thread only: block them before any
@@ -61,7 +81,7 @@ int run(const RunArgs& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}});
+  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}});
   // A replay drives time from its own timestamps: the empty initial state must
   // not move the windows to the wall clock, or every replayed line is too late.
   LatestState latest;
@@ -90,8 +110,52 @@ int run(const RunArgs& args) {
             {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
              {"services", std::to_string(cfg.services.size())}});
 
+  // The Loki input runs on one io thread, which also owns the pipeline.
+  boost::asio::io_context io;
+  std::unique_ptr<loki::Input> input;
+  if (!shards.empty()) {
+    std::vector<std::size_t> shard_of(cfg.services.size());
+    std::vector<bool> field_shard;
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      for (int s : shards[i].services) shard_of[static_cast<std::size_t>(s)] = i;
+      field_shard.push_back(shards[i].field_matched);
+    }
+    auto sink = [&pipeline, shard_of, field_shard](std::size_t shard, const core::Entry& e,
+                                                   std::int64_t now) {
+      // The field shard's selector may also cover services tailed by another
+      // shard: their lines are counted there, not twice.
+      if (field_shard[shard]) {
+        const int s = pipeline.service_by_labels(e);
+        if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return;
+      }
+      pipeline.on_entry(e, now);
+    };
+    try {
+      input = std::make_unique<loki::Input>(io, cfg.loki, shards, wall, sink);
+    } catch (const std::exception& e) {
+      log::error("cannot set up the Loki input", {{"error", e.what()}});
+      return 2;
+    }
+    input->start();
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          boost::asio::steady_timer timer(io);
+          for (;;) {
+            timer.expires_after(std::chrono::nanoseconds(cfg.windows.publish_interval_ns));
+            co_await timer.async_wait(boost::asio::use_awaitable);
+            pipeline.loki() = input->status();
+            latest.store(pipeline.publish(wall.now_ns()));
+          }
+        },
+        boost::asio::detached);
+    log::info("tailing Loki", {{"url", cfg.loki.url}, {"shards", std::to_string(shards.size())}});
+  }
+
   std::thread ingest;
-  if (replay) {
+  if (input) {
+    ingest = std::thread([&] { io.run(); });
+  } else if (replay) {
     ingest = std::thread([&] {
       const auto started = std::chrono::steady_clock::now();
       const std::int64_t end = replay_into(
@@ -114,6 +178,7 @@ int run(const RunArgs& args) {
   sigwait(&signals, &sig);
   log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   if (replay) replay->stop();
+  io.stop();
   if (ingest.joinable()) ingest.join();
   http.stop();
   return 0;
@@ -122,6 +187,7 @@ int run(const RunArgs& args) {
 int check_config(const std::string& config_path) {
   try {
     const auto cfg = config::load(config_path);
+    if (!cfg.loki.url.empty()) loki::plan_shards(cfg);
     std::cout << config_path << ": valid (" << cfg.services.size() << " services, from "
               << cfg.services_file << ")\n";
     return 0;

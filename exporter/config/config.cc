@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <initializer_list>
@@ -261,6 +262,108 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
   return out;
 }
 
+LokiConfig load_loki(const At& l) {
+  l.require_map({"url",
+                 "tenant",
+                 "selector",
+                 "basic_auth",
+                 "bearer_token_file",
+                 "headers",
+                 "tls",
+                 "mode",
+                 "shards",
+                 "max_tails",
+                 "limit",
+                 "delay_for",
+                 "connect_timeout",
+                 "backoff_initial",
+                 "backoff_max",
+                 "reconcile_bucket",
+                 "reconcile_settle",
+                 "poll_interval",
+                 "poll_lag",
+                 "backfill",
+                 "backfill_pages_per_second",
+                 "identity_ignore_labels"});
+  LokiConfig c;
+  c.url = l.key("url").str_or("");
+  if (!c.url.empty() && !c.url.starts_with("http://") && !c.url.starts_with("https://") &&
+      !c.url.starts_with("ws://") && !c.url.starts_with("wss://")) {
+    l.key("url").fail("expected an http://, https://, ws:// or wss:// URL");
+  }
+  if (c.url.find('@') != std::string::npos) {
+    l.key("url").fail("credentials do not belong in the URL: use basic_auth.password_file");
+  }
+  c.tenant = l.key("tenant").str_or("");
+  if (c.tenant.find('|') != std::string::npos) l.key("tenant").fail("expected a single tenant");
+  c.selector = l.key("selector").str_or("");
+  if (!c.selector.empty() && (c.selector.front() != '{' || c.selector.back() != '}')) {
+    l.key("selector").fail("expected a stream selector such as {namespace=\"shop\"}");
+  }
+  if (const At b = l.key("basic_auth"); b.present()) {
+    b.require_map({"username", "password_file"});
+    c.username = b.key("username").nonempty_str();
+    c.password_file = b.key("password_file").nonempty_str();
+  }
+  c.bearer_token_file = l.key("bearer_token_file").str_or("");
+  if (!c.bearer_token_file.empty() && !c.password_file.empty()) {
+    l.key("bearer_token_file").fail("choose basic_auth or bearer_token_file, not both");
+  }
+  if (const At h = l.key("headers"); h.present()) {
+    if (!h.node.IsMap()) h.fail("expected a mapping of header names to values");
+    for (const auto& kv : h.node) {
+      const auto name = kv.first.as<std::string>();
+      const At v = h.key(name.c_str());
+      std::string lower(name);
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (lower == "authorization" || lower == "x-scope-orgid") {
+        v.fail("set this through tenant, basic_auth or bearer_token_file");
+      }
+      c.headers.emplace_back(name, v.str());
+    }
+  }
+  if (const At t = l.key("tls"); t.present()) {
+    t.require_map({"ca_file", "insecure_skip_verify"});
+    c.ca_file = t.key("ca_file").str_or("");
+    c.insecure_skip_verify = t.key("insecure_skip_verify").boolean_or(false);
+  }
+  if (const At m = l.key("mode"); m.present()) {
+    const auto v = m.str();
+    if (v == "tail") {
+      c.mode = LokiConfig::Mode::kTail;
+    } else if (v == "poll") {
+      c.mode = LokiConfig::Mode::kPoll;
+    } else {
+      m.fail("expected tail or poll");
+    }
+  }
+  c.max_tails = l.key("max_tails").int_or(c.max_tails, 1, 10);
+  c.shards = l.key("shards").int_or(c.shards, 1, 10);
+  if (c.shards > c.max_tails) {
+    l.key("shards").fail("more shards than max_tails (" + std::to_string(c.max_tails) + ")");
+  }
+  c.limit = l.key("limit").int_or(c.limit, 1, 5000);
+  c.delay_for_s = static_cast<int>(l.key("delay_for").duration_or(0, 0, 5) / 1'000'000'000);
+  c.connect_timeout_ns = l.key("connect_timeout").duration_or(c.connect_timeout_ns, 0.1, 300);
+  c.backoff_initial_ns = l.key("backoff_initial").duration_or(c.backoff_initial_ns, 0.001, 60);
+  c.backoff_max_ns = l.key("backoff_max").duration_or(c.backoff_max_ns, 0.001, 3600);
+  if (c.backoff_max_ns < c.backoff_initial_ns) l.key("backoff_max").fail("below backoff_initial");
+  c.reconcile_bucket_ns = l.key("reconcile_bucket").duration_or(c.reconcile_bucket_ns, 1, 3600);
+  if (c.reconcile_bucket_ns % 1'000'000'000 != 0) {
+    l.key("reconcile_bucket").fail("expected whole seconds");
+  }
+  c.reconcile_settle_ns = l.key("reconcile_settle").duration_or(c.reconcile_settle_ns, 0, 3600);
+  c.poll_interval_ns = l.key("poll_interval").duration_or(c.poll_interval_ns, 0.1, 3600);
+  c.poll_lag_ns = l.key("poll_lag").duration_or(c.poll_lag_ns, 0, 3600);
+  c.backfill_ns = l.key("backfill").duration_or(0, 0, 7 * 24 * 3600);
+  c.backfill_pages_per_second = l.key("backfill_pages_per_second").number_or(5, 0.01, 1000);
+  if (const At i = l.key("identity_ignore_labels"); i.present()) {
+    c.identity_ignore_labels = i.string_list();
+  }
+  return c;
+}
+
 }  // namespace
 
 bool valid_listen_address(const std::string& s) {
@@ -282,7 +385,8 @@ Config load(const std::string& exporter_yaml_path) {
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
 
   if (const At in = root.key("input"); in.present()) {
-    in.require_map({"replay"});
+    in.require_map({"replay", "loki"});
+    if (const At l = in.key("loki"); l.present()) c.loki = load_loki(l);
     if (const At r = in.key("replay"); r.present()) {
       r.require_map({"path", "rebase_to_now", "speed"});
       c.replay.path = r.key("path").str_or("");
@@ -302,6 +406,7 @@ Config load(const std::string& exporter_yaml_path) {
     c.windows.publish_interval_ns =
         w.key("publish_interval").duration_or(c.windows.publish_interval_ns, 0.01, 60);
   }
+  c.loki.reconcile_final_ns = c.windows.allowed_lateness_ns;
   if (const At d = root.key("data_quality"); d.present()) {
     d.require_map({"max_reject_ratio", "min_baseline_buckets"});
     c.data_quality.max_reject_ratio = d.key("max_reject_ratio").number_or(0.05, 0, 1);
@@ -316,6 +421,18 @@ Config load(const std::string& exporter_yaml_path) {
                               .lexically_normal()
                               .string();
   c.services = load_services(c.services_file, c.parsing);
+  if (!c.loki.url.empty() && c.loki.selector.empty()) {
+    for (const auto& s : c.services) {
+      if (s.match_labels.empty()) {
+        root.key("input")
+            .key("loki")
+            .key("selector")
+            .fail("service '" + s.info.id +
+                  "' is matched by a line field only: a stream selector must say where its lines "
+                  "are");
+      }
+    }
+  }
   return c;
 }
 

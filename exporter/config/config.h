@@ -61,6 +61,39 @@ struct ReplayConfig {
   double speed = 0;  // 0 = as fast as possible; 1 = real time
 };
 
+// Grafana Loki as the live input (docs/loki.md). Secrets are never here: only the
+// paths of files that hold them.
+struct LokiConfig {
+  std::string url;                      // http(s)://host[:port][/prefix]; "" = no Loki input
+  std::string tenant;                   // X-Scope-OrgID; "" = none (auth_enabled: false)
+  std::string selector;                 // stream selector for services matched by a line field only
+  std::string password_file, username;  // basic auth (both or neither)
+  std::string bearer_token_file;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra, not secret
+  std::string ca_file;                                       // "" = the system's CAs
+  bool insecure_skip_verify = false;
+  enum class Mode { kTail, kPoll } mode = Mode::kTail;
+  int shards = 1;     // tail connections wanted
+  int max_tails = 4;  // never more than this per tenant (Loki's default limit is 10)
+  int limit = 5000;   // history entries on (re)connect, and page size of query_range
+  int delay_for_s = 0;
+  std::int64_t connect_timeout_ns = 5'000'000'000LL;
+  std::int64_t backoff_initial_ns = 250'000'000LL;
+  std::int64_t backoff_max_ns = 30'000'000'000LL;
+  std::int64_t reconcile_bucket_ns = 60'000'000'000LL;  // lines are counted per bucket
+  std::int64_t reconcile_settle_ns = 30'000'000'000LL;  // after a bucket ends
+  // The last check of a minute, after it ends: windows.allowed_lateness (later
+  // repairs would only be rejected as too late). Derived, not a key of its own.
+  std::int64_t reconcile_final_ns = 5 * 60'000'000'000LL;
+  std::int64_t poll_interval_ns = 10'000'000'000LL;
+  std::int64_t poll_lag_ns = 30'000'000'000LL;
+  std::int64_t backfill_ns = 0;  // cold start: fetch this much history first
+  double backfill_pages_per_second = 5;
+  // Labels that are structured metadata, not stream labels: Loki 3.x adds them to
+  // history entries but not to live ones, so they are left out of line identity.
+  std::vector<std::string> identity_ignore_labels = {"detected_level"};
+};
+
 struct DataQualityGates {
   double max_reject_ratio = 0.05;
   int min_baseline_buckets = 3;
@@ -71,6 +104,7 @@ struct Config {
   std::string services_file;
   std::string listen = "127.0.0.1:9464";
   ReplayConfig replay;
+  LokiConfig loki;
   ParsingConfig parsing;
   WindowsConfig windows;
   DataQualityGates data_quality;

@@ -205,6 +205,73 @@ void emit(const Published& state, Sink& out) {
   out.sample({{"version", state.status.version}, {"revision", state.status.revision}}, 1);
   single("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge,
          seconds(state.status.start_time_ns));
+
+  // The Loki input, per shard (a tail connection or a poller).
+  const auto& shards = state.status.loki;
+  std::vector<std::string> shard_ids;
+  for (std::size_t i = 0; i < shards.size(); ++i) shard_ids.push_back(std::to_string(i));
+  const auto per_shard = [&](const char* name, const char* help, MetricType type, auto value) {
+    out.family(name, help, type, shards.size());
+    for (std::size_t i = 0; i < shards.size(); ++i)
+      out.sample({{"shard", shard_ids[i]}}, static_cast<double>(value(shards[i])));
+  };
+  using Shard = core::ShardStatus;
+  out.family("loki_latency_loki_shard_info", "The stream selector each shard asks Loki for.",
+             MetricType::Gauge, shards.size());
+  for (std::size_t i = 0; i < shards.size(); ++i)
+    out.sample({{"shard", shard_ids[i]}, {"selector", shards[i].selector}}, 1);
+  per_shard("loki_latency_loki_connected", "1 while the shard's tail (or last poll) is up.",
+            MetricType::Gauge, [](const Shard& s) { return s.connected ? 1 : 0; });
+  out.family("loki_latency_loki_reconnects_total",
+             "Tail sessions that ended, by how (max_duration, close_<code>, dropped, timeout, "
+             "refused, http_<status>, error, poll_error).",
+             MetricType::Counter, shards.size());
+  for (std::size_t i = 0; i < shards.size(); ++i)
+    for (const auto& [reason, n] : shards[i].reconnects)
+      out.sample({{"shard", shard_ids[i]}, {"reason", reason}}, static_cast<double>(n));
+  per_shard("loki_latency_loki_messages_total", "Tail messages received.", MetricType::Counter,
+            [](const Shard& s) { return s.messages; });
+  per_shard("loki_latency_loki_received_bytes_total", "Bytes of tail messages received.",
+            MetricType::Counter, [](const Shard& s) { return s.bytes; });
+  per_shard("loki_latency_loki_lines_total",
+            "Distinct lines handed to the parser (tail, poll, repair or backfill).",
+            MetricType::Counter, [](const Shard& s) { return s.lines_received; });
+  per_shard("loki_latency_loki_duplicate_lines_total",
+            "Lines delivered again (resumed tail, repair pages) and dropped.", MetricType::Counter,
+            [](const Shard& s) { return s.duplicates; });
+  per_shard("loki_latency_loki_malformed_messages_total", "Tail messages that were not valid.",
+            MetricType::Counter, [](const Shard& s) { return s.malformed_messages; });
+  per_shard("loki_latency_loki_dropped_entries_total",
+            "Entries the tail reported as dropped (a lower bound of what it lost).",
+            MetricType::Counter, [](const Shard& s) { return s.dropped_entries; });
+  per_shard("loki_latency_loki_repaired_lines_total",
+            "Lines the tail lost, fetched through query_range after a count mismatch.",
+            MetricType::Counter, [](const Shard& s) { return s.lines_repaired; });
+  per_shard("loki_latency_loki_unrepaired_lines_total",
+            "Lines Loki counted that could not be fetched by a minute's last check.",
+            MetricType::Counter, [](const Shard& s) { return s.unrepaired_lines; });
+  per_shard("loki_latency_loki_excess_lines_total",
+            "Lines received beyond Loki's own count at a minute's last check (should stay 0).",
+            MetricType::Counter, [](const Shard& s) { return s.excess_lines; });
+  per_shard("loki_latency_loki_late_lines_total",
+            "Lines for a minute no longer tracked, handed over without de-duplication.",
+            MetricType::Counter, [](const Shard& s) { return s.late_lines; });
+  per_shard("loki_latency_loki_reconciled_minutes_total",
+            "Minutes compared with Loki's count for the last time.", MetricType::Counter,
+            [](const Shard& s) { return s.minutes_reconciled; });
+  per_shard("loki_latency_loki_reconcile_errors_total",
+            "Count or repair queries that failed (retried on the next tick).", MetricType::Counter,
+            [](const Shard& s) { return s.reconcile_errors; });
+  per_shard("loki_latency_loki_ledger_bytes",
+            "Memory held by the shard's per-minute line identities.", MetricType::Gauge,
+            [](const Shard& s) { return s.ledger_bytes; });
+  out.family("loki_latency_loki_ingest_lag_seconds",
+             "The state's time minus the newest line the shard received.", MetricType::Gauge,
+             shards.size());
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    if (shards[i].newest_line_ns != 0)
+      out.sample({{"shard", shard_ids[i]}}, seconds(snap.at_ns - shards[i].newest_line_ns));
+  }
 }
 
 }  // namespace

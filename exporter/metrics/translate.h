@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/core/shard_status.h"
 #include "exporter/window/store.h"
 
 namespace lle::metrics {
@@ -31,6 +32,7 @@ struct ExporterStatus {
   std::string revision;
   std::int64_t start_time_ns = 0;
   InputStatus input;
+  std::vector<core::ShardStatus> loki;  // empty without the Loki input
 };
 
 struct Published {

@@ -56,10 +56,10 @@ class LineParser {
  public:
   explicit LineParser(Rules rules);
   ParsedLine parse(const core::Entry& entry, FieldScratch& scratch) const;
-
- private:
+  // The service whose label matchers the entry's labels satisfy, or kUnknownService.
   int service_by_labels(const core::Entry& entry) const;
 
+ private:
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

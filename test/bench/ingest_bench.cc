@@ -59,7 +59,7 @@ void BM_IngestTailMessages(benchmark::State& state) {
   for (const auto& m : rec.messages) bytes += m.size();
   for (auto _ : state) {
     state.PauseTiming();
-    lle::app::Pipeline pipeline(cfg, {"bench", "", 0, {}});
+    lle::app::Pipeline pipeline(cfg, {"bench", "", 0, {}, {}});
     state.ResumeTiming();
     for (std::size_t i = 0; i < rec.messages.size(); ++i)
       pipeline.on_record(rec.messages[i], rec.last_ts[i]);

@@ -1,4 +1,4 @@
-#include "exporter/app/log.h"
+#include "exporter/log/log.h"
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
@@ -9,7 +9,7 @@
 #include "exporter/core/clock.h"
 #include "exporter/parse/timestamp.h"
 
-namespace lle::app::log {
+namespace lle::log {
 namespace {
 std::atomic<Format> g_format{Format::kText};
 std::atomic<Level> g_level{Level::kInfo};
@@ -60,4 +60,4 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
   std::fputs(line.c_str(), stderr);
 }
 
-}  // namespace lle::app::log
+}  // namespace lle::log

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-namespace lle::app::log {
+namespace lle::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError };
 enum class Format { kText, kJson };
@@ -28,4 +28,4 @@ inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::kError, m, f);
 }
 
-}  // namespace lle::app::log
+}  // namespace lle::log

@@ -1,0 +1,30 @@
+#pragma once
+// The health of one Loki input shard, as published with each snapshot: the
+// input fills it in, /metrics and the status page read it. A plain value.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace lle::core {
+
+struct ShardStatus {
+  std::string selector;
+  bool connected = false;
+  std::map<std::string, std::uint64_t> reconnects;  // by reason (how the last session ended)
+  std::uint64_t messages = 0, bytes = 0;
+  std::uint64_t lines_received = 0;  // new lines, whether by the tail, a poll or a repair
+  std::uint64_t duplicates = 0;      // delivered again (resume, repair) and dropped
+  std::uint64_t malformed_messages = 0;
+  std::uint64_t dropped_entries = 0;   // what the tail itself reported (a lower bound)
+  std::uint64_t lines_repaired = 0;    // found through query_range after a count mismatch
+  std::uint64_t unrepaired_lines = 0;  // Loki counted them; they could not be fetched
+  std::uint64_t excess_lines = 0;      // more received than Loki counted (should stay 0)
+  std::uint64_t late_lines = 0;        // for a minute no longer tracked: not de-duplicated
+  std::uint64_t minutes_reconciled = 0;
+  std::uint64_t reconcile_errors = 0;
+  std::int64_t newest_line_ns = 0;
+  std::uint64_t ledger_bytes = 0;
+};
+
+}  // namespace lle::core

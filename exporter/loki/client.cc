@@ -1,0 +1,578 @@
+#include "exporter/loki/client.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include "exporter/log/log.h"
+#include "exporter/loki/ledger.h"
+#include "exporter/parse/loki_json.h"
+
+namespace lle::loki {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kIdleTimeout = std::chrono::seconds(30);  // Loki pings every second
+constexpr auto kRequestTimeout = std::chrono::seconds(60);
+
+std::chrono::nanoseconds ns(std::int64_t v) { return std::chrono::nanoseconds(v); }
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string read_secret(const std::string& file, const char* what) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("cannot read the ") + what + " file " + file);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  s = trim(std::move(s));
+  if (s.empty())
+    throw std::runtime_error(std::string("the ") + what + " file " + file + " is empty");
+  return s;
+}
+
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// How a tail session ended, as a metric label.
+std::string close_reason(const websocket::close_reason& r) {
+  if (r.code == websocket::close_code::internal_error &&
+      std::string_view(r.reason.data(), r.reason.size()).find("max duration") !=
+          std::string_view::npos) {
+    return "max_duration";
+  }
+  return "close_" + std::to_string(static_cast<int>(r.code));
+}
+
+std::string error_reason(const boost::system::error_code& ec) {
+  if (ec == beast::error::timeout) return "timeout";
+  if (ec == asio::error::connection_refused) return "refused";
+  if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == beast::http::error::end_of_stream || ec == asio::ssl::error::stream_truncated) {
+    return "dropped";
+  }
+  return "error";
+}
+
+struct HttpStatusError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+Endpoint parse_endpoint(const std::string& url) {
+  Endpoint ep;
+  const auto sep = url.find("://");
+  if (sep == std::string::npos) throw std::invalid_argument("no scheme in " + url);
+  const std::string scheme = url.substr(0, sep);
+  if (scheme == "https" || scheme == "wss") {
+    ep.tls = true;
+  } else if (scheme != "http" && scheme != "ws") {
+    throw std::invalid_argument("unsupported scheme " + scheme);
+  }
+  std::string rest = url.substr(sep + 3);
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  ep.prefix = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!ep.prefix.empty() && ep.prefix.back() == '/') ep.prefix.pop_back();
+  const auto colon = authority.rfind(':');
+  const auto bracket = authority.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    ep.host = authority.substr(0, colon);
+    ep.port = authority.substr(colon + 1);
+  } else {
+    ep.host = authority;
+    ep.port = ep.tls ? "443" : "80";
+  }
+  if (ep.host.size() > 2 && ep.host.front() == '[') ep.host = ep.host.substr(1, ep.host.size() - 2);
+  if (ep.host.empty()) throw std::invalid_argument("no host in " + url);
+  return ep;
+}
+
+std::vector<std::pair<std::string, std::string>> request_headers(const config::LokiConfig& c) {
+  std::vector<std::pair<std::string, std::string>> h;
+  if (!c.tenant.empty()) h.emplace_back("X-Scope-OrgID", c.tenant);
+  if (!c.password_file.empty()) {
+    h.emplace_back("Authorization",
+                   "Basic " + base64(c.username + ":" + read_secret(c.password_file, "password")));
+  }
+  if (!c.bearer_token_file.empty()) {
+    h.emplace_back("Authorization", "Bearer " + read_secret(c.bearer_token_file, "bearer token"));
+  }
+  for (const auto& kv : c.headers) h.push_back(kv);
+  return h;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+struct Input::Shared {
+  asio::io_context& io;
+  config::LokiConfig cfg;
+  Endpoint ep;
+  std::vector<std::pair<std::string, std::string>> headers;
+  ssl::context tls{ssl::context::tls_client};
+  const core::Clock& clock;
+  Sink sink;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  Shared(asio::io_context& i, config::LokiConfig c, const core::Clock& clk, Sink s)
+      : io(i),
+        cfg(std::move(c)),
+        ep(parse_endpoint(cfg.url)),
+        headers(request_headers(cfg)),
+        clock(clk),
+        sink(std::move(s)) {
+    if (!ep.tls) return;
+    if (cfg.ca_file.empty()) {
+      tls.set_default_verify_paths();
+    } else {
+      tls.load_verify_file(cfg.ca_file);
+    }
+    if (cfg.insecure_skip_verify) {
+      log::warn("TLS certificate verification is off (input.loki.tls.insecure_skip_verify)");
+    }
+  }
+
+  void decorate(http::request_header<>& req) const {
+    req.set(http::field::host, ep.host);
+    req.set(http::field::user_agent, "loki-latency-exporter");
+    for (const auto& [k, v] : headers) req.set(k, v);
+  }
+
+  awaitable<void> connect(beast::tcp_stream& s) {
+    tcp::resolver resolver(s.get_executor());
+    const auto results = co_await resolver.async_resolve(ep.host, ep.port, use_awaitable);
+    s.expires_after(ns(cfg.connect_timeout_ns));
+    co_await s.async_connect(results, use_awaitable);
+  }
+
+  awaitable<void> tls_handshake(beast::ssl_stream<beast::tcp_stream>& s) {
+    if (!SSL_set_tlsext_host_name(s.native_handle(), ep.host.c_str())) {
+      throw std::runtime_error("cannot set TLS server name");
+    }
+    if (!cfg.insecure_skip_verify) {
+      s.set_verify_mode(ssl::verify_peer);
+      s.set_verify_callback(ssl::host_name_verification(ep.host));
+    }
+    beast::get_lowest_layer(s).expires_after(ns(cfg.connect_timeout_ns));
+    co_await s.async_handshake(ssl::stream_base::client, use_awaitable);
+  }
+
+  template <class Stream>
+  awaitable<std::string> get_over(Stream& s, const std::string& target) {
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    decorate(req.base());
+    beast::get_lowest_layer(s).expires_after(kRequestTimeout);
+    co_await http::async_write(s, req, use_awaitable);
+    beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(512u << 20);
+    co_await http::async_read(s, buf, parser, use_awaitable);
+    auto res = parser.release();
+    if (res.result() != http::status::ok) {
+      throw HttpStatusError("HTTP " + std::to_string(res.result_int()) + " from " +
+                            target.substr(0, target.find('?')) + ": " +
+                            trim(res.body().substr(0, 200)));
+    }
+    co_return std::move(res.body());
+  }
+
+  // GET prefix+path_and_query; the body of a 200, or an exception.
+  awaitable<std::string> get(const std::string& path_and_query) {
+    const std::string target = ep.prefix + path_and_query;
+    if (ep.tls) {
+      beast::ssl_stream<beast::tcp_stream> s(co_await asio::this_coro::executor, tls);
+      co_await connect(beast::get_lowest_layer(s));
+      co_await tls_handshake(s);
+      co_return co_await get_over(s, target);
+    }
+    beast::tcp_stream s(co_await asio::this_coro::executor);
+    co_await connect(s);
+    co_return co_await get_over(s, target);
+  }
+};
+
+class Input::Shard {
+ public:
+  Shard(Shared& shared, ShardPlan plan, std::size_t index)
+      : sh_(shared),
+        plan_(std::move(plan)),
+        index_(index),
+        ledger_(shared.clock.now_ns(),
+                {shared.cfg.reconcile_bucket_ns, shared.cfg.reconcile_settle_ns,
+                 shared.cfg.reconcile_final_ns}) {
+    status_.selector = plan_.selector;
+  }
+
+  void start() { asio::co_spawn(sh_.io, run(), asio::detached); }
+  const core::ShardStatus& status() {
+    status_.ledger_bytes = ledger_.memory_bytes();
+    return status_;
+  }
+
+ private:
+  enum class Via { kTail, kPoll, kRepair, kBackfill };
+
+  awaitable<void> run() {
+    const std::int64_t start = sh_.clock.now_ns();
+    if (sh_.cfg.backfill_ns > 0) co_await backfill(start);
+    resume_ns_ = start;
+    asio::co_spawn(sh_.io, reconcile_loop(), asio::detached);
+    if (sh_.cfg.mode == config::LokiConfig::Mode::kPoll) {
+      co_await poll_loop();
+    } else {
+      co_await tail_loop();
+    }
+  }
+
+  // ---- delivery -------------------------------------------------------------
+  void deliver(const core::Entry& e, Via via, std::int64_t backfill_now = 0) {
+    switch (ledger_.admit(e.timestamp_ns, identity(e, sh_.cfg.identity_ignore_labels))) {
+      case Ledger::Admit::kDuplicate:
+        ++status_.duplicates;
+        return;
+      case Ledger::Admit::kTooOld:
+        if (via != Via::kBackfill) ++status_.late_lines;
+        break;
+      case Ledger::Admit::kNew:
+        break;
+    }
+    ++status_.lines_received;
+    if (via == Via::kRepair) ++status_.lines_repaired;
+    if (via == Via::kTail && e.timestamp_ns > resume_ns_) resume_ns_ = e.timestamp_ns;
+    if (e.timestamp_ns > status_.newest_line_ns) status_.newest_line_ns = e.timestamp_ns;
+    sh_.sink(index_, e, via == Via::kBackfill ? backfill_now : sh_.clock.now_ns());
+  }
+
+  // ---- tail -----------------------------------------------------------------
+  std::string tail_target() const {
+    return sh_.ep.prefix + "/loki/api/v1/tail?query=" + url_encode(plan_.selector) +
+           "&start=" + std::to_string(resume_ns_) + "&limit=" + std::to_string(sh_.cfg.limit) +
+           "&delay_for=" + std::to_string(sh_.cfg.delay_for_s);
+  }
+
+  awaitable<void> tail_loop() {
+    std::int64_t backoff = sh_.cfg.backoff_initial_ns;
+    asio::steady_timer timer(sh_.io);
+    for (;;) {
+      const std::uint64_t messages_before = status_.messages;
+      std::string reason;
+      try {
+        reason = co_await tail_once();
+      } catch (const boost::system::system_error& e) {
+        reason = error_reason(e.code());
+        last_error_ = e.code().message();
+      } catch (const std::exception& e) {
+        reason = "error";
+        last_error_ = e.what();
+      }
+      status_.connected = false;
+      ++status_.reconnects[reason];
+      if (status_.messages > messages_before) backoff = sh_.cfg.backoff_initial_ns;
+      // Equal jitter: half the backoff, plus up to the other half at random.
+      const std::int64_t delay =
+          backoff / 2 +
+          static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, 1)(sh_.rng) *
+                                    static_cast<double>(backoff / 2));
+      log::write(reason == "max_duration" ? log::Level::kInfo : log::Level::kWarn,
+                 "tail " + std::to_string(index_) + " ended (" + reason +
+                     (last_error_.empty() ? "" : ": " + last_error_) + "); reconnecting in " +
+                     std::to_string(delay / 1'000'000) + " ms from " + std::to_string(resume_ns_));
+      last_error_.clear();
+      backoff = std::min(backoff * 2, sh_.cfg.backoff_max_ns);
+      timer.expires_after(ns(delay));
+      co_await timer.async_wait(use_awaitable);
+    }
+  }
+
+  awaitable<std::string> tail_once() {
+    const auto ex = co_await asio::this_coro::executor;
+    if (sh_.ep.tls) {
+      websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ex, sh_.tls);
+      co_await sh_.connect(beast::get_lowest_layer(ws));
+      co_await sh_.tls_handshake(ws.next_layer());
+      co_return co_await session(ws);
+    }
+    websocket::stream<beast::tcp_stream> ws(ex);
+    co_await sh_.connect(beast::get_lowest_layer(ws));
+    co_return co_await session(ws);
+  }
+
+  template <class Ws>
+  awaitable<std::string> session(Ws& ws) {
+    beast::get_lowest_layer(ws).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = ns(sh_.cfg.connect_timeout_ns);
+    t.idle_timeout = kIdleTimeout;
+    t.keep_alive_pings = false;
+    ws.set_option(t);
+    ws.set_option(websocket::stream_base::decorator(
+        [this](websocket::request_type& req) { sh_.decorate(req.base()); }));
+    ws.read_message_max(64u << 20);
+    websocket::response_type res;
+    try {
+      co_await ws.async_handshake(res, sh_.ep.host, tail_target(), use_awaitable);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == websocket::error::upgrade_declined) {
+        last_error_ = trim(res.body().substr(0, 200));
+        co_return "http_" + std::to_string(res.result_int());
+      }
+      throw;
+    }
+    status_.connected = true;
+    log::info("tail " + std::to_string(index_) + " connected to " + sh_.ep.host + ":" +
+              sh_.ep.port + " for " + plan_.selector);
+    beast::flat_buffer buf;
+    for (;;) {
+      buf.clear();
+      try {
+        co_await ws.async_read(buf, use_awaitable);
+      } catch (const boost::system::system_error& e) {
+        if (e.code() == websocket::error::closed) {
+          last_error_ = ws.reason().reason.c_str();
+          co_return close_reason(ws.reason());
+        }
+        throw;
+      }
+      on_message(std::string_view(static_cast<const char*>(buf.data().data()), buf.size()));
+    }
+  }
+
+  void on_message(std::string_view msg) {
+    ++status_.messages;
+    status_.bytes += msg.size();
+    const auto r = decoder_.decode(msg, [this](const core::Entry& e) { deliver(e, Via::kTail); });
+    if (!r.error.empty()) {
+      ++status_.malformed_messages;
+      if (status_.malformed_messages <= 5) log::warn("malformed tail message: " + r.error);
+    }
+    if (r.dropped_entries > 0) {
+      // Loki reports only some of what it dropped: look at the last minutes soon.
+      status_.dropped_entries += r.dropped_entries;
+      const std::int64_t now = sh_.clock.now_ns();
+      ledger_.suspect(now);
+      ledger_.suspect(now - sh_.cfg.reconcile_bucket_ns);
+    }
+  }
+
+  // ---- query_range ----------------------------------------------------------
+  // Fetches [start, end) forward, page by page. Lines at a page's last timestamp
+  // come again as the next page's first: those seen in this fetch are skipped.
+  awaitable<void> fetch(std::int64_t start, std::int64_t end, Via via) {
+    const std::size_t limit = static_cast<std::size_t>(sh_.cfg.limit);
+    std::int64_t from = start;
+    IdentitySet at_from;
+    asio::steady_timer pace(sh_.io);
+    std::uint64_t pages = 0;
+    while (from < end) {
+      const std::string body =
+          co_await sh_.get("/loki/api/v1/query_range?query=" + url_encode(plan_.selector) +
+                           "&start=" + std::to_string(from) + "&end=" + std::to_string(end) +
+                           "&limit=" + std::to_string(limit) + "&direction=forward");
+      std::size_t n = 0;
+      std::int64_t newest = from;
+      std::vector<std::uint64_t> at_newest;
+      const auto r = decoder_.decode(body, [&](const core::Entry& e) {
+        ++n;
+        const auto id = identity(e, sh_.cfg.identity_ignore_labels);
+        if (e.timestamp_ns > newest) {
+          newest = e.timestamp_ns;
+          at_newest.clear();
+        }
+        if (e.timestamp_ns == newest) at_newest.push_back(id);
+        if (e.timestamp_ns == from && !at_from.insert(id)) return;  // seen on the last page
+        if (via == Via::kBackfill) backfill_now_ = std::max(backfill_now_, e.timestamp_ns);
+        deliver(e, via, backfill_now_);
+      });
+      if (!r.error.empty()) throw std::runtime_error("query_range: " + r.error);
+      ++pages;
+      if (n < limit) break;
+      if (newest == from) {
+        // More than `limit` lines share one nanosecond: paging cannot get past it.
+        throw std::runtime_error("more than limit lines at one timestamp");
+      }
+      from = newest;
+      at_from = IdentitySet();
+      for (auto id : at_newest) at_from.insert(id);
+      if (via == Via::kBackfill) {
+        if (pages % 20 == 0) {
+          log::info("backfill of shard " + std::to_string(index_) + ": " + std::to_string(pages) +
+                    " pages, at " + std::to_string(from));
+        }
+        pace.expires_after(ns(static_cast<std::int64_t>(1e9 / sh_.cfg.backfill_pages_per_second)));
+        co_await pace.async_wait(use_awaitable);
+      }
+    }
+  }
+
+  awaitable<std::uint64_t> count(std::int64_t minute) {
+    // A range [w] evaluated at t covers (t - w, t]: at minute + w - 1ns that is the minute.
+    const std::int64_t w = sh_.cfg.reconcile_bucket_ns;
+    const std::string body =
+        co_await sh_.get("/loki/api/v1/query?query=" +
+                         url_encode("sum(count_over_time(" + plan_.selector + "[" +
+                                    std::to_string(w / 1'000'000'000) + "s]))") +
+                         "&time=" + std::to_string(minute + w - 1));
+    const auto doc = boost::json::parse(body);
+    const auto& result = doc.at("data").at("result").as_array();
+    if (result.empty()) co_return 0;
+    const auto& value = result.at(0).at("value").as_array().at(1).as_string();
+    co_return static_cast<std::uint64_t>(std::stoull(std::string(value)));
+  }
+
+  // ---- reconciliation -------------------------------------------------------
+  awaitable<void> reconcile_loop() {
+    asio::steady_timer timer(sh_.io);
+    for (;;) {
+      timer.expires_after(std::chrono::seconds(1));
+      co_await timer.async_wait(use_awaitable);
+      const std::int64_t now = sh_.clock.now_ns();
+      ledger_.advance(now);
+      for (const std::int64_t minute : ledger_.due(now)) {
+        try {
+          const std::uint64_t loki = co_await count(minute);
+          if (loki > ledger_.received(minute))
+            co_await fetch(minute, minute + sh_.cfg.reconcile_bucket_ns, Via::kRepair);
+          const std::uint64_t have = ledger_.received(minute);
+          if (ledger_.checked(minute, now)) {
+            ++status_.minutes_reconciled;
+            if (loki > have) status_.unrepaired_lines += loki - have;
+            if (have > loki) status_.excess_lines += have - loki;
+          }
+        } catch (const std::exception& e) {
+          ++status_.reconcile_errors;
+          if (status_.reconcile_errors <= 5 || status_.reconcile_errors % 100 == 0) {
+            log::warn("reconciling shard " + std::to_string(index_) + " failed: " + e.what());
+          }
+          break;  // Loki is not answering: try again on the next tick
+        }
+      }
+    }
+  }
+
+  // ---- poll mode and backfill ------------------------------------------------
+  awaitable<void> poll_loop() {
+    asio::steady_timer timer(sh_.io);
+    std::int64_t cursor = resume_ns_;
+    for (;;) {
+      timer.expires_after(ns(sh_.cfg.poll_interval_ns));
+      co_await timer.async_wait(use_awaitable);
+      const std::int64_t end = sh_.clock.now_ns() - sh_.cfg.poll_lag_ns;
+      if (end <= cursor) continue;
+      try {
+        co_await fetch(cursor, end, Via::kPoll);
+        cursor = end;
+        status_.connected = true;
+      } catch (const std::exception& e) {
+        status_.connected = false;
+        ++status_.reconnects["poll_error"];
+        log::warn("poll of shard " + std::to_string(index_) + " failed: " + e.what());
+      }
+    }
+  }
+
+  awaitable<void> backfill(std::int64_t start) {
+    // Up to the minute the ledger starts with: reconciliation covers the rest.
+    const std::int64_t end =
+        core::floor_div(start, sh_.cfg.reconcile_bucket_ns) * sh_.cfg.reconcile_bucket_ns;
+    log::info("backfilling shard " + std::to_string(index_) + " over the last " +
+              std::to_string(sh_.cfg.backfill_ns / 1'000'000'000) + " s");
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      try {
+        co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
+        log::info("backfill of shard " + std::to_string(index_) + " done");
+        co_return;
+      } catch (const std::exception& e) {
+        log::warn("backfill of shard " + std::to_string(index_) + " failed: " + e.what());
+      }
+    }
+  }
+
+  Shared& sh_;
+  ShardPlan plan_;
+  std::size_t index_;
+  Ledger ledger_;
+  parse::LokiDecoder decoder_;
+  core::ShardStatus status_;
+  std::int64_t resume_ns_ = 0;
+  std::int64_t backfill_now_ = 0;
+  std::string last_error_;
+};
+
+Input::Input(asio::io_context& io, config::LokiConfig cfg, std::vector<ShardPlan> plan,
+             const core::Clock& clock, Sink sink)
+    : shared_(std::make_unique<Shared>(io, std::move(cfg), clock, std::move(sink))) {
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    shards_.push_back(std::make_unique<Shard>(*shared_, std::move(plan[i]), i));
+  }
+}
+
+Input::~Input() = default;
+
+void Input::start() {
+  for (auto& s : shards_) s->start();
+}
+
+std::vector<core::ShardStatus> Input::status() const {
+  std::vector<core::ShardStatus> out;
+  for (const auto& s : shards_) out.push_back(s->status());
+  return out;
+}
+
+}  // namespace lle::loki

@@ -1,0 +1,61 @@
+#pragma once
+// The Loki input: per shard a websocket tail (or a query_range poll) that resumes
+// where it stopped, a ledger that drops lines delivered twice, and a reconciler
+// that compares each minute with Loki's own count and fetches what is missing.
+// See docs/loki.md for the guarantees and how they are kept.
+//
+// Thread safety: everything runs on the io_context's one thread, including the
+// sink; status() must be called there too (e.g. from a timer).
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "exporter/config/config.h"
+#include "exporter/core/clock.h"
+#include "exporter/core/entry.h"
+#include "exporter/core/shard_status.h"
+#include "exporter/loki/plan.h"
+
+namespace lle::loki {
+
+// A new line of a shard, and the "now" to gate it with: the clock's time, or
+// during a backfill the line's own time so that history is not "too late".
+using Sink = std::function<void(std::size_t shard, const core::Entry&, std::int64_t now_ns)>;
+
+// scheme://host:port/prefix, split; throws std::invalid_argument.
+struct Endpoint {
+  bool tls = false;
+  std::string host, port, prefix;
+};
+Endpoint parse_endpoint(const std::string& url);
+
+// The headers every request carries: tenant, credentials read from their files
+// now, extra headers. Throws std::runtime_error naming the file (never its content).
+std::vector<std::pair<std::string, std::string>> request_headers(const config::LokiConfig& c);
+
+std::string url_encode(std::string_view s);
+
+class Input {
+ public:
+  Input(boost::asio::io_context& io, config::LokiConfig cfg, std::vector<ShardPlan> plan,
+        const core::Clock& clock, Sink sink);
+  ~Input();
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+
+  void start();
+  std::vector<core::ShardStatus> status() const;
+
+ private:
+  struct Shared;
+  class Shard;
+  std::unique_ptr<Shared> shared_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace lle::loki

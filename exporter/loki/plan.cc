@@ -1,0 +1,108 @@
+#include "exporter/loki/plan.h"
+
+#include <algorithm>
+#include <map>
+
+namespace lle::loki {
+namespace {
+
+// LogQL string literals use Go's double-quoted syntax.
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
+}
+
+struct Unit {
+  std::string key;                                  // "" = not splittable
+  std::vector<std::pair<std::string, int>> values;  // (label value, service) for single-key units
+  std::string selector;                             // fixed selector otherwise
+  std::vector<int> services;
+  bool field_matched = false;
+};
+
+ShardPlan to_shard(const Unit& u) {
+  if (u.key.empty()) return {u.selector, u.services, u.field_matched};
+  ShardPlan p;
+  std::string alternation;
+  for (const auto& [value, service] : u.values) {
+    alternation += (alternation.empty() ? "" : "|") + regex_escape(value);
+    p.services.push_back(service);
+  }
+  p.selector = "{" + u.key +
+               (u.values.size() == 1 ? "=" + quote(u.values[0].first) : "=~" + quote(alternation)) +
+               "}";
+  return p;
+}
+
+}  // namespace
+
+std::string regex_escape(const std::string& literal) {
+  std::string out;
+  for (char c : literal) {
+    if (std::string_view("\\.+*?()|[]{}^$").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::vector<ShardPlan> plan_shards(const config::Config& c) {
+  std::vector<Unit> units;
+  std::map<std::string, std::size_t> by_key;
+  Unit field{"", {}, c.loki.selector, {}, true};
+  for (std::size_t i = 0; i < c.services.size(); ++i) {
+    const auto& s = c.services[i];
+    const int idx = static_cast<int>(i);
+    if (s.match_labels.empty()) {
+      field.services.push_back(idx);
+    } else if (s.match_labels.size() == 1) {
+      const auto& [k, v] = s.match_labels[0];
+      auto [it, added] = by_key.try_emplace(k, units.size());
+      if (added) units.push_back({k, {}, "", {}, false});
+      units[it->second].values.emplace_back(v, idx);
+      units[it->second].services.push_back(idx);
+    } else {
+      std::string sel;
+      for (const auto& [k, v] : s.match_labels)
+        sel += (sel.empty() ? "" : ",") + k + "=" + quote(v);
+      units.push_back({"", {}, "{" + sel + "}", {idx}, false});
+    }
+  }
+  if (!field.services.empty()) units.push_back(field);
+
+  const auto budget = static_cast<std::size_t>(c.loki.max_tails);
+  if (units.size() > budget) {
+    throw config::ConfigError(
+        c.exporter_file, "input.loki.max_tails",
+        "the services need " + std::to_string(units.size()) +
+            " different stream selectors, hence tails, but max_tails is " + std::to_string(budget) +
+            ": match more services by one common label, or raise max_tails (Loki allows 10 "
+            "per tenant)");
+  }
+  // Split the largest single-key unit in two until there are as many as wanted.
+  const auto wanted =
+      std::max(units.size(), std::min(budget, static_cast<std::size_t>(c.loki.shards)));
+  while (units.size() < wanted) {
+    auto largest = std::max_element(units.begin(), units.end(), [](const Unit& a, const Unit& b) {
+      return a.values.size() < b.values.size();
+    });
+    if (largest->values.size() < 2) break;  // nothing left to split
+    Unit half{largest->key, {}, "", {}, false};
+    const std::size_t keep = (largest->values.size() + 1) / 2;
+    half.values.assign(largest->values.begin() + static_cast<std::ptrdiff_t>(keep),
+                       largest->values.end());
+    largest->values.resize(keep);
+    largest->services.clear();
+    for (const auto& v : largest->values) largest->services.push_back(v.second);
+    for (const auto& v : half.values) half.services.push_back(v.second);
+    units.push_back(std::move(half));
+  }
+  std::vector<ShardPlan> out;
+  for (const auto& u : units) out.push_back(to_shard(u));
+  return out;
+}
+
+}  // namespace lle::loki

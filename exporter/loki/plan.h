@@ -1,0 +1,31 @@
+#pragma once
+// Which tail connections (shards) to open and what each one asks Loki for.
+//
+// One tail carries one LogQL stream selector. Services matched by the same single
+// label share a selector (`{app=~"a|b"}`) and can be split across shards to carry
+// more than one connection's ~2,200 lines/s; services matched by several labels
+// get a selector each; services matched only by a line field live under the
+// configured `input.loki.selector`. A line that reaches the field shard but whose
+// labels belong to a service of another shard is that shard's, not counted twice.
+// Thread safety: pure functions.
+
+#include <string>
+#include <vector>
+
+#include "exporter/config/config.h"
+
+namespace lle::loki {
+
+struct ShardPlan {
+  std::string selector;        // the LogQL stream selector this shard tails
+  std::vector<int> services;   // indices into Config::services
+  bool field_matched = false;  // the shard under input.loki.selector
+};
+
+// Throws config::ConfigError when the services need more tails than max_tails.
+std::vector<ShardPlan> plan_shards(const config::Config& c);
+
+// A regular expression matching exactly the given literal.
+std::string regex_escape(const std::string& literal);
+
+}  // namespace lle::loki

@@ -1,0 +1,251 @@
+// The real binary against the Loki-compatible test server: under every fault
+// the tail meets, each stored line is counted exactly once (lines stored ==
+// lines read == lines accepted, nothing in excess). Waits are bounded and wait
+// for conditions (tails reopened, counts reached), never for time to pass.
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "test/support/fake_loki.h"
+#include "test/support/files.h"
+#include "test/support/process.h"
+
+using namespace std::chrono_literals;
+using lle::test::FakeLoki;
+
+namespace {
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sum of every sample of a family (name followed by '{' or ' ').
+double metric(const std::string& scrape, const std::string& name, const std::string& with = "") {
+  double sum = 0;
+  std::size_t at = 0;
+  while ((at = scrape.find("\n" + name, at)) != std::string::npos) {
+    const std::size_t start = at + 1 + name.size();
+    at = scrape.find('\n', start);
+    if (start >= scrape.size() || (scrape[start] != '{' && scrape[start] != ' ')) continue;
+    const std::string line = scrape.substr(start, at - start);
+    if (!with.empty() && line.find(with) == std::string::npos) continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+struct Exporter {
+  lle::test::TempDir dir;
+  std::unique_ptr<lle::test::Process> process;
+  int port = 0;
+
+  Exporter(const FakeLoki& loki, const std::string& tenant, int shards = 3,
+           const std::string& extra = "") {
+    std::ofstream(dir.path() / "services.yaml") << R"(services:
+  - {id: checkout, display_name: Checkout, team: a, owners: [x], tier: "1", match: {labels: {app: checkout}}}
+  - {id: search, display_name: Search, team: b, owners: [y], tier: "2", match: {labels: {app: search}}}
+  - {id: payments, display_name: Payments, team: a, owners: [x], tier: "1"}
+)";
+    std::ofstream(dir.path() / "exporter.yaml")
+        << "listen: 127.0.0.1:0\nservices_file: services.yaml\n"
+        << "input:\n  loki:\n    url: " << loki.url() << "\n    tenant: \"" << tenant << "\"\n"
+        << "    selector: '{namespace=\"shop\"}'\n    shards: " << shards << "\n"
+        << "    reconcile_bucket: 1s\n    reconcile_settle: 1s\n"
+        << "    backoff_initial: 20ms\n    backoff_max: 200ms\n    connect_timeout: 2s\n"
+        << extra << "parsing:\n  default_schema_version: \"1\"\n"
+        << "windows:\n  allowed_lateness: 3s\n  publish_interval: 50ms\n";
+    const std::string err = (dir.path() / "err").string();
+    process = std::make_unique<lle::test::Process>(
+        std::vector<std::string>{lle::test::exporter_binary(), "run", "--config",
+                                 (dir.path() / "exporter.yaml").string()},
+        "/dev/null", (dir.path() / "out").string(), err);
+    BOOST_TEST_REQUIRE(lle::test::wait_until(
+                           [&] {
+                             const std::string log = lle::test::read_file(err);
+                             const auto at = log.find("metrics=http://127.0.0.1:");
+                             if (at == std::string::npos) return false;
+                             port = std::atoi(log.c_str() + at + 25);
+                             return true;
+                           },
+                           20s),
+                       lle::test::read_file(err));
+  }
+  std::string log() const { return lle::test::read_file(dir.path() / "err"); }
+  std::string scrape() const { return lle::test::http_request(port, "GET", "/metrics").body; }
+
+  // Waits until every stored line is read, then checks the accounting is exact.
+  void expect_exact(const FakeLoki& loki) const {
+    const double stored = static_cast<double>(loki.stored());
+    std::string s;
+    const bool done = lle::test::wait_until(
+        [&] {
+          s = scrape();
+          return metric(s, "loki_latency_lines_read_total") >= stored &&
+                 metric(s, "loki_latency_loki_reconciled_minutes_total") > 0;
+        },
+        30s);
+    BOOST_TEST(done, "lines read " << metric(s, "loki_latency_lines_read_total") << " of " << stored
+                                   << "\n"
+                                   << log());
+    BOOST_TEST(metric(s, "loki_latency_lines_read_total") == stored);
+    BOOST_TEST(metric(s, "loki_latency_requests_total") == stored);
+    BOOST_TEST(metric(s, "loki_latency_rejected_lines_total") == 0);
+    BOOST_TEST(metric(s, "loki_latency_loki_excess_lines_total") == 0);
+  }
+};
+
+// Lines of the three services, round robin; ts 0 = now, one nanosecond apart.
+void push(FakeLoki& loki, int n, std::int64_t ts = 0) {
+  static int seq = 0;
+  const char* apps[] = {"checkout", "search", "payments"};
+  const std::int64_t base = now_ns();
+  for (int i = 0; i < n; ++i, ++seq) {
+    const std::string app = apps[seq % 3];
+    loki.push({{"namespace", "shop"}, {"app", app}, {"pod", app + "-" + std::to_string(seq % 2)}},
+              ts ? ts : base + i,
+              "{\"service\":\"" + app + "\",\"latency_ms\":" + std::to_string(10 + seq % 90) +
+                  ",\"status\":200,\"seq\":" + std::to_string(seq) + "}");
+  }
+}
+
+bool reopened(const FakeLoki& loki, std::uint64_t more_than) {
+  return lle::test::wait_until([&] { return loki.tails_opened() > more_than; }, 20s);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_loki_input)
+
+BOOST_AUTO_TEST_CASE(tails_every_shard_and_counts_each_line_once) {
+  FakeLoki loki({});
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());  // checkout, search and the field shard
+  push(loki, 300);
+  e.expect_exact(loki);
+  const auto s = e.scrape();
+  BOOST_TEST(metric(s, "loki_latency_loki_connected") == 3);
+  BOOST_TEST(metric(s, "loki_latency_requests_total", "service=\"payments\"") == 100);
+}
+
+BOOST_AUTO_TEST_CASE(max_duration_closes_lose_nothing) {
+  FakeLoki::Options o;
+  o.max_duration_s = 0.3;
+  FakeLoki loki(o);
+  Exporter e(loki, "");
+  for (int round = 0; round < 4; ++round) {
+    const auto opened = loki.tails_opened();
+    push(loki, 200);
+    BOOST_TEST_REQUIRE(reopened(loki, opened + 2), e.log());
+  }
+  e.expect_exact(loki);
+  BOOST_TEST(metric(e.scrape(), "loki_latency_loki_reconnects_total", "max_duration") >= 3);
+}
+
+BOOST_AUTO_TEST_CASE(abrupt_drops_even_mid_message_lose_nothing) {
+  FakeLoki loki({});
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  for (bool mid : {true, false, true}) {
+    push(loki, 150);
+    const auto opened = loki.tails_opened();
+    loki.drop_tails(mid);
+    push(loki, 150);  // while the tails are down or coming back
+    BOOST_TEST_REQUIRE(reopened(loki, opened + 2), e.log());
+  }
+  e.expect_exact(loki);
+  BOOST_TEST(metric(e.scrape(), "loki_latency_loki_reconnects_total", "dropped") >= 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_loki_restart_loses_nothing) {
+  FakeLoki loki({});
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  push(loki, 200);
+  const auto opened = loki.tails_opened();
+  loki.stop();
+  push(loki, 200);  // ingested by Loki while its queriers restart
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] { return metric(e.scrape(), "loki_latency_loki_reconnects_total", "refused") > 0; },
+          20s),
+      e.log());
+  loki.start();
+  BOOST_TEST_REQUIRE(reopened(loki, opened + 2), e.log());
+  push(loki, 200);
+  e.expect_exact(loki);
+}
+
+BOOST_AUTO_TEST_CASE(more_lines_than_a_tail_carries_are_repaired_to_the_exact_count) {
+  FakeLoki::Options o;
+  o.lines_per_second = 300;
+  FakeLoki loki(o);
+  Exporter e(loki, "", 1);
+  BOOST_TEST_REQUIRE(reopened(loki, 1), e.log());
+  push(loki, 3000);
+  e.expect_exact(loki);
+  const auto s = e.scrape();
+  BOOST_TEST(loki.lines_dropped_by_cap() > 0u);
+  BOOST_TEST(metric(s, "loki_latency_loki_repaired_lines_total") > 0);
+  BOOST_TEST(metric(s, "loki_latency_loki_dropped_entries_total") > 0);
+  BOOST_TEST(metric(s, "loki_latency_loki_unrepaired_lines_total") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(lines_sharing_one_nanosecond_across_a_reconnect_count_once_each) {
+  FakeLoki loki({});
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  const std::int64_t ts = now_ns();
+  push(loki, 60, ts);
+  const auto opened = loki.tails_opened();
+  loki.drop_tails(false);
+  push(loki, 60, ts);
+  BOOST_TEST_REQUIRE(reopened(loki, opened + 2), e.log());
+  push(loki, 60, ts);
+  e.expect_exact(loki);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_tenant_is_refused_and_retried_without_harm) {
+  FakeLoki::Options o;
+  o.tenant = "team-a";
+  FakeLoki loki(o);
+  push(loki, 30);
+  Exporter wrong(loki, "");
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+      [&] { return metric(wrong.scrape(), "loki_latency_loki_reconnects_total", "http_401") >= 3; },
+      20s));
+  BOOST_TEST(metric(wrong.scrape(), "loki_latency_lines_read_total") == 0);
+  BOOST_TEST(!wrong.process->wait(0ms).has_value());  // alive
+
+  Exporter right(loki, "team-a");
+  push(loki, 30);
+  right.expect_exact(loki);
+}
+
+BOOST_AUTO_TEST_CASE(declined_upgrades_are_retried) {
+  FakeLoki loki({});
+  loki.decline_upgrades(4, 400);
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  push(loki, 90);
+  e.expect_exact(loki);
+  BOOST_TEST(metric(e.scrape(), "loki_latency_loki_reconnects_total", "http_400") == 4);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_and_truncated_messages_are_counted_and_the_tail_kept) {
+  FakeLoki loki({});
+  Exporter e(loki, "", 1);
+  BOOST_TEST_REQUIRE(reopened(loki, 1), e.log());
+  const auto opened = loki.tails_opened();
+  loki.send_raw_to_tails("{not json");
+  loki.send_raw_to_tails("{\"streams\":[{\"stream\":{\"app\":\"checkout\"},\"values\":[[\"1\",");
+  push(loki, 90);
+  e.expect_exact(loki);
+  const auto s = e.scrape();
+  BOOST_TEST(metric(s, "loki_latency_loki_malformed_messages_total") == 4);  // 2 per tail
+  BOOST_TEST(loki.tails_opened() == opened);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

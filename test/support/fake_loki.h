@@ -1,0 +1,87 @@
+#pragma once
+// A Loki-compatible server for tests, built to ../shared/design/loki-tail-facts.md:
+//  - GET /loki/api/v1/tail (websocket): history (the newest `limit` entries at or
+//    after `start`, oldest first, carrying structured metadata `detected_level`),
+//    then live entries as pushed; one streams[] element per entry, label order
+//    shuffled, at most 100 entries per message; a ping every second; close 1011
+//    "reached tail max duration limit" after max_duration; a per-connection
+//    delivery cap (lines/s) that drops the rest and reports some of it in
+//    dropped_entries (at most 1,000 per message, only with the next message).
+//  - GET /loki/api/v1/query: sum(count_over_time(SELECTOR[Ns])) at `time`,
+//    over (time - N, time]; an empty result for 0.
+//  - GET /loki/api/v1/query_range: SELECTOR over [start, end), forward, `limit`.
+//  - X-Scope-OrgID required when a tenant is set (401 "no org id" without it;
+//    another tenant sees no lines); upgrades can be declined with 400/401.
+// Selectors: matchers =, !=, =~ and !~, where a regex is an alternation of
+// (escaped) literals: what the exporter sends. One thread per connection.
+// Thread safety: every public member may be called from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lle::test {
+
+class FakeLoki {
+ public:
+  struct Options {
+    std::string tenant;             // "" = auth disabled
+    double max_duration_s = 3600;   // tail_max_duration
+    double lines_per_second = 1e9;  // per tail connection
+    std::uint16_t port = 0;         // 0 = any free port
+  };
+  explicit FakeLoki(Options options);
+  ~FakeLoki();
+
+  std::uint16_t port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // Stores a line (Loki ingests it) and offers it to live tails.
+  void push(const std::map<std::string, std::string>& labels, std::int64_t ts_ns,
+            const std::string& line);
+  std::size_t stored() const;
+  // Lines stored whose labels match the selector.
+  std::size_t stored_matching(const std::string& selector) const;
+
+  // Faults.
+  void drop_tails(bool mid_message);                // abrupt TCP close of every open tail
+  void send_raw_to_tails(const std::string& text);  // e.g. garbage JSON
+  void decline_upgrades(int count, int status);     // HTTP status before the upgrade
+  void stop();   // close everything (a Loki restart's first half)
+  void start();  // listen again on the same port
+
+  std::uint64_t tails_opened() const { return tails_opened_; }
+  std::uint64_t lines_dropped_by_cap() const { return dropped_by_cap_; }
+
+ private:
+  struct Line {
+    std::map<std::string, std::string> labels;
+    std::int64_t ts_ns;
+    std::string line;
+  };
+  struct Conn;
+  void accept_loop();
+  void serve(std::shared_ptr<Conn> conn);
+
+  Options options_;
+  std::uint16_t port_ = 0;
+  int listen_fd_ = -1;
+  std::thread acceptor_;
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mutex_;
+  std::condition_variable pushed_;
+  std::vector<Line> lines_;
+  std::vector<std::shared_ptr<Conn>> conns_;
+  std::vector<std::thread> threads_;
+  int decline_count_ = 0, decline_status_ = 400;
+  std::atomic<std::uint64_t> tails_opened_{0}, dropped_by_cap_{0};
+};
+
+}  // namespace lle::test

@@ -1,0 +1,78 @@
+#include "exporter/loki/ledger.h"
+
+#include <boost/test/unit_test.hpp>
+#include <random>
+#include <unordered_set>
+
+using lle::loki::Ledger;
+
+namespace {
+constexpr std::int64_t kS = 1'000'000'000;
+constexpr std::int64_t kT0 = 1'800'000'000 * kS;  // a minute boundary
+const Ledger::Timing kTiming{60 * kS, 30 * kS, 300 * kS};
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(loki_ledger)
+
+BOOST_AUTO_TEST_CASE(identity_ignores_label_order_and_listed_labels_but_nothing_else) {
+  using lle::core::Label;
+  const Label ab[] = {{"a", "1"}, {"b", "2"}}, ba[] = {{"b", "2"}, {"a", "1"}};
+  const Label ab_meta[] = {{"b", "2"}, {"detected_level", "info"}, {"a", "1"}};
+  const Label ac[] = {{"a", "1"}, {"b", "3"}};
+  const std::vector<std::string> ignore = {"detected_level"};
+  const auto id = [&](std::span<const Label> l, std::int64_t ts, std::string_view line) {
+    return lle::loki::identity({l, ts, line}, ignore);
+  };
+  BOOST_TEST(id(ab, 5, "x") == id(ba, 5, "x"));
+  BOOST_TEST(id(ab, 5, "x") == id(ab_meta, 5, "x"));
+  BOOST_TEST(id(ab, 5, "x") != id(ac, 5, "x"));
+  BOOST_TEST(id(ab, 5, "x") != id(ab, 6, "x"));
+  BOOST_TEST(id(ab, 5, "x") != id(ab, 5, "y"));
+}
+
+BOOST_AUTO_TEST_CASE(identity_set_agrees_with_an_oracle) {
+  std::mt19937_64 rng(3);
+  lle::loki::IdentitySet set;
+  std::unordered_set<std::uint64_t> oracle;
+  for (int i = 0; i < 200'000; ++i) {
+    const std::uint64_t v = rng() % 50'000;  // many repeats, and 0
+    BOOST_TEST_REQUIRE(set.insert(v) == oracle.insert(v == 0 ? 1 : v).second);
+  }
+  BOOST_TEST(set.size() == oracle.size());
+}
+
+BOOST_AUTO_TEST_CASE(admits_each_identity_once_and_counts_per_minute) {
+  Ledger l(kT0 + 10 * kS, kTiming);
+  BOOST_TEST((l.admit(kT0 + 11 * kS, 7) == Ledger::Admit::kNew));
+  BOOST_TEST((l.admit(kT0 + 11 * kS, 7) == Ledger::Admit::kDuplicate));
+  BOOST_TEST((l.admit(kT0 + 61 * kS, 7) == Ledger::Admit::kNew));  // another minute
+  BOOST_TEST((l.admit(kT0 - kS, 8) == Ledger::Admit::kTooOld));    // before the start
+  BOOST_TEST(l.received(kT0) == 1u);
+  BOOST_TEST(l.received(kT0 + 60 * kS) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(every_minute_is_checked_after_settle_then_finally_then_forgotten) {
+  Ledger l(kT0, kTiming);
+  l.advance(kT0 + 150 * kS);  // minutes 0, 1 and 2, even without lines
+  BOOST_TEST(l.tracked_minutes() == 3u);
+  BOOST_TEST(l.due(kT0 + 89 * kS).empty());
+  BOOST_TEST((l.due(kT0 + 90 * kS) == std::vector<std::int64_t>{kT0}));
+  BOOST_TEST(!l.checked(kT0, kT0 + 90 * kS));  // the first of two checks
+  BOOST_TEST(l.due(kT0 + 91 * kS).empty());
+  BOOST_TEST((l.due(kT0 + 360 * kS).size() == 3u));
+  BOOST_TEST(l.checked(kT0, kT0 + 360 * kS));  // the last one
+  BOOST_TEST((l.admit(kT0 + kS, 9) == Ledger::Admit::kTooOld));
+  BOOST_TEST(l.tracked_minutes() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(reported_drops_bring_the_first_check_forward_without_skipping_it) {
+  Ledger l(kT0, kTiming);
+  l.advance(kT0 + 61 * kS);
+  l.suspect(kT0 + 5 * kS);
+  BOOST_TEST((l.due(kT0 + 60 * kS) == std::vector<std::int64_t>{kT0}));
+  BOOST_TEST(!l.checked(kT0, kT0 + 60 * kS));
+  BOOST_TEST(l.due(kT0 + 89 * kS).empty());
+  BOOST_TEST((l.due(kT0 + 90 * kS) == std::vector<std::int64_t>{kT0}));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
