@@ -32,8 +32,9 @@ constexpr const char* kUsage =
 constexpr const char* kRunHelp =
     "loki-latency-exporter run --config FILE [options]\n"
     "\n"
-    "Serves /metrics, / and /-/healthy, /-/ready, and ingests the configured input.\n"
-    "Runs until SIGINT or SIGTERM.\n"
+    "Serves /metrics, / and /-/healthy, /-/ready, and ingests the configured input:\n"
+    "Loki (input.loki.url; tails, repair by count, see docs/loki.md) unless --replay\n"
+    "is given. Runs until SIGINT or SIGTERM.\n"
     "\n"
     "  --config FILE        exporter.yaml (it names services.yaml)\n"
     "  --replay PATH|-      replay a recorded Loki export (logcli jsonl, query responses or\n"
@@ -45,8 +46,9 @@ constexpr const char* kRunHelp =
 constexpr const char* kCheckHelp =
     "loki-latency-exporter check-config --config FILE\n"
     "\n"
-    "Validates exporter.yaml and its services file. Exit 0 when valid; otherwise prints\n"
-    "the file, line, YAML path and what was expected, and exits 1.\n";
+    "Validates exporter.yaml and its services file (and that the services fit in\n"
+    "input.loki.max_tails tails). Exit 0 when valid; otherwise prints the file, line,\n"
+    "YAML path and what was expected, and exits 1.\n";
 
 constexpr const char* kDqHelp =
     "loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"

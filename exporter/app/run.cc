@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -82,10 +83,10 @@ int run(const RunArgs& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}});
-  // A replay drives time from its own timestamps: the empty initial state must
-  // not move the windows to the wall clock, or every replayed line is too late.
+  // A replay (or a backfill) drives time from its own timestamps: the empty initial
+  // state must not move the windows to the wall clock, or every such line is too late.
   LatestState latest;
-  latest.store(pipeline.publish(replay ? 0 : wall.now_ns()));
+  latest.store(pipeline.publish(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns()));
   const auto current = [&latest] { return latest.load(); };
 
   HttpServer http;
@@ -145,7 +146,7 @@ int run(const RunArgs& args) {
             timer.expires_after(std::chrono::nanoseconds(cfg.windows.publish_interval_ns));
             co_await timer.async_wait(boost::asio::use_awaitable);
             pipeline.loki() = input->status();
-            latest.store(pipeline.publish(wall.now_ns()));
+            latest.store(pipeline.publish(std::min(wall.now_ns(), input->backfill_floor())));
           }
         },
         boost::asio::detached);

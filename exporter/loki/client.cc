@@ -15,6 +15,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <stdexcept>
 
@@ -261,6 +262,10 @@ class Input::Shard {
   }
 
   void start() { asio::co_spawn(sh_.io, run(), asio::detached); }
+  // How far this shard's backfill has got; max when it is not backfilling.
+  std::int64_t backfill_progress() const {
+    return backfilling_ ? backfill_now_ : std::numeric_limits<std::int64_t>::max();
+  }
   const core::ShardStatus& status() {
     status_.ledger_bytes = ledger_.memory_bytes();
     return status_;
@@ -359,8 +364,10 @@ class Input::Shard {
     beast::get_lowest_layer(ws).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout = ns(sh_.cfg.connect_timeout_ns);
+    // Without keep-alive pings Beast ends the session idle_timeout after it opened,
+    // whatever arrives; with them, only after that long without a byte from Loki.
     t.idle_timeout = kIdleTimeout;
-    t.keep_alive_pings = false;
+    t.keep_alive_pings = true;
     ws.set_option(t);
     ws.set_option(websocket::stream_base::decorator(
         [this](websocket::request_type& req) { sh_.decorate(req.base()); }));
@@ -428,6 +435,7 @@ class Input::Shard {
       std::size_t n = 0;
       std::int64_t newest = from;
       std::vector<std::uint64_t> at_newest;
+      std::vector<Held> held;  // backfill only
       const auto r = decoder_.decode(body, [&](const core::Entry& e) {
         ++n;
         const auto id = identity(e, sh_.cfg.identity_ignore_labels);
@@ -437,15 +445,23 @@ class Input::Shard {
         }
         if (e.timestamp_ns == newest) at_newest.push_back(id);
         if (e.timestamp_ns == from && !at_from.insert(id)) return;  // seen on the last page
-        if (via == Via::kBackfill) backfill_now_ = std::max(backfill_now_, e.timestamp_ns);
-        deliver(e, via, backfill_now_);
+        if (via == Via::kBackfill) {
+          held.push_back({{}, {}, e.timestamp_ns, std::string(e.line)});
+          for (const auto& l : e.labels) held.back().labels.emplace_back(l.name, l.value);
+        } else {
+          deliver(e, via);
+        }
       });
       if (!r.error.empty()) throw std::runtime_error("query_range: " + r.error);
+      deliver_in_time_order(held);
       ++pages;
       if (n < limit) break;
       if (newest == from) {
         // More than `limit` lines share one nanosecond: paging cannot get past it.
-        throw std::runtime_error("more than limit lines at one timestamp");
+        // Stop here; what is missing shows as unrepaired at the bucket's last check.
+        log::warn("more than input.loki.limit lines share one timestamp: cannot page past it",
+                  {{"shard", std::to_string(index_)}, {"timestamp", std::to_string(from)}});
+        co_return;
       }
       from = newest;
       at_from = IdentitySet();
@@ -458,6 +474,25 @@ class Input::Shard {
         pace.expires_after(ns(static_cast<std::int64_t>(1e9 / sh_.cfg.backfill_pages_per_second)));
         co_await pace.async_wait(use_awaitable);
       }
+    }
+  }
+
+  // A backfill page comes grouped by stream; the windows must see history in time
+  // order, each line gated at its own time, or a stream's early lines would be
+  // "too late" after another's later ones.
+  struct Held {
+    std::vector<std::pair<std::string, std::string>> labels;
+    std::vector<core::Label> views;
+    std::int64_t ts;
+    std::string line;
+  };
+  void deliver_in_time_order(std::vector<Held>& held) {
+    std::stable_sort(held.begin(), held.end(),
+                     [](const Held& a, const Held& b) { return a.ts < b.ts; });
+    for (auto& h : held) {
+      for (const auto& [k, v] : h.labels) h.views.push_back({k, v});
+      backfill_now_ = std::max(backfill_now_, h.ts);
+      deliver({h.views, h.ts, h.line}, Via::kBackfill, backfill_now_);
     }
   }
 
@@ -527,20 +562,28 @@ class Input::Shard {
     }
   }
 
+  // One pass: a retry could not tell the lines already handed on from the rest
+  // (history is older than any ledger bucket), so a failure ends the backfill.
   awaitable<void> backfill(std::int64_t start) {
-    // Up to the minute the ledger starts with: reconciliation covers the rest.
+    // Up to the bucket the ledger starts with: reconciliation covers the rest.
     const std::int64_t end =
         core::floor_div(start, sh_.cfg.reconcile_bucket_ns) * sh_.cfg.reconcile_bucket_ns;
+    backfill_now_ = end - sh_.cfg.backfill_ns;
+    backfilling_ = true;
     log::info("backfilling shard " + std::to_string(index_) + " over the last " +
               std::to_string(sh_.cfg.backfill_ns / 1'000'000'000) + " s");
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      try {
-        co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
-        log::info("backfill of shard " + std::to_string(index_) + " done");
-        co_return;
-      } catch (const std::exception& e) {
-        log::warn("backfill of shard " + std::to_string(index_) + " failed: " + e.what());
-      }
+    std::string error;
+    try {
+      co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    backfilling_ = false;
+    if (error.empty()) {
+      log::info("backfill of shard " + std::to_string(index_) + " done");
+    } else {
+      log::error("backfill of shard " + std::to_string(index_) + " stopped early: " + error,
+                 {{"reached", std::to_string(backfill_now_)}});
     }
   }
 
@@ -552,6 +595,7 @@ class Input::Shard {
   core::ShardStatus status_;
   std::int64_t resume_ns_ = 0;
   std::int64_t backfill_now_ = 0;
+  bool backfilling_ = false;
   std::string last_error_;
 };
 
@@ -567,6 +611,12 @@ Input::~Input() = default;
 
 void Input::start() {
   for (auto& s : shards_) s->start();
+}
+
+std::int64_t Input::backfill_floor() const {
+  std::int64_t floor = std::numeric_limits<std::int64_t>::max();
+  for (const auto& s : shards_) floor = std::min(floor, s->backfill_progress());
+  return floor;
 }
 
 std::vector<core::ShardStatus> Input::status() const {

@@ -50,6 +50,10 @@ class Input {
 
   void start();
   std::vector<core::ShardStatus> status() const;
+  // While shards backfill, the oldest time one of them has reached (publishing
+  // at a later "now" would close windows their history still has to fill);
+  // otherwise the largest int64.
+  std::int64_t backfill_floor() const;
 
  private:
   struct Shared;

@@ -280,6 +280,11 @@ void FakeLoki::serve(std::shared_ptr<Conn> conn) {
   };
   std::string tenant;
   if (const auto it = req.find("X-Scope-OrgID"); it != req.end()) tenant = it->value();
+  if (const auto it = req.find(http::field::authorization); it != req.end()) {
+    std::lock_guard lock(mutex_);
+    last_authorization_ = it->value();
+  }
+  if (path == "/loki/api/v1/query" || path == "/loki/api/v1/query_range") ++queries_;
   if (!options_.tenant.empty() && tenant.empty())
     return respond(http::status::unauthorized, "no org id\n");
   const bool visible = options_.tenant.empty() || tenant == options_.tenant;

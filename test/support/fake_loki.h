@@ -57,6 +57,11 @@ class FakeLoki {
   void start();  // listen again on the same port
 
   std::uint64_t tails_opened() const { return tails_opened_; }
+  std::uint64_t queries() const { return queries_; }  // query and query_range requests
+  std::string last_authorization() const {
+    std::lock_guard lock(mutex_);
+    return last_authorization_;
+  }
   std::uint64_t lines_dropped_by_cap() const { return dropped_by_cap_; }
 
  private:
@@ -81,7 +86,8 @@ class FakeLoki {
   std::vector<std::shared_ptr<Conn>> conns_;
   std::vector<std::thread> threads_;
   int decline_count_ = 0, decline_status_ = 400;
-  std::atomic<std::uint64_t> tails_opened_{0}, dropped_by_cap_{0};
+  std::string last_authorization_;
+  std::atomic<std::uint64_t> tails_opened_{0}, dropped_by_cap_{0}, queries_{0};
 };
 
 }  // namespace lle::test

@@ -107,6 +107,40 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
   }
 }
 
+BOOST_AUTO_TEST_CASE(loki_input_errors_name_the_key_and_never_take_secrets_inline) {
+  const std::string s = kServices;
+  const std::string loki = std::string(kExporter) + "input:\n  loki:\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"    url: ftp://x\n", "input.loki.url: expected an http://"},
+      {"    url: http://user:pw@loki:3100\n", "input.loki.url: credentials do not belong"},
+      {"    url: http://loki\n    selector: '{a=\"b\"}'\n    shards: 5\n    max_tails: 2\n",
+       "input.loki.shards: more shards than max_tails"},
+      {"    url: http://loki\n", "input.loki.selector: service 'auth' is matched by a line field"},
+      {"    url: http://loki\n    selector: 'namespace=x'\n", "input.loki.selector: expected"},
+      {"    headers: {Authorization: Bearer x}\n", "input.loki.headers.Authorization: set this"},
+      {"    basic_auth: {username: u, password: p}\n", "input.loki.basic_auth.password: unknown"},
+      {"    tenant: a|b\n", "input.loki.tenant: expected a single tenant"},
+      {"    delay_for: 6s\n", "input.loki.delay_for: expected a duration"},
+      {"    reconcile_bucket: 1500ms\n", "input.loki.reconcile_bucket: expected whole seconds"},
+      {"    mode: stream\n", "input.loki.mode: expected tail or poll"},
+      {"    limits: 5\n", "input.loki.limits: unknown key"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    const std::string err = error_of(loki + yaml, s);
+    BOOST_TEST(err.find(expected) != std::string::npos, "want '" << expected << "' in: " << err);
+  }
+  dir.write("services.yaml", s);
+  const auto c = lle::config::load(dir.write(
+      "exporter.yaml", loki + "    url: https://loki:3100/prefix/\n    selector: '{ns=\"x\"}'\n" +
+                           "windows: {allowed_lateness: 2m}\n"));
+  BOOST_TEST(c.loki.shards == 1);
+  BOOST_TEST(c.loki.max_tails == 4);
+  BOOST_TEST(c.loki.limit == 5000);
+  BOOST_TEST(c.loki.reconcile_bucket_ns == 60'000'000'000LL);
+  BOOST_TEST(c.loki.reconcile_final_ns == 120'000'000'000LL);  // the windows' lateness
+  BOOST_TEST((c.loki.identity_ignore_labels == std::vector<std::string>{"detected_level"}));
+}
+
 BOOST_AUTO_TEST_CASE(at_most_five_latency_fields_across_services) {
   std::string services = "services:\n";
   for (int i = 0; i < 6; ++i) {
