@@ -287,4 +287,63 @@ BOOST_AUTO_TEST_CASE(credentials_are_sent_but_never_logged_or_exported) {
   BOOST_TEST(e.log().find("ZXhwb3J0ZXI6") == std::string::npos);
 }
 
+// A local CA and a server certificate for localhost, made with the openssl CLI.
+struct TestCerts {
+  lle::test::TempDir dir;
+  std::string ca, cert, key;
+  TestCerts() {
+    const auto d = dir.path().string();
+    dir.write("ext", "subjectAltName=DNS:localhost\n");
+    const std::string script =
+        "set -e; cd " + d +
+        "; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+        " -keyout ca.key -out ca.pem -days 2 -subj /CN=lle-test-ca"
+        "; openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+        " -keyout server.key -out server.csr -subj /CN=localhost"
+        "; openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+        " -out server.pem -days 2 -extfile ext";
+    BOOST_TEST_REQUIRE(lle::test::run_to_exit({"sh", "-c", script}, d + "/out", d + "/err") == 0,
+                       lle::test::read_file(dir.path() / "err"));
+    ca = d + "/ca.pem";
+    cert = d + "/server.pem";
+    key = d + "/server.key";
+  }
+};
+
+BOOST_AUTO_TEST_CASE(tls_with_a_configured_ca_verifies_the_host_and_loses_nothing) {
+  TestCerts certs;
+  FakeLoki::Options o;
+  o.tls_cert_file = certs.cert;
+  o.tls_key_file = certs.key;
+  FakeLoki loki(o);
+  Exporter e(loki, "", 3, "    tls: {ca_file: " + certs.ca + "}\n");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  push(loki, 90);
+  e.expect_exact(loki);
+  BOOST_TEST(loki.url().starts_with("https://localhost:"));
+}
+
+BOOST_AUTO_TEST_CASE(tls_refuses_an_unknown_ca_unless_verification_is_explicitly_off) {
+  TestCerts certs;
+  FakeLoki::Options o;
+  o.tls_cert_file = certs.cert;
+  o.tls_key_file = certs.key;
+  FakeLoki loki(o);
+  push(loki, 30);
+  Exporter strict(loki, "", 3, "    tls: {ca_file: " + certs.cert + "}\n");  // not the CA
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] { return metric(strict.scrape(), "loki_latency_loki_reconnects_total") >= 6; }, 20s),
+      strict.log());
+  BOOST_TEST(metric(strict.scrape(), "loki_latency_lines_read_total") == 0);
+  BOOST_TEST(loki.tails_opened() == 0u);
+  BOOST_TEST(strict.log().find("certificate verify failed") != std::string::npos);
+
+  Exporter lax(loki, "", 3, "    tls: {insecure_skip_verify: true}\n");
+  BOOST_TEST(lle::test::wait_until(
+      [&] { return lax.log().find("verification is off") != std::string::npos; }, 10s));
+  push(loki, 30);
+  lax.expect_exact(loki);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

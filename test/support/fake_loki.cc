@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <random>
@@ -145,6 +147,11 @@ struct FakeLoki::Conn {
 
 FakeLoki::FakeLoki(Options options) : options_(std::move(options)) {
   port_ = options_.port;
+  if (!options_.tls_cert_file.empty()) {
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->use_certificate_chain_file(options_.tls_cert_file);
+    tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem);
+  }
   start();
 }
 
@@ -260,10 +267,23 @@ void FakeLoki::serve(std::shared_ptr<Conn> conn) {
       conn->fd = -1;
     }
   } forget{this, conn.get()};
+  if (tls_) {
+    asio::ssl::stream<tcp::socket&> stream(sock, *tls_);
+    beast::error_code ec;
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    if (!ec) serve_on(stream, sock, *conn);
+  } else {
+    serve_on(sock, sock, *conn);
+  }
+}
+
+template <class Stream>
+void FakeLoki::serve_on(Stream& stream, tcp::socket& sock, Conn& c) {
+  Conn* conn = &c;
   beast::flat_buffer buf;
   http::request<http::string_body> req;
   beast::error_code ec;
-  http::read(sock, buf, req, ec);
+  http::read(stream, buf, req, ec);
   if (ec) return;
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
@@ -275,7 +295,7 @@ void FakeLoki::serve(std::shared_ptr<Conn> conn) {
     res.body() = body;
     res.prepare_payload();
     res.keep_alive(false);
-    http::write(sock, res, ec);
+    http::write(stream, res, ec);
     sock.shutdown(tcp::socket::shutdown_both, ec);
   };
   std::string tenant;
@@ -370,7 +390,7 @@ void FakeLoki::serve(std::shared_ptr<Conn> conn) {
   if (decline != 0) return respond(static_cast<http::status>(decline), "declined by the test\n");
 
   // ---- the tail ----
-  websocket::stream<tcp::socket&> ws(sock);
+  websocket::stream<Stream&> ws(stream);
   ws.accept(req, ec);
   if (ec) return;
   ws.text(true);
@@ -417,8 +437,8 @@ void FakeLoki::serve(std::shared_ptr<Conn> conn) {
     if (conn->drop_mid_message) {  // half a frame, then the TCP connection goes
       const unsigned char header[] = {0x81, 126, static_cast<unsigned char>(msg.size() >> 8),
                                       static_cast<unsigned char>(msg.size() & 0xff)};
-      asio::write(sock, asio::buffer(header), ec);
-      asio::write(sock, asio::buffer(msg.data(), msg.size() / 2), ec);
+      asio::write(stream, asio::buffer(header), ec);
+      asio::write(stream, asio::buffer(msg.data(), msg.size() / 2), ec);
       return false;
     }
     ws.write(asio::buffer(msg), ec);

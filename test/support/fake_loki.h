@@ -17,6 +17,8 @@
 // Thread safety: every public member may be called from any thread.
 
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -31,16 +33,19 @@ namespace lle::test {
 class FakeLoki {
  public:
   struct Options {
-    std::string tenant;             // "" = auth disabled
-    double max_duration_s = 3600;   // tail_max_duration
-    double lines_per_second = 1e9;  // per tail connection
-    std::uint16_t port = 0;         // 0 = any free port
+    std::string tenant;                       // "" = auth disabled
+    double max_duration_s = 3600;             // tail_max_duration
+    double lines_per_second = 1e9;            // per tail connection
+    std::uint16_t port = 0;                   // 0 = any free port
+    std::string tls_cert_file, tls_key_file;  // set: https and wss only
   };
   explicit FakeLoki(Options options);
   ~FakeLoki();
 
   std::uint16_t port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const {
+    return (tls_ ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
 
   // Stores a line (Loki ingests it) and offers it to live tails.
   void push(const std::map<std::string, std::string>& labels, std::int64_t ts_ns,
@@ -73,8 +78,11 @@ class FakeLoki {
   struct Conn;
   void accept_loop();
   void serve(std::shared_ptr<Conn> conn);
+  template <class Stream>
+  void serve_on(Stream& stream, boost::asio::ip::tcp::socket& sock, Conn& conn);
 
   Options options_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   std::uint16_t port_ = 0;
   int listen_fd_ = -1;
   std::thread acceptor_;
