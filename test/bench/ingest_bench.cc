@@ -10,6 +10,7 @@
 #include "exporter/app/pipeline.h"
 #include "exporter/config/config.h"
 #include "exporter/core/clock.h"
+#include "exporter/loki/ledger.h"
 #include "exporter/source/replay.h"
 
 namespace {
@@ -69,6 +70,33 @@ void BM_IngestTailMessages(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
 }
 BENCHMARK(BM_IngestTailMessages)->Unit(benchmark::kMillisecond);
+
+// The same through the Loki input's de-duplication: each line's identity and
+// its bucket's ledger before the pipeline (what a live tail adds per line).
+void BM_IngestTailMessagesThroughLedger(benchmark::State& state) {
+  const auto& rec = recorded();
+  const auto cfg = lle::config::load("deploy/config/exporter.yaml");
+  const std::vector<std::string> ignore = cfg.loki.identity_ignore_labels;
+  for (auto _ : state) {
+    state.PauseTiming();
+    lle::app::Pipeline pipeline(cfg, {"bench", "", 0, {}, {}});
+    lle::parse::LokiDecoder decoder;
+    lle::loki::Ledger ledger(rec.last_ts.front() - 60'000'000'000LL,
+                             {60'000'000'000LL, 30'000'000'000LL, 300'000'000'000LL});
+    state.ResumeTiming();
+    for (std::size_t i = 0; i < rec.messages.size(); ++i) {
+      const std::int64_t now = rec.last_ts[i];
+      decoder.decode(rec.messages[i], [&](const lle::core::Entry& e) {
+        if (ledger.admit(e.timestamp_ns, lle::loki::identity(e, ignore)) ==
+            lle::loki::Ledger::Admit::kNew)
+          pipeline.on_entry(e, now);
+      });
+    }
+    benchmark::DoNotOptimize(pipeline.input().lines_read);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rec.lines));
+}
+BENCHMARK(BM_IngestTailMessagesThroughLedger)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

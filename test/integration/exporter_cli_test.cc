@@ -50,11 +50,8 @@ BOOST_AUTO_TEST_CASE(run_on_the_sample_serves_metrics_that_promtool_accepts) {
   BOOST_TEST_REQUIRE(lle::test::wait_until(
                          [&] {
                            const std::string log = read_file(err);
-                           const std::string marker = "metrics=http://127.0.0.1:";
-                           const auto at = log.find(marker);
-                           if (at == std::string::npos) return false;
-                           port = std::atoi(log.c_str() + at + marker.size());
-                           return log.find("replay finished") != std::string::npos;
+                           port = lle::test::logged_metrics_port(log);
+                           return port != 0 && log.find("replay finished") != std::string::npos;
                          },
                          20s),
                      read_file(err));

@@ -38,11 +38,8 @@ BOOST_AUTO_TEST_CASE(scrapes_during_a_paced_replay_are_consistent_and_end_comple
   int port = 0;
   BOOST_TEST_REQUIRE(lle::test::wait_until(
                          [&] {
-                           const std::string log = lle::test::read_file(err);
-                           const auto at = log.find("metrics=http://127.0.0.1:");
-                           if (at == std::string::npos) return false;
-                           port = std::atoi(log.c_str() + at + 25);
-                           return true;
+                           port = lle::test::logged_metrics_port(lle::test::read_file(err));
+                           return port != 0;
                          },
                          20s),
                      lle::test::read_file(err));

@@ -64,11 +64,8 @@ struct Exporter {
         "/dev/null", (dir.path() / "out").string(), err);
     BOOST_TEST_REQUIRE(lle::test::wait_until(
                            [&] {
-                             const std::string log = lle::test::read_file(err);
-                             const auto at = log.find("metrics=http://127.0.0.1:");
-                             if (at == std::string::npos) return false;
-                             port = std::atoi(log.c_str() + at + 25);
-                             return true;
+                             port = lle::test::logged_metrics_port(lle::test::read_file(err));
+                             return port != 0;
                            },
                            20s),
                        lle::test::read_file(err));
@@ -175,6 +172,9 @@ BOOST_AUTO_TEST_CASE(a_loki_restart_loses_nothing) {
           [&] { return metric(e.scrape(), "loki_latency_loki_reconnects_total", "refused") > 0; },
           20s),
       e.log());
+  // Readiness never depends on Loki: a sidecar must not take its pod out of service.
+  BOOST_TEST(lle::test::http_request(e.port, "GET", "/-/ready").status == 200);
+  BOOST_TEST(metric(e.scrape(), "loki_latency_loki_connected") == 0);
   loki.start();
   BOOST_TEST_REQUIRE(reopened(loki, opened + 2), e.log());
   push(loki, 200);

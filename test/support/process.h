@@ -95,6 +95,14 @@ inline int run_to_exit(const std::vector<std::string>& argv, const std::string& 
   return *code;
 }
 
+// The port of the /metrics URL the exporter logs once it serves, read from its
+// stderr file; 0 if that line is not there.
+inline int logged_metrics_port(const std::string& log) {
+  const std::string marker = "metrics=http://127.0.0.1:";
+  const auto at = log.find(marker);
+  return at == std::string::npos ? 0 : std::atoi(log.c_str() + at + marker.size());
+}
+
 struct HttpReply {
   int status = 0;
   std::string headers;
