@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "exporter/app/http_server.h"
 #include "exporter/app/pages.h"
 #include "exporter/app/pipeline.h"
+#include "exporter/app/state.h"
 #include "exporter/app/version.h"
 #include "exporter/core/clock.h"
 #include "exporter/log/log.h"
@@ -23,8 +25,48 @@
 #include "exporter/metrics/translate.h"
 #include "exporter/parse/timestamp.h"
 #include "exporter/source/replay.h"
+#include "exporter/state/state_file.h"
 
 namespace lle::app {
+namespace {
+
+// A missing snapshot is a cold start; a rejected one is moved aside (never
+// half-loaded) and the process starts cold.
+void restore_state(const std::filesystem::path& file, window::Store& store, loki::Input& input,
+                   const core::Clock& wall) {
+  const auto loaded = state::read(file);
+  if (loaded.kind == state::Loaded::Kind::kMissing) {
+    log::info("no state snapshot: starting cold", {{"file", file.string()}});
+    return;
+  }
+  std::optional<Restored> restored;
+  if (loaded.kind == state::Loaded::Kind::kOk)
+    restored = restore_payload(loaded.payload, store, &input);
+  if (!restored) {
+    const auto aside = state::move_aside(file, std::to_string(wall.now_ns()));
+    log::warn("state snapshot rejected: starting cold",
+              {{"file", file.string()},
+               {"why", loaded.kind == state::Loaded::Kind::kOk ? "malformed payload" : loaded.why},
+               {"moved_to", aside.string()}});
+    return;
+  }
+  log::info("state restored", {{"file", file.string()},
+                               {"saved_at", parse::format_timestamp(restored->saved_at_ns)},
+                               {"services", std::to_string(restored->services)},
+                               {"shards", std::to_string(restored->shards)}});
+}
+
+void save_state(const std::filesystem::path& file, const window::Store& store,
+                const loki::Input* input, const core::Clock& wall) {
+  try {
+    state::write_atomic(file, state_payload(store, input, wall.now_ns()));
+  } catch (const std::exception& e) {
+    log::error("cannot write the state snapshot", {{"error", e.what()}});
+  }
+}
+
+}  // namespace
+
 int run(const RunArgs& args) {
   config::Config cfg;
   try {
@@ -58,6 +100,17 @@ int run(const RunArgs& args) {
       log::warn("malformed replay input", {{"where", err}});
   } else if (cfg.loki.url.empty()) {
     log::warn("no input configured (input.loki.url or --replay): serving an empty state");
+  }
+  std::filesystem::path state_file;
+  if (!replay && !cfg.loki.url.empty() && !cfg.state.dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.state.dir, ec);
+    if (ec) {
+      log::error("cannot create the state directory",
+                 {{"dir", cfg.state.dir}, {"error", ec.message()}});
+      return 2;
+    }
+    state_file = std::filesystem::path(cfg.state.dir) / "state.bin";
   }
   std::vector<loki::ShardPlan> shards;
   if (!replay && !cfg.loki.url.empty()) {
@@ -137,7 +190,21 @@ int run(const RunArgs& args) {
       log::error("cannot set up the Loki input", {{"error", e.what()}});
       return 2;
     }
+    if (!state_file.empty()) restore_state(state_file, pipeline.store(), *input, wall);
     input->start();
+    if (!state_file.empty()) {
+      boost::asio::co_spawn(
+          io,
+          [&]() -> boost::asio::awaitable<void> {
+            boost::asio::steady_timer timer(io);
+            for (;;) {
+              timer.expires_after(std::chrono::nanoseconds(cfg.state.interval_ns));
+              co_await timer.async_wait(boost::asio::use_awaitable);
+              save_state(state_file, pipeline.store(), input.get(), wall);
+            }
+          },
+          boost::asio::detached);
+    }
     boost::asio::co_spawn(
         io,
         [&]() -> boost::asio::awaitable<void> {
@@ -181,6 +248,8 @@ int run(const RunArgs& args) {
   if (replay) replay->stop();
   io.stop();
   if (ingest.joinable()) ingest.join();
+  // The input is stopped: the last snapshot holds everything counted.
+  if (input && !state_file.empty()) save_state(state_file, pipeline.store(), input.get(), wall);
   http.stop();
   return 0;
 }

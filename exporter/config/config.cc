@@ -380,7 +380,8 @@ Config load(const std::string& exporter_yaml_path) {
   Config c;
   c.exporter_file = exporter_yaml_path;
   const At root{exporter_yaml_path, load_yaml(exporter_yaml_path), ""};
-  root.require_map({"listen", "services_file", "input", "parsing", "windows", "data_quality"});
+  root.require_map(
+      {"listen", "services_file", "input", "state", "parsing", "windows", "data_quality"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
 
@@ -393,6 +394,16 @@ Config load(const std::string& exporter_yaml_path) {
       c.replay.rebase_to_now = r.key("rebase_to_now").boolean_or(false);
       c.replay.speed = r.key("speed").number_or(0, 0, 1e6);
     }
+  }
+  if (const At st = root.key("state"); st.present()) {
+    st.require_map({"dir", "interval"});
+    const std::filesystem::path dir = st.key("dir").str_or("");
+    c.state.dir = dir.empty() || dir.is_absolute()
+                      ? dir.string()
+                      : (std::filesystem::path(exporter_yaml_path).parent_path() / dir)
+                            .lexically_normal()
+                            .string();
+    c.state.interval_ns = st.key("interval").duration_or(c.state.interval_ns, 1, 3600);
   }
   c.parsing = load_parsing(root.key("parsing"));
   if (const At w = root.key("windows"); w.present()) {

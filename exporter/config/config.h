@@ -94,6 +94,13 @@ struct LokiConfig {
   std::vector<std::string> identity_ignore_labels = {"detected_level"};
 };
 
+// State snapshots (docs/operations.md). Only the Loki input keeps state: a replay
+// is deterministic input and always starts cold.
+struct StateConfig {
+  std::string dir;  // "" = no snapshots
+  std::int64_t interval_ns = 60'000'000'000LL;
+};
+
 struct DataQualityGates {
   double max_reject_ratio = 0.05;
   int min_baseline_buckets = 3;
@@ -105,6 +112,7 @@ struct Config {
   std::string listen = "127.0.0.1:9464";
   ReplayConfig replay;
   LokiConfig loki;
+  StateConfig state;
   ParsingConfig parsing;
   WindowsConfig windows;
   DataQualityGates data_quality;

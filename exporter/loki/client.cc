@@ -262,6 +262,21 @@ class Input::Shard {
   }
 
   void start() { asio::co_spawn(sh_.io, run(), asio::detached); }
+
+  const std::string& selector() const { return plan_.selector; }
+  void save(core::Writer& w) const {
+    w.str(plan_.selector);
+    w.i64(resume_ns_);
+    core::Writer ledger;
+    ledger_.save(ledger);
+    w.str(ledger.bytes());
+  }
+  bool restore(std::int64_t resume_ns, core::Reader& ledger) {
+    if (!ledger_.load(ledger) || !ledger.done()) return false;
+    resume_ns_ = resume_ns;
+    restored_ = true;
+    return true;
+  }
   // How far this shard's backfill has got; max when it is not backfilling.
   std::int64_t backfill_progress() const {
     return backfilling_ ? backfill_now_ : std::numeric_limits<std::int64_t>::max();
@@ -276,8 +291,10 @@ class Input::Shard {
 
   awaitable<void> run() {
     const std::int64_t start = sh_.clock.now_ns();
-    if (sh_.cfg.backfill_ns > 0) co_await backfill(start);
-    resume_ns_ = start;
+    if (!restored_) {
+      if (sh_.cfg.backfill_ns > 0) co_await backfill(start);
+      resume_ns_ = start;
+    }
     asio::co_spawn(sh_.io, reconcile_loop(), asio::detached);
     if (sh_.cfg.mode == config::LokiConfig::Mode::kPoll) {
       co_await poll_loop();
@@ -293,6 +310,12 @@ class Input::Shard {
         ++status_.duplicates;
         return;
       case Ledger::Admit::kTooOld:
+        // A resumed tail starts with the line it ended on; if that line's bucket
+        // is already forgotten, it is a replay all the same.
+        if (via == Via::kTail && e.timestamp_ns <= session_start_ns_) {
+          ++status_.duplicates;
+          return;
+        }
         if (via != Via::kBackfill) ++status_.late_lines;
         break;
       case Ledger::Admit::kNew:
@@ -306,7 +329,8 @@ class Input::Shard {
   }
 
   // ---- tail -----------------------------------------------------------------
-  std::string tail_target() const {
+  std::string tail_target() {
+    session_start_ns_ = resume_ns_;
     return sh_.ep.prefix + "/loki/api/v1/tail?query=" + url_encode(plan_.selector) +
            "&start=" + std::to_string(resume_ns_) + "&limit=" + std::to_string(sh_.cfg.limit) +
            "&delay_for=" + std::to_string(sh_.cfg.delay_for_s);
@@ -596,6 +620,8 @@ class Input::Shard {
   std::int64_t resume_ns_ = 0;
   std::int64_t backfill_now_ = 0;
   bool backfilling_ = false;
+  bool restored_ = false;
+  std::int64_t session_start_ns_ = 0;  // the start= of the current tail session
   std::string last_error_;
 };
 
@@ -611,6 +637,24 @@ Input::~Input() = default;
 
 void Input::start() {
   for (auto& s : shards_) s->start();
+}
+
+void Input::save(core::Writer& w) const {
+  w.u64(shards_.size());
+  for (const auto& s : shards_) s->save(w);
+}
+
+std::size_t Input::restore(core::Reader& r) {
+  std::size_t restored = 0;
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    const std::string_view selector = r.str();
+    const std::int64_t resume = r.i64();
+    core::Reader ledger(r.str());
+    for (auto& s : shards_) {
+      if (r.ok() && s->selector() == selector && s->restore(resume, ledger)) ++restored;
+    }
+  }
+  return restored;
 }
 
 std::int64_t Input::backfill_floor() const {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "exporter/config/config.h"
+#include "exporter/core/binary.h"
 #include "exporter/core/clock.h"
 #include "exporter/core/entry.h"
 #include "exporter/core/shard_status.h"
@@ -48,6 +49,13 @@ class Input {
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
 
+  // Before start(): the shards' resume positions and ledgers from a snapshot,
+  // matched by selector (a shard whose selector changed starts fresh). A
+  // restored shard resumes from its position and skips the backfill; its
+  // reconciler then fetches what Loki stored while the exporter was away.
+  // Returns the shards restored; false-y input leaves everything fresh.
+  std::size_t restore(core::Reader& r);
+  void save(core::Writer& w) const;
   void start();
   std::vector<core::ShardStatus> status() const;
   // While shards backfill, the oldest time one of them has reached (publishing

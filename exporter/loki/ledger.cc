@@ -121,6 +121,39 @@ std::uint64_t Ledger::received(std::int64_t minute_ns) const {
   return it == minutes_.end() ? 0 : it->second.received;
 }
 
+void Ledger::save(core::Writer& w) const {
+  w.i64(timing_.bucket_ns);
+  w.i64(floor_ns_);
+  w.i64(newest_ns_);
+  w.u64(minutes_.size());
+  for (const auto& [start, m] : minutes_) {
+    w.i64(start);
+    w.u64(m.received);
+    w.u64(static_cast<std::uint64_t>(m.checks_done));
+    w.u64(m.suspect ? 1 : 0);
+    w.u64(m.seen.size());
+    m.seen.for_each([&](std::uint64_t id) { w.u64(id); });
+  }
+}
+
+bool Ledger::load(core::Reader& r) {
+  if (r.i64() != timing_.bucket_ns) return false;
+  const std::int64_t floor = r.i64(), newest = r.i64();
+  std::map<std::int64_t, Minute> minutes;
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    Minute& m = minutes[r.i64()];
+    m.received = r.u64();
+    m.checks_done = static_cast<int>(r.u64());
+    m.suspect = r.u64() != 0;
+    for (std::uint64_t k = r.count(), j = 0; j < k && r.ok(); ++j) m.seen.insert(r.u64());
+  }
+  if (!r.ok()) return false;
+  floor_ns_ = floor;
+  newest_ns_ = newest;
+  minutes_ = std::move(minutes);
+  return true;
+}
+
 std::size_t Ledger::memory_bytes() const {
   std::size_t n = 0;
   for (const auto& [minute, m] : minutes_) n += sizeof(m) + 48 + m.seen.memory_bytes();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/core/binary.h"
 #include "exporter/core/entry.h"
 
 namespace lle::loki {
@@ -28,6 +29,11 @@ class IdentitySet {
   bool insert(std::uint64_t id);  // false when already there
   std::size_t size() const { return size_; }
   std::size_t memory_bytes() const { return slots_.size() * sizeof(std::uint64_t); }
+  template <class F>
+  void for_each(F&& f) const {
+    for (auto id : slots_)
+      if (id != 0) f(id);
+  }
 
  private:
   void grow();
@@ -60,6 +66,12 @@ class Ledger {
   bool checked(std::int64_t minute_ns, std::int64_t now_ns);
 
   std::uint64_t received(std::int64_t minute_ns) const;
+
+  // For state snapshots: every tracked bucket with its identities. load() keeps
+  // this ledger's timing, and fails (leaving it unchanged) on malformed input or
+  // a different bucket width.
+  void save(core::Writer& w) const;
+  bool load(core::Reader& r);
   std::size_t tracked_minutes() const { return minutes_.size(); }
   std::size_t memory_bytes() const;
 

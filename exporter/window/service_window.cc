@@ -211,3 +211,116 @@ std::size_t ServiceWindow::memory_bytes() const {
 }
 
 }  // namespace lle::window
+
+namespace lle::window {
+namespace {
+
+void put_sketch(core::Writer& w, const sketch::LatencySketch& s) {
+  std::string b;
+  s.encode(b);
+  w.str(b);
+}
+
+bool get_sketch(core::Reader& r, sketch::LatencySketch* s) {
+  const auto b = r.str();
+  return r.ok() && sketch::LatencySketch::decode(b, s);
+}
+
+template <class Counts>
+void put_counts(core::Writer& w, const Counts& c) {
+  w.u64(c.size());
+  for (auto v : c) w.u64(v);
+}
+
+// A version with fewer (or more) counters than this one keeps what both know.
+template <class Counts>
+void get_counts(core::Reader& r, Counts& c) {
+  const std::uint64_t n = r.count();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t v = r.u64();
+    if (i < c.size()) c[i] = v;
+  }
+}
+
+}  // namespace
+
+void ServiceWindow::save(core::Writer& w) const {
+  w.i64(now_ns_);
+  w.i64(horizon_minute_);
+  w.u64(minutes_.size());
+  for (const auto& m : minutes_) {
+    w.i64(m.index);
+    w.u64(m.final ? 1 : 0);
+    put_sketch(w, m.sketch);
+  }
+  w.i64(five_acc_bucket_);
+  put_sketch(w, five_acc_);
+  w.i64(hour_acc_hour_);
+  put_sketch(w, hour_acc_);
+  for (const auto* archive : {&fives_, &hours_}) {
+    w.u64(archive->size());
+    for (const auto& a : *archive) {
+      w.i64(a.index);
+      w.str(a.sketch.bytes());
+    }
+  }
+  put_sketch(w, fives_sum_);
+  put_sketch(w, hours_sum_);
+  w.u64(trend_.size());
+  for (auto p : trend_) w.i64(p);
+  w.i64(trend_latest_);
+  w.u64(static_cast<std::uint64_t>(trend_points_));
+  w.u64(accepted_);
+  w.f64(latency_total_);
+  put_counts(w, by_status_);
+  w.u64(clamped_low_);
+  w.u64(clamped_high_);
+  w.f64(min_);
+  w.f64(max_);
+  w.i64(first_event_);
+  w.i64(last_event_);
+  put_counts(w, rejects_);
+}
+
+bool ServiceWindow::load(core::Reader& r) {
+  ServiceWindow x(options_);
+  x.now_ns_ = r.i64();
+  x.horizon_minute_ = r.i64();
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    Minute m{r.i64(), r.u64() != 0, {}};
+    if (!get_sketch(r, &m.sketch)) return false;
+    x.minutes_.push_back(std::move(m));
+  }
+  x.five_acc_bucket_ = r.i64();
+  if (!get_sketch(r, &x.five_acc_)) return false;
+  x.hour_acc_hour_ = r.i64();
+  if (!get_sketch(r, &x.hour_acc_)) return false;
+  for (auto* archive : {&x.fives_, &x.hours_}) {
+    for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+      const std::int64_t index = r.i64();
+      sketch::LatencySketch s;
+      if (!get_sketch(r, &s)) return false;
+      archive->push_back({index, sketch::CompactSketch(s)});
+    }
+  }
+  if (!get_sketch(r, &x.fives_sum_) || !get_sketch(r, &x.hours_sum_)) return false;
+  if (r.count() != x.trend_.size()) return false;
+  for (auto& p : x.trend_) p = static_cast<std::int16_t>(r.i64());
+  x.trend_latest_ = r.i64();
+  x.trend_points_ = static_cast<int>(r.u64());
+  x.accepted_ = r.u64();
+  x.latency_total_ = r.f64();
+  get_counts(r, x.by_status_);
+  x.clamped_low_ = r.u64();
+  x.clamped_high_ = r.u64();
+  x.min_ = r.f64();
+  x.max_ = r.f64();
+  x.first_event_ = r.i64();
+  x.last_event_ = r.i64();
+  get_counts(r, x.rejects_);
+  if (!r.ok()) return false;
+  *this = std::move(x);
+  return true;
+}
+
+}  // namespace lle::window

@@ -15,6 +15,7 @@
 #include <optional>
 #include <vector>
 
+#include "exporter/core/binary.h"
 #include "exporter/core/clock.h"
 #include "exporter/core/reject_reason.h"
 #include "exporter/sketch/latency_sketch.h"
@@ -82,6 +83,11 @@ class ServiceWindow {
   void count_reject(core::RejectReason r) { ++rejects_[static_cast<std::size_t>(r)]; }
 
   ServiceView view(std::int64_t now_ns);
+
+  // Everything the window holds, for state snapshots (docs/operations.md).
+  void save(core::Writer& w) const;
+  // Restores what save() wrote; false (and *this unchanged) on malformed input.
+  bool load(core::Reader& r);
   // 5-minute P95 values of the last 7 days, oldest first, buckets with data only.
   std::vector<TrendPoint> trend() const;
   std::size_t memory_bytes() const;

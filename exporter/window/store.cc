@@ -1,5 +1,7 @@
 #include "exporter/window/store.h"
 
+#include <algorithm>
+
 namespace lle::window {
 
 Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
@@ -35,6 +37,47 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     }
   }
   return Snapshot{now_ns, services_, views_, unknown_rejects_};
+}
+
+void Store::save(core::Writer& w) const {
+  w.u64(windows_.size());
+  for (std::size_t i = 0; i < windows_.size(); ++i) {
+    w.str((*services_)[i].id);
+    core::Writer one;  // length-prefixed, so a dropped service is skipped whole
+    windows_[i].save(one);
+    w.str(one.bytes());
+  }
+  w.u64(unknown_rejects_.size());
+  for (auto v : unknown_rejects_) w.u64(v);
+}
+
+bool Store::restore(core::Reader& r, std::size_t* restored) {
+  std::vector<std::pair<std::size_t, ServiceWindow>> loaded;
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    const std::string_view id = r.str();
+    core::Reader one(r.str());
+    const auto& services = *services_;
+    const auto it = std::find_if(services.begin(), services.end(),
+                                 [&](const core::ServiceInfo& s) { return s.id == id; });
+    if (it == services.end()) continue;
+    ServiceWindow w(options_);
+    if (!w.load(one) || !one.done()) return false;
+    loaded.emplace_back(static_cast<std::size_t>(it - services.begin()), std::move(w));
+  }
+  core::RejectCounts unknown{};
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    const std::uint64_t v = r.u64();
+    if (i < unknown.size()) unknown[i] = v;
+  }
+  if (!r.ok()) return false;
+  for (auto& [index, w] : loaded) {
+    windows_[index] = std::move(w);
+    dirty_[index] = true;
+  }
+  unknown_rejects_ = unknown;
+  views_minute_ = views_horizon_ = 0;  // recompute every view
+  *restored = loaded.size();
+  return true;
 }
 
 }  // namespace lle::window

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "exporter/core/binary.h"
 #include "exporter/core/reject_reason.h"
 #include "exporter/core/service_info.h"
 #include "exporter/window/service_window.h"
@@ -41,6 +42,13 @@ class Store {
   // Views for every service at now; recomputes only services that changed or
   // whose windows moved to a new minute since the last call.
   Snapshot snapshot(std::int64_t now_ns);
+
+  // All windows by service id, and the unknown-service rejects.
+  void save(core::Writer& w) const;
+  // Restores what save() wrote, matching services by id: services no longer
+  // configured are dropped, new ones start empty. All or nothing: false (and
+  // the store unchanged) on malformed input. *restored: services restored.
+  bool restore(core::Reader& r, std::size_t* restored);
 
  private:
   std::shared_ptr<const std::vector<core::ServiceInfo>> services_;

@@ -4,6 +4,8 @@
 // for conditions (tails reopened, counts reached), never for time to pass.
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -42,8 +44,11 @@ struct Exporter {
   std::unique_ptr<lle::test::Process> process;
   int port = 0;
 
+  // extra: more input.loki keys; top: more top-level keys. The lateness is short so
+  // that buckets get their last check soon; a restart test wants room for downtime.
   Exporter(const FakeLoki& loki, const std::string& tenant, int shards = 3,
-           const std::string& extra = "") {
+           const std::string& extra = "", const std::string& top = "",
+           const std::string& lateness = "3s") {
     std::ofstream(dir.path() / "services.yaml") << R"(services:
   - {id: checkout, display_name: Checkout, team: a, owners: [x], tier: "1", match: {labels: {app: checkout}}}
   - {id: search, display_name: Search, team: b, owners: [y], tier: "2", match: {labels: {app: search}}}
@@ -56,7 +61,8 @@ struct Exporter {
         << "    reconcile_bucket: 1s\n    reconcile_settle: 1s\n"
         << "    backoff_initial: 20ms\n    backoff_max: 200ms\n    connect_timeout: 2s\n"
         << extra << "parsing:\n  default_schema_version: \"1\"\n"
-        << "windows:\n  allowed_lateness: 3s\n  publish_interval: 50ms\n";
+        << "windows:\n  allowed_lateness: " << lateness << "\n  publish_interval: 50ms\n"
+        << top;
     const std::string err = (dir.path() / "err").string();
     process = std::make_unique<lle::test::Process>(
         std::vector<std::string>{lle::test::exporter_binary(), "run", "--config",
@@ -74,20 +80,22 @@ struct Exporter {
   std::string scrape() const { return lle::test::http_request(port, "GET", "/metrics").body; }
 
   // Waits until every stored line is read, then checks the accounting is exact.
-  void expect_exact(const FakeLoki& loki) const {
+  // after_restart: lines_read_total is this process's own count (it resets);
+  // requests_total comes back with the restored windows and must be exact.
+  void expect_exact(const FakeLoki& loki, bool after_restart = false) const {
     const double stored = static_cast<double>(loki.stored());
+    const char* total =
+        after_restart ? "loki_latency_requests_total" : "loki_latency_lines_read_total";
     std::string s;
     const bool done = lle::test::wait_until(
         [&] {
           s = scrape();
-          return metric(s, "loki_latency_lines_read_total") >= stored &&
+          return metric(s, total) >= stored &&
                  metric(s, "loki_latency_loki_reconciled_minutes_total") > 0;
         },
         30s);
-    BOOST_TEST(done, "lines read " << metric(s, "loki_latency_lines_read_total") << " of " << stored
-                                   << "\n"
-                                   << log());
-    BOOST_TEST(metric(s, "loki_latency_lines_read_total") == stored);
+    BOOST_TEST(done, "lines counted " << metric(s, total) << " of " << stored << "\n" << log());
+    if (!after_restart) BOOST_TEST(metric(s, "loki_latency_lines_read_total") == stored);
     BOOST_TEST(metric(s, "loki_latency_requests_total") == stored);
     const auto rejects = s.find("# HELP loki_latency_rejected_lines_total");
     BOOST_TEST(metric(s, "loki_latency_rejected_lines_total") == 0,
@@ -339,11 +347,69 @@ BOOST_AUTO_TEST_CASE(tls_refuses_an_unknown_ca_unless_verification_is_explicitly
   BOOST_TEST(loki.tails_opened() == 0u);
   BOOST_TEST(strict.log().find("certificate verify failed") != std::string::npos);
 
-  Exporter lax(loki, "", 3, "    tls: {insecure_skip_verify: true}\n");
+  // Lines from before its start come through the backfill.
+  Exporter lax(loki, "", 3, "    tls: {insecure_skip_verify: true}\n    backfill: 1m\n");
   BOOST_TEST(lle::test::wait_until(
       [&] { return lax.log().find("verification is off") != std::string::npos; }, 10s));
   push(loki, 30);
   lax.expect_exact(loki);
+}
+
+BOOST_AUTO_TEST_CASE(state_survives_kill_9_and_sigterm_and_the_downtime_is_repaired_exactly) {
+  FakeLoki loki({});
+  lle::test::TempDir state;
+  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
+  const auto file = state.path() / "state.bin";
+  {
+    Exporter first(loki, "", 3, "", top, "6s");
+    BOOST_TEST_REQUIRE(reopened(loki, 2), first.log());
+    push(loki, 300);
+    first.expect_exact(loki);
+    // A snapshot taken after every line was counted, then more lines, then kill -9.
+    const auto counted = std::filesystem::file_time_type::clock::now();
+    BOOST_TEST_REQUIRE(lle::test::wait_until(
+        [&] {
+          return std::filesystem::exists(file) && std::filesystem::last_write_time(file) > counted;
+        },
+        20s));
+    push(loki, 150);
+    first.process->signal(SIGKILL);
+    BOOST_TEST_REQUIRE(first.process->wait(10s).has_value());
+  }
+  push(loki, 150);  // while the exporter is down
+  {
+    Exporter second(loki, "", 3, "", top, "6s");
+    BOOST_TEST_REQUIRE(
+        lle::test::wait_until(
+            [&] { return second.log().find("state restored") != std::string::npos; }, 10s),
+        second.log());
+    BOOST_TEST(second.log().find("shards=3") != std::string::npos);
+    second.expect_exact(loki, true);
+    second.process->signal(SIGTERM);  // graceful: the last snapshot holds everything
+    BOOST_TEST_REQUIRE(second.process->wait(20s).value_or(-1) == 0);
+  }
+  push(loki, 90);
+  Exporter third(loki, "", 3, "", top, "6s");
+  third.expect_exact(loki, true);
+}
+
+BOOST_AUTO_TEST_CASE(a_corrupt_snapshot_is_moved_aside_and_the_exporter_starts_cold) {
+  FakeLoki loki({});
+  lle::test::TempDir state;
+  state.write("state.bin", std::string("LLESTATE\x01\x00\x00\x00", 12));  // cut after the version
+  Exporter e(loki, "", 3, "", "state: {dir: " + state.path().string() + "}\n");
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] { return e.log().find("state snapshot rejected") != std::string::npos; }, 10s),
+      e.log());
+  BOOST_TEST(e.log().find("truncated") != std::string::npos);
+  bool aside = false;
+  for (const auto& f : std::filesystem::directory_iterator(state.path()))
+    aside = aside || f.path().filename().string().starts_with("state.bin.rejected-");
+  BOOST_TEST(aside);
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  push(loki, 60);
+  e.expect_exact(loki);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

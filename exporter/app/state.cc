@@ -1,0 +1,52 @@
+#include "exporter/app/state.h"
+
+namespace lle::app {
+namespace {
+enum Tag : std::uint64_t { kSavedAt = 1, kStore = 2, kLoki = 3 };
+}
+
+std::string state_payload(const window::Store& store, const loki::Input* input,
+                          std::int64_t now_ns) {
+  core::Writer w;
+  core::Writer at;
+  at.i64(now_ns);
+  w.u64(kSavedAt);
+  w.str(at.bytes());
+  core::Writer windows;
+  store.save(windows);
+  w.u64(kStore);
+  w.str(windows.bytes());
+  if (input) {
+    core::Writer shards;
+    input->save(shards);
+    w.u64(kLoki);
+    w.str(shards.bytes());
+  }
+  return std::move(w.bytes());
+}
+
+std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
+                                        loki::Input* input) {
+  std::string_view saved_at, windows, shards;
+  core::Reader r(payload);
+  while (r.ok() && !r.done()) {
+    const std::uint64_t tag = r.u64();
+    const std::string_view bytes = r.str();
+    if (tag == kSavedAt) saved_at = bytes;
+    if (tag == kStore) windows = bytes;
+    if (tag == kLoki) shards = bytes;
+  }
+  if (!r.ok() || windows.empty()) return std::nullopt;
+  Restored out;
+  core::Reader at(saved_at);
+  out.saved_at_ns = at.i64();
+  core::Reader w(windows);
+  if (!at.done() || !store.restore(w, &out.services) || !w.done()) return std::nullopt;
+  if (input && !shards.empty()) {
+    core::Reader s(shards);
+    out.shards = input->restore(s);
+  }
+  return out;
+}
+
+}  // namespace lle::app

@@ -1,0 +1,119 @@
+#include "exporter/state/state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/crc.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace lle::state {
+namespace {
+
+constexpr std::string_view kMagic = "LLESTATE";
+constexpr std::size_t kHeader = 8 + 4 + 8, kTrailer = 4;
+
+std::uint32_t crc32(std::string_view s) {
+  boost::crc_32_type crc;
+  crc.process_bytes(s.data(), s.size());
+  return crc.checksum();
+}
+
+void put_le(std::string& out, std::uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+std::uint64_t get_le(std::string_view in, std::size_t at, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i)
+    v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at + i])) << (8 * i);
+  return v;
+}
+
+[[noreturn]] void fail(const std::filesystem::path& file, const char* step) {
+  throw std::runtime_error("cannot write state file " + file.string() + ": " + step + ": " +
+                           std::strerror(errno));
+}
+
+void write_all(int fd, std::string_view data, const std::filesystem::path& file) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail(file, "write");
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void write_atomic(const std::filesystem::path& file, std::string_view payload) {
+  std::string header(kMagic);
+  put_le(header, kFormatVersion, 4);
+  put_le(header, payload.size(), 8);
+  std::string trailer;
+  put_le(trailer, crc32(payload), 4);
+
+  const auto temp = file.string() + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) fail(temp, "open");
+  try {
+    write_all(fd, header, temp);
+    write_all(fd, payload, temp);
+    write_all(fd, trailer, temp);
+    if (::fsync(fd) != 0) fail(temp, "fsync");
+  } catch (...) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
+  }
+  if (::close(fd) != 0) fail(temp, "close");
+  if (::rename(temp.c_str(), file.c_str()) != 0) fail(file, "rename");
+  const auto dir = file.has_parent_path() ? file.parent_path().string() : std::string(".");
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) fail(dir, "open directory");
+  const int synced = ::fsync(dfd);
+  ::close(dfd);
+  if (synced != 0) fail(dir, "fsync directory");
+}
+
+Loaded read(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return std::filesystem::exists(file) ? Loaded{Loaded::Kind::kRejected, {}, "cannot be read"}
+                                         : Loaded{};
+  }
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto reject = [](std::string why) {
+    return Loaded{Loaded::Kind::kRejected, {}, std::move(why)};
+  };
+  if (all.size() < kHeader + kTrailer) return reject("truncated (shorter than its header)");
+  if (std::string_view(all).substr(0, kMagic.size()) != kMagic) return reject("not a state file");
+  const auto version = static_cast<std::uint32_t>(get_le(all, 8, 4));
+  if (version > kFormatVersion) {
+    return reject("format version " + std::to_string(version) + " is newer than this build's " +
+                  std::to_string(kFormatVersion));
+  }
+  if (version == 0) return reject("format version 0 does not exist");
+  const std::uint64_t length = get_le(all, 12, 8);
+  if (length != all.size() - kHeader - kTrailer) {
+    return reject("truncated or padded: payload of " +
+                  std::to_string(all.size() - kHeader - kTrailer) +
+                  " bytes where the header says " + std::to_string(length));
+  }
+  const std::string_view payload = std::string_view(all).substr(kHeader, length);
+  if (crc32(payload) != static_cast<std::uint32_t>(get_le(all, kHeader + length, 4))) {
+    return reject("checksum mismatch");
+  }
+  return Loaded{Loaded::Kind::kOk, std::string(payload), {}};
+}
+
+std::filesystem::path move_aside(const std::filesystem::path& file, const std::string& suffix) {
+  std::filesystem::path aside = file.string() + ".rejected-" + suffix;
+  std::error_code ec;
+  std::filesystem::rename(file, aside, ec);
+  return ec ? std::filesystem::path() : aside;
+}
+
+}  // namespace lle::state

@@ -1,0 +1,32 @@
+#pragma once
+// The state snapshot file: a versioned, checksummed envelope around a payload,
+// written so that a crash at any moment leaves either the old file or the new
+// one, never a mix (temp file in the same directory, fsync, rename, fsync of
+// the directory). Layout, all little-endian:
+//   "LLESTATE" | u32 format version | u64 payload length | payload | u32 CRC-32 of payload
+// Thread safety: free functions; one writer per file.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace lle::state {
+
+constexpr std::uint32_t kFormatVersion = 1;
+
+// Throws std::runtime_error naming the file and the failed step.
+void write_atomic(const std::filesystem::path& file, std::string_view payload);
+
+struct Loaded {
+  enum class Kind { kMissing, kOk, kRejected } kind = Kind::kMissing;
+  std::string payload;  // kOk
+  std::string why;      // kRejected: truncated, bad checksum, future version, ...
+};
+Loaded read(const std::filesystem::path& file);
+
+// Renames a rejected file to <file>.rejected-<suffix> and returns the new path
+// (empty if even that failed).
+std::filesystem::path move_aside(const std::filesystem::path& file, const std::string& suffix);
+
+}  // namespace lle::state
