@@ -181,8 +181,10 @@ void LatencySketch::encode(std::string& out) const {
   put_varint(out, clamped_high_);
 }
 
-bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
-  *out = LatencySketch{};
+// Walks an encoding and checks it is one encode() could have written; with
+// `counts`, also fills them (sized to the range). The fields go to *s.
+template <bool kFill>
+bool LatencySketch::walk(std::string_view in, LatencySketch* s) {
   std::uint64_t raw_first, n;
   if (!get_varint(in, &raw_first) || !get_varint(in, &n)) return false;
   const std::int64_t first = unzigzag(raw_first);
@@ -190,20 +192,20 @@ bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
   if (n > 0 && (first < kMinIndex || first + static_cast<std::int64_t>(n) - 1 > kMaxIndex)) {
     return false;
   }
-  LatencySketch s;
   if (n > 0) {
-    s.offset_ = static_cast<int>(first);
-    s.counts_.resize(n);
+    s->offset_ = static_cast<int>(first);
+    if constexpr (kFill) s->counts_.resize(n);
     std::uint64_t previous = 0;
-    for (auto& c : s.counts_) {
+    for (std::uint64_t i = 0; i < n; ++i) {
       std::uint64_t delta;
       if (!get_varint(in, &delta)) return false;
       const std::int64_t d = unzigzag(delta);
       if (d < 0 && static_cast<std::uint64_t>(-d) > previous) return false;  // a negative count
-      c = previous + static_cast<std::uint64_t>(d);
+      const std::uint64_t c = previous + static_cast<std::uint64_t>(d);
+      if constexpr (kFill) s->counts_[i] = c;
       previous = c;
-      if (s.count_ + c < s.count_) return false;  // overflow: not a sketch we wrote
-      s.count_ += c;
+      if (s->count_ + c < s->count_) return false;  // overflow: not a sketch we wrote
+      s->count_ += c;
     }
   }
   if (in.size() < 8) return false;
@@ -211,14 +213,24 @@ bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
   for (int b = 0; b < 8; ++b)
     sum_bits |= std::uint64_t{static_cast<std::uint8_t>(in[b])} << (8 * b);
   in.remove_prefix(8);
-  s.sum_ = std::bit_cast<double>(sum_bits);
-  if (!get_varint(in, &s.clamped_low_) || !get_varint(in, &s.clamped_high_) || !in.empty()) {
+  s->sum_ = std::bit_cast<double>(sum_bits);
+  if (!get_varint(in, &s->clamped_low_) || !get_varint(in, &s->clamped_high_) || !in.empty()) {
     return false;
   }
-  if (!std::isfinite(s.sum_) || s.clamped_low_ > s.count_ || s.clamped_high_ > s.count_)
-    return false;
+  return std::isfinite(s->sum_) && s->clamped_low_ <= s->count_ && s->clamped_high_ <= s->count_;
+}
+
+bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
+  *out = LatencySketch{};
+  LatencySketch s;
+  if (!walk<true>(in, &s)) return false;
   *out = std::move(s);
   return true;
+}
+
+bool LatencySketch::valid_encoding(std::string_view in) {
+  LatencySketch s;
+  return walk<false>(in, &s);
 }
 
 bool operator==(const LatencySketch& a, const LatencySketch& b) {
@@ -246,6 +258,15 @@ CompactSketch::CompactSketch(const LatencySketch& s) {
   size_ = static_cast<std::uint32_t>(bytes.size());
   data_ = std::make_unique<char[]>(bytes.size());
   std::copy(bytes.begin(), bytes.end(), data_.get());
+}
+
+std::optional<CompactSketch> CompactSketch::from_encoded(std::string_view bytes) {
+  if (!LatencySketch::valid_encoding(bytes)) return std::nullopt;
+  CompactSketch c;
+  c.size_ = static_cast<std::uint32_t>(bytes.size());
+  c.data_ = std::make_unique<char[]>(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), c.data_.get());
+  return c;
 }
 
 LatencySketch CompactSketch::expand() const {

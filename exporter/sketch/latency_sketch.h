@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -102,10 +103,14 @@ class LatencySketch {
   // input and leaves *out empty.
   void encode(std::string& out) const;
   static bool decode(std::string_view in, LatencySketch* out);
+  // Whether decode would accept it, without building the sketch.
+  static bool valid_encoding(std::string_view in);
 
   friend bool operator==(const LatencySketch& a, const LatencySketch& b);
 
  private:
+  template <bool kFill>
+  static bool walk(std::string_view in, LatencySketch* s);
   void grow_to(int index);
 
   int offset_ = 0;  // bucket index of counts_[0]
@@ -123,6 +128,8 @@ class CompactSketch {
  public:
   CompactSketch() = default;
   explicit CompactSketch(const LatencySketch& s);
+  // From encode()'s bytes, as stored in a snapshot; nullopt when malformed.
+  static std::optional<CompactSketch> from_encoded(std::string_view bytes);
   LatencySketch expand() const;
   std::size_t memory_bytes() const { return size_; }
   std::string_view bytes() const { return {data_.get(), size_}; }

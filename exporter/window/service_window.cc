@@ -298,9 +298,9 @@ bool ServiceWindow::load(core::Reader& r) {
   for (auto* archive : {&x.fives_, &x.hours_}) {
     for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
       const std::int64_t index = r.i64();
-      sketch::LatencySketch s;
-      if (!get_sketch(r, &s)) return false;
-      archive->push_back({index, sketch::CompactSketch(s)});
+      auto s = sketch::CompactSketch::from_encoded(r.str());
+      if (!r.ok() || !s) return false;
+      archive->push_back({index, std::move(*s)});
     }
   }
   if (!get_sketch(r, &x.fives_sum_) || !get_sketch(r, &x.hours_sum_)) return false;

@@ -122,6 +122,73 @@ BENCHMARK(BM_MemoryPerServiceSevenDays)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
+// State snapshot of N services, each with a full 7-day state at 1 line/s
+// (lognormal sigma 0.5): restore (decode into a store) and save (encode),
+// with the payload's size. Target: restore of 10,000 services in under 1 s.
+// The file write (fsync) is not included: it depends on the disk.
+const std::string& seven_day_window_bytes() {
+  static const std::string bytes = [] {
+    lle::window::ServiceWindow w({});
+    std::mt19937_64 rng(3);
+    std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
+    const std::int64_t end = kT0 + 7 * 24 * 60 * kMin;
+    for (std::int64_t t = kT0; t < end; t += 1'000'000'000) w.add(t, lat(rng), 200, t);
+    w.advance(end);
+    lle::core::Writer out;
+    w.save(out);
+    return out.bytes();
+  }();
+  return bytes;
+}
+
+std::vector<lle::core::ServiceInfo> bench_infos(std::size_t n) {
+  std::vector<lle::core::ServiceInfo> infos;
+  for (std::size_t i = 0; i < n; ++i)
+    infos.push_back({"service-" + std::to_string(i), "S", "t", "2", {"owner"}});
+  return infos;
+}
+
+std::string full_state_payload(std::size_t n) {
+  lle::core::Writer w;
+  w.u64(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    w.str("service-" + std::to_string(i));
+    w.str(seven_day_window_bytes());
+  }
+  w.u64(0);  // no unknown-service rejects
+  return w.bytes();
+}
+
+void BM_StateRestoreSevenDays(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  const std::string payload = full_state_payload(n);
+  for (auto _ : state) {
+    lle::window::Store store(bench_infos(n), {});
+    lle::core::Reader r(payload);
+    std::size_t restored = 0;
+    if (!store.restore(r, &restored) || restored != n) state.SkipWithError("restore failed");
+  }
+  state.counters["payload_bytes"] = static_cast<double>(payload.size());
+}
+BENCHMARK(BM_StateRestoreSevenDays)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
+
+void BM_StateSaveSevenDays(benchmark::State& state) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  lle::window::Store store(bench_infos(n), {});
+  const std::string payload = full_state_payload(n);
+  lle::core::Reader r(payload);
+  std::size_t restored = 0;
+  if (!store.restore(r, &restored) || restored != n) state.SkipWithError("restore failed");
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    lle::core::Writer w;
+    store.save(w);
+    bytes = w.bytes().size();
+  }
+  state.counters["payload_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_StateSaveSevenDays)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

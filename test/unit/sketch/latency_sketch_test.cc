@@ -175,6 +175,9 @@ BOOST_DATA_TEST_CASE(encode_then_decode_round_trips, bdata::make(kDists), dist) 
   const lle::sketch::CompactSketch compact(s);
   BOOST_TEST((compact.expand() == s));
   BOOST_TEST(compact.memory_bytes() < s.memory_bytes());
+  const auto from_bytes = lle::sketch::CompactSketch::from_encoded(bytes);
+  BOOST_TEST_REQUIRE(from_bytes.has_value());
+  BOOST_TEST((from_bytes->expand() == s));
 }
 
 BOOST_AUTO_TEST_CASE(decode_rejects_truncated_and_corrupt_input) {
@@ -184,9 +187,14 @@ BOOST_AUTO_TEST_CASE(decode_rejects_truncated_and_corrupt_input) {
   s.encode(bytes);
   LatencySketch out;
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
-    BOOST_TEST(!LatencySketch::decode(std::string_view(bytes).substr(0, cut), &out));
+    const auto part = std::string_view(bytes).substr(0, cut);
+    BOOST_TEST(!LatencySketch::decode(part, &out));
     BOOST_TEST(out.empty());
+    BOOST_TEST(!LatencySketch::valid_encoding(part));
+    BOOST_TEST(!lle::sketch::CompactSketch::from_encoded(part).has_value());
   }
+  BOOST_TEST(LatencySketch::valid_encoding(bytes));
+  BOOST_TEST(!LatencySketch::valid_encoding(bytes + "x"));
   BOOST_TEST(!LatencySketch::decode(bytes + "x", &out));
   std::string bad_index = bytes;
   bad_index[0] = '\x7e';  // an offset far outside the grid

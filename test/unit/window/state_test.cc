@@ -40,8 +40,8 @@ std::int64_t fill(Store& store) {
 }
 
 void same(const ServiceView& a, const ServiceView& b) {
-  for (auto [x, y] : {std::pair{&a.last_5m, &b.last_5m}, {&a.last_1h, &b.last_1h},
-                      {&a.baseline, &b.baseline}}) {
+  for (auto [x, y] :
+       {std::pair{&a.last_5m, &b.last_5m}, {&a.last_1h, &b.last_1h}, {&a.baseline, &b.baseline}}) {
     BOOST_TEST(x->count == y->count);
     BOOST_TEST(x->sum_seconds == y->sum_seconds);
     BOOST_TEST((x->p50 == y->p50 || (std::isnan(x->p50) && std::isnan(y->p50))));
