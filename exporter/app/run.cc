@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -62,6 +63,16 @@ void save_state(const std::filesystem::path& file, const window::Store& store,
     state::write_atomic(file, state_payload(store, input, wall.now_ns()));
   } catch (const std::exception& e) {
     log::error("cannot write the state snapshot", {{"error", e.what()}});
+  }
+}
+
+// Calls f every interval on the calling coroutine's executor, until it stops.
+boost::asio::awaitable<void> every(std::int64_t interval_ns, std::function<void()> f) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::nanoseconds(interval_ns));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    f();
   }
 }
 
@@ -195,27 +206,17 @@ int run(const RunArgs& args) {
     if (!state_file.empty()) {
       boost::asio::co_spawn(
           io,
-          [&]() -> boost::asio::awaitable<void> {
-            boost::asio::steady_timer timer(io);
-            for (;;) {
-              timer.expires_after(std::chrono::nanoseconds(cfg.state.interval_ns));
-              co_await timer.async_wait(boost::asio::use_awaitable);
-              save_state(state_file, pipeline.store(), input.get(), wall);
-            }
-          },
+          every(cfg.state.interval_ns,
+                [&] { save_state(state_file, pipeline.store(), input.get(), wall); }),
           boost::asio::detached);
     }
     boost::asio::co_spawn(
         io,
-        [&]() -> boost::asio::awaitable<void> {
-          boost::asio::steady_timer timer(io);
-          for (;;) {
-            timer.expires_after(std::chrono::nanoseconds(cfg.windows.publish_interval_ns));
-            co_await timer.async_wait(boost::asio::use_awaitable);
-            pipeline.loki() = input->status();
-            latest.store(pipeline.publish(std::min(wall.now_ns(), input->backfill_floor())));
-          }
-        },
+        every(cfg.windows.publish_interval_ns,
+              [&] {
+                pipeline.loki() = input->status();
+                latest.store(pipeline.publish(std::min(wall.now_ns(), input->backfill_floor())));
+              }),
         boost::asio::detached);
     log::info("tailing Loki", {{"url", cfg.loki.url}, {"shards", std::to_string(shards.size())}});
   }

@@ -35,14 +35,8 @@ BOOST_AUTO_TEST_CASE(scrapes_during_a_paced_replay_are_consistent_and_end_comple
        "--replay", root + "/test/testdata/sample/sample.jsonl", "--speed", "20000", "--listen",
        "127.0.0.1:0"},
       "/dev/null", out, err);
-  int port = 0;
-  BOOST_TEST_REQUIRE(lle::test::wait_until(
-                         [&] {
-                           port = lle::test::logged_metrics_port(lle::test::read_file(err));
-                           return port != 0;
-                         },
-                         20s),
-                     lle::test::read_file(err));
+  const int port = lle::test::wait_for_metrics_port(err, 20s);
+  BOOST_TEST_REQUIRE(port != 0, lle::test::read_file(err));
 
   double last = 0;
   int scrapes = 0, during = 0;

@@ -68,13 +68,8 @@ struct Exporter {
         std::vector<std::string>{lle::test::exporter_binary(), "run", "--config",
                                  (dir.path() / "exporter.yaml").string()},
         "/dev/null", (dir.path() / "out").string(), err);
-    BOOST_TEST_REQUIRE(lle::test::wait_until(
-                           [&] {
-                             port = lle::test::logged_metrics_port(lle::test::read_file(err));
-                             return port != 0;
-                           },
-                           20s),
-                       lle::test::read_file(err));
+    port = lle::test::wait_for_metrics_port(err, 20s);
+    BOOST_TEST_REQUIRE(port != 0, lle::test::read_file(err));
   }
   std::string log() const { return lle::test::read_file(dir.path() / "err"); }
   std::string scrape() const { return lle::test::http_request(port, "GET", "/metrics").body; }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -101,6 +102,20 @@ inline int logged_metrics_port(const std::string& log) {
   const std::string marker = "metrics=http://127.0.0.1:";
   const auto at = log.find(marker);
   return at == std::string::npos ? 0 : std::atoi(log.c_str() + at + marker.size());
+}
+
+// Waits (bounded) for the exporter writing to stderr file `err` to log its port.
+inline int wait_for_metrics_port(const std::string& err, std::chrono::milliseconds deadline) {
+  int port = 0;
+  wait_until(
+      [&] {
+        std::ifstream in(err);
+        port = logged_metrics_port(
+            std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+        return port != 0;
+      },
+      deadline);
+  return port;
 }
 
 struct HttpReply {
