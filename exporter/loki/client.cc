@@ -577,6 +577,7 @@ class Input::Shard {
       try {
         co_await fetch(cursor, end, Via::kPoll);
         cursor = end;
+        resume_ns_ = end;  // where a restored poller continues
         status_.connected = true;
       } catch (const std::exception& e) {
         status_.connected = false;
