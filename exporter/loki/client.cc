@@ -98,10 +98,6 @@ std::string error_reason(const boost::system::error_code& ec) {
   return "error";
 }
 
-struct HttpStatusError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 }  // namespace
 
 Endpoint parse_endpoint(const std::string& url) {
@@ -227,9 +223,9 @@ struct Input::Shared {
     co_await http::async_read(s, buf, parser, use_awaitable);
     auto res = parser.release();
     if (res.result() != http::status::ok) {
-      throw HttpStatusError("HTTP " + std::to_string(res.result_int()) + " from " +
-                            target.substr(0, target.find('?')) + ": " +
-                            trim(res.body().substr(0, 200)));
+      throw std::runtime_error("HTTP " + std::to_string(res.result_int()) + " from " +
+                               target.substr(0, target.find('?')) + ": " +
+                               trim(res.body().substr(0, 200)));
     }
     co_return std::move(res.body());
   }

@@ -223,13 +223,6 @@ std::size_t FakeLoki::stored() const {
   return lines_.size();
 }
 
-std::size_t FakeLoki::stored_matching(const std::string& selector) const {
-  const auto sel = parse_selector(selector);
-  std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(std::count_if(
-      lines_.begin(), lines_.end(), [&](const Line& l) { return matches(sel, l.labels); }));
-}
-
 void FakeLoki::drop_tails(bool mid_message) {
   std::lock_guard lock(mutex_);
   for (auto& c : conns_) {

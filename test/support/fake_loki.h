@@ -51,8 +51,6 @@ class FakeLoki {
   void push(const std::map<std::string, std::string>& labels, std::int64_t ts_ns,
             const std::string& line);
   std::size_t stored() const;
-  // Lines stored whose labels match the selector.
-  std::size_t stored_matching(const std::string& selector) const;
 
   // Faults.
   void drop_tails(bool mid_message);                // abrupt TCP close of every open tail
