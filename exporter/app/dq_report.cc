@@ -75,7 +75,7 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
     log::error("cannot read replay input", {{"error", e.what()}});
     return 2;
   }
-  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}});
+  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}, {}});
   const std::int64_t end = replay_into(*replay, pipeline, false, INT64_MAX, [](auto) {});
   // Let every slice become final so the report covers all accepted lines.
   const std::int64_t flushed = end + cfg.windows.allowed_lateness_ns + 2 * window::kFiveMinutesNs;

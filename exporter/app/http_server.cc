@@ -21,6 +21,8 @@ const char* reason(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 409:
+      return "Conflict";
     case 503:
       return "Service Unavailable";
     default:
@@ -28,12 +30,14 @@ const char* reason(int status) {
   }
 }
 
-void send(mg_connection* conn, const HttpResponse& r, bool head) {
+// allow: the methods of the path, for a 405's Allow header.
+void send(mg_connection* conn, const HttpResponse& r, bool head, const std::string& allow) {
+  const std::string allow_header = r.status == 405 ? "Allow: " + allow + "\r\n" : "";
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
             "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
             r.status, reason(r.status), r.content_type.c_str(), r.body.size(),
-            r.status == 405 ? "Allow: GET, HEAD\r\n" : "");
+            allow_header.c_str());
   if (!head) mg_write(conn, r.body.data(), r.body.size());
 }
 }  // namespace
@@ -46,18 +50,25 @@ int HttpServer::dispatch(mg_connection* conn, void* self) {
   const bool head = method == "HEAD";
   const auto it = server->routes_.find(path);
   HttpResponse r;
+  std::string allow;
   if (it == server->routes_.end()) {
     r = json_error(404, "not_found", "no such path: " + path);
-  } else if (method != "GET" && !head) {
-    r = json_error(405, "method_not_allowed", method + " is not allowed on " + path);
   } else {
-    try {
-      r = it->second();
-    } catch (const std::exception& e) {
-      r = json_error(500, "internal_error", e.what());
+    const auto& methods = it->second;
+    const auto handler = methods.find(head ? "GET" : method);
+    if (handler == methods.end()) {
+      for (const auto& [m, h] : methods) allow += (allow.empty() ? "" : ", ") + m;
+      if (methods.contains("GET")) allow += ", HEAD";
+      r = json_error(405, "method_not_allowed", method + " is not allowed on " + path);
+    } else {
+      try {
+        r = handler->second();
+      } catch (const std::exception& e) {
+        r = json_error(500, "internal_error", e.what());
+      }
     }
   }
-  send(conn, r, head);
+  send(conn, r, head, allow);
   return r.status;
 }
 

@@ -25,8 +25,11 @@ HttpResponse json_error(int status, const std::string& error, const std::string&
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse()>;
-  // GET (and HEAD) routes by exact path.
-  void route(const std::string& path, Handler h) { routes_[path] = std::move(h); }
+  // Routes by exact path and method; a GET route answers HEAD too. Call before start().
+  void route(const std::string& path, Handler h) { route("GET", path, std::move(h)); }
+  void route(const std::string& method, const std::string& path, Handler h) {
+    routes_[path][method] = std::move(h);
+  }
 
   // Binds host:port (port 0 picks a free one). Throws std::runtime_error.
   void start(const std::string& listen);
@@ -36,7 +39,7 @@ class HttpServer {
 
  private:
   static int dispatch(mg_connection* conn, void* self);
-  std::map<std::string, Handler> routes_;
+  std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };

@@ -39,10 +39,12 @@ std::vector<core::ServiceInfo> infos(const config::Config& c) {
 }
 }  // namespace
 
-Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
+Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status,
+                   const Lifecycle* lifecycle)
     : parser_(rules_from(c)),
       store_(infos(c), window_options_from(c)),
-      status_(std::move(status)) {}
+      status_(std::move(status)),
+      lifecycle_(lifecycle) {}
 
 void Pipeline::on_entry(const core::Entry& entry, std::int64_t now_ns) {
   auto& in = status_.input;
@@ -70,6 +72,7 @@ parse::DecodeResult Pipeline::on_record(std::string_view json, std::int64_t now_
 }
 
 std::shared_ptr<const metrics::Published> Pipeline::publish(std::int64_t now_ns) {
+  if (lifecycle_) status_.lifecycle = lifecycle_->get();
   return std::make_shared<const metrics::Published>(
       metrics::Published{store_.snapshot(now_ns), status_});
 }

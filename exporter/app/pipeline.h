@@ -25,9 +25,30 @@ namespace lle::app {
 parse::Rules rules_from(const config::Config& c);
 window::Options window_options_from(const config::Config& c);
 
+// What the process did besides ingesting (reloads, snapshots), written by the
+// main and ingest threads and copied into every published state.
+// Thread safety: all members may be called from any thread.
+class Lifecycle {
+ public:
+  metrics::LifecycleStatus get() const {
+    std::lock_guard lock(mutex_);
+    return status_;
+  }
+  void update(const std::function<void(metrics::LifecycleStatus&)>& f) {
+    std::lock_guard lock(mutex_);
+    f(status_);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  metrics::LifecycleStatus status_;
+};
+
 class Pipeline {
  public:
-  Pipeline(const config::Config& c, metrics::ExporterStatus status);
+  // lifecycle (optional, must outlive the pipeline): copied into each publish().
+  Pipeline(const config::Config& c, metrics::ExporterStatus status,
+           const Lifecycle* lifecycle = nullptr);
 
   // One entry delivered at now (event time of the source).
   void on_entry(const core::Entry& entry, std::int64_t now_ns);
@@ -47,6 +68,7 @@ class Pipeline {
   parse::LokiDecoder decoder_;
   window::Store store_;
   metrics::ExporterStatus status_;
+  const Lifecycle* lifecycle_;
 };
 
 // The latest published state, handed from the ingest thread to HTTP workers.

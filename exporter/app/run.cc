@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -5,13 +7,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "exporter/app/commands.h"
@@ -31,39 +37,40 @@
 namespace lle::app {
 namespace {
 
-// A missing snapshot is a cold start; a rejected one is moved aside (never
-// half-loaded) and the process starts cold.
-void restore_state(const std::filesystem::path& file, window::Store& store, loki::Input& input,
-                   const core::Clock& wall) {
-  const auto loaded = state::read(file);
-  if (loaded.kind == state::Loaded::Kind::kMissing) {
-    log::info("no state snapshot: starting cold", {{"file", file.string()}});
-    return;
-  }
-  std::optional<Restored> restored;
-  if (loaded.kind == state::Loaded::Kind::kOk)
-    restored = restore_payload(loaded.payload, store, &input);
-  if (!restored) {
-    const auto aside = state::move_aside(file, std::to_string(wall.now_ns()));
-    log::warn("state snapshot rejected: starting cold",
-              {{"file", file.string()},
-               {"why", loaded.kind == state::Loaded::Kind::kOk ? "malformed payload" : loaded.why},
-               {"moved_to", aside.string()}});
-    return;
-  }
-  log::info("state restored", {{"file", file.string()},
-                               {"saved_at", parse::format_timestamp(restored->saved_at_ns)},
-                               {"services", std::to_string(restored->services)},
-                               {"shards", std::to_string(restored->shards)}});
+// The configuration as `run` sees it: the files, then the command line's overrides
+// (checked once, before the first load). Throws config::ConfigError.
+config::Config load_config(const RunArgs& args) {
+  config::Config cfg = config::load(args.config);
+  if (!args.listen.empty()) cfg.listen = args.listen;
+  if (!args.replay.empty()) cfg.replay.path = args.replay;
+  if (args.rebase_to_now) cfg.replay.rebase_to_now = true;
+  if (args.speed >= 0) cfg.replay.speed = args.speed;
+  return cfg;
 }
 
-void save_state(const std::filesystem::path& file, const window::Store& store,
-                const loki::Input* input, const core::Clock& wall) {
-  try {
-    state::write_atomic(file, state_payload(store, input, wall.now_ns()));
-  } catch (const std::exception& e) {
-    log::error("cannot write the state snapshot", {{"error", e.what()}});
+std::vector<loki::ShardPlan> plan_for(const config::Config& cfg, bool replaying) {
+  if (replaying || cfg.loki.url.empty()) return {};
+  auto shards = loki::plan_shards(cfg);
+  if (static_cast<int>(shards.size()) < cfg.loki.shards) {
+    log::warn("fewer shards than configured: no more services to split",
+              {{"shards", std::to_string(shards.size())},
+               {"configured", std::to_string(cfg.loki.shards)}});
   }
+  return shards;
+}
+
+// What a running process cannot change: the listening socket, where state lives,
+// and the replay it was started with. A reload keeps them, and says so.
+void keep_restart_only_keys(const config::Config& running, config::Config& next) {
+  const auto keep = [](const char* key, auto& next_value, const auto& running_value) {
+    if (next_value == running_value) return;
+    log::warn("reload: this key needs a restart; the running value is kept", {{"key", key}});
+    next_value = running_value;
+  };
+  keep("listen", next.listen, running.listen);
+  keep("state.dir", next.state.dir, running.state.dir);
+  keep("input.replay", next.replay.path, running.replay.path);
+  next.replay = running.replay;
 }
 
 // Calls f every interval on the calling coroutine's executor, until it stops.
@@ -76,26 +83,300 @@ boost::asio::awaitable<void> every(std::int64_t interval_ns, std::function<void(
   }
 }
 
+// One generation of the ingest side, built from one configuration: the pipeline
+// and either the Loki input with its io thread, or a replay's thread, or nothing.
+// A reload builds the next generation, moves the state over and drops this one.
+// Thread safety: the owner (the main thread) calls every member; between
+// start_*() and stop() the pipeline belongs to this generation's thread.
+class Engine {
+ public:
+  struct Env {
+    const core::Clock& wall;
+    LatestState& latest;
+    Lifecycle& lifecycle;
+    std::filesystem::path state_file;  // empty: no snapshots
+    std::int64_t start_time_ns;
+  };
+
+  // Throws if the Loki input cannot be set up (e.g. an unreadable credentials file):
+  // a reload then leaves the running generation alone.
+  Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env)
+      : cfg_(std::move(cfg)),
+        env_(env),
+        pipeline_(cfg_, {kVersion, kRevision, env.start_time_ns, {}, {}, {}}, &env.lifecycle) {
+    if (shards.empty()) return;
+    std::vector<std::size_t> shard_of(cfg_.services.size());
+    std::vector<bool> field_shard;
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      for (int s : shards[i].services) shard_of[static_cast<std::size_t>(s)] = i;
+      field_shard.push_back(shards[i].field_matched);
+    }
+    auto sink = [this, shard_of, field_shard](std::size_t shard, const core::Entry& e,
+                                              std::int64_t now) {
+      // The field shard's selector may also cover services tailed by another
+      // shard: their lines are counted there, not twice.
+      if (field_shard[shard]) {
+        const int s = pipeline_.service_by_labels(e);
+        if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return;
+      }
+      pipeline_.on_entry(e, now);
+    };
+    input_ = std::make_unique<loki::Input>(io_, cfg_.loki, std::move(shards), env_.wall, sink);
+  }
+  ~Engine() { stop(); }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  const config::Config& config() const { return cfg_; }
+  bool has_input() const { return input_ != nullptr; }
+  bool replaying() const { return replay_ != nullptr && !replay_done_; }
+
+  // A missing snapshot is a cold start; a rejected one is moved aside (never
+  // half-loaded) and the process starts cold.
+  void restore_from_file() {
+    const auto& file = env_.state_file;
+    const auto loaded = state::read(file);
+    if (loaded.kind == state::Loaded::Kind::kMissing) {
+      log::info("no state snapshot: starting cold", {{"file", file.string()}});
+      return;
+    }
+    std::optional<Restored> restored;
+    if (loaded.kind == state::Loaded::Kind::kOk)
+      restored = restore_payload(loaded.payload, pipeline_.store(), input_.get());
+    if (!restored) {
+      const auto aside = state::move_aside(file, std::to_string(env_.wall.now_ns()));
+      log::warn(
+          "state snapshot rejected: starting cold",
+          {{"file", file.string()},
+           {"why", loaded.kind == state::Loaded::Kind::kOk ? "malformed payload" : loaded.why},
+           {"moved_to", aside.string()}});
+      return;
+    }
+    log::info("state restored", {{"file", file.string()},
+                                 {"saved_at", parse::format_timestamp(restored->saved_at_ns)},
+                                 {"services", std::to_string(restored->services)},
+                                 {"shards", std::to_string(restored->shards)}});
+  }
+
+  // Takes over a stopped generation's state: windows by service id, shards by
+  // selector, the input's counters. False if its state could not be read back.
+  bool take_over(Engine& old) {
+    const std::int64_t now = env_.wall.now_ns();
+    const auto restored =
+        restore_payload(state_payload(old.pipeline_.store(), old.input_.get(), now),
+                        pipeline_.store(), input_.get());
+    if (!restored) return false;
+    pipeline_.input() = old.pipeline_.input();
+    replay_end_ = old.replay_end_;
+    log::info("state carried over", {{"services", std::to_string(restored->services)},
+                                     {"shards", std::to_string(restored->shards)}});
+    return true;
+  }
+
+  // Publishes the state as it is, at `now`.
+  void publish_now(std::int64_t now_ns) { env_.latest.store(pipeline_.publish(now_ns)); }
+  // The time a generation without input stands at: a finished replay's own end,
+  // or the wall clock.
+  std::int64_t state_now() const {
+    return cfg_.replay.path.empty() ? env_.wall.now_ns() : replay_end_;
+  }
+
+  void start_loki() {
+    input_->start();
+    if (!env_.state_file.empty()) {
+      boost::asio::co_spawn(io_, every(cfg_.state.interval_ns, [this] { save_state(); }),
+                            boost::asio::detached);
+    }
+    boost::asio::co_spawn(io_, every(cfg_.windows.publish_interval_ns, [this] { publish(); }),
+                          boost::asio::detached);
+    log::info("tailing Loki",
+              {{"url", cfg_.loki.url}, {"shards", std::to_string(input_->status().size())}});
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void start_replay(source::Replay& replay) {
+    replay_ = &replay;
+    thread_ = std::thread([this] {
+      const auto started = std::chrono::steady_clock::now();
+      replay_end_ = replay_into(
+          *replay_, pipeline_, cfg_.replay.speed > 0, cfg_.windows.publish_interval_ns,
+          [this](std::shared_ptr<const metrics::Published> p) { env_.latest.store(std::move(p)); });
+      const auto& in = pipeline_.input();
+      log::info(
+          "replay finished; serving its state until stopped",
+          {{"lines", std::to_string(in.lines_read)},
+           {"records", std::to_string(replay_->stats().records)},
+           {"malformed_records", std::to_string(replay_->stats().malformed_records)},
+           {"seconds",
+            std::to_string(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
+           {"state_time", parse::format_timestamp(replay_end_)}});
+      replay_done_ = true;
+    });
+  }
+
+  // Stops the input and waits for this generation's thread; the pipeline is the
+  // caller's again. resume() undoes it (a reload whose hand-over failed).
+  void stop() {
+    if (replay_ && !replay_done_) replay_->stop();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  void resume() {
+    if (!input_) return;
+    io_.restart();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  // The last snapshot, once stopped: it then holds everything counted.
+  void save_state() {
+    if (env_.state_file.empty() || !input_) return;
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      const std::string payload =
+          state_payload(pipeline_.store(), input_.get(), env_.wall.now_ns());
+      state::write_atomic(env_.state_file, payload);
+      const double took =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      env_.lifecycle.update([&](metrics::LifecycleStatus& s) {
+        ++s.snapshots_written;
+        s.last_snapshot_ok_ns = env_.wall.now_ns();
+        s.last_snapshot_seconds = took;
+        s.last_snapshot_bytes = payload.size();
+      });
+    } catch (const std::exception& e) {
+      env_.lifecycle.update([](metrics::LifecycleStatus& s) { ++s.snapshot_failures; });
+      log::error("cannot write the state snapshot", {{"error", e.what()}});
+    }
+  }
+
+ private:
+  void publish() {
+    pipeline_.loki() = input_->status();
+    env_.latest.store(pipeline_.publish(std::min(env_.wall.now_ns(), input_->backfill_floor())));
+  }
+
+  // Members in this order so that the io_context (and the coroutines it still
+  // holds) goes before the input they refer to, and both before the pipeline.
+  const config::Config cfg_;
+  Env env_;
+  Pipeline pipeline_;
+  std::unique_ptr<loki::Input> input_;
+  boost::asio::io_context io_;
+  source::Replay* replay_ = nullptr;
+  std::atomic<bool> replay_done_{false};
+  std::int64_t replay_end_ = 0;  // written by the replay thread before replay_done_
+  std::thread thread_;
+};
+
+// Reload requests from HTTP workers, carried out by the main thread (which also
+// takes SIGHUP) so that a reload never runs beside another.
+// Thread safety: all members may be called from any thread.
+class ReloadRequests {
+ public:
+  using Outcome = std::pair<bool, std::string>;  // ok, and what happened
+
+  // From an HTTP worker: asks for a reload and waits for its outcome.
+  std::optional<Outcome> ask(std::chrono::seconds timeout) {
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    auto future = promise->get_future();
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return Outcome{false, "shutting down"};
+      waiting_.push_back(std::move(promise));
+    }
+    kill(getpid(), SIGHUP);  // blocked in every thread: the main thread's sigwait takes it
+    if (future.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+    return future.get();
+  }
+  // From the main thread, as a reload begins: who will be told its outcome.
+  std::vector<std::shared_ptr<std::promise<Outcome>>> take() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<std::promise<Outcome>>> out(waiting_.begin(), waiting_.end());
+    waiting_.clear();
+    return out;
+  }
+  // At shutdown: whoever waits is told so, and later requests are refused at once.
+  void close() {
+    for (const auto& p : take()) p->set_value({false, "shutting down"});
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::deque<std::shared_ptr<std::promise<Outcome>>> waiting_;
+  bool closed_ = false;
+};
+
+// Loads the configuration again and, if it is valid, replaces the running
+// generation with one built from it, carrying the state over. On any failure the
+// running generation stays as it was. Returns (ok, what happened).
+ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& engine,
+                               const Engine::Env& env) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto failed = [&](const std::string& why) {
+    env.lifecycle.update([](metrics::LifecycleStatus& s) {
+      s.last_reload_ok = false;
+      ++s.reloads_failed;
+    });
+    return ReloadRequests::Outcome{false, why};
+  };
+  std::unique_ptr<Engine> next;
+  try {
+    if (engine->replaying())
+      throw std::runtime_error("a replay is still running: reload once it has finished");
+    config::Config cfg = load_config(args);
+    keep_restart_only_keys(engine->config(), cfg);
+    const bool replayed = !cfg.replay.path.empty();
+    auto shards = plan_for(cfg, replayed);
+    next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env);
+  } catch (const std::exception& e) {
+    log::error("reload failed: the running configuration stays in force", {{"error", e.what()}});
+    return failed(e.what());
+  }
+  engine->stop();
+  if (!next->take_over(*engine)) {
+    engine->resume();
+    log::error("reload failed: the running state could not be carried over; nothing changed");
+    return failed("the running state could not be carried over");
+  }
+  engine = std::move(next);  // the old generation is stopped and dropped here
+  env.lifecycle.update([&](metrics::LifecycleStatus& s) {
+    s.last_reload_ok = true;
+    ++s.reloads_ok;
+    s.last_reload_ok_ns = env.wall.now_ns();
+  });
+  if (engine->has_input()) {
+    engine->publish_now(env.wall.now_ns());
+    engine->start_loki();
+  } else {
+    engine->publish_now(engine->state_now());
+  }
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const std::string what = "reloaded " + args.config + " (" +
+                           std::to_string(engine->config().services.size()) + " services)";
+  log::info("configuration reloaded",
+            {{"services", std::to_string(engine->config().services.size())},
+             {"ms", std::to_string(static_cast<long>(ms))}});
+  return {true, what};
+}
+
 }  // namespace
 
 int run(const RunArgs& args) {
+  if (!args.listen.empty() && !config::valid_listen_address(args.listen)) {
+    log::error("invalid --listen", {{"value", args.listen}, {"expected", "HOST:PORT"}});
+    return 2;
+  }
   config::Config cfg;
   try {
-    cfg = config::load(args.config);
+    cfg = load_config(args);
   } catch (const std::exception& e) {
     log::error("invalid configuration", {{"error", e.what()}});
     return 2;
   }
-  if (!args.listen.empty()) {
-    if (!config::valid_listen_address(args.listen)) {
-      log::error("invalid --listen", {{"value", args.listen}, {"expected", "HOST:PORT"}});
-      return 2;
-    }
-    cfg.listen = args.listen;
-  }
-  if (!args.replay.empty()) cfg.replay.path = args.replay;
-  if (args.rebase_to_now) cfg.replay.rebase_to_now = true;
-  if (args.speed >= 0) cfg.replay.speed = args.speed;
 
   const core::SystemClock wall;
   std::optional<source::Replay> replay;
@@ -124,18 +405,11 @@ int run(const RunArgs& args) {
     state_file = std::filesystem::path(cfg.state.dir) / "state.bin";
   }
   std::vector<loki::ShardPlan> shards;
-  if (!replay && !cfg.loki.url.empty()) {
-    try {
-      shards = loki::plan_shards(cfg);
-    } catch (const std::exception& e) {
-      log::error("invalid configuration", {{"error", e.what()}});
-      return 2;
-    }
-    if (static_cast<int>(shards.size()) < cfg.loki.shards) {
-      log::warn("fewer shards than configured: no more services to split",
-                {{"shards", std::to_string(shards.size())},
-                 {"configured", std::to_string(cfg.loki.shards)}});
-    }
+  try {
+    shards = plan_for(cfg, replay.has_value());
+  } catch (const std::exception& e) {
+    log::error("invalid configuration", {{"error", e.what()}});
+    return 2;
   }
 
   // Signals are taken by sigwait in this thread only: block them before any
@@ -144,15 +418,27 @@ int run(const RunArgs& args) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}});
+  LatestState latest;
+  Lifecycle lifecycle;
+  const std::int64_t started_ns = wall.now_ns();
+  lifecycle.update([&](metrics::LifecycleStatus& s) { s.last_reload_ok_ns = started_ns; });
+  const Engine::Env env{wall, latest, lifecycle, state_file, started_ns};
+  std::unique_ptr<Engine> engine;
+  try {
+    engine = std::make_unique<Engine>(cfg, std::move(shards), env);
+  } catch (const std::exception& e) {
+    log::error("cannot set up the Loki input", {{"error", e.what()}});
+    return 2;
+  }
   // A replay (or a backfill) drives time from its own timestamps: the empty initial
   // state must not move the windows to the wall clock, or every such line is too late.
-  LatestState latest;
-  latest.store(pipeline.publish(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns()));
+  engine->publish_now(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns());
   const auto current = [&latest] { return latest.load(); };
 
+  ReloadRequests reloads;
   HttpServer http;
   http.route("/metrics", [&] {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
@@ -164,6 +450,13 @@ int run(const RunArgs& args) {
   http.route("/-/healthy", [] { return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"}; });
   // Ready as soon as state is served; never tied to the input being reachable.
   http.route("/-/ready", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"}; });
+  http.route("POST", "/-/reload", [&] {
+    const auto outcome = reloads.ask(std::chrono::seconds(60));
+    if (!outcome) return json_error(503, "reload_pending", "no outcome within 60 s");
+    if (!outcome->first) return json_error(500, "reload_failed", outcome->second);
+    boost::json::object o{{"status", "reloaded"}, {"detail", outcome->second}};
+    return HttpResponse{200, "application/json", boost::json::serialize(o) + "\n"};
+  });
   try {
     http.start(cfg.listen);
   } catch (const std::exception& e) {
@@ -175,82 +468,28 @@ int run(const RunArgs& args) {
             {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
              {"services", std::to_string(cfg.services.size())}});
 
-  // The Loki input runs on one io thread, which also owns the pipeline.
-  boost::asio::io_context io;
-  std::unique_ptr<loki::Input> input;
-  if (!shards.empty()) {
-    std::vector<std::size_t> shard_of(cfg.services.size());
-    std::vector<bool> field_shard;
-    for (std::size_t i = 0; i < shards.size(); ++i) {
-      for (int s : shards[i].services) shard_of[static_cast<std::size_t>(s)] = i;
-      field_shard.push_back(shards[i].field_matched);
-    }
-    auto sink = [&pipeline, shard_of, field_shard](std::size_t shard, const core::Entry& e,
-                                                   std::int64_t now) {
-      // The field shard's selector may also cover services tailed by another
-      // shard: their lines are counted there, not twice.
-      if (field_shard[shard]) {
-        const int s = pipeline.service_by_labels(e);
-        if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return;
-      }
-      pipeline.on_entry(e, now);
-    };
-    try {
-      input = std::make_unique<loki::Input>(io, cfg.loki, shards, wall, sink);
-    } catch (const std::exception& e) {
-      log::error("cannot set up the Loki input", {{"error", e.what()}});
-      return 2;
-    }
-    if (!state_file.empty()) restore_state(state_file, pipeline.store(), *input, wall);
-    input->start();
-    if (!state_file.empty()) {
-      boost::asio::co_spawn(
-          io,
-          every(cfg.state.interval_ns,
-                [&] { save_state(state_file, pipeline.store(), input.get(), wall); }),
-          boost::asio::detached);
-    }
-    boost::asio::co_spawn(
-        io,
-        every(cfg.windows.publish_interval_ns,
-              [&] {
-                pipeline.loki() = input->status();
-                latest.store(pipeline.publish(std::min(wall.now_ns(), input->backfill_floor())));
-              }),
-        boost::asio::detached);
-    log::info("tailing Loki", {{"url", cfg.loki.url}, {"shards", std::to_string(shards.size())}});
-  }
-
-  std::thread ingest;
-  if (input) {
-    ingest = std::thread([&] { io.run(); });
+  if (engine->has_input()) {
+    if (!state_file.empty()) engine->restore_from_file();
+    engine->start_loki();
   } else if (replay) {
-    ingest = std::thread([&] {
-      const auto started = std::chrono::steady_clock::now();
-      const std::int64_t end = replay_into(
-          *replay, pipeline, cfg.replay.speed > 0, cfg.windows.publish_interval_ns,
-          [&](std::shared_ptr<const metrics::Published> p) { latest.store(std::move(p)); });
-      const auto& in = pipeline.input();
-      log::info(
-          "replay finished; serving its state until stopped",
-          {{"lines", std::to_string(in.lines_read)},
-           {"records", std::to_string(replay->stats().records)},
-           {"malformed_records", std::to_string(replay->stats().malformed_records)},
-           {"seconds",
-            std::to_string(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
-           {"state_time", parse::format_timestamp(end)}});
-    });
+    engine->start_replay(*replay);
   }
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    const auto asked = reloads.take();
+    const auto outcome = reload(args, engine, env);
+    // Without an input thread nothing publishes by itself: show the reload's counters.
+    if (!engine->has_input() && !engine->replaying()) engine->publish_now(engine->state_now());
+    for (const auto& p : asked) p->set_value(outcome);
+  }
   log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  if (replay) replay->stop();
-  io.stop();
-  if (ingest.joinable()) ingest.join();
+  engine->stop();
   // The input is stopped: the last snapshot holds everything counted.
-  if (input && !state_file.empty()) save_state(state_file, pipeline.store(), input.get(), wall);
+  engine->save_state();
+  reloads.close();
   http.stop();
   return 0;
 }

@@ -205,6 +205,32 @@ void emit(const Published& state, Sink& out) {
   out.sample({{"version", state.status.version}, {"revision", state.status.revision}}, 1);
   single("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge,
          seconds(state.status.start_time_ns));
+  const auto& life = state.status.lifecycle;
+  single("loki_latency_config_last_reload_successful",
+         "1 if the last configuration load (start, SIGHUP or POST /-/reload) succeeded.",
+         MetricType::Gauge, life.last_reload_ok ? 1 : 0);
+  single("loki_latency_config_last_reload_success_timestamp_seconds",
+         "When the configuration in force was loaded.", MetricType::Gauge,
+         seconds(life.last_reload_ok_ns));
+  out.family("loki_latency_config_reloads_total",
+             "Configuration reloads since the start, by result (a failed one keeps the old "
+             "configuration in force).",
+             MetricType::Counter, 2);
+  out.sample({{"result", "success"}}, static_cast<double>(life.reloads_ok));
+  out.sample({{"result", "failure"}}, static_cast<double>(life.reloads_failed));
+  single("loki_latency_state_snapshots_total", "State snapshots written (state.dir).",
+         MetricType::Counter, static_cast<double>(life.snapshots_written));
+  single("loki_latency_state_snapshot_failures_total",
+         "State snapshots that could not be written (retried at the next interval).",
+         MetricType::Counter, static_cast<double>(life.snapshot_failures));
+  single("loki_latency_state_snapshot_last_success_timestamp_seconds",
+         "When the last state snapshot was written (0: none yet).", MetricType::Gauge,
+         seconds(life.last_snapshot_ok_ns));
+  single("loki_latency_state_snapshot_duration_seconds",
+         "How long the last state snapshot took to encode and write.", MetricType::Gauge,
+         life.last_snapshot_seconds);
+  single("loki_latency_state_snapshot_bytes", "Size of the last state snapshot written.",
+         MetricType::Gauge, static_cast<double>(life.last_snapshot_bytes));
 
   // The Loki input, per shard (a tail connection or a poller).
   const auto& shards = state.status.loki;

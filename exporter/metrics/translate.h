@@ -27,12 +27,24 @@ struct InputStatus {
   std::int64_t last_event_ns = 0;  // newest line timestamp seen
 };
 
+// Configuration reloads and state snapshots: what the process itself did.
+struct LifecycleStatus {
+  bool last_reload_ok = true;  // the start's load counts as a successful one
+  std::int64_t last_reload_ok_ns = 0;
+  std::uint64_t reloads_ok = 0, reloads_failed = 0;
+  std::uint64_t snapshots_written = 0, snapshot_failures = 0;
+  std::int64_t last_snapshot_ok_ns = 0;  // 0 = none yet (or snapshots off)
+  double last_snapshot_seconds = 0;      // encode + write of the last good one
+  std::uint64_t last_snapshot_bytes = 0;
+};
+
 struct ExporterStatus {
   std::string version;
   std::string revision;
   std::int64_t start_time_ns = 0;
   InputStatus input;
   std::vector<core::ShardStatus> loki;  // empty without the Loki input
+  LifecycleStatus lifecycle;
 };
 
 struct Published {

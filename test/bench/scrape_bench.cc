@@ -43,7 +43,7 @@ lle::window::Store make_store(std::size_t services) {
 
 void BM_ScrapeRender(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
   std::size_t bytes = 0;
   for (auto _ : state) bytes = lle::metrics::render_exposition(p).size();
   state.counters["scrape_bytes"] = static_cast<double>(bytes);
@@ -53,7 +53,7 @@ BENCHMARK(BM_ScrapeRender)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
 // The path /metrics took before: metric families, then their text.
 void BM_FamiliesThenText(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
   for (auto _ : state)
     benchmark::DoNotOptimize(lle::metrics::render_text(lle::metrics::translate(p)).size());
 }
@@ -61,7 +61,7 @@ BENCHMARK(BM_FamiliesThenText)->Arg(200)->Arg(10000)->Unit(benchmark::kMilliseco
 
 void BM_TranslateOnly(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
   for (auto _ : state) benchmark::DoNotOptimize(lle::metrics::translate(p).size());
 }
 BENCHMARK(BM_TranslateOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
@@ -69,7 +69,7 @@ BENCHMARK(BM_TranslateOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond)
 void BM_SerializeOnly(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
   const auto families =
-      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}}});
+      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}});
   for (auto _ : state) {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, families);
@@ -82,7 +82,7 @@ BENCHMARK(BM_SerializeOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond)
 void BM_RenderTextOnly(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
   const auto families =
-      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}}});
+      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}});
   for (auto _ : state) benchmark::DoNotOptimize(lle::metrics::render_text(families).size());
 }
 BENCHMARK(BM_RenderTextOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);

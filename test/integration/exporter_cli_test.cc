@@ -38,6 +38,18 @@ double sample_value(const std::string& scrape, const std::string& series) {
   return std::stod(scrape.substr(at + series.size() + 2));
 }
 
+// The sample lines of a scrape whose name starts with `prefix`, in order.
+std::string series_of(const std::string& scrape, const std::string& prefix) {
+  std::string out;
+  std::size_t at = 0;
+  while ((at = scrape.find("\n" + prefix, at)) != std::string::npos) {
+    const auto end = scrape.find('\n', at + 1);
+    out += scrape.substr(at + 1, end - at);
+    at = end;
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_SUITE(integration_exporter_cli, Fixture)
@@ -98,6 +110,17 @@ BOOST_AUTO_TEST_CASE(run_on_the_sample_serves_metrics_that_promtool_accepts) {
     BOOST_TEST(body.contains("error"));
     BOOST_TEST(body.contains("detail"));
   }
+
+  // A reload once the replay has finished rebuilds the pipeline around the same state.
+  const std::string before = lle::test::http_request(port, "GET", "/metrics").body;
+  const auto reloaded = lle::test::http_request(port, "POST", "/-/reload");
+  BOOST_TEST(reloaded.status == 200, reloaded.body);
+  const std::string after = lle::test::http_request(port, "GET", "/metrics").body;
+  BOOST_TEST(sample_value(after, "loki_latency_config_reloads_total{result=\"success\"}") == 1);
+  BOOST_TEST(!series_of(before, "loki_latency_window_").empty());
+  BOOST_TEST(series_of(after, "loki_latency_window_") == series_of(before, "loki_latency_window_"));
+  BOOST_TEST(series_of(after, "loki_latency_requests_total") ==
+             series_of(before, "loki_latency_requests_total"));
 
   p.signal(SIGTERM);
   BOOST_TEST(p.wait(10s).value_or(-1) == 0);

@@ -1,0 +1,139 @@
+// Reloading exporter.yaml and services.yaml in a running exporter (SIGHUP or
+// POST /-/reload): services that stay keep their state, added ones start empty,
+// removed ones leave /metrics, and no line is lost or counted twice across it.
+// An invalid configuration is refused and the running one stays in force.
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "test/support/exporter_harness.h"
+
+using namespace std::chrono_literals;
+using namespace lle::test;
+
+namespace {
+
+bool reloads_reach(const Exporter& e, const char* result, double n) {
+  return wait_until(
+      [&] { return metric(e.scrape(), "loki_latency_config_reloads_total", result) >= n; }, 20s);
+}
+
+// checkout stays (its team changes), search goes, refunds comes.
+const std::string kChangedServices = R"(services:
+  - {id: checkout, display_name: Checkout, team: c, owners: [x], tier: "1", match: {labels: {app: checkout}}}
+  - {id: payments, display_name: Payments, team: a, owners: [x], tier: "1"}
+  - {id: refunds, display_name: Refunds, team: a, owners: [x], tier: "2"}
+)";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_reload)
+
+BOOST_AUTO_TEST_CASE(sighup_applies_changed_services_keeps_state_and_loses_no_line) {
+  FakeLoki loki({});
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  push(loki, 300);
+  e.expect_exact(loki);
+
+  e.write_services(kChangedServices);
+  e.process->signal(SIGHUP);
+  BOOST_TEST_REQUIRE(reloads_reach(e, "success", 1), e.log());
+  auto s = e.scrape();
+  BOOST_TEST(metric(s, "loki_latency_config_last_reload_successful") == 1);
+  BOOST_TEST(metric(s, "loki_latency_requests_total", "service=\"checkout\"") == 100);
+  BOOST_TEST(metric(s, "loki_latency_requests_total", "service=\"payments\"") == 100);
+  BOOST_TEST(s.find("service=\"search\"") == std::string::npos);
+  BOOST_TEST(metric(s, "loki_latency_service_info", "service=\"refunds\"") == 1);
+  BOOST_TEST(metric(s, "loki_latency_service_info", "team=\"c\"") == 1);
+  BOOST_TEST(metric(s, "loki_latency_requests_total", "service=\"refunds\"") == 0);
+
+  // Lines keep coming: search's are now of an unknown service, and the shards that
+  // kept their selector resume without counting a line twice.
+  push(loki, 90);
+  BOOST_TEST_REQUIRE(wait_until(
+                         [&] {
+                           s = e.scrape();
+                           return metric(s, "loki_latency_lines_read_total") >= 390;
+                         },
+                         30s),
+                     e.log());
+  BOOST_TEST(metric(s, "loki_latency_lines_read_total") == 390);
+  BOOST_TEST(metric(s, "loki_latency_requests_total", "service=\"checkout\"") == 130);
+  BOOST_TEST(metric(s, "loki_latency_requests_total", "service=\"payments\"") == 130);
+  BOOST_TEST(metric(s, "loki_latency_rejected_lines_total", "reason=\"unknown_service\"") == 30);
+  BOOST_TEST(metric(s, "loki_latency_loki_excess_lines_total") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_invalid_config_is_refused_and_the_running_one_stays_in_force) {
+  FakeLoki loki({});
+  Exporter e(loki, "");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  e.write_services("services:\n  - {id: checkout, team: a, owners: [x], tire: \"1\"}\n");
+  const auto r = http_request(e.port, "POST", "/-/reload");
+  BOOST_TEST(r.status == 500);
+  const auto body = boost::json::parse(r.body).as_object();
+  BOOST_TEST(body.at("error").as_string() == "reload_failed");
+  const std::string detail(body.at("detail").as_string());
+  BOOST_TEST(detail.find("services.yaml") != std::string::npos, detail);
+  BOOST_TEST(detail.find("tire") != std::string::npos, detail);
+  BOOST_TEST(e.log().find("reload failed") != std::string::npos);
+
+  BOOST_TEST_REQUIRE(reloads_reach(e, "failure", 1), e.log());  // at the next publish
+  auto s = e.scrape();
+  BOOST_TEST(metric(s, "loki_latency_config_last_reload_successful") == 0);
+  BOOST_TEST(metric(s, "loki_latency_config_reloads_total", "failure") == 1);
+  BOOST_TEST(metric(s, "loki_latency_service_info", "service=\"search\"") == 1);
+  push(loki, 90);
+  e.expect_exact(loki);  // every service of the running config counts, nothing rejected
+
+  e.write_services(kServices);
+  const auto ok = http_request(e.port, "POST", "/-/reload");
+  BOOST_TEST(ok.status == 200, ok.body);
+  BOOST_TEST(boost::json::parse(ok.body).as_object().at("status").as_string() == "reloaded");
+  BOOST_TEST_REQUIRE(reloads_reach(e, "success", 1), e.log());
+  BOOST_TEST(metric(e.scrape(), "loki_latency_config_last_reload_successful") == 1);
+
+  const auto get = http_request(e.port, "GET", "/-/reload");
+  BOOST_TEST(get.status == 405);
+  BOOST_TEST(get.headers.find("Allow: POST") != std::string::npos, get.headers);
+}
+
+BOOST_AUTO_TEST_CASE(snapshots_are_measured_and_a_key_that_needs_a_restart_is_kept) {
+  FakeLoki loki({});
+  TempDir state, elsewhere;
+  Exporter e(loki, "", 3, "", "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n");
+  std::string s;
+  BOOST_TEST_REQUIRE(wait_until(
+                         [&] {
+                           s = e.scrape();
+                           return metric(s, "loki_latency_state_snapshots_total") >= 2;
+                         },
+                         20s),
+                     e.log());
+  BOOST_TEST(metric(s, "loki_latency_state_snapshot_failures_total") == 0);
+  BOOST_TEST(metric(s, "loki_latency_state_snapshot_bytes") > 0);
+  BOOST_TEST(metric(s, "loki_latency_state_snapshot_duration_seconds") > 0);
+  BOOST_TEST(metric(s, "loki_latency_state_snapshot_last_success_timestamp_seconds") >=
+             metric(s, "loki_latency_start_time_seconds"));
+
+  // The state directory cannot move under a running process.
+  const auto yaml = e.dir.path() / "exporter.yaml";
+  std::string text = read_file(yaml);
+  text.replace(text.find(state.path().string()), state.path().string().size(),
+               elsewhere.path().string());
+  std::ofstream(yaml) << text;
+  e.process->signal(SIGHUP);
+  BOOST_TEST_REQUIRE(reloads_reach(e, "success", 1), e.log());
+  BOOST_TEST(e.log().find("this key needs a restart") != std::string::npos, e.log());
+  BOOST_TEST(e.log().find("key=state.dir") != std::string::npos, e.log());
+  const double written = metric(e.scrape(), "loki_latency_state_snapshots_total");
+  BOOST_TEST_REQUIRE(wait_until(
+      [&] { return metric(e.scrape(), "loki_latency_state_snapshots_total") > written; }, 20s));
+  BOOST_TEST(std::filesystem::is_empty(elsewhere.path()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
