@@ -20,6 +20,8 @@ constexpr const char* kUsage =
     "                            [--rebase-to-now] [--speed X]\n"
     "  loki-latency-exporter check-config --config FILE\n"
     "  loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
+    "  loki-latency-exporter rules generate --config FILE --out PATH|-\n"
+    "                            [--format prometheus|prometheusrule]\n"
     "  loki-latency-exporter --version | --help | SUBCOMMAND --help\n"
     "\n"
     "Global options (before or after the subcommand):\n"
@@ -59,6 +61,21 @@ constexpr const char* kDqHelp =
     "if a gate in `data_quality` fails (reject ratio above max_reject_ratio, fewer than\n"
     "min_baseline_buckets 5-minute buckets with data), 0 otherwise.\n";
 
+constexpr const char* kRulesHelp =
+    "loki-latency-exporter rules generate --config FILE --out PATH|- [--format F]\n"
+    "\n"
+    "Writes Prometheus rules from the alert policy (alerting.policy_file in exporter.yaml,\n"
+    "e.g. rules/alert-rules.yaml) and services.yaml: per-service thresholds as recording\n"
+    "rules, P95 and baseline recording rules, latency and regression alerts per service,\n"
+    "and the exporter's own alerts. Output is deterministic and written atomically.\n"
+    "\n"
+    "  --out PATH|-     the rule file to write (- for stdout)\n"
+    "  --format F       prometheus (a rule file, default) or prometheusrule (the Prometheus\n"
+    "                   Operator's PrometheusRule object)\n"
+    "\n"
+    "Exit 0 when written; 1 if the configuration or policy is invalid (the error names the\n"
+    "file, line and key) or the file cannot be written.\n";
+
 int usage_error(const std::string& what, const char* help) {
   std::cerr << "error: " << what << "\n\n" << help;
   return 2;
@@ -68,7 +85,7 @@ int usage_error(const std::string& what, const char* help) {
 
 int cli_main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  std::string command, config, replay, listen, out;
+  std::string command, action, config, replay, listen, out, rules_format = "prometheus";
   bool rebase = false, help = false;
   double speed = -1;
   log::Format format = log::Format::kText;
@@ -96,6 +113,10 @@ int cli_main(int argc, char** argv) {
       if (!value(&listen)) return usage_error("--listen needs HOST:PORT", kUsage);
     } else if (a == "--out") {
       if (!value(&out)) return usage_error("--out needs a FILE", kUsage);
+    } else if (a == "--format") {
+      if (!value(&rules_format) ||
+          (rules_format != "prometheus" && rules_format != "prometheusrule"))
+        return usage_error("--format needs prometheus or prometheusrule", kRulesHelp);
     } else if (a == "--rebase-to-now") {
       rebase = true;
     } else if (a == "--speed") {
@@ -123,6 +144,8 @@ int cli_main(int argc, char** argv) {
         return usage_error("--log-level needs debug, info, warn or error", kUsage);
     } else if (command.empty() && !a.starts_with("-")) {
       command = a;
+    } else if (command == "rules" && action.empty() && !a.starts_with("-")) {
+      action = a;
     } else {
       return usage_error("unexpected argument '" + std::string(a) + "'", kUsage);
     }
@@ -132,6 +155,7 @@ int cli_main(int argc, char** argv) {
   const char* help_text = command == "run"            ? kRunHelp
                           : command == "check-config" ? kCheckHelp
                           : command == "dq-report"    ? kDqHelp
+                          : command == "rules"        ? kRulesHelp
                                                       : kUsage;
   if (help) {
     std::cout << help_text;
@@ -142,6 +166,11 @@ int cli_main(int argc, char** argv) {
   if (config.empty()) return usage_error("--config FILE is required", help_text);
   if (command == "check-config") return check_config(config);
   if (command == "dq-report") return dq_report(config, replay, out);
+  if (command == "rules") {
+    if (action != "generate") return usage_error("rules needs the action 'generate'", kRulesHelp);
+    if (out.empty()) return usage_error("--out PATH|- is required", kRulesHelp);
+    return rules_generate(config, out, rules_format);
+  }
   return run({config, replay, listen, rebase, speed});
 }
 

@@ -16,6 +16,9 @@ struct RunArgs {
 int run(const RunArgs& args);
 int check_config(const std::string& config_path);
 int dq_report(const std::string& config_path, const std::string& replay, const std::string& out);
+// format: "prometheus" or "prometheusrule"; out: a file (written atomically) or "-".
+int rules_generate(const std::string& config_path, const std::string& out,
+                   const std::string& format);
 
 // Entry point behind main(): parses argv and runs a subcommand.
 int cli_main(int argc, char** argv);

@@ -10,118 +10,10 @@
 #include <set>
 #include <string_view>
 
+#include "exporter/config/yaml_at.h"
+
 namespace lle::config {
 namespace {
-
-// A YAML node with the file and path it came from, so that every error can say
-// where it is.
-struct At {
-  const std::string& file;
-  YAML::Node node;
-  std::string path;
-
-  [[noreturn]] void fail(const std::string& what) const {
-    // A missing key has no position of its own: the path says which key it is.
-    const int line = node.IsDefined() ? node.Mark().line : -1;
-    const std::string where = line >= 0 ? file + ":" + std::to_string(line + 1) : file;
-    throw ConfigError(where, path, what);
-  }
-  At key(const char* k) const {
-    const YAML::Node& n = node;  // const access never inserts
-    return At{file, n[k], path.empty() ? std::string(k) : path + "." + k};
-  }
-  At index(std::size_t i) const {
-    const YAML::Node& n = node;
-    return At{file, n[i], path + "[" + std::to_string(i) + "]"};
-  }
-  bool present() const { return node.IsDefined() && !node.IsNull(); }
-
-  void require_map(std::initializer_list<std::string_view> allowed) const {
-    if (!node.IsDefined()) fail("missing required key");
-    if (!node.IsMap()) fail("expected a mapping");
-    for (const auto& kv : node) {
-      const auto name = kv.first.as<std::string>();
-      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-        std::string list;
-        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        At{file, kv.first, path.empty() ? name : path + "." + name}.fail(
-            "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-  std::string str() const {
-    if (!node.IsDefined()) fail("missing required key");
-    if (!node.IsScalar()) fail("expected a string");
-    return node.Scalar();
-  }
-  std::string str_or(const std::string& def) const { return present() ? str() : def; }
-  std::string nonempty_str() const {
-    auto s = str();
-    if (s.empty()) fail("expected a non-empty string");
-    return s;
-  }
-  bool boolean_or(bool def) const {
-    if (!present()) return def;
-    bool b;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, b)) fail("expected true or false");
-    return b;
-  }
-  double number_or(double def, double lo, double hi) const {
-    if (!present()) return def;
-    const auto s = str();
-    double v;
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size()) fail("expected a number, got '" + s + "'");
-    if (!(v >= lo && v <= hi)) {
-      fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
-           s);
-    }
-    return v;
-  }
-  int int_or(int def, int lo, int hi) const {
-    if (!present()) return def;
-    const auto s = str();
-    int v;
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
-      fail("expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-           ", got '" + s + "'");
-    }
-    return v;
-  }
-  std::int64_t duration_or(std::int64_t def_ns, double min_s, double max_s) const {
-    if (!present()) return def_ns;
-    const auto s = str();
-    const auto secs = core::parse_duration_seconds(s);
-    if (!secs || *secs < min_s || *secs > max_s) {
-      fail("expected a duration such as 30s, 5m or 1h from " + std::to_string(min_s) + "s to " +
-           std::to_string(max_s) + "s, got '" + s + "'");
-    }
-    return static_cast<std::int64_t>(*secs * 1e9);
-  }
-  core::LatencyUnit unit() const {
-    const auto u = core::latency_unit_from_name(str());
-    if (!u) fail("expected one of: s, ms, us");
-    return *u;
-  }
-  std::vector<std::string> string_list() const {
-    if (!node.IsDefined()) fail("missing required key");
-    if (!node.IsSequence()) fail("expected a list of strings");
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < node.size(); ++i) out.push_back(index(i).nonempty_str());
-    return out;
-  }
-};
-
-YAML::Node load_yaml(const std::string& file) {
-  try {
-    return YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(file, "", "cannot read file");
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1), "", "invalid YAML: " + e.msg);
-  }
-}
 
 // The line parser extracts at most 8 fields: service, status, schema, 5 latencies.
 constexpr std::size_t kMaxLatencyFields = 5;
@@ -380,8 +272,16 @@ Config load(const std::string& exporter_yaml_path) {
   Config c;
   c.exporter_file = exporter_yaml_path;
   const At root{exporter_yaml_path, load_yaml(exporter_yaml_path), ""};
-  root.require_map(
-      {"listen", "services_file", "input", "state", "parsing", "windows", "data_quality"});
+  // A path in exporter.yaml is relative to the file's own directory.
+  const auto relative_to = [&](const At& at) {
+    const std::filesystem::path p = at.nonempty_str();
+    return p.is_absolute() ? p.string()
+                           : (std::filesystem::path(exporter_yaml_path).parent_path() / p)
+                                 .lexically_normal()
+                                 .string();
+  };
+  root.require_map({"listen", "services_file", "input", "state", "parsing", "windows",
+                    "data_quality", "alerting"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
 
@@ -397,12 +297,7 @@ Config load(const std::string& exporter_yaml_path) {
   }
   if (const At st = root.key("state"); st.present()) {
     st.require_map({"dir", "interval"});
-    const std::filesystem::path dir = st.key("dir").str_or("");
-    c.state.dir = dir.empty() || dir.is_absolute()
-                      ? dir.string()
-                      : (std::filesystem::path(exporter_yaml_path).parent_path() / dir)
-                            .lexically_normal()
-                            .string();
+    c.state.dir = st.key("dir").str_or("").empty() ? "" : relative_to(st.key("dir"));
     c.state.interval_ns = st.key("interval").duration_or(c.state.interval_ns, 1, 3600);
   }
   c.parsing = load_parsing(root.key("parsing"));
@@ -424,14 +319,12 @@ Config load(const std::string& exporter_yaml_path) {
     c.data_quality.min_baseline_buckets = d.key("min_baseline_buckets").int_or(3, 0, 2016);
   }
 
-  const At sf = root.key("services_file");
-  const std::filesystem::path services = sf.nonempty_str();
-  c.services_file = services.is_absolute()
-                        ? services.string()
-                        : (std::filesystem::path(exporter_yaml_path).parent_path() / services)
-                              .lexically_normal()
-                              .string();
+  c.services_file = relative_to(root.key("services_file"));
   c.services = load_services(c.services_file, c.parsing);
+  if (const At a = root.key("alerting"); a.present()) {
+    a.require_map({"policy_file"});
+    c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), c.services);
+  }
   if (!c.loki.url.empty() && c.loki.selector.empty()) {
     for (const auto& s : c.services) {
       if (s.match_labels.empty()) {

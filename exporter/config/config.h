@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/config/alert_policy.h"
 #include "exporter/core/service_info.h"
 #include "exporter/core/units.h"
 
@@ -117,6 +118,8 @@ struct Config {
   WindowsConfig windows;
   DataQualityGates data_quality;
   std::vector<ServiceConfig> services;
+  // alerting.policy_file (rules/alert-rules.yaml), loaded and checked with the rest.
+  std::optional<AlertPolicy> alert_policy;
 };
 
 // Reads and validates exporter.yaml and its services file. Throws ConfigError.

@@ -1,7 +1,6 @@
 #include "exporter/state/state_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "exporter/core/atomic_file.h"
 
 #include <boost/crc.hpp>
 #include <cerrno>
@@ -32,20 +31,6 @@ std::uint64_t get_le(std::string_view in, std::size_t at, int bytes) {
   return v;
 }
 
-[[noreturn]] void fail(const std::filesystem::path& file, const char* step) {
-  throw std::runtime_error("cannot write state file " + file.string() + ": " + step + ": " +
-                           std::strerror(errno));
-}
-
-void write_all(int fd, std::string_view data, const std::filesystem::path& file) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail(file, "write");
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
 }  // namespace
 
 void write_atomic(const std::filesystem::path& file, std::string_view payload) {
@@ -54,28 +39,7 @@ void write_atomic(const std::filesystem::path& file, std::string_view payload) {
   put_le(header, payload.size(), 8);
   std::string trailer;
   put_le(trailer, crc32(payload), 4);
-
-  const auto temp = file.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail(temp, "open");
-  try {
-    write_all(fd, header, temp);
-    write_all(fd, payload, temp);
-    write_all(fd, trailer, temp);
-    if (::fsync(fd) != 0) fail(temp, "fsync");
-  } catch (...) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0) fail(temp, "close");
-  if (::rename(temp.c_str(), file.c_str()) != 0) fail(file, "rename");
-  const auto dir = file.has_parent_path() ? file.parent_path().string() : std::string(".");
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) fail(dir, "open directory");
-  const int synced = ::fsync(dfd);
-  ::close(dfd);
-  if (synced != 0) fail(dir, "fsync directory");
+  core::write_file_atomic(file, {header, payload, trailer}, 0600);
 }
 
 Loaded read(const std::filesystem::path& file) {

@@ -1,0 +1,130 @@
+#pragma once
+// Internal to the config module: a YAML node with the file and path it came
+// from, so that every error can say where it is (file:line, YAML path, what was
+// expected), and the typed reads every config file shares.
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/config/config.h"
+#include "exporter/core/units.h"
+
+namespace lle::config {
+
+// A YAML node with the file and path it came from, so that every error can say
+// where it is.
+struct At {
+  const std::string& file;
+  YAML::Node node;
+  std::string path;
+
+  [[noreturn]] void fail(const std::string& what) const {
+    // A missing key has no position of its own: the path says which key it is.
+    const int line = node.IsDefined() ? node.Mark().line : -1;
+    const std::string where = line >= 0 ? file + ":" + std::to_string(line + 1) : file;
+    throw ConfigError(where, path, what);
+  }
+  At key(const char* k) const {
+    const YAML::Node& n = node;  // const access never inserts
+    return At{file, n[k], path.empty() ? std::string(k) : path + "." + k};
+  }
+  At index(std::size_t i) const {
+    const YAML::Node& n = node;
+    return At{file, n[i], path + "[" + std::to_string(i) + "]"};
+  }
+  bool present() const { return node.IsDefined() && !node.IsNull(); }
+
+  void require_map(std::initializer_list<std::string_view> allowed) const {
+    if (!node.IsDefined()) fail("missing required key");
+    if (!node.IsMap()) fail("expected a mapping");
+    for (const auto& kv : node) {
+      const auto name = kv.first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        At{file, kv.first, path.empty() ? name : path + "." + name}.fail(
+            "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+  std::string str() const {
+    if (!node.IsDefined()) fail("missing required key");
+    if (!node.IsScalar()) fail("expected a string");
+    return node.Scalar();
+  }
+  std::string str_or(const std::string& def) const { return present() ? str() : def; }
+  std::string nonempty_str() const {
+    auto s = str();
+    if (s.empty()) fail("expected a non-empty string");
+    return s;
+  }
+  bool boolean_or(bool def) const {
+    if (!present()) return def;
+    bool b;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, b)) fail("expected true or false");
+    return b;
+  }
+  double number_or(double def, double lo, double hi) const {
+    if (!present()) return def;
+    const auto s = str();
+    double v;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) fail("expected a number, got '" + s + "'");
+    if (!(v >= lo && v <= hi)) {
+      fail("expected a number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+           s);
+    }
+    return v;
+  }
+  int int_or(int def, int lo, int hi) const {
+    if (!present()) return def;
+    const auto s = str();
+    int v;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
+      fail("expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+           ", got '" + s + "'");
+    }
+    return v;
+  }
+  std::int64_t duration_or(std::int64_t def_ns, double min_s, double max_s) const {
+    if (!present()) return def_ns;
+    const auto s = str();
+    const auto secs = core::parse_duration_seconds(s);
+    if (!secs || *secs < min_s || *secs > max_s) {
+      fail("expected a duration such as 30s, 5m or 1h from " + std::to_string(min_s) + "s to " +
+           std::to_string(max_s) + "s, got '" + s + "'");
+    }
+    return static_cast<std::int64_t>(*secs * 1e9);
+  }
+  core::LatencyUnit unit() const {
+    const auto u = core::latency_unit_from_name(str());
+    if (!u) fail("expected one of: s, ms, us");
+    return *u;
+  }
+  std::vector<std::string> string_list() const {
+    if (!node.IsDefined()) fail("missing required key");
+    if (!node.IsSequence()) fail("expected a list of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < node.size(); ++i) out.push_back(index(i).nonempty_str());
+    return out;
+  }
+};
+
+inline YAML::Node load_yaml(const std::string& file) {
+  try {
+    return YAML::LoadFile(file);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(file, "", "cannot read file");
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(file + ":" + std::to_string(e.mark.line + 1), "", "invalid YAML: " + e.msg);
+  }
+}
+
+}  // namespace lle::config

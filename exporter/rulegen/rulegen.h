@@ -1,0 +1,33 @@
+#pragma once
+// Prometheus rules from the alert policy and services.yaml: per-service
+// thresholds as recording rules (so dashboards draw the same line the alerts
+// use), the 5-minute P95 and 7-day baseline recording rules, the latency and
+// regression alerts per service, and the exporter's own alerts.
+// Pure and deterministic: services in id order, fixed key order, so that a diff
+// of two generated files shows only real changes.
+// Thread safety: free functions without shared state.
+
+#include <cstdint>
+#include <string>
+
+#include "exporter/config/config.h"
+
+namespace lle::rulegen {
+
+enum class Format {
+  kPrometheus,      // a rule file for Prometheus' rule_files
+  kPrometheusRule,  // the Prometheus Operator's PrometheusRule object around the same groups
+};
+
+// Recording rules the alerts and the dashboard share.
+inline constexpr const char* kThresholdRule = "service:loki_latency_threshold_seconds:config";
+inline constexpr const char* kP95Rule = "service:loki_latency_p95_seconds:5m";
+inline constexpr const char* kBaselineRule = "service:loki_latency_baseline_p95_seconds:7d";
+
+// Throws std::invalid_argument if cfg has no alert policy.
+std::string generate(const config::Config& cfg, Format format);
+
+// A Prometheus duration: 90 s -> "1m30s", 0 -> "0s".
+std::string prometheus_duration(std::int64_t ns);
+
+}  // namespace lle::rulegen

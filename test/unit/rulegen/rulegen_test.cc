@@ -1,0 +1,108 @@
+#include "exporter/rulegen/rulegen.h"
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <random>
+#include <string>
+
+#include "test/support/files.h"
+
+using lle::rulegen::Format;
+
+namespace {
+
+lle::config::Config bundled() {
+  return lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
+}
+
+// The rules of one service's alert, from "- alert: NAME" up to the next rule.
+std::string alert_of(const std::string& file, const std::string& name, const std::string& id) {
+  const std::string expr = "expr: service:loki_latency_p95_seconds:5m{service=\"" + id + "\"}";
+  std::size_t at = 0;
+  while ((at = file.find("- alert: " + name, at)) != std::string::npos) {
+    const auto end = file.find("\n      - ", at + 1);
+    const std::string rule = file.substr(at, end - at);
+    if (rule.find(expr) != std::string::npos) return rule;
+    at = end;
+  }
+  return "";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(rulegen_generate)
+
+// The committed files are what the generator writes for the bundled config: CI
+// fails here when someone changes the policy or services without regenerating.
+BOOST_AUTO_TEST_CASE(committed_rule_files_match_the_generator) {
+  const auto cfg = bundled();
+  const auto dir = lle::test::source_dir() / "rules/generated";
+  BOOST_TEST((lle::rulegen::generate(cfg, Format::kPrometheus) ==
+              lle::test::read_file(dir / "loki-latency-rules.yaml")),
+             "regenerate: loki-latency-exporter rules generate --config "
+             "deploy/config/exporter.yaml --out rules/generated/loki-latency-rules.yaml");
+  BOOST_TEST((lle::rulegen::generate(cfg, Format::kPrometheusRule) ==
+              lle::test::read_file(dir / "loki-latency-prometheusrule.yaml")),
+             "regenerate with --format prometheusrule");
+}
+
+BOOST_AUTO_TEST_CASE(output_does_not_depend_on_the_order_of_services) {
+  auto cfg = bundled();
+  const std::string expected = lle::rulegen::generate(cfg, Format::kPrometheus);
+  std::mt19937 rng(7);
+  for (int i = 0; i < 5; ++i) {
+    std::shuffle(cfg.services.begin(), cfg.services.end(), rng);
+    BOOST_TEST((lle::rulegen::generate(cfg, Format::kPrometheus) == expected));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_override_changes_only_its_own_service) {
+  auto cfg = bundled();
+  const std::string before = lle::rulegen::generate(cfg, Format::kPrometheus);
+  cfg.alert_policy->services["auth"].threshold_ms = 120;
+  cfg.alert_policy->services["auth"].for_ns = 120'000'000'000LL;
+  const std::string after = lle::rulegen::generate(cfg, Format::kPrometheus);
+  BOOST_TEST(after.find("vector(0.12)") != std::string::npos);
+  const std::string auth = alert_of(after, "LatencyP95AboveThreshold", "auth");
+  BOOST_TEST(auth.find("for: 2m") != std::string::npos, auth);
+  BOOST_TEST(auth.find("threshold of 120 ms") != std::string::npos, auth);
+  BOOST_TEST(auth.find("per-service override") != std::string::npos, auth);
+  for (const char* other : {"checkout", "payments-api", "search", "inventory", "notifications"}) {
+    BOOST_TEST(alert_of(after, "LatencyP95AboveThreshold", other) ==
+                   alert_of(before, "LatencyP95AboveThreshold", other),
+               other);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_alert_carries_service_team_severity_and_links) {
+  const std::string file = lle::rulegen::generate(bundled(), Format::kPrometheus);
+  std::size_t alerts = 0;
+  for (std::size_t at = 0; (at = file.find("- alert: ", at)) != std::string::npos; ++at) {
+    const auto end = file.find("\n      - ", at + 1);
+    const std::string rule = file.substr(at, end - at);
+    ++alerts;
+    // The reject-ratio alert takes service and team from the series it fires for.
+    const bool from_series = rule.find("group_left (team)") != std::string::npos;
+    for (const char* key : {"service: ", "team: "})
+      BOOST_TEST((from_series || rule.find(key) != std::string::npos), rule);
+    for (const char* key :
+         {"severity: ", "summary: ", "description: ", "runbook_url: ", "dashboard_url: "})
+      BOOST_TEST(rule.find(key) != std::string::npos, rule);
+  }
+  BOOST_TEST(alerts == 6u * 2 + 5);  // two per service, five about the exporter
+}
+
+BOOST_AUTO_TEST_CASE(durations_are_written_as_prometheus_reads_them) {
+  BOOST_TEST(lle::rulegen::prometheus_duration(0) == "0s");
+  BOOST_TEST(lle::rulegen::prometheus_duration(90'000'000'000LL) == "1m30s");
+  BOOST_TEST(lle::rulegen::prometheus_duration(3'600'000'000'000LL) == "1h");
+  BOOST_TEST(lle::rulegen::prometheus_duration(1'500'000'000LL) == "1s500ms");
+}
+
+BOOST_AUTO_TEST_CASE(a_config_without_a_policy_is_refused) {
+  auto cfg = bundled();
+  cfg.alert_policy.reset();
+  BOOST_CHECK_THROW(lle::rulegen::generate(cfg, Format::kPrometheus), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
