@@ -1,12 +1,12 @@
 #include "exporter/state/state_file.h"
 
-#include "exporter/core/atomic_file.h"
-
 #include <boost/crc.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+
+#include "exporter/core/atomic_file.h"
 
 namespace lle::state {
 namespace {

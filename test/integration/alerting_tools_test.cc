@@ -76,6 +76,21 @@ BOOST_AUTO_TEST_CASE(every_team_routes_to_its_own_pagerduty_receiver) {
              output());
 }
 
+BOOST_AUTO_TEST_CASE(our_severities_map_onto_pagerdutys_four) {
+  const std::pair<const char*, const char*> mapping[] = {
+      {"critical", "critical"}, {"high", "error"}, {"medium", "warning"}, {"low", "info"}};
+  for (const auto& [ours, pagerduty] : mapping) {
+    const std::string data =
+        dir.write("data.json", std::string(R"({"commonLabels":{"severity":")") + ours + R"("}})");
+    BOOST_TEST_REQUIRE(tool({"amtool", "template", "render",
+                             "--template.glob=" + root + "/deploy/alertmanager/templates/*.tmpl",
+                             "--template.text={{ template \"lle.pagerduty.severity\" . }}",
+                             "--template.data=" + data}) == 0,
+                       output());
+    BOOST_TEST(read_file(out) == pagerduty, ours);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(rules_generate_writes_the_file_and_refuses_a_bad_threshold) {
   const std::string config = root + "/deploy/config/exporter.yaml";
   const std::string file = (dir.path() / "rules.yaml").string();
