@@ -262,16 +262,20 @@ CompactSketch::CompactSketch(const LatencySketch& s) {
 
 std::optional<CompactSketch> CompactSketch::from_encoded(std::string_view bytes) {
   if (!LatencySketch::valid_encoding(bytes)) return std::nullopt;
+  return from_checksummed(bytes);
+}
+
+CompactSketch CompactSketch::from_checksummed(std::string_view bytes) {
   CompactSketch c;
   c.size_ = static_cast<std::uint32_t>(bytes.size());
-  c.data_ = std::make_unique<char[]>(bytes.size());
+  c.data_ = std::make_unique_for_overwrite<char[]>(bytes.size());
   std::copy(bytes.begin(), bytes.end(), c.data_.get());
   return c;
 }
 
 LatencySketch CompactSketch::expand() const {
   LatencySketch s;
-  LatencySketch::decode(bytes(), &s);  // the bytes always come from encode()
+  LatencySketch::decode(bytes(), &s);  // malformed (see from_checksummed): left empty
   return s;
 }
 

@@ -142,6 +142,7 @@ void ServiceWindow::move_trend_to(std::int64_t bucket) {
     slot = kNoPoint;
   }
   trend_latest_ = bucket;
+  ++trend_changes_;
 }
 
 void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
@@ -150,6 +151,7 @@ void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
       trend_[static_cast<std::size_t>(bucket - floor_div(bucket, kTrendPoints) * kTrendPoints)];
   if (slot == kNoPoint) ++trend_points_;
   slot = static_cast<std::int16_t>(p95_bucket);
+  ++trend_changes_;
 }
 
 ServiceView ServiceWindow::view(std::int64_t now_ns) {
@@ -188,13 +190,24 @@ ServiceView ServiceWindow::view(std::int64_t now_ns) {
   return v;
 }
 
-std::vector<TrendPoint> ServiceWindow::trend() const {
-  std::vector<TrendPoint> out;
+TrendSeries ServiceWindow::trend_series() const {
+  TrendSeries out;
   if (trend_latest_ == kNone) return out;
-  for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= trend_latest_; ++b) {
-    const std::int16_t p =
-        trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
-    if (p != kNoPoint) out.push_back({b * kFiveMinutesNs, sketch::bucket_value(p)});
+  out.last_bucket_start_ns = trend_latest_ * kFiveMinutesNs;
+  out.p95_index.reserve(kTrendPoints);
+  for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= trend_latest_; ++b)
+    out.p95_index.push_back(
+        trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)]);
+  return out;
+}
+
+std::vector<TrendPoint> TrendSeries::points() const {
+  std::vector<TrendPoint> out;
+  const auto n = static_cast<std::int64_t>(p95_index.size());
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int16_t p = p95_index[static_cast<std::size_t>(i)];
+    if (p != kNoPoint)
+      out.push_back({last_bucket_start_ns - (n - 1 - i) * kFiveMinutesNs, sketch::bucket_value(p)});
   }
   return out;
 }
@@ -298,9 +311,9 @@ bool ServiceWindow::load(core::Reader& r) {
   for (auto* archive : {&x.fives_, &x.hours_}) {
     for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
       const std::int64_t index = r.i64();
-      auto s = sketch::CompactSketch::from_encoded(r.str());
-      if (!r.ok() || !s) return false;
-      archive->push_back({index, std::move(*s)});
+      auto s = sketch::CompactSketch::from_checksummed(r.str());
+      if (!r.ok()) return false;
+      archive->push_back({index, std::move(s)});
     }
   }
   if (!get_sketch(r, &x.fives_sum_) || !get_sketch(r, &x.hours_sum_)) return false;

@@ -66,6 +66,17 @@ struct TrendPoint {
   double p95;
 };
 
+// A 7-day trend as the window keeps it: kTrendPoints 5-minute buckets ending
+// with the one that starts at last_bucket_start_ns, each the sketch bucket index
+// of its P95 (2 bytes, not a TrendPoint's 16: snapshots carry one per service).
+struct TrendSeries {
+  static constexpr std::int16_t kNoPoint = std::numeric_limits<std::int16_t>::min();
+  std::int64_t last_bucket_start_ns = 0;
+  std::vector<std::int16_t> p95_index;  // oldest first; kNoPoint where no data
+  // The buckets with data, oldest first.
+  std::vector<TrendPoint> points() const;
+};
+
 class ServiceWindow {
  public:
   explicit ServiceWindow(const Options& options) : options_(options) {}
@@ -87,9 +98,14 @@ class ServiceWindow {
   // Everything the window holds, for state snapshots (docs/operations.md).
   void save(core::Writer& w) const;
   // Restores what save() wrote; false (and *this unchanged) on malformed input.
+  // The archived 5-minute and hourly slices are taken as they are, unwalked:
+  // the snapshot file's CRC vouches for them (see CompactSketch::from_checksummed).
   bool load(core::Reader& r);
   // 5-minute P95 values of the last 7 days, oldest first, buckets with data only.
-  std::vector<TrendPoint> trend() const;
+  std::vector<TrendPoint> trend() const { return trend_series().points(); }
+  TrendSeries trend_series() const;
+  // Changes whenever trend() would return something else (not kept in snapshots).
+  std::uint64_t trend_changes() const { return trend_changes_; }
   std::size_t memory_bytes() const;
 
  private:
@@ -126,10 +142,11 @@ class ServiceWindow {
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point. kNoPoint: no data in that bucket.
-  static constexpr std::int16_t kNoPoint = std::numeric_limits<std::int16_t>::min();
+  static constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
   std::vector<std::int16_t> trend_ = std::vector<std::int16_t>(kTrendPoints, kNoPoint);
   std::int64_t trend_latest_ = kNone;
   int trend_points_ = 0;
+  std::uint64_t trend_changes_ = 0;
 
   std::uint64_t accepted_ = 0;
   double latency_total_ = 0;

@@ -1,13 +1,19 @@
 #include "exporter/window/store.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace lle::window {
+namespace {
+constexpr std::uint64_t kNeverSeen = ~std::uint64_t{0};
+}
 
 Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
     : services_(std::make_shared<const std::vector<core::ServiceInfo>>(std::move(services))),
       dirty_(services_->size(), true),
       views_(services_->size()),
+      trends_(services_->size()),
+      trends_seen_(services_->size(), kNeverSeen),
       options_(options) {
   windows_.reserve(services_->size());
   for (std::size_t i = 0; i < services_->size(); ++i) windows_.emplace_back(options);
@@ -34,9 +40,13 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     if (moved || dirty_[i]) {
       views_[i] = windows_[i].view(now_ns);
       dirty_[i] = false;
+      if (windows_[i].trend_changes() != trends_seen_[i]) {
+        trends_[i] = std::make_shared<const TrendSeries>(windows_[i].trend_series());
+        trends_seen_[i] = windows_[i].trend_changes();
+      }
     }
   }
-  return Snapshot{now_ns, services_, views_, unknown_rejects_};
+  return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_};
 }
 
 void Store::save(core::Writer& w) const {
@@ -52,17 +62,17 @@ void Store::save(core::Writer& w) const {
 }
 
 bool Store::restore(core::Reader& r, std::size_t* restored) {
+  std::unordered_map<std::string_view, std::size_t> index_of;
+  for (std::size_t i = 0; i < services_->size(); ++i) index_of.emplace((*services_)[i].id, i);
   std::vector<std::pair<std::size_t, ServiceWindow>> loaded;
   for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
     const std::string_view id = r.str();
     core::Reader one(r.str());
-    const auto& services = *services_;
-    const auto it = std::find_if(services.begin(), services.end(),
-                                 [&](const core::ServiceInfo& s) { return s.id == id; });
-    if (it == services.end()) continue;
+    const auto it = index_of.find(id);
+    if (it == index_of.end()) continue;
     ServiceWindow w(options_);
     if (!w.load(one) || !one.done()) return false;
-    loaded.emplace_back(static_cast<std::size_t>(it - services.begin()), std::move(w));
+    loaded.emplace_back(it->second, std::move(w));
   }
   core::RejectCounts unknown{};
   for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
@@ -73,6 +83,7 @@ bool Store::restore(core::Reader& r, std::size_t* restored) {
   for (auto& [index, w] : loaded) {
     windows_[index] = std::move(w);
     dirty_[index] = true;
+    trends_seen_[index] = kNeverSeen;
   }
   unknown_rejects_ = unknown;
   views_minute_ = views_horizon_ = 0;  // recompute every view

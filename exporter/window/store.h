@@ -17,11 +17,16 @@
 
 namespace lle::window {
 
+using Trend = std::shared_ptr<const TrendSeries>;
+
 struct Snapshot {
   std::int64_t at_ns = 0;  // the store's "now" when taken
   std::shared_ptr<const std::vector<core::ServiceInfo>> services;
   std::vector<ServiceView> views;        // same order as *services
   core::RejectCounts unknown_rejects{};  // rejects that no service could be told for
+  // Each service's 7-day trend of 5-minute P95s (same order). Shared between
+  // snapshots and rebuilt only when a service's trend changed.
+  std::vector<Trend> trends;
 };
 
 class Store {
@@ -55,6 +60,8 @@ class Store {
   std::vector<ServiceWindow> windows_;
   std::vector<bool> dirty_;
   std::vector<ServiceView> views_;
+  std::vector<Trend> trends_;
+  std::vector<std::uint64_t> trends_seen_;  // trend_changes() when trends_ was built
   Options options_;
   std::int64_t views_minute_ = 0, views_horizon_ = 0;
   core::RejectCounts unknown_rejects_{};

@@ -192,7 +192,10 @@ BOOST_AUTO_TEST_CASE(decode_rejects_truncated_and_corrupt_input) {
     BOOST_TEST(out.empty());
     BOOST_TEST(!LatencySketch::valid_encoding(part));
     BOOST_TEST(!lle::sketch::CompactSketch::from_encoded(part).has_value());
+    // Taken unwalked from a checksummed snapshot, it still expands safely: to nothing.
+    BOOST_TEST(lle::sketch::CompactSketch::from_checksummed(part).expand().empty());
   }
+  BOOST_TEST((lle::sketch::CompactSketch::from_checksummed(bytes).expand() == s));
   BOOST_TEST(LatencySketch::valid_encoding(bytes));
   BOOST_TEST(!LatencySketch::valid_encoding(bytes + "x"));
   BOOST_TEST(!LatencySketch::decode(bytes + "x", &out));

@@ -97,6 +97,43 @@ BOOST_AUTO_TEST_CASE(services_are_matched_by_id_dropped_when_gone_and_new_ones_s
   same(s.views[1], original.snapshot(now).views[1]);
 }
 
+// Snapshots carry each service's 7-day trend by pointer: shared while it is the
+// same, rebuilt when a 5-minute bucket completes, and after a restore.
+BOOST_AUTO_TEST_CASE(snapshots_share_a_trend_until_it_changes) {
+  Store store(infos({"a", "b"}), {});
+  const std::int64_t now = fill(store);
+  const auto first = store.snapshot(now);
+  const auto second = store.snapshot(now + 1);
+  BOOST_TEST_REQUIRE(first.trends.size() == 2u);
+  BOOST_TEST_REQUIRE(first.trends[0] != nullptr);
+  BOOST_TEST(first.trends[0] == second.trends[0]);  // the same minute: nothing rebuilt
+  const auto points = first.trends[0]->points();
+  BOOST_TEST(points.size() == static_cast<std::size_t>(first.views[0].baseline_buckets));
+  for (std::size_t i = 1; i < points.size(); ++i)
+    BOOST_TEST(points[i].bucket_start_ns > points[i - 1].bucket_start_ns);
+
+  const std::int64_t later = now + 10 * kMin;  // two more buckets are final
+  store.add(0, later, 0.5, 200, later);
+  const auto third = store.snapshot(later);
+  BOOST_TEST(third.trends[0] != first.trends[0]);
+  BOOST_TEST(third.trends[0]->points().size() > points.size());
+
+  Writer w;
+  store.save(w);
+  Store restored(infos({"a", "b"}), {});
+  Reader r(w.bytes());
+  std::size_t n = 0;
+  BOOST_TEST_REQUIRE(restored.restore(r, &n));
+  const auto back = restored.snapshot(later);
+  BOOST_TEST_REQUIRE(back.trends[0] != nullptr);
+  const auto a = back.trends[0]->points(), b = third.trends[0]->points();
+  BOOST_TEST_REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    BOOST_TEST(a[i].bucket_start_ns == b[i].bucket_start_ns);
+    BOOST_TEST(a[i].p95 == b[i].p95);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a_half_load) {
   Store original(infos({"a", "b"}), {});
   const std::int64_t now = fill(original);
