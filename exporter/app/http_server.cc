@@ -2,7 +2,9 @@
 
 #include <civetweb.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <stdexcept>
 
 namespace lle::app {
@@ -21,8 +23,16 @@ const char* reason(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
     case 409:
       return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Content Too Large";
     case 503:
       return "Service Unavailable";
     default:
@@ -32,13 +42,43 @@ const char* reason(int status) {
 
 // allow: the methods of the path, for a 405's Allow header.
 void send(mg_connection* conn, const HttpResponse& r, bool head, const std::string& allow) {
-  const std::string allow_header = r.status == 405 ? "Allow: " + allow + "\r\n" : "";
+  std::string extra = r.status == 405 && !allow.empty() ? "Allow: " + allow + "\r\n" : "";
+  for (const auto& [k, v] : r.headers) extra += k + ": " + v + "\r\n";
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
             "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
-            r.status, reason(r.status), r.content_type.c_str(), r.body.size(),
-            allow_header.c_str());
+            r.status, reason(r.status), r.content_type.c_str(), r.body.size(), extra.c_str());
   if (!head) mg_write(conn, r.body.data(), r.body.size());
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+HttpRequest read_request(mg_connection* conn, const mg_request_info* req, std::size_t max_body) {
+  HttpRequest r;
+  r.method = req->request_method ? req->request_method : "";
+  r.path = req->local_uri ? req->local_uri : "/";
+  r.query = req->query_string ? req->query_string : "";
+  r.peer = req->remote_addr;
+  for (int i = 0; i < req->num_headers; ++i)
+    r.headers.emplace_back(req->http_headers[i].name, req->http_headers[i].value);
+  if (req->content_length > static_cast<long long>(max_body)) {
+    r.body_too_large = true;  // not read: the connection is closed after the answer
+    return r;
+  }
+  char buf[4096];
+  for (int n; (n = mg_read(conn, buf, sizeof buf)) > 0;) {
+    if (r.body.size() + static_cast<std::size_t>(n) > max_body) {
+      r.body_too_large = true;
+      break;
+    }
+    r.body.append(buf, static_cast<std::size_t>(n));
+  }
+  return r;
 }
 }  // namespace
 
@@ -51,7 +91,17 @@ int HttpServer::dispatch(mg_connection* conn, void* self) {
   const auto it = server->routes_.find(path);
   HttpResponse r;
   std::string allow;
-  if (it == server->routes_.end()) {
+  const auto prefix = std::find_if(server->prefixes_.begin(), server->prefixes_.end(),
+                                   [&](const Prefix& p) { return path.starts_with(p.prefix); });
+  if (it == server->routes_.end() && prefix != server->prefixes_.end()) {
+    const HttpRequest request = read_request(conn, req, prefix->max_body);
+    try {
+      r = prefix->handler(request);
+    } catch (const std::exception& e) {
+      r = json_error(500, "internal_error", e.what());
+    }
+    if (request.body_too_large) r.headers.emplace_back("Connection", "close");
+  } else if (it == server->routes_.end()) {
     r = json_error(404, "not_found", "no such path: " + path);
   } else {
     const auto& methods = it->second;
@@ -70,6 +120,12 @@ int HttpServer::dispatch(mg_connection* conn, void* self) {
   }
   send(conn, r, head, allow);
   return r.status;
+}
+
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (same_name(k, name)) return v;
+  return {};
 }
 
 void HttpServer::start(const std::string& listen) {

@@ -8,6 +8,9 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 struct mg_context;
 struct mg_connection;
@@ -18,6 +21,16 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};
+};
+
+// All of a request, for handlers that need more than the path (the REST API).
+struct HttpRequest {
+  std::string method, path, query, body, peer;
+  bool body_too_large = false;  // reading stopped at the route's max_body bytes
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The first header of that name (case-insensitive), or "".
+  std::string_view header(std::string_view name) const;
 };
 
 HttpResponse json_error(int status, const std::string& error, const std::string& detail);
@@ -30,6 +43,11 @@ class HttpServer {
   void route(const std::string& method, const std::string& path, Handler h) {
     routes_[path][method] = std::move(h);
   }
+  // Every method on every path under `prefix`; bodies are read up to max_body bytes.
+  using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
+  void route_prefix(const std::string& prefix, std::size_t max_body, RequestHandler h) {
+    prefixes_.push_back({prefix, max_body, std::move(h)});
+  }
 
   // Binds host:port (port 0 picks a free one). Throws std::runtime_error.
   void start(const std::string& listen);
@@ -40,6 +58,12 @@ class HttpServer {
  private:
   static int dispatch(mg_connection* conn, void* self);
   std::map<std::string, std::map<std::string, Handler>> routes_;  // path -> method -> handler
+  struct Prefix {
+    std::string prefix;
+    std::size_t max_body;
+    RequestHandler handler;
+  };
+  std::vector<Prefix> prefixes_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };

@@ -39,12 +39,10 @@ std::vector<core::ServiceInfo> infos(const config::Config& c) {
 }
 }  // namespace
 
-Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status,
-                   const Lifecycle* lifecycle)
+Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
     : parser_(rules_from(c)),
       store_(infos(c), window_options_from(c)),
-      status_(std::move(status)),
-      lifecycle_(lifecycle) {}
+      status_(std::move(status)) {}
 
 void Pipeline::on_entry(const core::Entry& entry, std::int64_t now_ns) {
   auto& in = status_.input;
@@ -72,7 +70,6 @@ parse::DecodeResult Pipeline::on_record(std::string_view json, std::int64_t now_
 }
 
 std::shared_ptr<const metrics::Published> Pipeline::publish(std::int64_t now_ns) {
-  if (lifecycle_) status_.lifecycle = lifecycle_->get();
   return std::make_shared<const metrics::Published>(
       metrics::Published{store_.snapshot(now_ns), status_});
 }

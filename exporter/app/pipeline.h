@@ -25,8 +25,8 @@ namespace lle::app {
 parse::Rules rules_from(const config::Config& c);
 window::Options window_options_from(const config::Config& c);
 
-// What the process did besides ingesting (reloads, snapshots), written by the
-// main and ingest threads and copied into every published state.
+// What the process did besides ingesting (reloads, snapshots, threshold changes),
+// written by any thread and read when /metrics is rendered.
 // Thread safety: all members may be called from any thread.
 class Lifecycle {
  public:
@@ -46,9 +46,7 @@ class Lifecycle {
 
 class Pipeline {
  public:
-  // lifecycle (optional, must outlive the pipeline): copied into each publish().
-  Pipeline(const config::Config& c, metrics::ExporterStatus status,
-           const Lifecycle* lifecycle = nullptr);
+  Pipeline(const config::Config& c, metrics::ExporterStatus status);
 
   // One entry delivered at now (event time of the source).
   void on_entry(const core::Entry& entry, std::int64_t now_ns);
@@ -68,7 +66,6 @@ class Pipeline {
   parse::LokiDecoder decoder_;
   window::Store store_;
   metrics::ExporterStatus status_;
-  const Lifecycle* lifecycle_;
 };
 
 // The latest published state, handed from the ingest thread to HTTP workers.

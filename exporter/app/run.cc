@@ -20,12 +20,16 @@
 #include <stdexcept>
 #include <thread>
 
+#include "exporter/api/handlers.h"
 #include "exporter/app/commands.h"
 #include "exporter/app/http_server.h"
 #include "exporter/app/pages.h"
 #include "exporter/app/pipeline.h"
+#include "exporter/app/prometheus_reload.h"
+#include "exporter/app/rules.h"
 #include "exporter/app/state.h"
 #include "exporter/app/version.h"
+#include "exporter/core/atomic_file.h"
 #include "exporter/core/clock.h"
 #include "exporter/log/log.h"
 #include "exporter/loki/client.h"
@@ -71,6 +75,75 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
   keep("state.dir", next.state.dir, running.state.dir);
   keep("input.replay", next.replay.path, running.replay.path);
   next.replay = running.replay;
+  keep("alerting.thresholds_file", next.thresholds.file, running.thresholds.file);
+  keep("alerting.audit_log", next.thresholds.audit_log, running.thresholds.audit_log);
+}
+
+// The REST API as configured now, replaced whole on reload.
+// Thread safety: all members may be called from any thread.
+class ApiHolder {
+ public:
+  void set(std::shared_ptr<const api::Api> a) {
+    std::lock_guard lock(mutex_);
+    api_.swap(a);
+  }
+  std::shared_ptr<const api::Api> get() const {
+    std::lock_guard lock(mutex_);
+    return api_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const api::Api> api_;
+};
+
+// The API for cfg (nullptr when no api.auth is configured): its credentials are
+// read now (throws config::ConfigError), and a threshold change rewrites the rule
+// file and asks Prometheus to reload, each counted in the lifecycle metrics.
+std::shared_ptr<const api::Api> make_api(const config::Config& cfg, api::ThresholdStore& store,
+                                         Lifecycle& life, const core::Clock& wall) {
+  if (!cfg.api.enabled()) return nullptr;
+  auto shared = std::make_shared<const config::Config>(cfg);
+  api::Api::Hooks hooks;
+  hooks.write_rules = [shared, &life](const std::map<std::string, api::ApiThreshold>& all) {
+    const auto& t = shared->thresholds;
+    api::RulesOutcome o{!t.rules_file.empty(), false, t.rules_file, ""};
+    if (o.configured) {
+      try {
+        core::write_file_atomic(
+            t.rules_file,
+            {rules_for(*shared, all,
+                       t.rules_prometheus_rule ? rulegen::Format::kPrometheusRule
+                                               : rulegen::Format::kPrometheus)},
+            0644);
+        o.written = true;
+      } catch (const std::exception& e) {
+        o.error = e.what();
+        log::error("cannot write the rule file after a threshold change",
+                   {{"file", t.rules_file}, {"error", e.what()}});
+      }
+    }
+    life.update([&](metrics::LifecycleStatus& s) {
+      ++s.threshold_changes;
+      if (o.configured) ++(o.written ? s.rules_writes_ok : s.rules_writes_failed);
+    });
+    return o;
+  };
+  hooks.reload_prometheus = [shared, &life] {
+    const auto& t = shared->thresholds;
+    const auto r = reload_prometheus(t.prometheus_reload_url, t.reload_attempts);
+    if (r.status == "not_configured") return r;
+    if (r.status != "ok") {
+      log::error("Prometheus did not reload the rules",
+                 {{"attempts", std::to_string(r.attempts)}, {"error", r.detail}});
+    }
+    life.update([&](metrics::LifecycleStatus& s) {
+      ++(r.status == "ok" ? s.prometheus_reloads_ok : s.prometheus_reloads_failed);
+    });
+    return r;
+  };
+  return std::make_shared<const api::Api>(shared, api::load_credentials(cfg.api), store, hooks,
+                                          wall);
 }
 
 // Calls f every interval on the calling coroutine's executor, until it stops.
@@ -103,7 +176,7 @@ class Engine {
   Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env)
       : cfg_(std::move(cfg)),
         env_(env),
-        pipeline_(cfg_, {kVersion, kRevision, env.start_time_ns, {}, {}, {}}, &env.lifecycle) {
+        pipeline_(cfg_, {kVersion, kRevision, env.start_time_ns, {}, {}, {}}) {
     if (shards.empty()) return;
     std::vector<std::size_t> shard_of(cfg_.services.size());
     std::vector<bool> field_shard;
@@ -313,7 +386,8 @@ class ReloadRequests {
 // generation with one built from it, carrying the state over. On any failure the
 // running generation stays as it was. Returns (ok, what happened).
 ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& engine,
-                               const Engine::Env& env) {
+                               const Engine::Env& env, ApiHolder& apis,
+                               api::ThresholdStore& thresholds) {
   const auto started = std::chrono::steady_clock::now();
   const auto failed = [&](const std::string& why) {
     env.lifecycle.update([](metrics::LifecycleStatus& s) {
@@ -323,6 +397,7 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
     return ReloadRequests::Outcome{false, why};
   };
   std::unique_ptr<Engine> next;
+  std::shared_ptr<const api::Api> next_api;
   try {
     if (engine->replaying())
       throw std::runtime_error("a replay is still running: reload once it has finished");
@@ -330,6 +405,7 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
     keep_restart_only_keys(engine->config(), cfg);
     const bool replayed = !cfg.replay.path.empty();
     auto shards = plan_for(cfg, replayed);
+    next_api = make_api(cfg, thresholds, env.lifecycle, env.wall);
     next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env);
   } catch (const std::exception& e) {
     log::error("reload failed: the running configuration stays in force", {{"error", e.what()}});
@@ -342,6 +418,7 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
     return failed("the running state could not be carried over");
   }
   engine = std::move(next);  // the old generation is stopped and dropped here
+  apis.set(std::move(next_api));
   env.lifecycle.update([&](metrics::LifecycleStatus& s) {
     s.last_reload_ok = true;
     ++s.reloads_ok;
@@ -433,6 +510,19 @@ int run(const RunArgs& args) {
     log::error("cannot set up the Loki input", {{"error", e.what()}});
     return 2;
   }
+  std::optional<api::ThresholdStore> thresholds;
+  ApiHolder apis;
+  try {
+    if (cfg.thresholds.file.empty()) {
+      thresholds.emplace();
+    } else {
+      thresholds.emplace(cfg.thresholds);
+    }
+    apis.set(make_api(cfg, *thresholds, lifecycle, wall));
+  } catch (const std::exception& e) {
+    log::error("cannot set up the API", {{"error", e.what()}});
+    return 2;
+  }
   // A replay (or a backfill) drives time from its own timestamps: the empty initial
   // state must not move the windows to the wall clock, or every such line is too late.
   engine->publish_now(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns());
@@ -442,7 +532,7 @@ int run(const RunArgs& args) {
   HttpServer http;
   http.route("/metrics", [&] {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics::render_exposition(*current())};
+                        metrics::render_exposition(*current(), lifecycle.get())};
   });
   http.route("/", [&] {
     return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())};
@@ -450,6 +540,23 @@ int run(const RunArgs& args) {
   http.route("/-/healthy", [] { return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"}; });
   // Ready as soon as state is served; never tied to the input being reachable.
   http.route("/-/ready", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"}; });
+  // The REST API (docs/api.md). Bodies are read up to the largest api.max_body_bytes
+  // allowed; the API holds each request to the configured one.
+  http.route_prefix("/api/", 1u << 20, [&](const HttpRequest& h) {
+    const auto a = apis.get();
+    if (!a) return json_error(404, "api_disabled", "the REST API is off: configure api.auth");
+    const config::ApiConfig& api_cfg = a->access();
+    api::Request r{h.method,
+                   h.path,
+                   h.query,
+                   h.body,
+                   std::string(h.header("If-Match")),
+                   {h.header("Authorization"), h.header(api_cfg.proxy_header),
+                    h.header(api_cfg.proxy_secret_header), h.peer},
+                   h.body_too_large || h.body.size() > api_cfg.max_body_bytes};
+    const auto out = a->handle(r, current()->snapshot);
+    return HttpResponse{out.status, "application/json", out.body, out.headers};
+  });
   http.route("POST", "/-/reload", [&] {
     const auto outcome = reloads.ask(std::chrono::seconds(60));
     if (!outcome) return json_error(503, "reload_pending", "no outcome within 60 s");
@@ -480,9 +587,7 @@ int run(const RunArgs& args) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
     const auto asked = reloads.take();
-    const auto outcome = reload(args, engine, env);
-    // Without an input thread nothing publishes by itself: show the reload's counters.
-    if (!engine->has_input() && !engine->replaying()) engine->publish_now(engine->state_now());
+    const auto outcome = reload(args, engine, env, apis, *thresholds);
     for (const auto& p : asked) p->set_value(outcome);
   }
   log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});

@@ -83,9 +83,20 @@ ParsingConfig load_parsing(const At& at) {
   return p;
 }
 
-std::vector<ServiceConfig> load_services(const std::string& file, const ParsingConfig& parsing) {
+std::vector<ServiceConfig> load_services(const std::string& file, const ParsingConfig& parsing,
+                                         std::map<std::string, std::vector<std::string>>* teams) {
   const At root{file, load_yaml(file), ""};
-  root.require_map({"services"});
+  root.require_map({"services", "teams"});
+  if (const At t = root.key("teams"); t.present()) {
+    if (!t.node.IsSequence()) t.fail("expected a list of teams");
+    for (std::size_t i = 0; i < t.node.size(); ++i) {
+      const At team = t.index(i);
+      team.require_map({"id", "members"});
+      const std::string id = team.key("id").nonempty_str();
+      if (teams->contains(id)) team.key("id").fail("duplicate team id '" + id + "'");
+      (*teams)[id] = team.key("members").string_list();
+    }
+  }
   const At list = root.key("services");
   if (!list.present() || !list.node.IsSequence()) list.fail("expected a list of services");
   std::vector<ServiceConfig> out;
@@ -281,7 +292,7 @@ Config load(const std::string& exporter_yaml_path) {
                                  .string();
   };
   root.require_map({"listen", "services_file", "input", "state", "parsing", "windows",
-                    "data_quality", "alerting"});
+                    "data_quality", "alerting", "api"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
 
@@ -320,10 +331,52 @@ Config load(const std::string& exporter_yaml_path) {
   }
 
   c.services_file = relative_to(root.key("services_file"));
-  c.services = load_services(c.services_file, c.parsing);
+  c.services = load_services(c.services_file, c.parsing, &c.team_members);
   if (const At a = root.key("alerting"); a.present()) {
-    a.require_map({"policy_file"});
+    a.require_map({"policy_file", "thresholds_file", "audit_log", "rules_file", "rules_format",
+                   "prometheus_reload_url", "reload_attempts"});
     c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), c.services);
+    auto& t = c.thresholds;
+    const auto path_or_empty = [&](const char* key) {
+      return a.key(key).str_or("").empty() ? std::string() : relative_to(a.key(key));
+    };
+    t.file = path_or_empty("thresholds_file");
+    t.audit_log = path_or_empty("audit_log");
+    t.rules_file = path_or_empty("rules_file");
+    if (!t.file.empty() && t.audit_log.empty())
+      a.key("audit_log").fail("required with thresholds_file: every change is audited");
+    const std::string format = a.key("rules_format").str_or("prometheus");
+    if (format != "prometheus" && format != "prometheusrule")
+      a.key("rules_format").fail("expected prometheus or prometheusrule");
+    t.rules_prometheus_rule = format == "prometheusrule";
+    t.prometheus_reload_url = a.key("prometheus_reload_url").str_or("");
+    if (!t.prometheus_reload_url.empty() && !t.prometheus_reload_url.starts_with("http://"))
+      a.key("prometheus_reload_url").fail("expected an http:// URL");
+    t.reload_attempts = a.key("reload_attempts").int_or(t.reload_attempts, 1, 10);
+  }
+  if (const At api = root.key("api"); api.present()) {
+    api.require_map({"read_access", "auth", "max_body_bytes"});
+    auto& x = c.api;
+    const std::string read = api.key("read_access").str_or("any");
+    if (read != "any" && read != "owners") api.key("read_access").fail("expected any or owners");
+    x.read = read == "owners" ? ApiConfig::Read::kOwnersOnly : ApiConfig::Read::kAnyEngineer;
+    x.max_body_bytes =
+        static_cast<std::size_t>(api.key("max_body_bytes").int_or(4096, 64, 1 << 20));
+    const At auth = api.key("auth");
+    auth.require_map({"proxy", "tokens_file"});
+    if (const At p = auth.key("proxy"); p.present()) {
+      p.require_map({"header", "secret_header", "secret_file", "trusted_peers"});
+      x.proxy_header = p.key("header").nonempty_str();
+      x.proxy_secret_header = p.key("secret_header").str_or(x.proxy_secret_header);
+      if (p.key("secret_file").present()) x.proxy_secret_file = relative_to(p.key("secret_file"));
+      if (p.key("trusted_peers").present()) x.trusted_peers = p.key("trusted_peers").string_list();
+      if (x.proxy_secret_file.empty() && x.trusted_peers.empty())
+        p.fail("expected secret_file and/or trusted_peers: an unverified header is anyone's");
+    }
+    if (auth.key("tokens_file").present()) x.tokens_file = relative_to(auth.key("tokens_file"));
+    if (!x.enabled()) auth.fail("expected proxy and/or tokens_file");
+    if (!c.alert_policy)
+      api.fail("the API serves thresholds: alerting.policy_file must be set as well");
   }
   if (!c.loki.url.empty() && c.loki.selector.empty()) {
     for (const auto& s : c.services) {

@@ -5,6 +5,7 @@
 // Thread safety: Config is a plain value; load() has no shared state.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -102,6 +103,33 @@ struct StateConfig {
   std::int64_t interval_ns = 60'000'000'000LL;
 };
 
+// The REST API's access control (docs/access-control.md). Secrets are never here:
+// only the paths of the files that hold them. No mode configured: the API is off.
+struct ApiConfig {
+  enum class Read { kAnyEngineer, kOwnersOnly } read = Read::kAnyEngineer;
+  // A trusted authenticating proxy names the engineer in `proxy_header`; it is
+  // believed only when the request carries the shared secret (read from
+  // proxy_secret_file) in proxy_secret_header, or comes from a trusted peer.
+  std::string proxy_header;  // "" = proxy mode off
+  std::string proxy_secret_header = "X-Proxy-Secret";
+  std::string proxy_secret_file;
+  std::vector<std::string> trusted_peers;  // IP addresses
+  // Bearer tokens: a file of "<engineer> sha256:<hex of the token's SHA-256>" lines.
+  std::string tokens_file;  // "" = token mode off
+  std::size_t max_body_bytes = 4096;
+  bool enabled() const { return !proxy_header.empty() || !tokens_file.empty(); }
+};
+
+// Where thresholds changed through the API go, and what follows a change.
+struct ThresholdsConfig {
+  std::string file;                    // API-set thresholds, JSON; "" = the API cannot change them
+  std::string audit_log;               // one JSON line per change; required with `file`
+  std::string rules_file;              // regenerated after each change; "" = none
+  bool rules_prometheus_rule = false;  // rules_format: prometheusrule
+  std::string prometheus_reload_url;   // POSTed after the rules change; "" = none
+  int reload_attempts = 3;
+};
+
 struct DataQualityGates {
   double max_reject_ratio = 0.05;
   int min_baseline_buckets = 3;
@@ -120,6 +148,10 @@ struct Config {
   std::vector<ServiceConfig> services;
   // alerting.policy_file (rules/alert-rules.yaml), loaded and checked with the rest.
   std::optional<AlertPolicy> alert_policy;
+  ThresholdsConfig thresholds;
+  ApiConfig api;
+  // services.yaml `teams`: members by team id (owners of a team's services too).
+  std::map<std::string, std::vector<std::string>> team_members;
 };
 
 // Reads and validates exporter.yaml and its services file. Throws ConfigError.

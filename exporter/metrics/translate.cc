@@ -68,7 +68,7 @@ std::array<const window::WindowStats*, 3> windows(const window::ServiceView& v) 
 // The one definition of what /metrics holds, family by family (the exposition
 // format wants a family's samples together), services in configured order.
 template <class Sink>
-void emit(const Published& state, Sink& out) {
+void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   const auto& snap = state.snapshot;
   const auto& services = *snap.services;
   const std::size_t n = std::min(services.size(), snap.views.size());
@@ -205,7 +205,6 @@ void emit(const Published& state, Sink& out) {
   out.sample({{"version", state.status.version}, {"revision", state.status.revision}}, 1);
   single("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge,
          seconds(state.status.start_time_ns));
-  const auto& life = state.status.lifecycle;
   single("loki_latency_config_last_reload_successful",
          "1 if the last configuration load (start, SIGHUP or POST /-/reload) succeeded.",
          MetricType::Gauge, life.last_reload_ok ? 1 : 0);
@@ -231,6 +230,18 @@ void emit(const Published& state, Sink& out) {
          life.last_snapshot_seconds);
   single("loki_latency_state_snapshot_bytes", "Size of the last state snapshot written.",
          MetricType::Gauge, static_cast<double>(life.last_snapshot_bytes));
+  single("loki_latency_threshold_changes_total", "Alert thresholds changed through the API.",
+         MetricType::Counter, static_cast<double>(life.threshold_changes));
+  out.family("loki_latency_rules_file_writes_total",
+             "Rule files regenerated after a threshold change, by result.", MetricType::Counter, 2);
+  out.sample({{"result", "success"}}, static_cast<double>(life.rules_writes_ok));
+  out.sample({{"result", "failure"}}, static_cast<double>(life.rules_writes_failed));
+  out.family("loki_latency_prometheus_reloads_total",
+             "Requests to Prometheus to reload its rules after a change, by result (after "
+             "retries).",
+             MetricType::Counter, 2);
+  out.sample({{"result", "success"}}, static_cast<double>(life.prometheus_reloads_ok));
+  out.sample({{"result", "failure"}}, static_cast<double>(life.prometheus_reloads_failed));
 
   // The Loki input, per shard (a tail connection or a poller).
   const auto& shards = state.status.loki;
@@ -304,16 +315,20 @@ void emit(const Published& state, Sink& out) {
 
 std::vector<MetricFamily> translate(const Published& state) {
   FamilySink sink;
-  emit(state, sink);
+  emit(state, state.status.lifecycle, sink);
   return sink.finish();
 }
 
 std::string render_exposition(const Published& state) {
+  return render_exposition(state, state.status.lifecycle);
+}
+
+std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle) {
   std::string out;
   const std::size_t n = state.snapshot.views.size();
   out.reserve(4096 + n * 2048);
   TextSink sink(out);
-  emit(state, sink);
+  emit(state, lifecycle, sink);
   return out;
 }
 

@@ -36,6 +36,10 @@ struct LifecycleStatus {
   std::int64_t last_snapshot_ok_ns = 0;  // 0 = none yet (or snapshots off)
   double last_snapshot_seconds = 0;      // encode + write of the last good one
   std::uint64_t last_snapshot_bytes = 0;
+  // Thresholds changed through the API, and what each change set off.
+  std::uint64_t threshold_changes = 0;
+  std::uint64_t rules_writes_ok = 0, rules_writes_failed = 0;
+  std::uint64_t prometheus_reloads_ok = 0, prometheus_reloads_failed = 0;
 };
 
 struct ExporterStatus {
@@ -59,6 +63,9 @@ std::vector<prometheus::MetricFamily> translate(const Published& state);
 // serves. At 10,000 services the families alone are 250k heap-allocated
 // ClientMetrics (see docs/perf/README.md).
 std::string render_exposition(const Published& state);
+// The same with the process's lifecycle as it is now rather than as published
+// (reloads and threshold changes happen between publications, or after the last).
+std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle);
 
 // Serves translate() of whatever `latest` returns at scrape time.
 // Thread safety: Collect() may run on any thread as long as `latest` may.

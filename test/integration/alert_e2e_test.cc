@@ -26,18 +26,6 @@ using lle::test::read_file;
 
 namespace {
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string replace(std::string s, const std::string& from, const std::string& to) {
   const auto at = s.find(from);
   BOOST_TEST_REQUIRE(at != std::string::npos, "'" << from << "' not found");
@@ -81,7 +69,8 @@ BOOST_AUTO_TEST_CASE(a_regression_pages_its_team_once_and_resolves_when_latency_
   lle::test::TempDir dir;
   const auto d = [&](const std::string& name) { return (dir.path() / name).string(); };
   const std::string root = lle::test::source_dir().string();
-  const int exporter_port = free_port(), prometheus_port = free_port(), am_port = free_port();
+  const int exporter_port = lle::test::free_port(), prometheus_port = lle::test::free_port(),
+            am_port = lle::test::free_port();
   lle::test::PagerDutyReceiver pagerduty;
 
   // The exporter's config and policy: a 250 ms threshold held for 2 s (wall time:
@@ -142,12 +131,8 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
       {"prometheus", "--config.file=" + d("prometheus.yml"), "--storage.tsdb.path=" + d("tsdb"),
        "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port)},
       "/dev/null", d("prom.out"), d("prom.err"));
-  const auto ready = [](int port) {
-    return lle::test::wait_until(
-        [&] { return lle::test::http_request(port, "GET", "/-/ready").status == 200; }, 30s);
-  };
-  BOOST_TEST_REQUIRE(ready(am_port), read_file(d("am.err")));
-  BOOST_TEST_REQUIRE(ready(prometheus_port), read_file(d("prom.err")));
+  BOOST_TEST_REQUIRE(lle::test::wait_ready(am_port, 30s), read_file(d("am.err")));
+  BOOST_TEST_REQUIRE(lle::test::wait_ready(prometheus_port, 30s), read_file(d("prom.err")));
 
   const auto started = std::chrono::steady_clock::now();
   lle::test::Process exporter({lle::test::exporter_binary(), "run", "--config", config, "--replay",

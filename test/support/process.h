@@ -124,7 +124,10 @@ struct HttpReply {
   std::string body;
 };
 
-inline HttpReply http_request(int port, const std::string& method, const std::string& path) {
+// headers: "Name: value" lines, each without its CRLF.
+inline HttpReply http_request(int port, const std::string& method, const std::string& path,
+                              const std::vector<std::string>& headers,
+                              const std::string& body = "") {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -138,8 +141,11 @@ inline HttpReply http_request(int port, const std::string& method, const std::st
     close(fd);
     return r;
   }
-  const std::string req =
-      method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (const auto& h : headers) req += h + "\r\n";
+  if (!body.empty() || method == "PUT" || method == "POST")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
   (void)::send(fd, req.data(), req.size(), 0);
   std::string raw;
   char buf[65536];
@@ -153,6 +159,28 @@ inline HttpReply http_request(int port, const std::string& method, const std::st
   r.headers = raw.substr(0, split);
   r.body = raw.substr(split + 4);
   return r;
+}
+
+inline HttpReply http_request(int port, const std::string& method, const std::string& path) {
+  return http_request(port, method, path, {});
+}
+
+// A port free on 127.0.0.1 now, for a server that must be told its port up front.
+inline int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// Waits (bounded) until a Prometheus-style server answers 200 on /-/ready.
+inline bool wait_ready(int port, std::chrono::milliseconds deadline) {
+  return wait_until([&] { return http_request(port, "GET", "/-/ready").status == 200; }, deadline);
 }
 
 }  // namespace lle::test

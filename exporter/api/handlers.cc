@@ -1,0 +1,392 @@
+#include "exporter/api/handlers.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <optional>
+
+#include "exporter/api/breaches.h"
+#include "exporter/api/json_number.h"
+#include "exporter/core/units.h"
+#include "exporter/log/log.h"
+#include "exporter/parse/timestamp.h"
+
+namespace lle::api {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kPrefix = "/api/services/";
+constexpr std::int64_t kDefaultWindowNs = 7 * 24 * 3'600'000'000'000LL;
+
+json::value num(double v) { return json_number(v); }
+
+// Milliseconds to the microsecond, or null where there is no data.
+json::value ms(double seconds) {
+  if (std::isnan(seconds)) return nullptr;
+  return num(std::round(seconds * 1e6) / 1e3);
+}
+
+Response ok(json::object body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  return {200, json::serialize(body) + "\n", std::move(headers)};
+}
+
+std::string decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(s[i + 1]) &&
+               std::isxdigit(s[i + 2])) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// The query's parameters; nullopt names the first one not in `allowed`.
+std::optional<std::map<std::string, std::string>> parameters(
+    std::string_view query, std::initializer_list<std::string_view> allowed, std::string* bad) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const auto eq = pair.find('=');
+    const std::string key = decode(pair.substr(0, eq));
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      *bad = key;
+      return std::nullopt;
+    }
+    out[key] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+  }
+  return out;
+}
+
+// A number of milliseconds within the policy's bounds, or why not.
+std::optional<double> threshold_in_bounds(double v, std::string* why) {
+  if (std::isfinite(v) && v >= config::kMinThresholdMs && v <= config::kMaxThresholdMs) return v;
+  *why = "threshold_ms must lie within 50-1000 ms";
+  return std::nullopt;
+}
+
+struct Route {
+  enum Kind { kOwned, kLatency, kThreshold, kBacktest, kNone } kind = kNone;
+  std::string service;
+};
+
+Route route(std::string_view path) {
+  if (!path.starts_with(kPrefix)) return {};
+  path.remove_prefix(kPrefix.size());
+  if (path == "owned") return {Route::kOwned, ""};
+  const auto slash = path.find('/');
+  if (slash == std::string_view::npos || slash == 0) return {};
+  const std::string id(path.substr(0, slash));
+  const std::string_view rest = path.substr(slash);
+  if (rest == "/latency") return {Route::kLatency, id};
+  if (rest == "/alert-threshold") return {Route::kThreshold, id};
+  if (rest == "/alert-threshold/backtest") return {Route::kBacktest, id};
+  return {};
+}
+
+const char* allowed_methods(Route::Kind k) {
+  return k == Route::kThreshold ? "GET, PUT, POST" : "GET";
+}
+
+json::array intervals(const std::vector<Interval>& list) {
+  json::array out;
+  for (const auto& i : list) {
+    out.push_back(
+        json::object{{"start", parse::format_timestamp(i.start_ns)},
+                     {"end", parse::format_timestamp(i.end_ns)},
+                     {"duration_s", num(static_cast<double>(i.end_ns - i.start_ns) / 1e9)},
+                     {"peak_p95_ms", ms(i.peak_seconds)}});
+  }
+  return out;
+}
+
+json::object threshold_json(const std::string& id, const Effective& e) {
+  json::object o{
+      {"service", id},
+      {"threshold_ms", num(e.ms)},
+      {"bounds", json::object{{"min_ms", num(config::kMinThresholdMs)},
+                              {"max_ms", num(config::kMaxThresholdMs)}}},
+      {"source", e.source},
+      {"for_s", num(static_cast<double>(e.for_ns) / 1e9)},
+      {"severity", e.severity},
+      {"changed_by", e.changed_by.empty() ? json::value(nullptr) : json::value(e.changed_by)},
+      {"changed_at", e.changed_at_ns == 0 ? json::value(nullptr)
+                                          : json::value(parse::format_timestamp(e.changed_at_ns))}};
+  return o;
+}
+
+// A service's place in a snapshot, by id (a snapshot may predate a reload).
+std::optional<std::size_t> index_in(const window::Snapshot& state, const std::string& id) {
+  if (!state.services) return std::nullopt;
+  for (std::size_t i = 0; i < state.services->size() && i < state.views.size(); ++i)
+    if ((*state.services)[i].id == id) return i;
+  return std::nullopt;
+}
+
+json::object stats(const window::WindowStats& s) {
+  return {{"count", s.count}, {"p50_ms", ms(s.p50)}, {"p95_ms", ms(s.p95)}, {"p99_ms", ms(s.p99)}};
+}
+
+}  // namespace
+
+Response error(int status, const std::string& code, const std::string& detail) {
+  return {status, json::serialize(json::object{{"error", code}, {"detail", detail}}) + "\n", {}};
+}
+
+Api::Api(std::shared_ptr<const config::Config> cfg, Credentials creds, ThresholdStore& thresholds,
+         Hooks hooks, const core::Clock& clock)
+    : cfg_(std::move(cfg)),
+      creds_(std::move(creds)),
+      thresholds_(thresholds),
+      hooks_(std::move(hooks)),
+      clock_(clock) {}
+
+Response Api::handle(const Request& r, const window::Snapshot& state) const {
+  const auto& cfg = *cfg_;
+  const auto who = identify(r.auth, cfg.api, creds_);
+  const std::string engineer =
+      std::holds_alternative<Caller>(who) ? std::get<Caller>(who).engineer : "";
+  const auto decide = [&](const Response& out, const std::string& why) {
+    log::info("api", {{"engineer", engineer.empty() ? "-" : engineer},
+                      {"method", r.method},
+                      {"path", r.path},
+                      {"status", std::to_string(out.status)},
+                      {"decision", out.status < 400 ? "allow" : "deny"},
+                      {"why", why}});
+    return out;
+  };
+  if (const auto* d = std::get_if<Denied>(&who)) {
+    auto out = error(d->status, d->error, d->detail);
+    out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"loki-latency-exporter\"");
+    return decide(out, d->error);
+  }
+
+  const Route rt = route(r.path);
+  if (rt.kind == Route::kNone)
+    return decide(error(404, "not_found", "no such path: " + r.path), "path");
+  const bool write = rt.kind == Route::kThreshold && (r.method == "PUT" || r.method == "POST");
+  if (r.method != "GET" && r.method != "HEAD" && !write) {
+    auto out = error(405, "method_not_allowed", r.method + " is not allowed on " + r.path);
+    out.headers.emplace_back("Allow", allowed_methods(rt.kind));
+    return decide(out, "method");
+  }
+  if (rt.kind == Route::kOwned) {
+    json::array list;
+    const window::ServiceView none;
+    for (const auto& s : cfg.services) {
+      if (!owns(cfg, s, engineer)) continue;
+      const auto at = index_in(state, s.info.id);
+      const auto& v = at ? state.views[*at] : none;
+      const auto api = thresholds_.get(s.info.id);
+      const Effective e = effective(*cfg.alert_policy, s.info.id, api ? &*api : nullptr);
+      list.push_back(
+          json::object{{"id", s.info.id},
+                       {"display_name", s.info.display_name},
+                       {"team", s.info.team},
+                       {"p95_5m_ms", ms(v.last_5m.p95)},
+                       {"threshold_ms", num(e.ms)},
+                       {"baseline_p95_ms", ms(v.baseline.p95)},
+                       {"baseline_ready", v.baseline_ready},
+                       {"breaching", !std::isnan(v.last_5m.p95) && v.last_5m.p95 * 1000 > e.ms}});
+    }
+    return decide(ok({{"engineer", engineer}, {"services", list}}), "owned");
+  }
+
+  // Every other route is about one service: it must exist, and the caller may see it.
+  const auto it =
+      std::find_if(cfg.services.begin(), cfg.services.end(),
+                   [&](const config::ServiceConfig& s) { return s.info.id == rt.service; });
+  if (it == cfg.services.end())
+    return decide(error(404, "unknown_service", "no service '" + rt.service + "'"), "service");
+  const auto index = index_in(state, rt.service);
+  const bool owner = owns(cfg, *it, engineer);
+  if (write && !owner) {
+    return decide(error(403, "forbidden",
+                        "only the owners of " + rt.service + " (and its team) may change it"),
+                  "not an owner");
+  }
+  if (!owner && cfg.api.read == config::ApiConfig::Read::kOwnersOnly) {
+    return decide(error(403, "forbidden", "only the owners of " + rt.service + " may read it"),
+                  "not an owner");
+  }
+  const auto api_now = thresholds_.get(rt.service);
+  const Effective current = effective(*cfg.alert_policy, rt.service, api_now ? &*api_now : nullptr);
+  const window::ServiceView empty_view;
+  const auto& view = index ? state.views[*index] : empty_view;
+  const std::vector<window::TrendPoint> trend =
+      index && *index < state.trends.size() && state.trends[*index]
+          ? state.trends[*index]->points()
+          : std::vector<window::TrendPoint>{};
+  std::string bad;
+
+  if (rt.kind == Route::kLatency) {
+    const auto params = parameters(r.query, {"window"}, &bad);
+    if (!params)
+      return decide(error(400, "unknown_parameter", "unknown parameter '" + bad + "'"), "query");
+    std::int64_t window_ns = kDefaultWindowNs;
+    if (params->contains("window")) {
+      std::string w = params->at("window");
+      if (w.ends_with("d") && w.size() > 1 && std::isdigit(static_cast<unsigned char>(w[0])))
+        w = std::to_string(std::stoll(w.substr(0, w.size() - 1)) * 24) + "h";
+      const auto secs = core::parse_duration_seconds(w);
+      if (!secs || *secs < 300 || *secs > 7 * 24 * 3600) {
+        return decide(error(400, "invalid_window",
+                            "window must be a duration from 5m to 7d, e.g. 24h; got '" +
+                                params->at("window") + "'"),
+                      "query");
+      }
+      window_ns = static_cast<std::int64_t>(*secs * 1e9);
+    }
+    json::array points;
+    std::vector<window::TrendPoint> in_window;
+    for (const auto& p : trend) {
+      if (p.bucket_start_ns + window::kFiveMinutesNs <= state.at_ns - window_ns) continue;
+      in_window.push_back(p);
+      points.push_back(
+          json::object{{"t", parse::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
+    }
+    json::object body{
+        {"service", rt.service},
+        {"display_name", it->info.display_name},
+        {"team", it->info.team},
+        {"at", parse::format_timestamp(state.at_ns)},
+        {"window_s", num(static_cast<double>(window_ns) / 1e9)},
+        {"current", json::object{{"5m", stats(view.last_5m)}, {"1h", stats(view.last_1h)}}},
+        {"baseline", json::object{{"p95_ms", ms(view.baseline.p95)},
+                                  {"ready", view.baseline_ready},
+                                  {"buckets", view.baseline_buckets}}},
+        {"accepted_total", view.accepted_total},
+        {"threshold", threshold_json(rt.service, current)},
+        {"breaching", !std::isnan(view.last_5m.p95) && view.last_5m.p95 * 1000 > current.ms},
+        {"trend", points},
+        {"breaches", intervals(breaches(in_window, current.ms / 1000))}};
+    return decide(ok(body), "read");
+  }
+
+  if (rt.kind == Route::kBacktest) {
+    const auto params = parameters(r.query, {"threshold_ms"}, &bad);
+    if (!params)
+      return decide(error(400, "unknown_parameter", "unknown parameter '" + bad + "'"), "query");
+    if (!params->contains("threshold_ms"))
+      return decide(error(400, "missing_parameter", "threshold_ms is required"), "query");
+    const std::string& text = params->at("threshold_ms");
+    double v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size())
+      return decide(
+          error(400, "invalid_threshold", "threshold_ms must be a number, got '" + text + "'"),
+          "query");
+    std::string why;
+    if (!threshold_in_bounds(v, &why)) return decide(error(400, "invalid_threshold", why), "query");
+    const Backtest b = backtest(trend, v / 1000, current.for_ns);
+    const Backtest now = backtest(trend, current.ms / 1000, current.for_ns);
+    const auto summary = [](const Backtest& x) {
+      return json::object{{"alerts", x.alerts},
+                          {"firing_s", num(static_cast<double>(x.firing_ns) / 1e9)},
+                          {"longest_firing_s", num(static_cast<double>(x.longest_firing_ns) / 1e9)},
+                          {"breaches", x.breaches}};
+    };
+    json::object candidate = summary(b);
+    candidate["threshold_ms"] = num(v);
+    candidate["fired"] = intervals(b.fired);
+    json::object current_summary = summary(now);
+    current_summary["threshold_ms"] = num(current.ms);
+    json::object body{
+        {"service", rt.service},
+        {"for_s", num(static_cast<double>(current.for_ns) / 1e9)},
+        {"trend_points", trend.size()},
+        {"from", trend.empty()
+                     ? json::value(nullptr)
+                     : json::value(parse::format_timestamp(trend.front().bucket_start_ns))},
+        {"to", trend.empty() ? json::value(nullptr)
+                             : json::value(parse::format_timestamp(trend.back().bucket_start_ns +
+                                                                   window::kFiveMinutesNs))},
+        {"candidate", candidate},
+        {"current", current_summary}};
+    return decide(ok(body), "read");
+  }
+
+  // The threshold itself.
+  if (!write) {
+    if (!r.query.empty())
+      return decide(error(400, "unknown_parameter", "no parameters here"), "query");
+    return decide(ok(threshold_json(rt.service, current), {{"ETag", current.etag}}), "read");
+  }
+  if (!thresholds_.writable()) {
+    return decide(error(409, "read_only",
+                        "thresholds cannot be changed here: alerting.thresholds_file is not set"),
+                  "read only");
+  }
+  if (r.body_too_large) {
+    return decide(
+        error(413, "body_too_large",
+              "the body is larger than " + std::to_string(cfg.api.max_body_bytes) + " bytes"),
+        "body");
+  }
+  json::value doc;
+  boost::system::error_code ec;
+  doc = json::parse(r.body, ec);
+  if (ec)
+    return decide(error(400, "malformed_json", "the body is not JSON: " + ec.message()), "body");
+  if (!doc.is_object())
+    return decide(error(400, "invalid_body", "expected {\"threshold_ms\": N}"), "body");
+  for (const auto& kv : doc.as_object()) {
+    if (kv.key() != "threshold_ms")
+      return decide(error(400, "unknown_field", "unknown field '" + std::string(kv.key()) + "'"),
+                    "body");
+  }
+  const auto* field = doc.as_object().if_contains("threshold_ms");
+  if (!field) return decide(error(400, "missing_field", "threshold_ms is required"), "body");
+  if (!field->is_number())
+    return decide(error(400, "invalid_type", "threshold_ms must be a number"), "body");
+  std::string why;
+  const auto value = threshold_in_bounds(field->to_number<double>(), &why);
+  if (!value)
+    return decide(error(400, "out_of_range", why + ", got " + json::serialize(*field)), "body");
+
+  RulesOutcome rules;
+  const auto change =
+      thresholds_.set(*cfg.alert_policy, rt.service, *value, r.if_match, engineer, clock_.now_ns(),
+                      [&](const std::map<std::string, ApiThreshold>& all) {
+                        if (hooks_.write_rules) rules = hooks_.write_rules(all);
+                      });
+  if (change.outcome == ThresholdStore::Outcome::kStale) {
+    auto out = error(412, "precondition_failed",
+                     "the threshold changed since " + r.if_match + ": GET it again");
+    out.headers.emplace_back("ETag", change.before.etag);
+    return decide(out, "stale etag");
+  }
+  if (change.outcome == ThresholdStore::Outcome::kFailed) {
+    return decide(error(503, "not_stored", "nothing was changed: " + change.error), "store failed");
+  }
+  const ReloadOutcome reload =
+      hooks_.reload_prometheus && rules.written ? hooks_.reload_prometheus() : ReloadOutcome{};
+  json::object body = threshold_json(rt.service, change.after);
+  body["previous"] =
+      json::object{{"threshold_ms", num(change.before.ms)}, {"source", change.before.source}};
+  body["rules"] = json::object{
+      {"configured", rules.configured},
+      {"written", rules.written},
+      {"file", rules.file},
+      {"error", rules.error.empty() ? json::value(nullptr) : json::value(rules.error)}};
+  body["prometheus_reload"] = json::object{
+      {"status", reload.status}, {"attempts", reload.attempts}, {"detail", reload.detail}};
+  // Stored either way; `applied` says whether Prometheus is known to use it.
+  body["applied"] = rules.written && reload.status == "ok";
+  return decide(ok(body, {{"ETag", change.after.etag}}), "owner changed threshold");
+}
+
+}  // namespace lle::api

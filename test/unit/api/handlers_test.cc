@@ -1,0 +1,264 @@
+// The REST API as pure request -> response: routing, validation and
+// authorisation, over a real store of windows and a threshold store in a temp dir.
+#include "exporter/api/handlers.h"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "exporter/core/clock.h"
+#include "test/support/files.h"
+
+namespace json = boost::json;
+using lle::api::Request;
+using lle::api::Response;
+
+namespace {
+
+constexpr std::int64_t kMin = lle::core::kNanosPerMinute;
+constexpr std::int64_t kT0 = 1'763'625'600LL * 1'000'000'000LL;
+
+struct Fixture {
+  lle::test::TempDir dir;
+  lle::core::ManualClock clock{kT0};
+  std::shared_ptr<const lle::config::Config> cfg;
+  std::unique_ptr<lle::api::ThresholdStore> store;
+  std::unique_ptr<lle::api::Api> api;
+  lle::window::Snapshot state;
+  int rules_written = 0, reloads = 0;
+
+  explicit Fixture(const std::string& read_access = "any") {
+    dir.write("services.yaml", R"(services:
+  - {id: checkout, display_name: Checkout, team: payments, owners: [alice]}
+  - {id: search, display_name: Search, team: discovery, owners: [dave]}
+teams:
+  - {id: payments, members: [erin]}
+)");
+    dir.write("policy.yaml", R"(defaults: {latency: {threshold_ms: 300, for: 10m, severity: high}}
+services: {checkout: {threshold_ms: 250, for: 5m, severity: critical}}
+links: {runbook: 'https://r/#{alert}', dashboard: 'https://d?s={service}'}
+)");
+    dir.write("tokens", "");
+    cfg = std::make_shared<const lle::config::Config>(lle::config::load(
+        dir.write("exporter.yaml",
+                  "services_file: services.yaml\n"
+                  "alerting: {policy_file: policy.yaml, thresholds_file: thresholds.json,"
+                  " audit_log: audit.jsonl, rules_file: rules.yaml}\n"
+                  "api: {read_access: " +
+                      read_access + ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n")));
+    store = std::make_unique<lle::api::ThresholdStore>(cfg->thresholds);
+    lle::api::Credentials creds;
+    for (const char* e : {"alice", "erin", "dave", "mallory"})
+      creds.engineer_by_token_sha256[lle::api::sha256_hex(std::string(e) + "-token")] = e;
+    lle::api::Api::Hooks hooks;
+    hooks.write_rules = [this](const auto&) {
+      ++rules_written;
+      return lle::api::RulesOutcome{true, true, "rules.yaml", ""};
+    };
+    hooks.reload_prometheus = [this] {
+      ++reloads;
+      return lle::api::ReloadOutcome{"ok", 1, ""};
+    };
+    api = std::make_unique<lle::api::Api>(cfg, creds, *store, hooks, clock);
+
+    // checkout: 100 ms for an hour, 400 ms for 30 minutes, then 100 ms for an hour.
+    std::vector<lle::core::ServiceInfo> infos;
+    for (const auto& s : cfg->services) infos.push_back(s.info);
+    lle::window::Store windows(infos, {});
+    std::int64_t now = kT0;
+    for (int m = 0; m < 150; ++m) {
+      now = kT0 + m * kMin;
+      const double latency = m >= 60 && m < 90 ? 0.4 : 0.1;
+      for (int k = 0; k < 20; ++k) windows.add(0, now + k * 1'000'000'000LL, latency, 200, now);
+      windows.add(1, now, 0.05, 200, now);
+    }
+    state = windows.snapshot(now + kMin);
+  }
+
+  Response call(const std::string& who, const std::string& method, const std::string& path,
+                const std::string& query = "", const std::string& body = "",
+                const std::string& if_match = "") {
+    const std::string auth = who.empty() ? "" : "Bearer " + who + "-token";
+    Request r{method, path, query, body, if_match, {auth, "", "", "127.0.0.1"}, false};
+    return api->handle(r, state);
+  }
+  static json::object body(const Response& r) { return json::parse(r.body).as_object(); }
+  static std::string header(const Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return "";
+  }
+  std::string audit() const { return lle::test::read_file(dir.path() / "audit.jsonl"); }
+};
+
+const std::string kThreshold = "/api/services/checkout/alert-threshold";
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(api_handlers, Fixture)
+
+BOOST_AUTO_TEST_CASE(owned_lists_the_callers_services_by_owner_or_team) {
+  const auto names = [&](const std::string& who) {
+    std::string out;
+    const auto b = body(call(who, "GET", "/api/services/owned"));
+    for (const auto& s : b.at("services").as_array())
+      out += std::string(s.at("id").as_string()) + ";";
+    return out;
+  };
+  BOOST_TEST(names("alice") == "checkout;");
+  BOOST_TEST(names("erin") == "checkout;");  // payments team member
+  BOOST_TEST(names("dave") == "search;");
+  BOOST_TEST(names("mallory") == "");
+  const auto owned = body(call("alice", "GET", "/api/services/owned"));
+  const auto& s = owned.at("services").at(0).as_object();
+  BOOST_TEST(s.at("threshold_ms").to_number<double>() == 250);
+  BOOST_TEST(s.at("p95_5m_ms").to_number<double>() > 99);
+  BOOST_TEST(s.at("p95_5m_ms").to_number<double>() < 102);
+  BOOST_TEST(!s.at("breaching").as_bool());
+  BOOST_TEST(s.at("baseline_ready").as_bool());
+}
+
+BOOST_AUTO_TEST_CASE(latency_has_the_trend_current_quantiles_and_the_breach) {
+  const auto r = call("dave", "GET", "/api/services/checkout/latency");  // any engineer may read
+  BOOST_TEST_REQUIRE(r.status == 200, r.body);
+  const auto b = body(r);
+  BOOST_TEST(b.at("current").at("5m").at("count").to_number<int>() > 0);
+  BOOST_TEST(b.at("baseline").at("ready").as_bool());
+  BOOST_TEST(b.at("threshold").at("source").as_string() == "policy");
+  const auto& trend = b.at("trend").as_array();
+  BOOST_TEST(trend.size() >= 25u);
+  const auto& breaches = b.at("breaches").as_array();
+  BOOST_TEST_REQUIRE(breaches.size() == 1u, r.body);
+  BOOST_TEST(breaches[0].at("duration_s").to_number<double>() == 1800);
+  BOOST_TEST(breaches[0].at("peak_p95_ms").to_number<double>() > 398);
+  // A window that leaves the breach out.
+  const auto recent = body(call("dave", "GET", "/api/services/checkout/latency", "window=30m"));
+  BOOST_TEST(recent.at("breaches").as_array().empty());
+  BOOST_TEST(recent.at("trend").as_array().size() < trend.size());
+  BOOST_TEST(call("dave", "GET", "/api/services/checkout/latency", "window=7d").status == 200);
+  for (const char* q : {"window=1m", "window=8d", "window=soon", "windows=1h"})
+    BOOST_TEST(call("dave", "GET", "/api/services/checkout/latency", q).status == 400, q);
+}
+
+BOOST_AUTO_TEST_CASE(an_owner_changes_a_threshold_once_per_etag_and_it_is_audited) {
+  const auto got = call("alice", "GET", kThreshold);
+  BOOST_TEST_REQUIRE(got.status == 200);
+  const std::string etag = header(got, "ETag");
+  BOOST_TEST(body(got).at("threshold_ms").to_number<double>() == 250);
+  BOOST_TEST(body(got).at("bounds").at("min_ms").to_number<double>() == 50);
+
+  const auto put = call("erin", "PUT", kThreshold, "", R"({"threshold_ms": 200})", etag);
+  BOOST_TEST_REQUIRE(put.status == 200, put.body);
+  const auto b = body(put);
+  BOOST_TEST(b.at("threshold_ms").to_number<double>() == 200);
+  BOOST_TEST(b.at("source").as_string() == "api");
+  BOOST_TEST(b.at("changed_by").as_string() == "erin");
+  BOOST_TEST(b.at("previous").at("threshold_ms").to_number<double>() == 250);
+  BOOST_TEST(b.at("applied").as_bool());
+  BOOST_TEST(rules_written == 1);
+  BOOST_TEST(reloads == 1);
+  BOOST_TEST(header(put, "ETag") != etag);
+  BOOST_TEST(
+      audit().find(
+          R"("service":"checkout","by":"erin","old_ms":250,"old_source":"policy","new_ms":200)") !=
+          std::string::npos,
+      audit());
+
+  // The same ETag again: someone changed it meanwhile.
+  const auto stale = call("alice", "PUT", kThreshold, "", R"({"threshold_ms": 300})", etag);
+  BOOST_TEST(stale.status == 412);
+  BOOST_TEST(header(stale, "ETag") == header(put, "ETag"));
+  // POST is the seed's name for the same change.
+  BOOST_TEST(call("alice", "POST", kThreshold, "", R"({"threshold_ms": 50})").status == 200);
+  BOOST_TEST(call("alice", "GET", kThreshold).body.find("\"threshold_ms\":50,") !=
+             std::string::npos);
+  // A new store reads back what the file holds.
+  lle::api::ThresholdStore again(cfg->thresholds);
+  BOOST_TEST(again.get("checkout")->ms == 50);
+  BOOST_TEST(again.get("checkout")->version == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_bodies_get_a_4xx_and_change_nothing) {
+  struct Case {
+    std::string body;
+    int status;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"{\"threshold_ms\": 200", 400, "malformed_json"},
+      {"[200]", 400, "invalid_body"},
+      {"{\"threshold_ms\": \"200\"}", 400, "invalid_type"},
+      {"{\"threshold_ms\": 200, \"note\": 1}", 400, "unknown_field"},
+      {"{}", 400, "missing_field"},
+      {"{\"threshold_ms\": 49.9}", 400, "out_of_range"},
+      {"{\"threshold_ms\": 1000.5}", 400, "out_of_range"},
+      {"{\"threshold_ms\": 1e400}", 400, "out_of_range"},
+      {"{\"threshold_ms\": " + std::string(200, '1') + "}", 413, "body_too_large"},
+  };
+  for (const auto& c : cases) {
+    Request r{"PUT",
+              kThreshold,
+              "",
+              c.body,
+              "",
+              {"Bearer alice-token", "", "", "127.0.0.1"},
+              c.body.size() > 128};
+    const auto out = api->handle(r, state);
+    BOOST_TEST(out.status == c.status, c.body << " -> " << out.body);
+    BOOST_TEST(body(out).at("error").as_string() == c.error, c.body);
+    BOOST_TEST(body(out).contains("detail"));
+  }
+  BOOST_TEST(audit().empty());
+  BOOST_TEST(rules_written == 0);
+  BOOST_TEST(!std::filesystem::exists(dir.path() / "thresholds.json"));
+  // The bounds themselves are valid.
+  BOOST_TEST(call("alice", "PUT", kThreshold, "", R"({"threshold_ms": 1000})").status == 200);
+  BOOST_TEST(call("alice", "PUT", kThreshold, "", R"({"threshold_ms": 50})").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(backtest_tells_how_often_a_candidate_threshold_would_have_fired) {
+  const auto r = call("dave", "GET", kThreshold + "/backtest", "threshold_ms=200");
+  BOOST_TEST_REQUIRE(r.status == 200, r.body);
+  const auto b = body(r);
+  // One 30-minute breach; `for` is checkout's 5 minutes: fires for 25 of them.
+  BOOST_TEST(b.at("candidate").at("alerts").to_number<int>() == 1);
+  BOOST_TEST(b.at("candidate").at("firing_s").to_number<double>() == 1500);
+  BOOST_TEST(b.at("current").at("threshold_ms").to_number<double>() == 250);
+  BOOST_TEST(b.at("current").at("alerts").to_number<int>() == 1);
+  const auto high = body(call("dave", "GET", kThreshold + "/backtest", "threshold_ms=500"));
+  BOOST_TEST(high.at("candidate").at("alerts").to_number<int>() == 0);
+  for (const char* q : {"", "threshold_ms=", "threshold_ms=abc", "threshold_ms=20",
+                        "threshold_ms=200x", "threshold_ms=200&for=1m"}) {
+    BOOST_TEST(call("dave", "GET", kThreshold + "/backtest", q).status == 400, q);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(who_may_do_what) {
+  // Anonymous and forged callers are refused before anything is looked up.
+  BOOST_TEST(call("", "GET", "/api/services/owned").status == 401);
+  BOOST_TEST(call("nobody", "GET", "/api/services/nope/latency").status == 401);
+  // Known callers: unknown services and paths, wrong methods.
+  BOOST_TEST(call("alice", "GET", "/api/services/nope/latency").status == 404);
+  BOOST_TEST(call("alice", "GET", "/api/services/checkout/nothing").status == 404);
+  const auto wrong = call("alice", "DELETE", kThreshold);
+  BOOST_TEST(wrong.status == 405);
+  BOOST_TEST(header(wrong, "Allow") == "GET, PUT, POST");
+  BOOST_TEST(call("alice", "PUT", "/api/services/checkout/latency", "", "{}").status == 405);
+  // Only owners (or their team) change a threshold.
+  BOOST_TEST(call("dave", "PUT", kThreshold, "", R"({"threshold_ms": 200})").status == 403);
+  BOOST_TEST(call("mallory", "PUT", kThreshold, "", R"({"threshold_ms": 200})").status == 403);
+  BOOST_TEST(audit().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(api_handlers_owners_only)
+
+BOOST_AUTO_TEST_CASE(reading_can_be_limited_to_owners) {
+  Fixture f("owners");
+  BOOST_TEST(f.call("dave", "GET", "/api/services/checkout/latency").status == 403);
+  BOOST_TEST(f.call("erin", "GET", "/api/services/checkout/latency").status == 200);
+  BOOST_TEST(f.call("dave", "GET", "/api/services/search/latency").status == 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
