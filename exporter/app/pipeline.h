@@ -68,26 +68,29 @@ class Pipeline {
   metrics::ExporterStatus status_;
 };
 
-// The latest published state, handed from the ingest thread to HTTP workers.
+// The latest of something built on one thread and read on others: the published
+// state (ingest thread -> HTTP workers), the REST API (main thread -> HTTP workers).
 // The lock is held only to copy a pointer, so neither side waits for the other's
 // work. (A mutex rather than std::atomic<std::shared_ptr>: libstdc++ 12's lock-bit
 // implementation of the latter is opaque to ThreadSanitizer, which checks this.)
 // Thread safety: all members may be called from any thread.
-class LatestState {
+template <class T>
+class Latest {
  public:
-  void store(std::shared_ptr<const metrics::Published> p) {
+  void store(std::shared_ptr<const T> p) {
     std::lock_guard lock(mutex_);
-    state_.swap(p);
+    value_.swap(p);
   }
-  std::shared_ptr<const metrics::Published> load() const {
+  std::shared_ptr<const T> load() const {
     std::lock_guard lock(mutex_);
-    return state_;
+    return value_;
   }
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const metrics::Published> state_;
+  std::shared_ptr<const T> value_;
 };
+using LatestState = Latest<metrics::Published>;
 
 // Feeds a replay through the pipeline, handing a published state to `out` at
 // most every publish_interval of wall time and once at the end. Returns the

@@ -79,23 +79,8 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
   keep("alerting.audit_log", next.thresholds.audit_log, running.thresholds.audit_log);
 }
 
-// The REST API as configured now, replaced whole on reload.
-// Thread safety: all members may be called from any thread.
-class ApiHolder {
- public:
-  void set(std::shared_ptr<const api::Api> a) {
-    std::lock_guard lock(mutex_);
-    api_.swap(a);
-  }
-  std::shared_ptr<const api::Api> get() const {
-    std::lock_guard lock(mutex_);
-    return api_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const api::Api> api_;
-};
+// The REST API as configured now (nullptr: off), replaced whole on reload.
+using ApiHolder = Latest<api::Api>;
 
 // The API for cfg (nullptr when no api.auth is configured): its credentials are
 // read now (throws config::ConfigError), and a threshold change rewrites the rule
@@ -418,7 +403,7 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
     return failed("the running state could not be carried over");
   }
   engine = std::move(next);  // the old generation is stopped and dropped here
-  apis.set(std::move(next_api));
+  apis.store(std::move(next_api));
   env.lifecycle.update([&](metrics::LifecycleStatus& s) {
     s.last_reload_ok = true;
     ++s.reloads_ok;
@@ -518,7 +503,7 @@ int run(const RunArgs& args) {
     } else {
       thresholds.emplace(cfg.thresholds);
     }
-    apis.set(make_api(cfg, *thresholds, lifecycle, wall));
+    apis.store(make_api(cfg, *thresholds, lifecycle, wall));
   } catch (const std::exception& e) {
     log::error("cannot set up the API", {{"error", e.what()}});
     return 2;
@@ -543,7 +528,7 @@ int run(const RunArgs& args) {
   // The REST API (docs/api.md). Bodies are read up to the largest api.max_body_bytes
   // allowed; the API holds each request to the configured one.
   http.route_prefix("/api/", 1u << 20, [&](const HttpRequest& h) {
-    const auto a = apis.get();
+    const auto a = apis.load();
     if (!a) return json_error(404, "api_disabled", "the REST API is off: configure api.auth");
     const config::ApiConfig& api_cfg = a->access();
     api::Request r{h.method,

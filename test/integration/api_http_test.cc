@@ -61,25 +61,19 @@ struct ApiExporter {
 
   // alerting: extra keys of the alerting section (e.g. the reload URL).
   explicit ApiExporter(const std::string& alerting = "") {
-    dir.write("services.yaml", R"(services:
-  - {id: checkout, display_name: Checkout, team: payments, owners: [alice]}
-  - {id: search, display_name: Search, team: discovery, owners: [dave]}
-teams:
-  - {id: payments, members: [erin]}
-)");
-    dir.write("policy.yaml", R"(defaults: {latency: {threshold_ms: 300, for: 10m}}
-services: {checkout: {threshold_ms: 250, for: 5m, severity: critical}}
-links: {runbook: 'https://r/#{alert}', dashboard: 'https://d?s={service}'}
-)");
+    const auto data = lle::test::source_dir() / "test/testdata/api";
     dir.write("proxy-secret", kProxySecret + "\n");
     dir.write("tokens", "alice sha256:" + sha256("alice-token") +
                             "\ndave sha256:" + sha256("dave-token") + "\n");
     const std::string config =
         dir.write("exporter.yaml",
-                  "listen: 127.0.0.1:0\nservices_file: services.yaml\n"
-                  "parsing: {default_schema_version: \"1\"}\n"
-                  "alerting:\n  policy_file: policy.yaml\n  thresholds_file: thresholds.json\n"
-                  "  audit_log: audit.jsonl\n  rules_file: rules.yaml\n" +
+                  "listen: 127.0.0.1:0\nservices_file: " + (data / "services.yaml").string() +
+                      "\n"
+                      "parsing: {default_schema_version: \"1\"}\n"
+                      "alerting:\n  policy_file: " +
+                      (data / "alert-rules.yaml").string() +
+                      "\n  thresholds_file: thresholds.json\n"
+                      "  audit_log: audit.jsonl\n  rules_file: rules.yaml\n" +
                       alerting +
                       "api:\n  max_body_bytes: 256\n  auth:\n    tokens_file: tokens\n"
                       "    proxy: {header: X-Forwarded-User, secret_file: proxy-secret}\n");
@@ -89,14 +83,8 @@ links: {runbook: 'https://r/#{alert}', dashboard: 'https://d?s={service}'}
         std::vector<std::string>{lle::test::exporter_binary(), "run", "--config", config,
                                  "--replay", replay, "--rebase-to-now"},
         "/dev/null", (dir.path() / "out").string(), err);
-    BOOST_TEST_REQUIRE(lle::test::wait_until(
-                           [&] {
-                             const std::string log = read_file(err);
-                             port = lle::test::logged_metrics_port(log);
-                             return port != 0 && log.find("replay finished") != std::string::npos;
-                           },
-                           20s),
-                       read_file(err));
+    port = lle::test::wait_for_replay(err, 20s);
+    BOOST_TEST_REQUIRE(port != 0, read_file(err));
   }
   static std::string sha256(const std::string& s) {
     // The tokens file holds digests; the test computes them as an operator would.

@@ -58,15 +58,8 @@ BOOST_AUTO_TEST_CASE(run_on_the_sample_serves_metrics_that_promtool_accepts) {
   lle::test::Process p({lle::test::exporter_binary(), "run", "--config", config, "--replay", sample,
                         "--listen", "127.0.0.1:0"},
                        "/dev/null", out, err);
-  int port = 0;
-  BOOST_TEST_REQUIRE(lle::test::wait_until(
-                         [&] {
-                           const std::string log = read_file(err);
-                           port = lle::test::logged_metrics_port(log);
-                           return port != 0 && log.find("replay finished") != std::string::npos;
-                         },
-                         20s),
-                     read_file(err));
+  const int port = lle::test::wait_for_replay(err, 20s);
+  BOOST_TEST_REQUIRE(port != 0, read_file(err));
 
   const auto metrics = lle::test::http_request(port, "GET", "/metrics");
   BOOST_TEST(metrics.status == 200);

@@ -118,6 +118,22 @@ inline int wait_for_metrics_port(const std::string& err, std::chrono::millisecon
   return port;
 }
 
+// Waits (bounded) for an exporter replaying a file to serve and finish the replay;
+// its port, or 0.
+inline int wait_for_replay(const std::string& err, std::chrono::milliseconds deadline) {
+  int port = 0;
+  const bool done = wait_until(
+      [&] {
+        std::ifstream in(err);
+        const std::string log((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+        port = logged_metrics_port(log);
+        return port != 0 && log.find("replay finished") != std::string::npos;
+      },
+      deadline);
+  return done ? port : 0;
+}
+
 struct HttpReply {
   int status = 0;
   std::string headers;

@@ -28,24 +28,16 @@ struct Fixture {
   int rules_written = 0, reloads = 0;
 
   explicit Fixture(const std::string& read_access = "any") {
-    dir.write("services.yaml", R"(services:
-  - {id: checkout, display_name: Checkout, team: payments, owners: [alice]}
-  - {id: search, display_name: Search, team: discovery, owners: [dave]}
-teams:
-  - {id: payments, members: [erin]}
-)");
-    dir.write("policy.yaml", R"(defaults: {latency: {threshold_ms: 300, for: 10m, severity: high}}
-services: {checkout: {threshold_ms: 250, for: 5m, severity: critical}}
-links: {runbook: 'https://r/#{alert}', dashboard: 'https://d?s={service}'}
-)");
+    const auto data = lle::test::source_dir() / "test/testdata/api";
     dir.write("tokens", "");
-    cfg = std::make_shared<const lle::config::Config>(lle::config::load(
-        dir.write("exporter.yaml",
-                  "services_file: services.yaml\n"
-                  "alerting: {policy_file: policy.yaml, thresholds_file: thresholds.json,"
-                  " audit_log: audit.jsonl, rules_file: rules.yaml}\n"
-                  "api: {read_access: " +
-                      read_access + ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n")));
+    cfg = std::make_shared<const lle::config::Config>(lle::config::load(dir.write(
+        "exporter.yaml", "services_file: " + (data / "services.yaml").string() +
+                             "\nalerting: {policy_file: " + (data / "alert-rules.yaml").string() +
+                             ", thresholds_file: thresholds.json,"
+                             " audit_log: audit.jsonl, rules_file: rules.yaml}\n"
+                             "api: {read_access: " +
+                             read_access +
+                             ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n")));
     store = std::make_unique<lle::api::ThresholdStore>(cfg->thresholds);
     lle::api::Credentials creds;
     for (const char* e : {"alice", "erin", "dave", "mallory"})
