@@ -205,18 +205,23 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   out.sample({{"version", state.status.version}, {"revision", state.status.revision}}, 1);
   single("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge,
          seconds(state.status.start_time_ns));
+  // A counter of successes and failures.
+  const auto by_result = [&](const char* name, const char* help, std::uint64_t ok,
+                             std::uint64_t failed) {
+    out.family(name, help, MetricType::Counter, 2);
+    out.sample({{"result", "success"}}, static_cast<double>(ok));
+    out.sample({{"result", "failure"}}, static_cast<double>(failed));
+  };
   single("loki_latency_config_last_reload_successful",
          "1 if the last configuration load (start, SIGHUP or POST /-/reload) succeeded.",
          MetricType::Gauge, life.last_reload_ok ? 1 : 0);
   single("loki_latency_config_last_reload_success_timestamp_seconds",
          "When the configuration in force was loaded.", MetricType::Gauge,
          seconds(life.last_reload_ok_ns));
-  out.family("loki_latency_config_reloads_total",
-             "Configuration reloads since the start, by result (a failed one keeps the old "
-             "configuration in force).",
-             MetricType::Counter, 2);
-  out.sample({{"result", "success"}}, static_cast<double>(life.reloads_ok));
-  out.sample({{"result", "failure"}}, static_cast<double>(life.reloads_failed));
+  by_result("loki_latency_config_reloads_total",
+            "Configuration reloads since the start, by result (a failed one keeps the old "
+            "configuration in force).",
+            life.reloads_ok, life.reloads_failed);
   single("loki_latency_state_snapshots_total", "State snapshots written (state.dir).",
          MetricType::Counter, static_cast<double>(life.snapshots_written));
   single("loki_latency_state_snapshot_failures_total",
@@ -232,16 +237,13 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
          MetricType::Gauge, static_cast<double>(life.last_snapshot_bytes));
   single("loki_latency_threshold_changes_total", "Alert thresholds changed through the API.",
          MetricType::Counter, static_cast<double>(life.threshold_changes));
-  out.family("loki_latency_rules_file_writes_total",
-             "Rule files regenerated after a threshold change, by result.", MetricType::Counter, 2);
-  out.sample({{"result", "success"}}, static_cast<double>(life.rules_writes_ok));
-  out.sample({{"result", "failure"}}, static_cast<double>(life.rules_writes_failed));
-  out.family("loki_latency_prometheus_reloads_total",
-             "Requests to Prometheus to reload its rules after a change, by result (after "
-             "retries).",
-             MetricType::Counter, 2);
-  out.sample({{"result", "success"}}, static_cast<double>(life.prometheus_reloads_ok));
-  out.sample({{"result", "failure"}}, static_cast<double>(life.prometheus_reloads_failed));
+  by_result("loki_latency_rules_file_writes_total",
+            "Rule files regenerated after a threshold change, by result.", life.rules_writes_ok,
+            life.rules_writes_failed);
+  by_result("loki_latency_prometheus_reloads_total",
+            "Requests to Prometheus to reload its rules after a change, by result (after "
+            "retries).",
+            life.prometheus_reloads_ok, life.prometheus_reloads_failed);
 
   // The Loki input, per shard (a tail connection or a poller).
   const auto& shards = state.status.loki;
