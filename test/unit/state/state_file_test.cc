@@ -28,6 +28,22 @@ BOOST_AUTO_TEST_CASE(what_is_written_is_read_back_and_no_temp_file_is_left) {
   BOOST_TEST(!std::filesystem::exists(file.string() + ".tmp"));
 }
 
+// A version-1 file made byte by byte, with the CRC-32 (ISO-HDLC, as zlib and
+// boost::crc_32_type compute it) of "123456789", 0xCBF43926: files written by
+// earlier builds keep reading back.
+BOOST_AUTO_TEST_CASE(a_version_1_file_from_an_earlier_build_reads_back) {
+  lle::test::TempDir dir;
+  std::string bytes = "LLESTATE";
+  bytes += std::string("\x01\x00\x00\x00", 4);                  // version 1
+  bytes += std::string("\x09\x00\x00\x00\x00\x00\x00\x00", 8);  // payload length
+  bytes += "123456789";                                         // payload
+  bytes += std::string("\x26\x39\xf4\xcb", 4);                  // CRC-32, LE
+  dir.write("state.bin", bytes);
+  const auto l = lle::state::read(dir.path() / "state.bin");
+  BOOST_TEST_REQUIRE((l.kind == Loaded::Kind::kOk), l.why);
+  BOOST_TEST(l.payload == "123456789");
+}
+
 BOOST_AUTO_TEST_CASE(truncated_corrupted_foreign_and_future_files_are_rejected_with_a_reason) {
   lle::test::TempDir dir;
   const auto file = dir.path() / "state.bin";
