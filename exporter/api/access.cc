@@ -117,4 +117,8 @@ bool owns(const config::Config& c, const config::ServiceConfig& s, std::string_v
          std::find(team->second.begin(), team->second.end(), engineer) != team->second.end();
 }
 
+bool may_read(const config::Config& c, const config::ServiceConfig& s, std::string_view engineer) {
+  return c.api.read == config::ApiConfig::Read::kAnyEngineer || owns(c, s, engineer);
+}
+
 }  // namespace lle::api

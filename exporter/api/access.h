@@ -50,5 +50,7 @@ std::variant<Caller, Denied> identify(const RequestAuth& r, const config::ApiCon
 
 // An engineer owns a service when listed in its owners or a member of its team.
 bool owns(const config::Config& c, const config::ServiceConfig& s, std::string_view engineer);
+// Reading a service's latency: owners, or anyone when api.read_access is `any`.
+bool may_read(const config::Config& c, const config::ServiceConfig& s, std::string_view engineer);
 
 }  // namespace lle::api

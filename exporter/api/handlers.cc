@@ -149,9 +149,14 @@ Api::Api(std::shared_ptr<const config::Config> cfg, Credentials creds, Threshold
       hooks_(std::move(hooks)),
       clock_(clock) {}
 
+Effective Api::threshold(const std::string& id) const {
+  const auto api = thresholds_.get(id);
+  return effective(*cfg_->alert_policy, id, api ? &*api : nullptr);
+}
+
 Response Api::handle(const Request& r, const window::Snapshot& state) const {
   const auto& cfg = *cfg_;
-  const auto who = identify(r.auth, cfg.api, creds_);
+  const auto who = api::identify(r.auth, cfg.api, creds_);
   const std::string engineer =
       std::holds_alternative<Caller>(who) ? std::get<Caller>(who).engineer : "";
   const auto decide = [&](const Response& out, const std::string& why) {
@@ -213,7 +218,7 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
                         "only the owners of " + rt.service + " (and its team) may change it"),
                   "not an owner");
   }
-  if (!owner && cfg.api.read == config::ApiConfig::Read::kOwnersOnly) {
+  if (!may_read(cfg, *it, engineer)) {
     return decide(error(403, "forbidden", "only the owners of " + rt.service + " may read it"),
                   "not an owner");
   }

@@ -59,6 +59,13 @@ class Api {
   Response handle(const Request& r, const window::Snapshot& state) const;
   // The access settings the HTTP layer needs to extract a Request.
   const config::ApiConfig& access() const { return cfg_->api; }
+  // Who a request comes from, as handle() decides it (the status pages ask too).
+  std::variant<Caller, Denied> identify(const RequestAuth& r) const {
+    return api::identify(r, cfg_->api, creds_);
+  }
+  const config::Config& config() const { return *cfg_; }
+  // The threshold in force for a service.
+  Effective threshold(const std::string& id) const;
 
  private:
   std::shared_ptr<const config::Config> cfg_;

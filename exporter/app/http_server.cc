@@ -112,7 +112,7 @@ int HttpServer::dispatch(mg_connection* conn, void* self) {
       r = json_error(405, "method_not_allowed", method + " is not allowed on " + path);
     } else {
       try {
-        r = handler->second();
+        r = handler->second(read_request(conn, req, 0));
       } catch (const std::exception& e) {
         r = json_error(500, "internal_error", e.what());
       }

@@ -37,15 +37,15 @@ HttpResponse json_error(int status, const std::string& error, const std::string&
 
 class HttpServer {
  public:
-  using Handler = std::function<HttpResponse()>;
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
   // Routes by exact path and method; a GET route answers HEAD too. Call before start().
   void route(const std::string& path, Handler h) { route("GET", path, std::move(h)); }
   void route(const std::string& method, const std::string& path, Handler h) {
     routes_[path][method] = std::move(h);
   }
-  // Every method on every path under `prefix`; bodies are read up to max_body bytes.
-  using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
-  void route_prefix(const std::string& prefix, std::size_t max_body, RequestHandler h) {
+  // Every method on every path under `prefix`; bodies are read up to max_body bytes
+  // (exact routes get none).
+  void route_prefix(const std::string& prefix, std::size_t max_body, Handler h) {
     prefixes_.push_back({prefix, max_body, std::move(h)});
   }
 
@@ -61,7 +61,7 @@ class HttpServer {
   struct Prefix {
     std::string prefix;
     std::size_t max_body;
-    RequestHandler handler;
+    Handler handler;
   };
   std::vector<Prefix> prefixes_;
   mg_context* ctx_ = nullptr;

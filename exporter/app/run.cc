@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -129,6 +130,32 @@ std::shared_ptr<const api::Api> make_api(const config::Config& cfg, api::Thresho
   };
   return std::make_shared<const api::Api>(shared, api::load_credentials(cfg.api), store, hooks,
                                           wall);
+}
+
+// The services the status pages show: all, or (engineer given: the API's access
+// control is on) those the engineer may read; with the threshold in force.
+std::vector<StatusRow> status_rows(const metrics::Published& state, const config::Config& cfg,
+                                   const api::ThresholdStore& thresholds,
+                                   const std::string* engineer) {
+  std::vector<StatusRow> rows;
+  const auto& snap = state.snapshot;
+  for (const auto& s : cfg.services) {
+    if (engineer && !api::may_read(cfg, s, *engineer)) continue;
+    StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
+    for (std::size_t i = 0; snap.services && i < snap.services->size(); ++i) {
+      if ((*snap.services)[i].id != s.info.id) continue;
+      row.view = snap.views[i];
+      if (i < snap.trends.size()) row.trend = snap.trends[i];
+    }
+    if (cfg.alert_policy) {
+      const auto api_set = thresholds.get(s.info.id);
+      const auto e = api::effective(*cfg.alert_policy, s.info.id, api_set ? &*api_set : nullptr);
+      row.threshold_ms = e.ms;
+      row.threshold_source = e.source;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 // Calls f every interval on the calling coroutine's executor, until it stops.
@@ -497,6 +524,8 @@ int run(const RunArgs& args) {
   }
   std::optional<api::ThresholdStore> thresholds;
   ApiHolder apis;
+  Latest<config::Config> configs;  // the configuration in force, for the status pages
+  configs.store(std::make_shared<const config::Config>(cfg));
   try {
     if (cfg.thresholds.file.empty()) {
       thresholds.emplace();
@@ -515,16 +544,60 @@ int run(const RunArgs& args) {
 
   ReloadRequests reloads;
   HttpServer http;
-  http.route("/metrics", [&] {
+  http.route("/metrics", [&](const HttpRequest&) {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics::render_exposition(*current(), lifecycle.get())};
   });
-  http.route("/", [&] {
-    return HttpResponse{200, "text/html; charset=utf-8", landing_page(*current())};
+  // The status pages show what the API would: with api.auth on, only to an
+  // identified engineer, and only the services they may read.
+  const auto status_page = [&](const HttpRequest& h, const auto& render) {
+    const auto cfg = configs.load();
+    const auto a = apis.load();
+    std::string who;
+    if (a) {
+      const auto& ac = a->access();
+      const auto id = a->identify({h.header("Authorization"), h.header(ac.proxy_header),
+                                   h.header(ac.proxy_secret_header), h.peer});
+      if (const auto* d = std::get_if<api::Denied>(&id)) {
+        return HttpResponse{
+            d->status,
+            "text/html; charset=utf-8",
+            "<!doctype html><title>Sign in</title><p>" + html_escape(d->detail) + "</p>\n",
+            {{"WWW-Authenticate", "Bearer realm=\"loki-latency-exporter\""}}};
+      }
+      who = std::get<api::Caller>(id).engineer;
+    }
+    const auto state = current();
+    return render(*state, status_rows(*state, *cfg, *thresholds, a ? &who : nullptr), who);
+  };
+  http.route("/", [&](const HttpRequest& h) {
+    return status_page(h, [](const metrics::Published& s, const std::vector<StatusRow>& rows,
+                             const std::string& who) {
+      return HttpResponse{200, "text/html; charset=utf-8", landing_page(s, rows, who)};
+    });
   });
-  http.route("/-/healthy", [] { return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"}; });
+  http.route_prefix("/service/", 0, [&](const HttpRequest& h) {
+    if (h.method != "GET" && h.method != "HEAD") {
+      auto r = json_error(405, "method_not_allowed", h.method + " is not allowed on " + h.path);
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return r;
+    }
+    const std::string id = h.path.substr(std::strlen("/service/"));
+    return status_page(h, [&](const metrics::Published& s, const std::vector<StatusRow>& rows,
+                              const std::string&) {
+      for (const auto& row : rows)
+        if (row.info.id == id)
+          return HttpResponse{200, "text/html; charset=utf-8", service_page(s, row)};
+      return json_error(404, "unknown_service", "no service '" + id + "' to show you");
+    });
+  });
+  http.route("/-/healthy", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
+  });
   // Ready as soon as state is served; never tied to the input being reachable.
-  http.route("/-/ready", [] { return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"}; });
+  http.route("/-/ready", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"};
+  });
   // The REST API (docs/api.md). Bodies are read up to the largest api.max_body_bytes
   // allowed; the API holds each request to the configured one.
   http.route_prefix("/api/", 1u << 20, [&](const HttpRequest& h) {
@@ -542,7 +615,7 @@ int run(const RunArgs& args) {
     const auto out = a->handle(r, current()->snapshot);
     return HttpResponse{out.status, "application/json", out.body, out.headers};
   });
-  http.route("POST", "/-/reload", [&] {
+  http.route("POST", "/-/reload", [&](const HttpRequest&) {
     const auto outcome = reloads.ask(std::chrono::seconds(60));
     if (!outcome) return json_error(503, "reload_pending", "no outcome within 60 s");
     if (!outcome->first) return json_error(500, "reload_failed", outcome->second);
@@ -573,6 +646,7 @@ int run(const RunArgs& args) {
     if (sig != SIGHUP) break;
     const auto asked = reloads.take();
     const auto outcome = reload(args, engine, env, apis, *thresholds);
+    if (outcome.first) configs.store(std::make_shared<const config::Config>(engine->config()));
     for (const auto& p : asked) p->set_value(outcome);
   }
   log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});

@@ -172,6 +172,16 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
   BOOST_TEST(others.at("services").at(0).at("id").as_string() == "search");
   BOOST_TEST(e.call(kForged, "GET", "/api/services/owned").body.find("untrusted_identity") !=
              std::string::npos);
+  // The status pages answer to the same identities as the API.
+  for (const auto* caller : {&kAnonymous, &kForged}) {
+    BOOST_TEST(lle::test::http_request(e.port, "GET", "/", caller->headers).status == 401);
+    BOOST_TEST(
+        lle::test::http_request(e.port, "GET", "/service/checkout", caller->headers).status == 401);
+  }
+  const auto list = lle::test::http_request(e.port, "GET", "/", kOther.headers);
+  BOOST_TEST(list.status == 200);
+  BOOST_TEST(list.body.find("signed in as dave") != std::string::npos);
+  BOOST_TEST(list.body.find("id=\"checkout\"") != std::string::npos);  // read_access: any
   // Two changes (owner, team member), each audited with who made it.
   const auto audit = e.audit();
   BOOST_TEST_REQUIRE(audit.size() == 2u);
