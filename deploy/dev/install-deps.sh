@@ -14,6 +14,11 @@ packages=(
   prometheus prometheus-alertmanager chromium python3 openssl ca-certificates
 )
 
+# Node.js and npm (the Grafana schema check in the tests fetches its checker from
+# the npm registry). Machines that already have a node with npm keep theirs.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then

@@ -10,6 +10,8 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -120,6 +122,42 @@ BOOST_AUTO_TEST_CASE(the_dashboard_is_portable_and_every_panel_has_a_unit) {
   BOOST_TEST(!dashboards["providers"][0]["options"]["path"].as<std::string>().empty());
   const YAML::Node sources = YAML::LoadFile((root / "datasources/prometheus.yaml").string());
   BOOST_TEST(sources["datasources"][0]["type"].as<std::string>() == "prometheus");
+}
+
+// Against the JSON Schema generated from npm @grafana/schema's Dashboard type, with
+// the allowances documented in test/grafana-schema/check.mjs. The npm packages are
+// installed once into the build tree.
+BOOST_AUTO_TEST_CASE(the_dashboard_matches_grafanas_published_schema) {
+  const char* build = std::getenv("LLE_BUILD_DIR");
+  BOOST_TEST_REQUIRE(build != nullptr, "LLE_BUILD_DIR is not set (run through ctest)");
+  const auto checker = std::filesystem::path(build) / "grafana-schema";
+  const auto source = lle::test::source_dir() / "test/grafana-schema";
+  std::filesystem::create_directories(checker);
+  for (const char* f : {"package.json", "check.mjs"}) {
+    std::filesystem::copy_file(source / f, checker / f,
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  lle::test::TempDir dir;
+  const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
+  if (!std::filesystem::exists(checker / "node_modules/@grafana/schema/package.json")) {
+    BOOST_TEST_REQUIRE(lle::test::run_to_exit({"npm", "install", "--no-package-lock", "--no-audit",
+                                               "--no-fund", "--prefix", checker.string()},
+                                              out, err) == 0,
+                       read_file(err));
+  }
+  const std::string file =
+      (lle::test::source_dir() / "grafana/dashboards/service-latency-dashboard.json").string();
+  BOOST_TEST(
+      lle::test::run_to_exit({"node", (checker / "check.mjs").string(), file}, out, err) == 0,
+      read_file(out) + read_file(err));
+  BOOST_TEST(read_file(out).find(": valid") != std::string::npos);
+  // The check can fail: a dashboard whose panels are not a list is refused.
+  auto broken = dashboard();
+  broken["panels"] = "none";
+  const std::string bad = dir.write("bad.json", json::serialize(broken));
+  BOOST_TEST(lle::test::run_to_exit({"node", (checker / "check.mjs").string(), bad}, out, err) ==
+             1);
+  BOOST_TEST(read_file(out).find("/panels must be array") != std::string::npos, read_file(out));
 }
 
 BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
