@@ -83,6 +83,52 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
 // The REST API as configured now (nullptr: off), replaced whole on reload.
 using ApiHolder = Latest<api::Api>;
 
+// Writes alerting.rules_file (when set) from the policy and the API's thresholds,
+// counting the write; the API calls it after a change, start and reload after a load.
+api::RulesOutcome write_rules_file(const config::Config& cfg,
+                                   const std::map<std::string, api::ApiThreshold>& all,
+                                   Lifecycle& life) {
+  const auto& t = cfg.thresholds;
+  api::RulesOutcome o{!t.rules_file.empty() && cfg.alert_policy, false, t.rules_file, ""};
+  if (!o.configured) return o;
+  try {
+    core::write_file_atomic(t.rules_file,
+                            {rules_for(cfg, all,
+                                       t.rules_prometheus_rule ? rulegen::Format::kPrometheusRule
+                                                               : rulegen::Format::kPrometheus)},
+                            0644);
+    o.written = true;
+  } catch (const std::exception& e) {
+    o.error = e.what();
+    log::error("cannot write the rule file", {{"file", t.rules_file}, {"error", e.what()}});
+  }
+  life.update([&](metrics::LifecycleStatus& s) {
+    ++(o.written ? s.rules_writes_ok : s.rules_writes_failed);
+  });
+  return o;
+}
+
+// Asks Prometheus to reload (when a URL is set), logging and counting a failure.
+api::ReloadOutcome ask_prometheus_to_reload(const config::ThresholdsConfig& t, Lifecycle& life) {
+  const auto r = reload_prometheus(t.prometheus_reload_url, t.reload_attempts);
+  if (r.status == "not_configured") return r;
+  if (r.status != "ok") {
+    log::error("Prometheus did not reload the rules",
+               {{"attempts", std::to_string(r.attempts)}, {"error", r.detail}});
+  }
+  life.update([&](metrics::LifecycleStatus& s) {
+    ++(r.status == "ok" ? s.prometheus_reloads_ok : s.prometheus_reloads_failed);
+  });
+  return r;
+}
+
+// After the configuration was loaded (start, reload): the rule file follows it.
+void refresh_rules(const config::Config& cfg, const api::ThresholdStore& thresholds,
+                   Lifecycle& life) {
+  if (write_rules_file(cfg, thresholds.all(), life).written)
+    ask_prometheus_to_reload(cfg.thresholds, life);
+}
+
 // The API for cfg (nullptr when no api.auth is configured): its credentials are
 // read now (throws config::ConfigError), and a threshold change rewrites the rule
 // file and asks Prometheus to reload, each counted in the lifecycle metrics.
@@ -92,41 +138,11 @@ std::shared_ptr<const api::Api> make_api(const config::Config& cfg, api::Thresho
   auto shared = std::make_shared<const config::Config>(cfg);
   api::Api::Hooks hooks;
   hooks.write_rules = [shared, &life](const std::map<std::string, api::ApiThreshold>& all) {
-    const auto& t = shared->thresholds;
-    api::RulesOutcome o{!t.rules_file.empty(), false, t.rules_file, ""};
-    if (o.configured) {
-      try {
-        core::write_file_atomic(
-            t.rules_file,
-            {rules_for(*shared, all,
-                       t.rules_prometheus_rule ? rulegen::Format::kPrometheusRule
-                                               : rulegen::Format::kPrometheus)},
-            0644);
-        o.written = true;
-      } catch (const std::exception& e) {
-        o.error = e.what();
-        log::error("cannot write the rule file after a threshold change",
-                   {{"file", t.rules_file}, {"error", e.what()}});
-      }
-    }
-    life.update([&](metrics::LifecycleStatus& s) {
-      ++s.threshold_changes;
-      if (o.configured) ++(o.written ? s.rules_writes_ok : s.rules_writes_failed);
-    });
-    return o;
+    life.update([](metrics::LifecycleStatus& s) { ++s.threshold_changes; });
+    return write_rules_file(*shared, all, life);
   };
   hooks.reload_prometheus = [shared, &life] {
-    const auto& t = shared->thresholds;
-    const auto r = reload_prometheus(t.prometheus_reload_url, t.reload_attempts);
-    if (r.status == "not_configured") return r;
-    if (r.status != "ok") {
-      log::error("Prometheus did not reload the rules",
-                 {{"attempts", std::to_string(r.attempts)}, {"error", r.detail}});
-    }
-    life.update([&](metrics::LifecycleStatus& s) {
-      ++(r.status == "ok" ? s.prometheus_reloads_ok : s.prometheus_reloads_failed);
-    });
-    return r;
+    return ask_prometheus_to_reload(shared->thresholds, life);
   };
   return std::make_shared<const api::Api>(shared, api::load_credentials(cfg.api), store, hooks,
                                           wall);
@@ -533,6 +549,7 @@ int run(const RunArgs& args) {
       thresholds.emplace(cfg.thresholds);
     }
     apis.store(make_api(cfg, *thresholds, lifecycle, wall));
+    refresh_rules(cfg, *thresholds, lifecycle);
   } catch (const std::exception& e) {
     log::error("cannot set up the API", {{"error", e.what()}});
     return 2;
@@ -646,7 +663,10 @@ int run(const RunArgs& args) {
     if (sig != SIGHUP) break;
     const auto asked = reloads.take();
     const auto outcome = reload(args, engine, env, apis, *thresholds);
-    if (outcome.first) configs.store(std::make_shared<const config::Config>(engine->config()));
+    if (outcome.first) {
+      configs.store(std::make_shared<const config::Config>(engine->config()));
+      refresh_rules(engine->config(), *thresholds, lifecycle);
+    }
     for (const auto& p : asked) p->set_value(outcome);
   }
   log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
