@@ -1,0 +1,151 @@
+// The Kubernetes manifests as kubectl renders them (kubectl kustomize, offline):
+// the exporter is a native sidecar of Prometheus (a plain container in the
+// pre-1.29 overlay), every container meets Pod Security "restricted" with a
+// read-only root filesystem and resources, probes are in place with readiness
+// independent of Loki, secrets arrive as files, the NetworkPolicy allows Loki and
+// DNS out, and the configuration in the ConfigMap passes check-config.
+#include <yaml-cpp/yaml.h>
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "test/support/files.h"
+#include "test/support/process.h"
+
+using lle::test::read_file;
+
+namespace {
+
+// The objects `kubectl kustomize DIR` renders, by "Kind/name".
+std::map<std::string, YAML::Node> render(const std::string& dir) {
+  lle::test::TempDir tmp;
+  const std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
+  BOOST_TEST_REQUIRE(lle::test::run_to_exit({"kubectl", "kustomize", dir}, out, err) == 0,
+                     read_file(err));
+  std::map<std::string, YAML::Node> objects;
+  for (const auto& doc : YAML::LoadAll(read_file(out)))
+    objects.emplace(doc["kind"].as<std::string>() + "/" + doc["metadata"]["name"].as<std::string>(),
+                    doc);
+  return objects;
+}
+
+YAML::Node find(const YAML::Node& list, const std::string& name) {
+  for (const auto& c : list)
+    if (c["name"].as<std::string>() == name) return c;
+  return YAML::Node();
+}
+
+void restricted(const YAML::Node& c) {
+  const std::string name = c["name"].as<std::string>();
+  const auto sc = c["securityContext"];
+  BOOST_TEST(sc["allowPrivilegeEscalation"].as<bool>() == false, name);
+  BOOST_TEST(sc["readOnlyRootFilesystem"].as<bool>(), name);
+  BOOST_TEST(sc["capabilities"]["drop"][0].as<std::string>() == "ALL", name);
+  BOOST_TEST(c["resources"]["requests"]["memory"].IsDefined(), name);
+  BOOST_TEST(c["resources"]["limits"]["memory"].IsDefined(), name);
+}
+
+// What both variants share; returns the exporter container.
+YAML::Node check_pod(const std::map<std::string, YAML::Node>& objects, bool native) {
+  BOOST_TEST_REQUIRE(objects.count("StatefulSet/prometheus") == 1u);
+  const auto pod = objects.at("StatefulSet/prometheus")["spec"]["template"]["spec"];
+  const auto psc = pod["securityContext"];
+  BOOST_TEST(psc["runAsNonRoot"].as<bool>());
+  BOOST_TEST(psc["runAsUser"].as<int>() > 0);
+  BOOST_TEST(psc["seccompProfile"]["type"].as<std::string>() == "RuntimeDefault");
+  BOOST_TEST(pod["automountServiceAccountToken"].as<bool>() == false);
+
+  const auto exporter =
+      find(native ? pod["initContainers"] : pod["containers"], "loki-latency-exporter");
+  BOOST_TEST_REQUIRE(exporter.IsDefined());
+  if (native) {
+    BOOST_TEST(exporter["restartPolicy"].as<std::string>() == "Always");
+  } else {
+    BOOST_TEST(!pod["initContainers"].IsDefined());
+    BOOST_TEST(!exporter["restartPolicy"].IsDefined());
+  }
+  const auto prometheus = find(pod["containers"], "prometheus");
+  BOOST_TEST_REQUIRE(prometheus.IsDefined());
+  restricted(exporter);
+  restricted(prometheus);
+  BOOST_TEST(exporter["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/-/ready");
+  BOOST_TEST(exporter["livenessProbe"]["httpGet"]["path"].as<std::string>() == "/-/healthy");
+  BOOST_TEST(exporter["startupProbe"]["httpGet"]["path"].as<std::string>() == "/-/healthy");
+  BOOST_TEST(!exporter["env"].IsDefined());  // no secret in the environment either
+
+  // Secrets are files, read-only; the rule file is shared with Prometheus.
+  std::map<std::string, YAML::Node> volumes;
+  for (const auto& v : pod["volumes"]) volumes.emplace(v["name"].as<std::string>(), YAML::Node(v));
+  std::size_t secrets = 0;
+  for (const auto& m : exporter["volumeMounts"]) {
+    const auto v = volumes.find(m["name"].as<std::string>());
+    if (v != volumes.end() && v->second["secret"]) {
+      ++secrets;
+      BOOST_TEST(m["readOnly"].as<bool>(), m["name"].as<std::string>());
+    }
+  }
+  BOOST_TEST(secrets == 2u);
+  bool shared_rules = false;
+  for (const auto& m : prometheus["volumeMounts"])
+    shared_rules = shared_rules || m["name"].as<std::string>() == "generated-rules";
+  BOOST_TEST(shared_rules);
+  bool lifecycle = false;
+  for (const auto& a : prometheus["args"])
+    lifecycle = lifecycle || a.as<std::string>() == "--web.enable-lifecycle";
+  BOOST_TEST(lifecycle);
+  return exporter;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_kubernetes_manifests)
+
+BOOST_AUTO_TEST_CASE(the_base_runs_the_exporter_as_a_native_sidecar) {
+  const auto root = lle::test::source_dir();
+  const auto objects = render((root / "deploy/kubernetes/base").string());
+  check_pod(objects, true);
+  for (const auto& [key, o] : objects)
+    BOOST_TEST(o["metadata"]["namespace"].as<std::string>() == "monitoring", key);
+
+  // Loki and DNS out (and Alertmanager), nothing else; ingress to the two ports only.
+  const auto np = objects.at("NetworkPolicy/prometheus-with-loki-latency-exporter")["spec"];
+  std::vector<int> egress_ports;
+  for (const auto& rule : np["egress"])
+    for (const auto& p : rule["ports"]) egress_ports.push_back(p["port"].as<int>());
+  BOOST_TEST((egress_ports == std::vector<int>{80, 3100, 9093, 53, 53}));
+  for (const auto& rule : np["ingress"])
+    for (const auto& p : rule["ports"])
+      BOOST_TEST((p["port"].as<int>() == 9464 || p["port"].as<int>() == 9090));
+
+  // The configuration shipped in the ConfigMap is valid, and its services and policy
+  // are the bundled ones (copies, since kustomize reads only below its folder).
+  YAML::Node config;
+  for (const auto& [key, o] : objects)
+    if (key.starts_with("ConfigMap/loki-latency-exporter")) config = o;
+  BOOST_TEST_REQUIRE(config.IsDefined());
+  lle::test::TempDir dir;
+  for (const char* f : {"exporter.yaml", "services.yaml", "alert-rules.yaml"})
+    dir.write(f, config["data"][f].as<std::string>());
+  BOOST_TEST(read_file(dir.path() / "services.yaml") ==
+             read_file(root / "deploy/config/services.yaml"));
+  BOOST_TEST(read_file(dir.path() / "alert-rules.yaml") ==
+             read_file(root / "rules/alert-rules.yaml"));
+  const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
+  BOOST_TEST(lle::test::run_to_exit({lle::test::exporter_binary(), "check-config", "--config",
+                                     (dir.path() / "exporter.yaml").string()},
+                                    out, err) == 0,
+             read_file(err));
+  const std::string text = config["data"]["exporter.yaml"].as<std::string>();
+  BOOST_TEST(text.find("password_file: /run/secrets/") != std::string::npos);
+  BOOST_TEST(text.find("rules_file: /var/lib/loki-latency-exporter/rules/") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(before_1_29_the_exporter_is_a_plain_container) {
+  const auto objects =
+      render((lle::test::source_dir() / "deploy/kubernetes/overlays/pre-1.29").string());
+  check_pod(objects, false);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
