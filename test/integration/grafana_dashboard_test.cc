@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "test/support/files.h"
+#include "test/support/npm_checker.h"
 #include "test/support/process.h"
 
 using namespace std::chrono_literals;
@@ -128,23 +129,9 @@ BOOST_AUTO_TEST_CASE(the_dashboard_is_portable_and_every_panel_has_a_unit) {
 // the allowances documented in test/grafana-schema/check.mjs. The npm packages are
 // installed once into the build tree.
 BOOST_AUTO_TEST_CASE(the_dashboard_matches_grafanas_published_schema) {
-  const char* build = std::getenv("LLE_BUILD_DIR");
-  BOOST_TEST_REQUIRE(build != nullptr, "LLE_BUILD_DIR is not set (run through ctest)");
-  const auto checker = std::filesystem::path(build) / "grafana-schema";
-  const auto source = lle::test::source_dir() / "test/grafana-schema";
-  std::filesystem::create_directories(checker);
-  for (const char* f : {"package.json", "check.mjs"}) {
-    std::filesystem::copy_file(source / f, checker / f,
-                               std::filesystem::copy_options::overwrite_existing);
-  }
+  const auto checker = lle::test::npm_checker("grafana-schema");
   lle::test::TempDir dir;
   const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
-  if (!std::filesystem::exists(checker / "node_modules/@grafana/schema/package.json")) {
-    BOOST_TEST_REQUIRE(lle::test::run_to_exit({"npm", "install", "--no-package-lock", "--no-audit",
-                                               "--no-fund", "--prefix", checker.string()},
-                                              out, err) == 0,
-                       read_file(err));
-  }
   const std::string file =
       (lle::test::source_dir() / "grafana/dashboards/service-latency-dashboard.json").string();
   BOOST_TEST(

@@ -7,25 +7,33 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "test/support/files.h"
+#include "test/support/npm_checker.h"
 #include "test/support/process.h"
 
 using lle::test::read_file;
 
 namespace {
 
-// The objects `kubectl kustomize DIR` renders, by "Kind/name".
+// The objects `kubectl kustomize DIR` renders, by "Kind/name", after checking them
+// against Kubernetes' schemas offline, unknown fields included (test/kubernetes-schema).
 std::map<std::string, YAML::Node> render(const std::string& dir) {
   lle::test::TempDir tmp;
   const std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
   BOOST_TEST_REQUIRE(lle::test::run_to_exit({"kubectl", "kustomize", dir}, out, err) == 0,
                      read_file(err));
+  const std::string rendered = tmp.write("rendered.yaml", read_file(out));
+  const auto checker = lle::test::npm_checker("kubernetes-schema");
+  BOOST_TEST(
+      lle::test::run_to_exit({"node", (checker / "check.mjs").string(), rendered}, out, err) == 0,
+      dir << ": " << read_file(out) << read_file(err));
   std::map<std::string, YAML::Node> objects;
-  for (const auto& doc : YAML::LoadAll(read_file(out)))
+  for (const auto& doc : YAML::LoadAll(read_file(rendered)))
     objects.emplace(doc["kind"].as<std::string>() + "/" + doc["metadata"]["name"].as<std::string>(),
                     doc);
   return objects;
@@ -140,6 +148,26 @@ BOOST_AUTO_TEST_CASE(the_base_runs_the_exporter_as_a_native_sidecar) {
   const std::string text = config["data"]["exporter.yaml"].as<std::string>();
   BOOST_TEST(text.find("password_file: /run/secrets/") != std::string::npos);
   BOOST_TEST(text.find("rules_file: /var/lib/loki-latency-exporter/rules/") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_schema_check_catches_a_misspelt_field) {
+  lle::test::TempDir tmp;
+  const std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
+  BOOST_TEST_REQUIRE(
+      lle::test::run_to_exit(
+          {"kubectl", "kustomize", (lle::test::source_dir() / "deploy/kubernetes/base").string()},
+          out, err) == 0);
+  std::string text = read_file(out);
+  const auto at = text.find("readOnlyRootFilesystem");
+  BOOST_TEST_REQUIRE(at != std::string::npos);
+  text.replace(at, std::strlen("readOnlyRootFilesystem"), "readOnlyRootFileSystem");
+  const auto checker = lle::test::npm_checker("kubernetes-schema");
+  BOOST_TEST(
+      lle::test::run_to_exit(
+          {"node", (checker / "check.mjs").string(), tmp.write("bad.yaml", text)}, out, err) == 1);
+  BOOST_TEST(read_file(out).find("readOnlyRootFileSystem: unknown field of V1SecurityContext") !=
+                 std::string::npos,
+             read_file(out));
 }
 
 BOOST_AUTO_TEST_CASE(before_1_29_the_exporter_is_a_plain_container) {
