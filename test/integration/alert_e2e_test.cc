@@ -19,6 +19,7 @@
 #include "test/support/files.h"
 #include "test/support/pagerduty_receiver.h"
 #include "test/support/process.h"
+#include "test/support/prometheus.h"
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -127,12 +128,8 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
                 "scrape_configs:\n  - job_name: loki-latency-exporter\n"
                 "    static_configs: [{targets: ['127.0.0.1:" +
                 std::to_string(exporter_port) + "']}]\n");
-  lle::test::Process prometheus(
-      {"prometheus", "--config.file=" + d("prometheus.yml"), "--storage.tsdb.path=" + d("tsdb"),
-       "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port)},
-      "/dev/null", d("prom.out"), d("prom.err"));
+  const auto prometheus = lle::test::start_prometheus(dir.path(), prometheus_port);
   BOOST_TEST_REQUIRE(lle::test::wait_ready(am_port, 30s), read_file(d("am.err")));
-  BOOST_TEST_REQUIRE(lle::test::wait_ready(prometheus_port, 30s), read_file(d("prom.err")));
 
   const auto started = std::chrono::steady_clock::now();
   lle::test::Process exporter({lle::test::exporter_binary(), "run", "--config", config, "--replay",

@@ -15,6 +15,7 @@
 #include "test/support/files.h"
 #include "test/support/openapi.h"
 #include "test/support/process.h"
+#include "test/support/prometheus.h"
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -274,12 +275,8 @@ BOOST_AUTO_TEST_CASE(a_change_reaches_prometheus_and_a_failed_reload_is_reported
   const std::string rules = (e.dir.path() / "rules.yaml").string();
   BOOST_TEST_REQUIRE(std::filesystem::exists(rules), e.log());
   prom.write("prometheus.yml", "global: {evaluation_interval: 1s}\nrule_files: [" + rules + "]\n");
-  lle::test::Process prometheus(
-      {"prometheus", "--config.file=" + (prom.path() / "prometheus.yml").string(),
-       "--storage.tsdb.path=" + (prom.path() / "tsdb").string(), "--web.enable-lifecycle",
-       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-      "/dev/null", (prom.path() / "out").string(), (prom.path() / "err").string());
-  BOOST_TEST_REQUIRE(lle::test::wait_ready(prom_port, 30s), read_file(prom.path() / "err"));
+  const auto prometheus =
+      lle::test::start_prometheus(prom.path(), prom_port, {"--web.enable-lifecycle"});
   const auto loaded = [&](const std::string& expr) {
     return lle::test::http_request(prom_port, "GET", "/api/v1/rules").body.find(expr) !=
            std::string::npos;

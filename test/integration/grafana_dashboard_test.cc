@@ -18,6 +18,7 @@
 #include "test/support/files.h"
 #include "test/support/npm_checker.h"
 #include "test/support/process.h"
+#include "test/support/prometheus.h"
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -204,11 +205,7 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
             "scrape_configs:\n  - job_name: loki-latency-exporter\n"
             "    static_configs: [{targets: ['127.0.0.1:" +
                 std::to_string(exporter_port) + "']}]\n");
-  lle::test::Process prometheus(
-      {"prometheus", "--config.file=" + d("prometheus.yml"), "--storage.tsdb.path=" + d("tsdb"),
-       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
-      "/dev/null", d("prom.out"), d("prom.err"));
-  BOOST_TEST_REQUIRE(lle::test::wait_ready(prom_port, 30s), read_file(d("prom.err")));
+  const auto prometheus = lle::test::start_prometheus(dir.path(), prom_port);
 
   const auto query = [&](const std::string& expr) {
     const auto r =
