@@ -12,6 +12,8 @@ packages=(
   # tests: real Prometheus and Alertmanager, headless Chromium, the sample generator,
   # test TLS certificates
   prometheus prometheus-alertmanager chromium python3 openssl ca-certificates
+  # the daemonless image build (deploy/container/)
+  umoci skopeo
 )
 
 # Node.js and npm (the Grafana schema check in the tests fetches its checker from
