@@ -11,6 +11,11 @@
 
 namespace lle::api {
 
+// The 5-minute P95 (seconds, NaN: no data) strictly above a threshold (ms, NaN: none).
+inline bool breaching(double p95_seconds, double threshold_ms) {
+  return p95_seconds * 1000 > threshold_ms;  // false whenever either is NaN
+}
+
 struct Interval {
   std::int64_t start_ns, end_ns;  // [start, end)
   double peak_seconds;            // the highest 5-minute P95 in it

@@ -123,19 +123,19 @@ json::object threshold_json(const std::string& id, const Effective& e) {
   return o;
 }
 
-// A service's place in a snapshot, by id (a snapshot may predate a reload).
-std::optional<std::size_t> index_in(const window::Snapshot& state, const std::string& id) {
-  if (!state.services) return std::nullopt;
-  for (std::size_t i = 0; i < state.services->size() && i < state.views.size(); ++i)
-    if ((*state.services)[i].id == id) return i;
-  return std::nullopt;
-}
-
 json::object stats(const window::WindowStats& s) {
   return {{"count", s.count}, {"p50_ms", ms(s.p50)}, {"p95_ms", ms(s.p95)}, {"p99_ms", ms(s.p99)}};
 }
 
 }  // namespace
+
+std::unordered_map<std::string_view, std::size_t> positions(const window::Snapshot& state) {
+  std::unordered_map<std::string_view, std::size_t> out;
+  for (std::size_t i = 0; state.services && i < state.services->size() && i < state.views.size();
+       ++i)
+    out.emplace((*state.services)[i].id, i);
+  return out;
+}
 
 Response error(int status, const std::string& code, const std::string& detail) {
   return {status, json::serialize(json::object{{"error", code}, {"detail", detail}}) + "\n", {}};
@@ -148,11 +148,6 @@ Api::Api(std::shared_ptr<const config::Config> cfg, Credentials creds, Threshold
       thresholds_(thresholds),
       hooks_(std::move(hooks)),
       clock_(clock) {}
-
-Effective Api::threshold(const std::string& id) const {
-  const auto api = thresholds_.get(id);
-  return effective(*cfg_->alert_policy, id, api ? &*api : nullptr);
-}
 
 Response Api::handle(const Request& r, const window::Snapshot& state) const {
   const auto& cfg = *cfg_;
@@ -186,21 +181,20 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
   if (rt.kind == Route::kOwned) {
     json::array list;
     const window::ServiceView none;
+    const auto at = positions(state);
     for (const auto& s : cfg.services) {
       if (!owns(cfg, s, engineer)) continue;
-      const auto at = index_in(state, s.info.id);
-      const auto& v = at ? state.views[*at] : none;
-      const auto api = thresholds_.get(s.info.id);
-      const Effective e = effective(*cfg.alert_policy, s.info.id, api ? &*api : nullptr);
-      list.push_back(
-          json::object{{"id", s.info.id},
-                       {"display_name", s.info.display_name},
-                       {"team", s.info.team},
-                       {"p95_5m_ms", ms(v.last_5m.p95)},
-                       {"threshold_ms", num(e.ms)},
-                       {"baseline_p95_ms", ms(v.baseline.p95)},
-                       {"baseline_ready", v.baseline_ready},
-                       {"breaching", !std::isnan(v.last_5m.p95) && v.last_5m.p95 * 1000 > e.ms}});
+      const auto i = at.find(s.info.id);
+      const auto& v = i == at.end() ? none : state.views[i->second];
+      const Effective e = thresholds_.effective(*cfg.alert_policy, s.info.id);
+      list.push_back(json::object{{"id", s.info.id},
+                                  {"display_name", s.info.display_name},
+                                  {"team", s.info.team},
+                                  {"p95_5m_ms", ms(v.last_5m.p95)},
+                                  {"threshold_ms", num(e.ms)},
+                                  {"baseline_p95_ms", ms(v.baseline.p95)},
+                                  {"baseline_ready", v.baseline_ready},
+                                  {"breaching", breaching(v.last_5m.p95, e.ms)}});
     }
     return decide(ok({{"engineer", engineer}, {"services", list}}), "owned");
   }
@@ -211,7 +205,9 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
                    [&](const config::ServiceConfig& s) { return s.info.id == rt.service; });
   if (it == cfg.services.end())
     return decide(error(404, "unknown_service", "no service '" + rt.service + "'"), "service");
-  const auto index = index_in(state, rt.service);
+  const auto at = positions(state);
+  const auto found = at.find(rt.service);
+  const bool known = found != at.end();
   const bool owner = owns(cfg, *it, engineer);
   if (write && !owner) {
     return decide(error(403, "forbidden",
@@ -222,14 +218,13 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
     return decide(error(403, "forbidden", "only the owners of " + rt.service + " may read it"),
                   "not an owner");
   }
-  const auto api_now = thresholds_.get(rt.service);
-  const Effective current = effective(*cfg.alert_policy, rt.service, api_now ? &*api_now : nullptr);
+  const Effective current = thresholds_.effective(*cfg.alert_policy, rt.service);
   const window::ServiceView empty_view;
-  const auto& view = index ? state.views[*index] : empty_view;
+  const auto& view = known ? state.views[found->second] : empty_view;
+  const auto& series =
+      known && found->second < state.trends.size() ? state.trends[found->second] : window::Trend();
   const std::vector<window::TrendPoint> trend =
-      index && *index < state.trends.size() && state.trends[*index]
-          ? state.trends[*index]->points()
-          : std::vector<window::TrendPoint>{};
+      series ? series->points() : std::vector<window::TrendPoint>{};
   std::string bad;
 
   if (rt.kind == Route::kLatency) {
@@ -270,7 +265,7 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
                                   {"buckets", view.baseline_buckets}}},
         {"accepted_total", view.accepted_total},
         {"threshold", threshold_json(rt.service, current)},
-        {"breaching", !std::isnan(view.last_5m.p95) && view.last_5m.p95 * 1000 > current.ms},
+        {"breaching", breaching(view.last_5m.p95, current.ms)},
         {"trend", points},
         {"breaches", intervals(breaches(in_window, current.ms / 1000))}};
     return decide(ok(body), "read");

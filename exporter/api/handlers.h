@@ -9,6 +9,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,10 @@
 #include "exporter/window/store.h"
 
 namespace lle::api {
+
+// Where each service sits in a snapshot, by id (a snapshot may predate a reload,
+// so its order need not be the configuration's).
+std::unordered_map<std::string_view, std::size_t> positions(const window::Snapshot& state);
 
 struct Request {
   std::string method, path, query, body;
@@ -64,8 +70,6 @@ class Api {
     return api::identify(r, cfg_->api, creds_);
   }
   const config::Config& config() const { return *cfg_; }
-  // The threshold in force for a service.
-  Effective threshold(const std::string& id) const;
 
  private:
   std::shared_ptr<const config::Config> cfg_;

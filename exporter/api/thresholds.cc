@@ -108,6 +108,13 @@ std::optional<ApiThreshold> ThresholdStore::get(const std::string& id) const {
   return it->second;
 }
 
+Effective ThresholdStore::effective(const config::AlertPolicy& policy,
+                                    const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = by_service_.find(id);
+  return api::effective(policy, id, it == by_service_.end() ? nullptr : &it->second);
+}
+
 ThresholdStore::Change ThresholdStore::set(
     const config::AlertPolicy& policy, const std::string& id, double ms,
     const std::string& if_match, const std::string& who, std::int64_t now_ns,
@@ -115,7 +122,7 @@ ThresholdStore::Change ThresholdStore::set(
   std::lock_guard lock(mutex_);
   Change c;
   const auto it = by_service_.find(id);
-  c.before = effective(policy, id, it == by_service_.end() ? nullptr : &it->second);
+  c.before = api::effective(policy, id, it == by_service_.end() ? nullptr : &it->second);
   if (!if_match.empty() && if_match != "*" && if_match != c.before.etag) {
     c.outcome = Outcome::kStale;
     c.after = c.before;
@@ -127,7 +134,6 @@ ThresholdStore::Change ThresholdStore::set(
   ++t.version;
   t.changed_by = who;
   t.changed_at_ns = now_ns;
-  const std::string old_text = file_text(by_service_);
   try {
     core::write_file_atomic(cfg_.file, {file_text(next)}, 0644);
   } catch (const std::exception& e) {
@@ -147,7 +153,7 @@ ThresholdStore::Change ThresholdStore::set(
     // An unaudited change does not stand: put the old file back.
     c.error = e.what();
     try {
-      core::write_file_atomic(cfg_.file, {old_text}, 0644);
+      core::write_file_atomic(cfg_.file, {file_text(by_service_)}, 0644);
     } catch (const std::exception& again) {
       c.error += "; and the thresholds file could not be restored: " + std::string(again.what());
     }
@@ -155,7 +161,7 @@ ThresholdStore::Change ThresholdStore::set(
   }
   by_service_ = std::move(next);
   c.outcome = Outcome::kChanged;
-  c.after = effective(policy, id, &by_service_.at(id));
+  c.after = api::effective(policy, id, &by_service_.at(id));
   after(by_service_);
   return c;
 }

@@ -54,6 +54,8 @@ class ThresholdStore {
   bool writable() const { return !cfg_.file.empty(); }
   std::map<std::string, ApiThreshold> all() const;
   std::optional<ApiThreshold> get(const std::string& id) const;
+  // The threshold in force for a service: the API's over the policy's.
+  Effective effective(const config::AlertPolicy& policy, const std::string& id) const;
 
   enum class Outcome { kChanged, kStale, kFailed };
   struct Change {

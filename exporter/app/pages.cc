@@ -56,10 +56,7 @@ std::string ms(double seconds) {
   return std::isnan(seconds) ? "&ndash;" : fmt("%.1f ms", seconds * 1000);
 }
 
-bool breaching(const StatusRow& r) {
-  return !std::isnan(r.threshold_ms) && !std::isnan(r.view.last_5m.p95) &&
-         r.view.last_5m.p95 * 1000 > r.threshold_ms;
-}
+bool breaching(const StatusRow& r) { return api::breaching(r.view.last_5m.p95, r.threshold_ms); }
 
 std::string page(const std::string& title, const std::string& body) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

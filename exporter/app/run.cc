@@ -155,17 +155,16 @@ std::vector<StatusRow> status_rows(const metrics::Published& state, const config
                                    const std::string* engineer) {
   std::vector<StatusRow> rows;
   const auto& snap = state.snapshot;
+  const auto at = api::positions(snap);
   for (const auto& s : cfg.services) {
     if (engineer && !api::may_read(cfg, s, *engineer)) continue;
     StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
-    for (std::size_t i = 0; snap.services && i < snap.services->size(); ++i) {
-      if ((*snap.services)[i].id != s.info.id) continue;
-      row.view = snap.views[i];
-      if (i < snap.trends.size()) row.trend = snap.trends[i];
+    if (const auto i = at.find(s.info.id); i != at.end()) {
+      row.view = snap.views[i->second];
+      if (i->second < snap.trends.size()) row.trend = snap.trends[i->second];
     }
     if (cfg.alert_policy) {
-      const auto api_set = thresholds.get(s.info.id);
-      const auto e = api::effective(*cfg.alert_policy, s.info.id, api_set ? &*api_set : nullptr);
+      const auto e = thresholds.effective(*cfg.alert_policy, s.info.id);
       row.threshold_ms = e.ms;
       row.threshold_source = e.source;
     }

@@ -291,6 +291,10 @@ Config load(const std::string& exporter_yaml_path) {
                                  .lexically_normal()
                                  .string();
   };
+  // The same for a key that may be absent or "" (meaning: none).
+  const auto optional_path = [&](const At& at) {
+    return at.str_or("").empty() ? std::string() : relative_to(at);
+  };
   root.require_map({"listen", "services_file", "input", "state", "parsing", "windows",
                     "data_quality", "alerting", "api"});
   c.listen = root.key("listen").str_or(c.listen);
@@ -308,7 +312,7 @@ Config load(const std::string& exporter_yaml_path) {
   }
   if (const At st = root.key("state"); st.present()) {
     st.require_map({"dir", "interval"});
-    c.state.dir = st.key("dir").str_or("").empty() ? "" : relative_to(st.key("dir"));
+    c.state.dir = optional_path(st.key("dir"));
     c.state.interval_ns = st.key("interval").duration_or(c.state.interval_ns, 1, 3600);
   }
   c.parsing = load_parsing(root.key("parsing"));
@@ -337,12 +341,9 @@ Config load(const std::string& exporter_yaml_path) {
                    "prometheus_reload_url", "reload_attempts"});
     c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), c.services);
     auto& t = c.thresholds;
-    const auto path_or_empty = [&](const char* key) {
-      return a.key(key).str_or("").empty() ? std::string() : relative_to(a.key(key));
-    };
-    t.file = path_or_empty("thresholds_file");
-    t.audit_log = path_or_empty("audit_log");
-    t.rules_file = path_or_empty("rules_file");
+    t.file = optional_path(a.key("thresholds_file"));
+    t.audit_log = optional_path(a.key("audit_log"));
+    t.rules_file = optional_path(a.key("rules_file"));
     if (!t.file.empty() && t.audit_log.empty())
       a.key("audit_log").fail("required with thresholds_file: every change is audited");
     const std::string format = a.key("rules_format").str_or("prometheus");
