@@ -194,10 +194,11 @@ TrendSeries ServiceWindow::trend_series() const {
   TrendSeries out;
   if (trend_latest_ == kNone) return out;
   out.last_bucket_start_ns = trend_latest_ * kFiveMinutesNs;
-  out.p95_index.reserve(kTrendPoints);
-  for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= trend_latest_; ++b)
-    out.p95_index.push_back(
-        trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)]);
+  // The ring holds bucket b at b mod kTrendPoints: the oldest of the 7 days first.
+  const std::int64_t oldest = trend_latest_ - kTrendPoints + 1;
+  const auto start = trend_.begin() + (oldest - floor_div(oldest, kTrendPoints) * kTrendPoints);
+  out.p95_index.resize(kTrendPoints);
+  std::rotate_copy(trend_.begin(), start, trend_.end(), out.p95_index.begin());
   return out;
 }
 
