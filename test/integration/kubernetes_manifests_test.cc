@@ -1,9 +1,10 @@
 // The Kubernetes manifests as kubectl renders them (kubectl kustomize, offline):
 // the exporter is a native sidecar of Prometheus (a plain container in the
-// pre-1.29 overlay), every container meets Pod Security "restricted" with a
-// read-only root filesystem and resources, probes are in place with readiness
-// independent of Loki, secrets arrive as files, the NetworkPolicy allows Loki and
-// DNS out, and the configuration in the ConfigMap passes check-config.
+// pre-1.29 overlay, its own Deployment with a PodMonitor and the generated
+// PrometheusRule in the standalone variant), every container meets Pod Security
+// "restricted" with a read-only root filesystem and resources, probes are in place
+// with readiness independent of Loki, secrets arrive as files, the NetworkPolicy
+// allows Loki and DNS out, and the configuration in the ConfigMap passes check-config.
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
@@ -55,37 +56,27 @@ void restricted(const YAML::Node& c) {
   BOOST_TEST(c["resources"]["limits"]["memory"].IsDefined(), name);
 }
 
-// What both variants share; returns the exporter container.
-YAML::Node check_pod(const std::map<std::string, YAML::Node>& objects, bool native) {
-  BOOST_TEST_REQUIRE(objects.count("StatefulSet/prometheus") == 1u);
-  const auto pod = objects.at("StatefulSet/prometheus")["spec"]["template"]["spec"];
+std::map<std::string, YAML::Node> volumes_of(const YAML::Node& pod) {
+  std::map<std::string, YAML::Node> volumes;
+  for (const auto& v : pod["volumes"]) volumes.emplace(v["name"].as<std::string>(), YAML::Node(v));
+  return volumes;
+}
+
+// What every variant's exporter shares: a restricted pod and container, probes with
+// readiness independent of Loki, and the two Secrets as read-only files.
+void check_exporter(const YAML::Node& pod, const YAML::Node& exporter) {
   const auto psc = pod["securityContext"];
   BOOST_TEST(psc["runAsNonRoot"].as<bool>());
   BOOST_TEST(psc["runAsUser"].as<int>() > 0);
   BOOST_TEST(psc["seccompProfile"]["type"].as<std::string>() == "RuntimeDefault");
   BOOST_TEST(pod["automountServiceAccountToken"].as<bool>() == false);
-
-  const auto exporter =
-      find(native ? pod["initContainers"] : pod["containers"], "loki-latency-exporter");
-  BOOST_TEST_REQUIRE(exporter.IsDefined());
-  if (native) {
-    BOOST_TEST(exporter["restartPolicy"].as<std::string>() == "Always");
-  } else {
-    BOOST_TEST(!pod["initContainers"].IsDefined());
-    BOOST_TEST(!exporter["restartPolicy"].IsDefined());
-  }
-  const auto prometheus = find(pod["containers"], "prometheus");
-  BOOST_TEST_REQUIRE(prometheus.IsDefined());
   restricted(exporter);
-  restricted(prometheus);
   BOOST_TEST(exporter["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/-/ready");
   BOOST_TEST(exporter["livenessProbe"]["httpGet"]["path"].as<std::string>() == "/-/healthy");
   BOOST_TEST(exporter["startupProbe"]["httpGet"]["path"].as<std::string>() == "/-/healthy");
   BOOST_TEST(!exporter["env"].IsDefined());  // no secret in the environment either
 
-  // Secrets are files, read-only; the rule file is shared with Prometheus.
-  std::map<std::string, YAML::Node> volumes;
-  for (const auto& v : pod["volumes"]) volumes.emplace(v["name"].as<std::string>(), YAML::Node(v));
+  const auto volumes = volumes_of(pod);
   std::size_t secrets = 0;
   for (const auto& m : exporter["volumeMounts"]) {
     const auto v = volumes.find(m["name"].as<std::string>());
@@ -95,6 +86,27 @@ YAML::Node check_pod(const std::map<std::string, YAML::Node>& objects, bool nati
     }
   }
   BOOST_TEST(secrets == 2u);
+}
+
+// The sidecar variants; returns the exporter container.
+YAML::Node check_sidecar(const std::map<std::string, YAML::Node>& objects, bool native) {
+  BOOST_TEST_REQUIRE(objects.count("StatefulSet/prometheus") == 1u);
+  const auto pod = objects.at("StatefulSet/prometheus")["spec"]["template"]["spec"];
+  const auto exporter =
+      find(native ? pod["initContainers"] : pod["containers"], "loki-latency-exporter");
+  BOOST_TEST_REQUIRE(exporter.IsDefined());
+  if (native) {
+    BOOST_TEST(exporter["restartPolicy"].as<std::string>() == "Always");
+  } else {
+    BOOST_TEST(!pod["initContainers"].IsDefined());
+    BOOST_TEST(!exporter["restartPolicy"].IsDefined());
+  }
+  check_exporter(pod, exporter);
+  const auto prometheus = find(pod["containers"], "prometheus");
+  BOOST_TEST_REQUIRE(prometheus.IsDefined());
+  restricted(prometheus);
+
+  // The rule file is shared with Prometheus, which lets the exporter ask for reloads.
   bool shared_rules = false;
   for (const auto& m : prometheus["volumeMounts"])
     shared_rules = shared_rules || m["name"].as<std::string>() == "generated-rules";
@@ -106,33 +118,23 @@ YAML::Node check_pod(const std::map<std::string, YAML::Node>& objects, bool nati
   return exporter;
 }
 
-}  // namespace
+// The egress ports of a NetworkPolicy, in order.
+std::vector<int> egress_ports(const YAML::Node& policy) {
+  std::vector<int> ports;
+  for (const auto& rule : policy["spec"]["egress"])
+    for (const auto& p : rule["ports"]) ports.push_back(p["port"].as<int>());
+  return ports;
+}
 
-BOOST_AUTO_TEST_SUITE(integration_kubernetes_manifests)
-
-BOOST_AUTO_TEST_CASE(the_base_runs_the_exporter_as_a_native_sidecar) {
-  const auto root = lle::test::source_dir();
-  const auto objects = render((root / "deploy/kubernetes/base").string());
-  check_pod(objects, true);
-  for (const auto& [key, o] : objects)
-    BOOST_TEST(o["metadata"]["namespace"].as<std::string>() == "monitoring", key);
-
-  // Loki and DNS out (and Alertmanager), nothing else; ingress to the two ports only.
-  const auto np = objects.at("NetworkPolicy/prometheus-with-loki-latency-exporter")["spec"];
-  std::vector<int> egress_ports;
-  for (const auto& rule : np["egress"])
-    for (const auto& p : rule["ports"]) egress_ports.push_back(p["port"].as<int>());
-  BOOST_TEST((egress_ports == std::vector<int>{80, 3100, 9093, 53, 53}));
-  for (const auto& rule : np["ingress"])
-    for (const auto& p : rule["ports"])
-      BOOST_TEST((p["port"].as<int>() == 9464 || p["port"].as<int>() == 9090));
-
-  // The configuration shipped in the ConfigMap is valid, and its services and policy
-  // are the bundled ones (copies, since kustomize reads only below its folder).
+// The exporter's ConfigMap, written out as files and checked with check-config;
+// returns its exporter.yaml. Its services and policy are the bundled ones (copies,
+// since kustomize reads only below its folder).
+std::string check_config_map(const std::map<std::string, YAML::Node>& objects) {
   YAML::Node config;
   for (const auto& [key, o] : objects)
     if (key.starts_with("ConfigMap/loki-latency-exporter")) config = o;
   BOOST_TEST_REQUIRE(config.IsDefined());
+  const auto root = lle::test::source_dir();
   lle::test::TempDir dir;
   for (const char* f : {"exporter.yaml", "services.yaml", "alert-rules.yaml"})
     dir.write(f, config["data"][f].as<std::string>());
@@ -147,33 +149,128 @@ BOOST_AUTO_TEST_CASE(the_base_runs_the_exporter_as_a_native_sidecar) {
              read_file(err));
   const std::string text = config["data"]["exporter.yaml"].as<std::string>();
   BOOST_TEST(text.find("password_file: /run/secrets/") != std::string::npos);
-  BOOST_TEST(text.find("rules_file: /var/lib/loki-latency-exporter/rules/") != std::string::npos);
+  return text;
 }
 
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_kubernetes_manifests)
+
+BOOST_AUTO_TEST_CASE(the_base_runs_the_exporter_as_a_native_sidecar) {
+  const auto objects = render((lle::test::source_dir() / "deploy/kubernetes/base").string());
+  check_sidecar(objects, true);
+  for (const auto& [key, o] : objects)
+    BOOST_TEST(o["metadata"]["namespace"].as<std::string>() == "monitoring", key);
+
+  // Loki and DNS out (and Alertmanager), nothing else; ingress to the two ports only.
+  const auto np = objects.at("NetworkPolicy/prometheus-with-loki-latency-exporter");
+  BOOST_TEST((egress_ports(np) == std::vector<int>{80, 3100, 9093, 53, 53}));
+  for (const auto& rule : np["spec"]["ingress"])
+    for (const auto& p : rule["ports"])
+      BOOST_TEST((p["port"].as<int>() == 9464 || p["port"].as<int>() == 9090));
+
+  const std::string config = check_config_map(objects);
+  BOOST_TEST(config.find("rules_file: /var/lib/loki-latency-exporter/rules/") != std::string::npos);
+}
+
+// A field misspelt in a core object and in a Prometheus Operator object is reported
+// by name (the API server would silently drop either).
 BOOST_AUTO_TEST_CASE(the_schema_check_catches_a_misspelt_field) {
-  lle::test::TempDir tmp;
-  const std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
-  BOOST_TEST_REQUIRE(
-      lle::test::run_to_exit(
-          {"kubectl", "kustomize", (lle::test::source_dir() / "deploy/kubernetes/base").string()},
-          out, err) == 0);
-  std::string text = read_file(out);
-  const auto at = text.find("readOnlyRootFilesystem");
-  BOOST_TEST_REQUIRE(at != std::string::npos);
-  text.replace(at, std::strlen("readOnlyRootFilesystem"), "readOnlyRootFileSystem");
-  const auto checker = lle::test::npm_checker("kubernetes-schema");
-  BOOST_TEST(
-      lle::test::run_to_exit(
-          {"node", (checker / "check.mjs").string(), tmp.write("bad.yaml", text)}, out, err) == 1);
-  BOOST_TEST(read_file(out).find("readOnlyRootFileSystem: unknown field of V1SecurityContext") !=
-                 std::string::npos,
-             read_file(out));
+  struct Case {
+    const char *dir, *field, *typo, *report;
+  };
+  for (const Case& c :
+       {Case{"deploy/kubernetes/base", "readOnlyRootFilesystem", "readOnlyRootFileSystem",
+             "readOnlyRootFileSystem: unknown field of V1SecurityContext"},
+        Case{"deploy/kubernetes/standalone", "interval: 30s", "intervall: 30s",
+             "PodMonitor/loki-latency-exporter: intervall: unknown field"}}) {
+    lle::test::TempDir tmp;
+    const std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
+    BOOST_TEST_REQUIRE(
+        lle::test::run_to_exit({"kubectl", "kustomize", (lle::test::source_dir() / c.dir).string()},
+                               out, err) == 0);
+    std::string text = read_file(out);
+    const auto at = text.find(c.field);
+    BOOST_TEST_REQUIRE(at != std::string::npos, c.field);
+    text.replace(at, std::strlen(c.field), c.typo);
+    const auto checker = lle::test::npm_checker("kubernetes-schema");
+    BOOST_TEST(
+        lle::test::run_to_exit(
+            {"node", (checker / "check.mjs").string(), tmp.write("bad.yaml", text)}, out, err) == 1,
+        c.dir);
+    BOOST_TEST(read_file(out).find(c.report) != std::string::npos, read_file(out));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(before_1_29_the_exporter_is_a_plain_container) {
   const auto objects =
       render((lle::test::source_dir() / "deploy/kubernetes/overlays/pre-1.29").string());
-  check_pod(objects, false);
+  check_sidecar(objects, false);
+}
+
+BOOST_AUTO_TEST_CASE(the_standalone_variant_is_scraped_by_a_pod_monitor_with_the_generated_rules) {
+  const auto root = lle::test::source_dir();
+  const auto objects = render((root / "deploy/kubernetes/standalone").string());
+  for (const auto& [key, o] : objects)
+    BOOST_TEST(o["metadata"]["namespace"].as<std::string>() == "monitoring", key);
+
+  // One replica (two would tail Loki twice), replaced rather than rolled: its state
+  // volume is ReadWriteOnce.
+  BOOST_TEST_REQUIRE(objects.count("Deployment/loki-latency-exporter") == 1u);
+  const auto deployment = objects.at("Deployment/loki-latency-exporter")["spec"];
+  BOOST_TEST(deployment["replicas"].as<int>() == 1);
+  BOOST_TEST(deployment["strategy"]["type"].as<std::string>() == "Recreate");
+  const auto pod = deployment["template"]["spec"];
+  const auto exporter = find(pod["containers"], "loki-latency-exporter");
+  BOOST_TEST_REQUIRE(exporter.IsDefined());
+  check_exporter(pod, exporter);
+  const auto claim = volumes_of(pod)["exporter-state"]["persistentVolumeClaim"]["claimName"];
+  BOOST_TEST_REQUIRE(claim.IsDefined());
+  BOOST_TEST(objects.count("PersistentVolumeClaim/" + claim.as<std::string>()) == 1u);
+
+  // The PodMonitor selects this pod, scrapes a port it has, and names the job as the
+  // rules and the dashboard expect it (job="loki-latency-exporter").
+  BOOST_TEST_REQUIRE(objects.count("PodMonitor/loki-latency-exporter") == 1u);
+  const auto monitor = objects.at("PodMonitor/loki-latency-exporter");
+  const auto pod_labels = deployment["template"]["metadata"]["labels"];
+  for (const auto& l : monitor["spec"]["selector"]["matchLabels"])
+    BOOST_TEST(
+        pod_labels[l.first.as<std::string>()].as<std::string>("") == l.second.as<std::string>(),
+        l.first.as<std::string>());
+  const auto endpoint = monitor["spec"]["podMetricsEndpoints"][0];
+  BOOST_TEST(endpoint["path"].as<std::string>() == "/metrics");
+  bool port = false;
+  for (const auto& p : exporter["ports"])
+    port = port || p["name"].as<std::string>() == endpoint["port"].as<std::string>();
+  BOOST_TEST(port);
+  BOOST_TEST(pod_labels[monitor["spec"]["jobLabel"].as<std::string>("")].as<std::string>("") ==
+             "loki-latency-exporter");
+
+  // The PrometheusRule is the generator's (a copy kustomize can read) and its spec is
+  // a rule file promtool accepts; kube-prometheus-stack finds both by `release`.
+  BOOST_TEST(read_file(root / "deploy/kubernetes/standalone/loki-latency-prometheusrule.yaml") ==
+             read_file(root / "rules/generated/loki-latency-prometheusrule.yaml"));
+  BOOST_TEST_REQUIRE(objects.count("PrometheusRule/loki-latency-exporter") == 1u);
+  const auto rule = objects.at("PrometheusRule/loki-latency-exporter");
+  for (const auto& o : {rule, monitor})
+    BOOST_TEST(o["metadata"]["labels"]["release"].as<std::string>("") == "kube-prometheus-stack");
+  lle::test::TempDir tmp;
+  YAML::Emitter spec;
+  spec << rule["spec"];
+  const std::string out = (tmp.path() / "out").string(), err = (tmp.path() / "err").string();
+  BOOST_TEST(lle::test::run_to_exit({"promtool", "check", "rules", "--lint=all", "--lint-fatal",
+                                     tmp.write("spec.yaml", spec.c_str())},
+                                    out, err) == 0,
+             read_file(out) << read_file(err));
+  BOOST_TEST(read_file(out).find("SUCCESS") != std::string::npos, read_file(out));
+
+  // Loki and DNS out only; the thresholds are the policy file's (no rule file of its
+  // own, so the API serves them read-only).
+  BOOST_TEST((egress_ports(objects.at("NetworkPolicy/loki-latency-exporter")) ==
+              std::vector<int>{80, 3100, 53, 53}));
+  const std::string config = check_config_map(objects);
+  BOOST_TEST(config.find("rules_file:") == std::string::npos);
+  BOOST_TEST(config.find("thresholds_file:") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
