@@ -1,7 +1,8 @@
 #pragma once
 // A local stand-in for PagerDuty's Events API v2 (POST /v2/enqueue) on
-// 127.0.0.1: records every event body it is sent and answers 202 as PagerDuty
-// does. One connection at a time, which is all Alertmanager needs here.
+// 127.0.0.1 (a free port unless one is given): records every event body it is
+// sent and answers 202 as PagerDuty does. One connection at a time, which is all
+// Alertmanager needs here.
 // Thread safety: events() may be called from any thread.
 
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
@@ -22,10 +24,13 @@ namespace lle::test {
 
 class PagerDutyReceiver {
  public:
-  PagerDutyReceiver() {
+  explicit PagerDutyReceiver(int port = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
     if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd_, 16) != 0 ||
