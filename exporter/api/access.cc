@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <stdexcept>
+
+#include "exporter/core/secret_file.h"
+#include "exporter/log/log.h"
 
 namespace lle::api {
 namespace {
@@ -17,12 +21,17 @@ std::string trim(std::string s) {
 }
 
 std::string read_secret(const std::string& file, const char* key) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw config::ConfigError(file, key, "cannot read file");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  s = trim(std::move(s));
-  if (s.size() < 16) throw config::ConfigError(file, key, "expected a secret of 16 or more bytes");
-  return s;
+  core::Secret s;
+  try {
+    s = core::read_secret_file(file, key);
+  } catch (const std::runtime_error& e) {
+    throw config::ConfigError(file, key, e.what());
+  }
+  if (s.value.size() < 16)
+    throw config::ConfigError(file, key, "expected a secret of 16 or more bytes");
+  if (s.readable_by_others)
+    log::warn("a secret file is readable by every user of this machine", {{"file", file}});
+  return std::move(s.value);
 }
 
 bool valid_engineer(std::string_view id) {

@@ -14,11 +14,11 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 #include <chrono>
-#include <fstream>
 #include <limits>
 #include <random>
 #include <stdexcept>
 
+#include "exporter/core/secret_file.h"
 #include "exporter/log/log.h"
 #include "exporter/loki/ledger.h"
 #include "exporter/parse/loki_json.h"
@@ -47,13 +47,10 @@ std::string trim(std::string s) {
 }
 
 std::string read_secret(const std::string& file, const char* what) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error(std::string("cannot read the ") + what + " file " + file);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  s = trim(std::move(s));
-  if (s.empty())
-    throw std::runtime_error(std::string("the ") + what + " file " + file + " is empty");
-  return s;
+  auto secret = core::read_secret_file(file, what);
+  if (secret.readable_by_others)
+    log::warn("a secret file is readable by every user of this machine", {{"file", file}});
+  return std::move(secret.value);
 }
 
 std::string base64(std::string_view in) {
