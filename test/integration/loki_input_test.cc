@@ -178,6 +178,9 @@ BOOST_AUTO_TEST_CASE(credentials_are_sent_but_never_logged_or_exported) {
   FakeLoki loki({});
   lle::test::TempDir secrets;
   const auto pw = secrets.write("pw", "s3cret-pw\n");
+  std::filesystem::permissions(pw, std::filesystem::perms::owner_read |
+                                       std::filesystem::perms::owner_write |
+                                       std::filesystem::perms::others_read);
   Exporter e(loki, "", 3, "    basic_auth: {username: exporter, password_file: " + pw + "}\n");
   BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
   push(loki, 30);
@@ -186,6 +189,8 @@ BOOST_AUTO_TEST_CASE(credentials_are_sent_but_never_logged_or_exported) {
   BOOST_TEST(e.log().find("s3cret") == std::string::npos);
   BOOST_TEST(e.scrape().find("s3cret") == std::string::npos);
   BOOST_TEST(e.log().find("ZXhwb3J0ZXI6") == std::string::npos);
+  // The file is readable by every user: said when the input starts, naming only the file.
+  BOOST_TEST(e.log().find("a secret file is readable by every user") != std::string::npos);
 }
 
 // A local CA and a server certificate for localhost, made with the openssl CLI.
