@@ -48,8 +48,14 @@ fi
 exporter=${LLE_BINARY:-$root/build/release/exporter/app/loki-latency-exporter}
 stand_in=${LLE_PAGERDUTY_STAND_IN:-$root/build/release/test/pagerduty-stand-in}
 
+# Starts afresh, removing only a folder an earlier run made.
+if [ -e "$stack" ] && [ ! -e "$stack/.local-stack" ] && [ -n "$(ls -A "$stack")" ]; then
+  echo "local-stack.sh: $stack is not empty and not an earlier stack; choose another LLE_STACK_DIR" >&2
+  exit 2
+fi
 rm -rf "$stack"
 mkdir -p "$stack/prometheus" "$stack/alertmanager/secrets/pagerduty"
+touch "$stack/.local-stack"
 pids=()
 stop_all() {
   ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null && wait "${pids[@]}" 2>/dev/null

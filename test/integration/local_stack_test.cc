@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -65,6 +66,20 @@ BOOST_AUTO_TEST_CASE(the_quickstart_pages_payments_for_the_sample_regression) {
   for (const char* var : {"LLE_EXPORTER_PORT", "LLE_PROMETHEUS_PORT", "LLE_ALERTMANAGER_PORT"})
     BOOST_TEST(!lle::test::wait_ready(std::atoi(std::getenv(var)), std::chrono::milliseconds(0)),
                var);
+}
+
+BOOST_AUTO_TEST_CASE(a_folder_it_did_not_make_is_never_removed) {
+  lle::test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "mine");
+  const std::string keep = dir.write("mine/keep.txt", "precious");
+  ::setenv("LLE_STACK_DIR", (dir.path() / "mine").c_str(), 1);
+  const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
+  BOOST_TEST(lle::test::run_to_exit(
+                 {(lle::test::source_dir() / "deploy/dev/local-stack.sh").string(), "--no-build"},
+                 out, err) == 2);
+  BOOST_TEST(read_file(err).find("is not empty and not an earlier stack") != std::string::npos,
+             read_file(err));
+  BOOST_TEST(read_file(keep) == "precious");
 }
 
 BOOST_AUTO_TEST_CASE(an_unknown_option_is_refused_with_the_usage) {
