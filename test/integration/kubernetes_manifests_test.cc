@@ -4,7 +4,8 @@
 // PrometheusRule in the standalone variant), every container meets Pod Security
 // "restricted" with a read-only root filesystem and resources, probes are in place
 // with readiness independent of Loki, secrets arrive as files, the NetworkPolicy
-// allows Loki and DNS out, and the configuration in the ConfigMap passes check-config.
+// allows Loki and DNS out, the configuration in the ConfigMap passes check-config, and
+// the base's Alertmanager reads each team's PagerDuty key from a Secret file.
 #include <yaml-cpp/yaml.h>
 
 #include <boost/test/unit_test.hpp>
@@ -62,14 +63,19 @@ std::map<std::string, YAML::Node> volumes_of(const YAML::Node& pod) {
   return volumes;
 }
 
-// What every variant's exporter shares: a restricted pod and container, probes with
-// readiness independent of Loki, and the two Secrets as read-only files.
-void check_exporter(const YAML::Node& pod, const YAML::Node& exporter) {
+// Pod Security "restricted" at the pod level, and no service account token.
+void restricted_pod(const YAML::Node& pod) {
   const auto psc = pod["securityContext"];
   BOOST_TEST(psc["runAsNonRoot"].as<bool>());
   BOOST_TEST(psc["runAsUser"].as<int>() > 0);
   BOOST_TEST(psc["seccompProfile"]["type"].as<std::string>() == "RuntimeDefault");
   BOOST_TEST(pod["automountServiceAccountToken"].as<bool>() == false);
+}
+
+// What every variant's exporter shares: a restricted pod and container, probes with
+// readiness independent of Loki, and the two Secrets as read-only files.
+void check_exporter(const YAML::Node& pod, const YAML::Node& exporter) {
+  restricted_pod(pod);
   restricted(exporter);
   BOOST_TEST(exporter["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/-/ready");
   BOOST_TEST(exporter["livenessProbe"]["httpGet"]["path"].as<std::string>() == "/-/healthy");
@@ -171,6 +177,66 @@ BOOST_AUTO_TEST_CASE(the_base_runs_the_exporter_as_a_native_sidecar) {
 
   const std::string config = check_config_map(objects);
   BOOST_TEST(config.find("rules_file: /var/lib/loki-latency-exporter/rules/") != std::string::npos);
+}
+
+// The Alertmanager of the base pages with the shipped routing; every team's routing key
+// is a file of one read-only Secret, at the absolute path the configuration names.
+BOOST_AUTO_TEST_CASE(the_base_alertmanager_reads_each_team_s_routing_key_from_a_secret_file) {
+  const auto root = lle::test::source_dir();
+  const auto objects = render((root / "deploy/kubernetes/base").string());
+  BOOST_TEST_REQUIRE(objects.count("StatefulSet/alertmanager") == 1u);
+  const auto pod = objects.at("StatefulSet/alertmanager")["spec"]["template"]["spec"];
+  restricted_pod(pod);
+  const auto am = find(pod["containers"], "alertmanager");
+  BOOST_TEST_REQUIRE(am.IsDefined());
+  restricted(am);
+
+  YAML::Node config;
+  for (const auto& [key, o] : objects)
+    if (key.starts_with("ConfigMap/alertmanager")) config = o;
+  BOOST_TEST_REQUIRE(config.IsDefined());
+  const std::string yml = config["data"]["alertmanager.yml"].as<std::string>();
+  BOOST_TEST(yml == read_file(root / "deploy/alertmanager/alertmanager.yml"));
+  BOOST_TEST(config["data"]["pagerduty.tmpl"].as<std::string>() ==
+             read_file(root / "deploy/alertmanager/templates/pagerduty.tmpl"));
+
+  // The template lands where the configuration's `templates/*.tmpl` looks.
+  auto volumes = volumes_of(pod);
+  bool template_in_place = false;
+  for (const auto& item : volumes["config"]["configMap"]["items"])
+    template_in_place =
+        template_in_place || item["path"].as<std::string>() == "templates/pagerduty.tmpl";
+  BOOST_TEST(template_in_place);
+  BOOST_TEST(YAML::Load(yml)["templates"][0].as<std::string>() == "templates/*.tmpl");
+
+  std::string keys_dir;
+  for (const auto& m : am["volumeMounts"]) {
+    if (!volumes[m["name"].as<std::string>()]["secret"]) continue;
+    BOOST_TEST(m["readOnly"].as<bool>());
+    keys_dir = m["mountPath"].as<std::string>() + "/";
+  }
+  BOOST_TEST_REQUIRE(!keys_dir.empty());
+  std::size_t keys = 0;
+  for (const auto& receiver : YAML::Load(yml)["receivers"]) {
+    for (const auto& pd : receiver["pagerduty_configs"]) {
+      ++keys;
+      BOOST_TEST(pd["routing_key_file"].as<std::string>().starts_with(keys_dir),
+                 receiver["name"].as<std::string>());
+    }
+  }
+  BOOST_TEST(keys == 6u);
+  // Prometheus sends to this Service.
+  BOOST_TEST(objects.count("Service/alertmanager") == 1u);
+  const auto prometheus_yml = [&] {
+    for (const auto& [key, o] : objects)
+      if (key.starts_with("ConfigMap/prometheus"))
+        return o["data"]["prometheus.yml"].as<std::string>();
+    return std::string();
+  }();
+  BOOST_TEST(prometheus_yml.find("alertmanager.monitoring.svc.cluster.local:9093") !=
+             std::string::npos);
+  BOOST_TEST(
+      (egress_ports(objects.at("NetworkPolicy/alertmanager")) == std::vector<int>{443, 53, 53}));
 }
 
 // A field misspelt in a core object and in a Prometheus Operator object is reported
