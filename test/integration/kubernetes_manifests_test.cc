@@ -332,8 +332,17 @@ BOOST_AUTO_TEST_CASE(the_standalone_variant_is_scraped_by_a_pod_monitor_with_the
 
   // Loki and DNS out only; the thresholds are the policy file's (no rule file of its
   // own, so the API serves them read-only).
-  BOOST_TEST((egress_ports(objects.at("NetworkPolicy/loki-latency-exporter")) ==
-              std::vector<int>{80, 3100, 53, 53}));
+  const auto np = objects.at("NetworkPolicy/loki-latency-exporter");
+  BOOST_TEST((egress_ports(np) == std::vector<int>{80, 3100, 53, 53}));
+  // The Operator's Prometheus may live in another namespace: it is let in from any.
+  bool prometheus_from_any_namespace = false;
+  for (const auto& peer : np["spec"]["ingress"][0]["from"])
+    prometheus_from_any_namespace =
+        prometheus_from_any_namespace ||
+        (peer["namespaceSelector"].IsMap() && peer["namespaceSelector"].size() == 0 &&
+         peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>("") ==
+             "prometheus");
+  BOOST_TEST(prometheus_from_any_namespace);
   const std::string config = check_config_map(objects);
   BOOST_TEST(config.find("rules_file:") == std::string::npos);
   BOOST_TEST(config.find("thresholds_file:") == std::string::npos);
