@@ -353,9 +353,12 @@ class Input::Shard {
           static_cast<std::int64_t>(std::uniform_real_distribution<double>(0, 1)(sh_.rng) *
                                     static_cast<double>(backoff / 2));
       log::write(reason == "max_duration" ? log::Level::kInfo : log::Level::kWarn,
-                 "tail " + std::to_string(index_) + " ended (" + reason +
-                     (last_error_.empty() ? "" : ": " + last_error_) + "); reconnecting in " +
-                     std::to_string(delay / 1'000'000) + " ms from " + std::to_string(resume_ns_));
+                 "tail ended; reconnecting",
+                 {{"shard", std::to_string(index_)},
+                  {"reason", reason},
+                  {"error", last_error_.empty() ? "-" : last_error_},
+                  {"delay_ms", std::to_string(delay / 1'000'000)},
+                  {"resume_from_ns", std::to_string(resume_ns_)}});
       last_error_.clear();
       backoff = std::min(backoff * 2, sh_.cfg.backoff_max_ns);
       timer.expires_after(ns(delay));
@@ -400,8 +403,9 @@ class Input::Shard {
       throw;
     }
     status_.connected = true;
-    log::info("tail " + std::to_string(index_) + " connected to " + sh_.ep.host + ":" +
-              sh_.ep.port + " for " + plan_.selector);
+    log::info("tail connected", {{"shard", std::to_string(index_)},
+                                 {"loki", sh_.ep.host + ":" + sh_.ep.port},
+                                 {"selector", plan_.selector}});
     beast::flat_buffer buf;
     for (;;) {
       buf.clear();
@@ -424,7 +428,9 @@ class Input::Shard {
     const auto r = decoder_.decode(msg, [this](const core::Entry& e) { deliver(e, Via::kTail); });
     if (!r.error.empty()) {
       ++status_.malformed_messages;
-      if (status_.malformed_messages <= 5) log::warn("malformed tail message: " + r.error);
+      if (status_.malformed_messages <= 5)
+        log::warn("malformed tail message",
+                  {{"shard", std::to_string(index_)}, {"error", r.error}});
     }
     if (r.dropped_entries > 0) {
       // Loki reports only some of what it dropped: look at the last minutes soon.
@@ -485,8 +491,9 @@ class Input::Shard {
       for (auto id : at_newest) at_from.insert(id);
       if (via == Via::kBackfill) {
         if (pages % 20 == 0) {
-          log::info("backfill of shard " + std::to_string(index_) + ": " + std::to_string(pages) +
-                    " pages, at " + std::to_string(from));
+          log::info("backfill progress", {{"shard", std::to_string(index_)},
+                                          {"pages", std::to_string(pages)},
+                                          {"at_ns", std::to_string(from)}});
         }
         pace.expires_after(ns(static_cast<std::int64_t>(1e9 / sh_.cfg.backfill_pages_per_second)));
         co_await pace.async_wait(use_awaitable);
@@ -550,7 +557,8 @@ class Input::Shard {
         } catch (const std::exception& e) {
           ++status_.reconcile_errors;
           if (status_.reconcile_errors <= 5 || status_.reconcile_errors % 100 == 0) {
-            log::warn("reconciling shard " + std::to_string(index_) + " failed: " + e.what());
+            log::warn("reconciliation failed",
+                      {{"shard", std::to_string(index_)}, {"error", e.what()}});
           }
           break;  // Loki is not answering: try again on the next tick
         }
@@ -575,7 +583,7 @@ class Input::Shard {
       } catch (const std::exception& e) {
         status_.connected = false;
         ++status_.reconnects["poll_error"];
-        log::warn("poll of shard " + std::to_string(index_) + " failed: " + e.what());
+        log::warn("poll failed", {{"shard", std::to_string(index_)}, {"error", e.what()}});
       }
     }
   }
@@ -588,8 +596,9 @@ class Input::Shard {
         core::floor_div(start, sh_.cfg.reconcile_bucket_ns) * sh_.cfg.reconcile_bucket_ns;
     backfill_now_ = end - sh_.cfg.backfill_ns;
     backfilling_ = true;
-    log::info("backfilling shard " + std::to_string(index_) + " over the last " +
-              std::to_string(sh_.cfg.backfill_ns / 1'000'000'000) + " s");
+    log::info("backfill started",
+              {{"shard", std::to_string(index_)},
+               {"seconds", std::to_string(sh_.cfg.backfill_ns / 1'000'000'000)}});
     std::string error;
     try {
       co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
@@ -598,10 +607,11 @@ class Input::Shard {
     }
     backfilling_ = false;
     if (error.empty()) {
-      log::info("backfill of shard " + std::to_string(index_) + " done");
+      log::info("backfill done", {{"shard", std::to_string(index_)}});
     } else {
-      log::error("backfill of shard " + std::to_string(index_) + " stopped early: " + error,
-                 {{"reached", std::to_string(backfill_now_)}});
+      log::error("backfill stopped early", {{"shard", std::to_string(index_)},
+                                            {"error", error},
+                                            {"reached_ns", std::to_string(backfill_now_)}});
     }
   }
 

@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(a_cold_start_backfills_history_then_tails_without_overlap) 
   BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
   push(loki, 90);
   e.expect_exact(loki);
-  BOOST_TEST(e.log().find("backfill of shard 0 done") != std::string::npos);
+  BOOST_TEST(e.log().find("backfill done shard=0") != std::string::npos, e.log());
 }
 
 BOOST_AUTO_TEST_CASE(credentials_are_sent_but_never_logged_or_exported) {
