@@ -2,8 +2,9 @@
 
 namespace lle::app {
 namespace {
-enum Tag : std::uint64_t { kSavedAt = 1, kStore = 2, kLoki = 3 };
-}
+// kStoreFormat1: the windows with state format 1's varint sketches (read only).
+enum Tag : std::uint64_t { kSavedAt = 1, kStoreFormat1 = 2, kLoki = 3, kStore = 4 };
+}  // namespace
 
 std::string state_payload(const window::Store& store, const loki::Input* input,
                           std::int64_t now_ns) {
@@ -28,12 +29,17 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input) {
   std::string_view saved_at, windows, shards;
+  auto encoding = sketch::LatencySketch::Encoding::kBlockRice;
   core::Reader r(payload);
   while (r.ok() && !r.done()) {
     const std::uint64_t tag = r.u64();
     const std::string_view bytes = r.str();
     if (tag == kSavedAt) saved_at = bytes;
     if (tag == kStore) windows = bytes;
+    if (tag == kStoreFormat1 && windows.empty()) {
+      windows = bytes;
+      encoding = sketch::LatencySketch::Encoding::kVarint;
+    }
     if (tag == kLoki) shards = bytes;
   }
   if (!r.ok() || windows.empty()) return std::nullopt;
@@ -41,7 +47,7 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
   core::Reader at(saved_at);
   out.saved_at_ns = at.i64();
   core::Reader w(windows);
-  if (!at.done() || !store.restore(w, &out.services) || !w.done()) return std::nullopt;
+  if (!at.done() || !store.restore(w, encoding, &out.services) || !w.done()) return std::nullopt;
   if (input && !shards.empty()) {
     core::Reader s(shards);
     out.shards = input->restore(s);

@@ -4,7 +4,8 @@
 // selector), so a restart neither loses nor double-counts a line. The file
 // envelope is state::write_atomic / state::read. Format: a sequence of
 // (u64 tag, length-prefixed bytes) sections; unknown tags are skipped, so a
-// newer build can add sections without a format version bump.
+// newer build can add sections without a format version bump. The windows of
+// state format 1 (a section of their own, with varint-coded sketches) still read.
 // Thread safety: call on the thread that owns the store and the input.
 
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "exporter/sketch/latency_sketch.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -53,6 +54,112 @@ std::uint64_t zigzag(std::int64_t v) {
 }
 std::int64_t unzigzag(std::uint64_t v) {
   return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
+}
+
+// Rice coding of the bucket differences: a block of kRiceBlock values shares a
+// parameter k (6 bits); each value v is v >> k in unary (ones, then a zero) and
+// then its low k bits. Bits are packed from the least significant bit of each byte.
+constexpr std::size_t kRiceBlock = 16;
+constexpr int kRiceParameterBits = 6;
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string& out) : out_(out) {}
+  void put(std::uint64_t v, int bits) {  // the low `bits` (<= 64) bits of v
+    while (bits > 0) {
+      const int n = std::min(bits, 32);
+      acc_ |= (v & ((std::uint64_t{1} << n) - 1)) << used_;
+      used_ += n;
+      v >>= n;
+      bits -= n;
+      for (; used_ >= 8; used_ -= 8, acc_ >>= 8) out_.push_back(static_cast<char>(acc_ & 0xff));
+    }
+  }
+  void put_unary(std::uint64_t q) {
+    for (; q >= 32; q -= 32) put(0xffffffffu, 32);
+    put((std::uint64_t{1} << q) - 1, static_cast<int>(q) + 1);  // q ones, then a zero
+  }
+  void finish() {  // pads the last byte with zeros
+    if (used_ > 0) out_.push_back(static_cast<char>(acc_ & 0xff));
+    acc_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  std::string& out_;
+  std::uint64_t acc_ = 0;
+  int used_ = 0;
+};
+
+class BitReader {
+ public:
+  explicit BitReader(std::string_view in) : in_(in) {}
+  bool get(int bits, std::uint64_t* v) {  // bits <= 64
+    std::uint64_t out = 0;
+    for (int done = 0; done < bits;) {
+      const int n = std::min(bits - done, 32);
+      refill();
+      if (avail_ < n) return false;
+      out |= (window_ & ((std::uint64_t{1} << n) - 1)) << done;
+      consume(n);
+      done += n;
+    }
+    *v = out;
+    return true;
+  }
+  // Ones up to the next zero; false past the end or beyond `limit` ones.
+  bool get_unary(std::uint64_t limit, std::uint64_t* q) {
+    std::uint64_t ones = 0;
+    for (;;) {
+      refill();
+      if (avail_ == 0) return false;
+      const int run = std::min(std::countr_one(window_), avail_);
+      ones += static_cast<std::uint64_t>(run);
+      if (ones > limit) return false;
+      if (run < avail_) {
+        consume(run + 1);
+        *q = ones;
+        return true;
+      }
+      consume(run);
+    }
+  }
+  // The bytes after the coded part; false unless its padding bits are zero.
+  bool rest(std::string_view* out) {
+    const int pad = avail_ % 8;
+    if ((window_ & ((std::uint64_t{1} << pad) - 1)) != 0) return false;
+    *out = in_.substr(pos_ - static_cast<std::size_t>(avail_ / 8));
+    return true;
+  }
+
+ private:
+  void refill() {
+    for (; avail_ <= 56 && pos_ < in_.size(); avail_ += 8)
+      window_ |= std::uint64_t{static_cast<std::uint8_t>(in_[pos_++])} << avail_;
+  }
+  void consume(int n) {
+    window_ = n == 64 ? 0 : window_ >> n;
+    avail_ -= n;
+  }
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::uint64_t window_ = 0;
+  int avail_ = 0;
+};
+
+// The Rice parameter for a block: the best of the three around log2 of its mean.
+int rice_parameter(const std::uint64_t* v, std::size_t n) {
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < n; ++i) total += std::min(v[i], std::uint64_t{1} << 56);
+  const int guess = std::max(0, static_cast<int>(std::bit_width(total / n)) - 1);
+  int best = guess;
+  std::uint64_t best_bits = std::numeric_limits<std::uint64_t>::max();
+  for (int k = std::max(0, guess - 1); k <= std::min(63, guess + 1); ++k) {
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < n; ++i) bits += (v[i] >> k) + 1 + static_cast<std::uint64_t>(k);
+    if (bits < best_bits) best_bits = bits, best = k;
+  }
+  return best;
 }
 }  // namespace
 
@@ -168,13 +275,23 @@ void LatencySketch::encode(std::string& out) const {
   while (last > first && counts_[last - 1] == 0) --last;
   put_varint(out, zigzag(offset_ + static_cast<std::int64_t>(first)));
   put_varint(out, last - first);
-  // Neighbouring buckets hold similar counts: their differences are small, and
-  // most fit one varint byte where the counts themselves need two.
+  BitWriter bits(out);
+  std::uint64_t block[kRiceBlock];
   std::uint64_t previous = 0;
-  for (std::size_t i = first; i < last; ++i) {
-    put_varint(out, zigzag(static_cast<std::int64_t>(counts_[i] - previous)));
-    previous = counts_[i];
+  for (std::size_t i = first; i < last; i += kRiceBlock) {
+    const std::size_t n = std::min(kRiceBlock, last - i);
+    for (std::size_t j = 0; j < n; ++j) {
+      block[j] = zigzag(static_cast<std::int64_t>(counts_[i + j] - previous));
+      previous = counts_[i + j];
+    }
+    const int k = rice_parameter(block, n);
+    bits.put(static_cast<std::uint64_t>(k), kRiceParameterBits);
+    for (std::size_t j = 0; j < n; ++j) {
+      bits.put_unary(block[j] >> k);
+      bits.put(block[j], k);
+    }
   }
+  bits.finish();
   const auto sum_bits = std::bit_cast<std::uint64_t>(sum_);
   for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((sum_bits >> (8 * b)) & 0xff));
   put_varint(out, clamped_low_);
@@ -184,7 +301,7 @@ void LatencySketch::encode(std::string& out) const {
 // Walks an encoding and checks it is one encode() could have written; with
 // `counts`, also fills them (sized to the range). The fields go to *s.
 template <bool kFill>
-bool LatencySketch::walk(std::string_view in, LatencySketch* s) {
+bool LatencySketch::walk(std::string_view in, Encoding encoding, LatencySketch* s) {
   std::uint64_t raw_first, n;
   if (!get_varint(in, &raw_first) || !get_varint(in, &n)) return false;
   const std::int64_t first = unzigzag(raw_first);
@@ -196,9 +313,7 @@ bool LatencySketch::walk(std::string_view in, LatencySketch* s) {
     s->offset_ = static_cast<int>(first);
     if constexpr (kFill) s->counts_.resize(n);
     std::uint64_t previous = 0;
-    for (std::uint64_t i = 0; i < n; ++i) {
-      std::uint64_t delta;
-      if (!get_varint(in, &delta)) return false;
+    const auto take = [&](std::uint64_t i, std::uint64_t delta) {
       const std::int64_t d = unzigzag(delta);
       if (d < 0 && static_cast<std::uint64_t>(-d) > previous) return false;  // a negative count
       const std::uint64_t c = previous + static_cast<std::uint64_t>(d);
@@ -206,6 +321,28 @@ bool LatencySketch::walk(std::string_view in, LatencySketch* s) {
       previous = c;
       if (s->count_ + c < s->count_) return false;  // overflow: not a sketch we wrote
       s->count_ += c;
+      return true;
+    };
+    if (encoding == Encoding::kVarint) {
+      for (std::uint64_t i = 0; i < n; ++i) {
+        std::uint64_t delta;
+        if (!get_varint(in, &delta) || !take(i, delta)) return false;
+      }
+    } else {
+      BitReader bits(in);
+      for (std::uint64_t i = 0; i < n;) {
+        std::uint64_t k;
+        if (!bits.get(kRiceParameterBits, &k)) return false;
+        for (std::size_t j = 0; j < kRiceBlock && i < n; ++j, ++i) {
+          std::uint64_t q, low;
+          // A quotient whose shift would lose bits was never written.
+          if (!bits.get_unary(std::numeric_limits<std::uint64_t>::max() >> k, &q) ||
+              !bits.get(static_cast<int>(k), &low) || !take(i, (q << k) | low)) {
+            return false;
+          }
+        }
+      }
+      if (!bits.rest(&in)) return false;
     }
   }
   if (in.size() < 8) return false;
@@ -220,17 +357,17 @@ bool LatencySketch::walk(std::string_view in, LatencySketch* s) {
   return std::isfinite(s->sum_) && s->clamped_low_ <= s->count_ && s->clamped_high_ <= s->count_;
 }
 
-bool LatencySketch::decode(std::string_view in, LatencySketch* out) {
+bool LatencySketch::decode(std::string_view in, LatencySketch* out, Encoding encoding) {
   *out = LatencySketch{};
   LatencySketch s;
-  if (!walk<true>(in, &s)) return false;
+  if (!walk<true>(in, encoding, &s)) return false;
   *out = std::move(s);
   return true;
 }
 
 bool LatencySketch::valid_encoding(std::string_view in) {
   LatencySketch s;
-  return walk<false>(in, &s);
+  return walk<false>(in, Encoding::kBlockRice, &s);
 }
 
 bool operator==(const LatencySketch& a, const LatencySketch& b) {
@@ -271,6 +408,12 @@ CompactSketch CompactSketch::from_checksummed(std::string_view bytes) {
   c.data_ = std::make_unique_for_overwrite<char[]>(bytes.size());
   std::copy(bytes.begin(), bytes.end(), c.data_.get());
   return c;
+}
+
+CompactSketch CompactSketch::from_format_1(std::string_view bytes) {
+  LatencySketch s;
+  LatencySketch::decode(bytes, &s, LatencySketch::Encoding::kVarint);  // malformed: empty
+  return CompactSketch(s);
 }
 
 LatencySketch CompactSketch::expand() const {

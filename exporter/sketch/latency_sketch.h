@@ -97,12 +97,17 @@ class LatencySketch {
   std::uint64_t clamped_high() const { return clamped_high_; }
   std::size_t memory_bytes() const { return counts_.capacity() * sizeof(std::uint64_t); }
 
-  // Compact, platform-independent encoding (zigzag varints of the differences
-  // between neighbouring buckets, over the occupied range):
-  // used for archived slices and snapshots. decode returns false on malformed
+  // Compact, platform-independent encoding, used for archived slices and snapshots:
+  // the occupied range, then the zigzag differences between neighbouring buckets
+  // (small: neighbours hold similar counts) Rice-coded in blocks of 16, each block
+  // with the parameter that suits it, then sum and clamped counts.
+  // kVarint is the encoding of state format 1 (each difference a varint, 40-80%
+  // larger), still read from older snapshots. decode returns false on malformed
   // input and leaves *out empty.
+  enum class Encoding { kBlockRice, kVarint };
   void encode(std::string& out) const;
-  static bool decode(std::string_view in, LatencySketch* out);
+  static bool decode(std::string_view in, LatencySketch* out,
+                     Encoding encoding = Encoding::kBlockRice);
   // Whether decode would accept it, without building the sketch.
   static bool valid_encoding(std::string_view in);
 
@@ -110,7 +115,7 @@ class LatencySketch {
 
  private:
   template <bool kFill>
-  static bool walk(std::string_view in, LatencySketch* s);
+  static bool walk(std::string_view in, Encoding encoding, LatencySketch* s);
   void grow_to(int index);
 
   int offset_ = 0;  // bucket index of counts_[0]
@@ -121,7 +126,7 @@ class LatencySketch {
   std::uint64_t clamped_high_ = 0;
 };
 
-// An immutable encoded sketch: ~1-2 bytes per occupied bucket instead of 8. Held
+// An immutable encoded sketch: under a byte per occupied bucket instead of 8. Held
 // as an exact-size buffer (16 bytes of bookkeeping rather than a std::string's 32:
 // a service keeps 180 of these). Move-only.
 class CompactSketch {
@@ -134,6 +139,9 @@ class CompactSketch {
   // vouches for them (10,000 services hold 1.7M archived slices). Bytes that are
   // nevertheless malformed expand() to an empty sketch: never undefined behaviour.
   static CompactSketch from_checksummed(std::string_view bytes);
+  // From a state format 1 snapshot (Encoding::kVarint), re-encoded; malformed
+  // bytes give an empty sketch.
+  static CompactSketch from_format_1(std::string_view bytes);
   LatencySketch expand() const;
   std::size_t memory_bytes() const { return size_; }
   std::string_view bytes() const { return {data_.get(), size_}; }

@@ -13,7 +13,9 @@
 
 namespace lle::state {
 
-constexpr std::uint32_t kFormatVersion = 1;
+// 2: sketches are Rice-coded (app/state.h); version 1 files still read, and a
+// build that knows only version 1 moves a version 2 file aside with that reason.
+constexpr std::uint32_t kFormatVersion = 2;
 
 // Throws std::runtime_error naming the file and the failed step.
 void write_atomic(const std::filesystem::path& file, std::string_view payload);

@@ -235,9 +235,9 @@ void put_sketch(core::Writer& w, const sketch::LatencySketch& s) {
   w.str(b);
 }
 
-bool get_sketch(core::Reader& r, sketch::LatencySketch* s) {
+bool read_sketch(core::Reader& r, sketch::LatencySketch::Encoding e, sketch::LatencySketch* s) {
   const auto b = r.str();
-  return r.ok() && sketch::LatencySketch::decode(b, s);
+  return r.ok() && sketch::LatencySketch::decode(b, s, e);
 }
 
 template <class Counts>
@@ -296,7 +296,10 @@ void ServiceWindow::save(core::Writer& w) const {
   put_counts(w, rejects_);
 }
 
-bool ServiceWindow::load(core::Reader& r) {
+bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encoding) {
+  const auto get_sketch = [&](core::Reader& in, sketch::LatencySketch* s) {
+    return read_sketch(in, encoding, s);
+  };
   ServiceWindow x(options_);
   x.now_ns_ = r.i64();
   x.horizon_minute_ = r.i64();
@@ -312,7 +315,10 @@ bool ServiceWindow::load(core::Reader& r) {
   for (auto* archive : {&x.fives_, &x.hours_}) {
     for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
       const std::int64_t index = r.i64();
-      auto s = sketch::CompactSketch::from_checksummed(r.str());
+      const auto bytes = r.str();
+      auto s = encoding == sketch::LatencySketch::Encoding::kBlockRice
+                   ? sketch::CompactSketch::from_checksummed(bytes)
+                   : sketch::CompactSketch::from_format_1(bytes);
       if (!r.ok()) return false;
       archive->push_back({index, std::move(s)});
     }

@@ -100,7 +100,8 @@ class ServiceWindow {
   // Restores what save() wrote; false (and *this unchanged) on malformed input.
   // The archived 5-minute and hourly slices are taken as they are, unwalked:
   // the snapshot file's CRC vouches for them (see CompactSketch::from_checksummed).
-  bool load(core::Reader& r);
+  // Sketches of state format 1 (Encoding::kVarint) are re-encoded instead.
+  bool load(core::Reader& r, sketch::LatencySketch::Encoding encoding);
   // 5-minute P95 values of the last 7 days, oldest first, buckets with data only.
   std::vector<TrendPoint> trend() const { return trend_series().points(); }
   TrendSeries trend_series() const;

@@ -61,7 +61,8 @@ void Store::save(core::Writer& w) const {
   for (auto v : unknown_rejects_) w.u64(v);
 }
 
-bool Store::restore(core::Reader& r, std::size_t* restored) {
+bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
+                    std::size_t* restored) {
   std::unordered_map<std::string_view, std::size_t> index_of;
   for (std::size_t i = 0; i < services_->size(); ++i) index_of.emplace((*services_)[i].id, i);
   std::vector<std::pair<std::size_t, ServiceWindow>> loaded;
@@ -71,7 +72,7 @@ bool Store::restore(core::Reader& r, std::size_t* restored) {
     const auto it = index_of.find(id);
     if (it == index_of.end()) continue;
     ServiceWindow w(options_);
-    if (!w.load(one) || !one.done()) return false;
+    if (!w.load(one, encoding) || !one.done()) return false;
     loaded.emplace_back(it->second, std::move(w));
   }
   core::RejectCounts unknown{};

@@ -53,7 +53,7 @@ class Store {
   // Restores what save() wrote, matching services by id: services no longer
   // configured are dropped, new ones start empty. All or nothing: false (and
   // the store unchanged) on malformed input. *restored: services restored.
-  bool restore(core::Reader& r, std::size_t* restored);
+  bool restore(core::Reader& r, sketch::LatencySketch::Encoding encoding, std::size_t* restored);
 
  private:
   std::shared_ptr<const std::vector<core::ServiceInfo>> services_;

@@ -168,7 +168,9 @@ void BM_StateRestoreSevenDays(benchmark::State& state) {
     lle::window::Store store(bench_infos(n), {});
     lle::core::Reader r(payload);
     std::size_t restored = 0;
-    if (!store.restore(r, &restored) || restored != n) state.SkipWithError("restore failed");
+    if (!store.restore(r, lle::sketch::LatencySketch::Encoding::kBlockRice, &restored) ||
+        restored != n)
+      state.SkipWithError("restore failed");
   }
   state.counters["payload_bytes"] = static_cast<double>(payload.size());
 }
@@ -188,7 +190,9 @@ void BM_StateFileReadAndRestoreSevenDays(benchmark::State& state) {
     std::string_view payload = loaded.payload;
     lle::core::Reader r(payload);
     std::size_t restored = 0;
-    if (!store.restore(r, &restored) || restored != n) state.SkipWithError("restore failed");
+    if (!store.restore(r, lle::sketch::LatencySketch::Encoding::kBlockRice, &restored) ||
+        restored != n)
+      state.SkipWithError("restore failed");
   }
   state.counters["file_bytes"] = static_cast<double>(std::filesystem::file_size(file));
   std::filesystem::remove(file);
@@ -201,7 +205,9 @@ void BM_StateSaveSevenDays(benchmark::State& state) {
   const std::string payload = full_state_payload(n);
   lle::core::Reader r(payload);
   std::size_t restored = 0;
-  if (!store.restore(r, &restored) || restored != n) state.SkipWithError("restore failed");
+  if (!store.restore(r, lle::sketch::LatencySketch::Encoding::kBlockRice, &restored) ||
+      restored != n)
+    state.SkipWithError("restore failed");
   std::size_t bytes = 0;
   for (auto _ : state) {
     lle::core::Writer w;

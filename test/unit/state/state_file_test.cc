@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(truncated_corrupted_foreign_and_future_files_are_rejected_w
   flipped[100] ^= 0x40;
   BOOST_TEST(reason(flipped) == "checksum mismatch");
   std::string future = good;
-  future[8] = 2;
+  future[8] = static_cast<char>(lle::state::kFormatVersion + 1);
   BOOST_TEST(reason(future).find("newer than this build") != std::string::npos);
   BOOST_TEST(reason("#!/bin/sh\nnot a state file at all\n") == "not a state file");
   BOOST_TEST(reason(good + "x").find("padded") != std::string::npos);

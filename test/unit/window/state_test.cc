@@ -6,6 +6,7 @@
 
 #include "exporter/core/clock.h"
 #include "exporter/window/store.h"
+#include "test/support/files.h"
 
 using lle::core::Reader;
 using lle::core::Writer;
@@ -15,6 +16,7 @@ using lle::window::Store;
 namespace {
 
 constexpr std::int64_t kMin = lle::core::kNanosPerMinute;
+constexpr auto kCurrent = lle::sketch::LatencySketch::Encoding::kBlockRice;
 constexpr std::int64_t kT0 = 1'763'625'600LL * 1'000'000'000LL;
 
 std::vector<lle::core::ServiceInfo> infos(std::initializer_list<const char*> ids) {
@@ -68,7 +70,7 @@ BOOST_AUTO_TEST_CASE(a_restored_store_answers_exactly_as_the_original_now_and_la
   Store restored(infos({"a", "b"}), {});
   Reader r(w.bytes());
   std::size_t n = 0;
-  BOOST_TEST_REQUIRE(restored.restore(r, &n));
+  BOOST_TEST_REQUIRE(restored.restore(r, kCurrent, &n));
   BOOST_TEST(r.done());
   BOOST_TEST(n == 2u);
   for (const std::int64_t t : {now, now + 3 * kMin, now + 61 * kMin}) {
@@ -82,6 +84,40 @@ BOOST_AUTO_TEST_CASE(a_restored_store_answers_exactly_as_the_original_now_and_la
   same(original.snapshot(now + 63 * kMin).views[0], restored.snapshot(now + 63 * kMin).views[0]);
 }
 
+// test/testdata/state/store-format-1.bin is what the build before state format 2
+// saved for fill() (varint-coded sketches). It restores to the same answers as
+// filling anew, and after saving it again in the current encoding, still does.
+BOOST_AUTO_TEST_CASE(a_store_saved_in_state_format_1_restores_and_answers_the_same) {
+  Store fresh(infos({"a", "b"}), {});
+  const std::int64_t now = fill(fresh);
+  const std::string old =
+      lle::test::read_file(lle::test::source_dir() / "test/testdata/state/store-format-1.bin");
+  Store migrated(infos({"a", "b"}), {});
+  Reader r(old);
+  std::size_t n = 0;
+  BOOST_TEST_REQUIRE(migrated.restore(r, lle::sketch::LatencySketch::Encoding::kVarint, &n));
+  BOOST_TEST(r.done());
+  BOOST_TEST(n == 2u);
+  Writer w;
+  migrated.save(w);
+  BOOST_TEST(w.bytes().size() < old.size());
+  Store again(infos({"a", "b"}), {});
+  Reader r2(w.bytes());
+  BOOST_TEST_REQUIRE(again.restore(r2, kCurrent, &n));
+  // Later times expire the archived slices, which the migration re-encoded.
+  for (const std::int64_t t : {now, now + 3 * kMin, now + 61 * kMin, now + 180 * kMin}) {
+    const auto a = fresh.snapshot(t), b = migrated.snapshot(t), c = again.snapshot(t);
+    for (std::size_t i = 0; i < 2; ++i) {
+      same(a.views[i], b.views[i]);
+      same(a.views[i], c.views[i]);
+    }
+  }
+  // The same bytes are not a current-format store.
+  Store wrong(infos({"a", "b"}), {});
+  Reader r3(old);
+  BOOST_TEST(!(wrong.restore(r3, kCurrent, &n) && r3.done()));
+}
+
 BOOST_AUTO_TEST_CASE(services_are_matched_by_id_dropped_when_gone_and_new_ones_start_empty) {
   Store original(infos({"a", "b"}), {});
   const std::int64_t now = fill(original);
@@ -90,7 +126,7 @@ BOOST_AUTO_TEST_CASE(services_are_matched_by_id_dropped_when_gone_and_new_ones_s
   Store changed(infos({"new", "b"}), {});
   Reader r(w.bytes());
   std::size_t n = 0;
-  BOOST_TEST_REQUIRE(changed.restore(r, &n));
+  BOOST_TEST_REQUIRE(changed.restore(r, kCurrent, &n));
   BOOST_TEST(n == 1u);
   const auto s = changed.snapshot(now);
   BOOST_TEST(s.views[0].accepted_total == 0u);
@@ -123,7 +159,7 @@ BOOST_AUTO_TEST_CASE(snapshots_share_a_trend_until_it_changes) {
   Store restored(infos({"a", "b"}), {});
   Reader r(w.bytes());
   std::size_t n = 0;
-  BOOST_TEST_REQUIRE(restored.restore(r, &n));
+  BOOST_TEST_REQUIRE(restored.restore(r, kCurrent, &n));
   const auto back = restored.snapshot(later);
   BOOST_TEST_REQUIRE(back.trends[0] != nullptr);
   const auto a = back.trends[0]->points(), b = third.trends[0]->points();
@@ -144,7 +180,7 @@ BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a
     Store target(infos({"a", "b"}), {});
     Reader r(std::string_view(bytes).substr(0, len));
     std::size_t n = 0;
-    const bool ok = target.restore(r, &n) && r.done();
+    const bool ok = target.restore(r, kCurrent, &n) && r.done();
     BOOST_TEST(!ok, "a prefix of " << len << " bytes was accepted");
     if (!ok) BOOST_TEST(target.snapshot(now).views[0].accepted_total == 0u);
   }
@@ -153,7 +189,7 @@ BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a
   Store target(infos({"a", "b"}), {});
   Reader r(bad);
   std::size_t n = 0;
-  if (target.restore(r, &n) && r.done()) {
+  if (target.restore(r, kCurrent, &n) && r.done()) {
     // A flipped byte may still decode; the file's checksum is what catches it.
     BOOST_TEST_MESSAGE("the corrupted payload decoded; state_file's CRC guards it");
   } else {
