@@ -235,7 +235,7 @@ void put_sketch(core::Writer& w, const sketch::LatencySketch& s) {
   w.str(b);
 }
 
-bool read_sketch(core::Reader& r, sketch::LatencySketch::Encoding e, sketch::LatencySketch* s) {
+bool get_sketch(core::Reader& r, sketch::LatencySketch::Encoding e, sketch::LatencySketch* s) {
   const auto b = r.str();
   return r.ok() && sketch::LatencySketch::decode(b, s, e);
 }
@@ -297,21 +297,18 @@ void ServiceWindow::save(core::Writer& w) const {
 }
 
 bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encoding) {
-  const auto get_sketch = [&](core::Reader& in, sketch::LatencySketch* s) {
-    return read_sketch(in, encoding, s);
-  };
   ServiceWindow x(options_);
   x.now_ns_ = r.i64();
   x.horizon_minute_ = r.i64();
   for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
     Minute m{r.i64(), r.u64() != 0, {}};
-    if (!get_sketch(r, &m.sketch)) return false;
+    if (!get_sketch(r, encoding, &m.sketch)) return false;
     x.minutes_.push_back(std::move(m));
   }
   x.five_acc_bucket_ = r.i64();
-  if (!get_sketch(r, &x.five_acc_)) return false;
+  if (!get_sketch(r, encoding, &x.five_acc_)) return false;
   x.hour_acc_hour_ = r.i64();
-  if (!get_sketch(r, &x.hour_acc_)) return false;
+  if (!get_sketch(r, encoding, &x.hour_acc_)) return false;
   for (auto* archive : {&x.fives_, &x.hours_}) {
     for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
       const std::int64_t index = r.i64();
@@ -323,7 +320,8 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
       archive->push_back({index, std::move(s)});
     }
   }
-  if (!get_sketch(r, &x.fives_sum_) || !get_sketch(r, &x.hours_sum_)) return false;
+  if (!get_sketch(r, encoding, &x.fives_sum_) || !get_sketch(r, encoding, &x.hours_sum_))
+    return false;
   if (r.count() != x.trend_.size()) return false;
   for (auto& p : x.trend_) p = static_cast<std::int16_t>(r.i64());
   x.trend_latest_ = r.i64();
