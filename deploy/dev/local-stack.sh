@@ -72,10 +72,12 @@ sed -e "s|^listen: .*|listen: 127.0.0.1:$exporter_port|" \
 "$exporter" rules generate --config "$stack/exporter.yaml" --out "$stack/prometheus/rules.yaml"
 
 # Routing keys are files only readable by us, as in production; never in a config.
-teams=$(sed -n 's/^ *team: *\([a-z0-9-]*\).*/\1/p' deploy/config/services.yaml | sort -u)
+# One key per team, as many as the shipped routing reads.
+teams=$(sed -n 's|^ *- routing_key_file: /etc/alertmanager/secrets/pagerduty/||p' \
+  deploy/alertmanager/alertmanager.yml)
 (
   umask 077
-  for team in $teams observability; do
+  for team in $teams; do
     printf '%s' "${PAGERDUTY_ROUTING_KEY:-local-$team}" >"$stack/alertmanager/secrets/pagerduty/$team"
   done
 )

@@ -71,6 +71,7 @@ config::AlertPolicy with_api_thresholds(config::AlertPolicy policy,
 }
 
 ThresholdStore::ThresholdStore(config::ThresholdsConfig c) : cfg_(std::move(c)) {
+  if (cfg_.file.empty()) return;  // no thresholds_file: nothing set, changes refused
   std::ifstream in(cfg_.file);
   if (!in) return;  // none set yet
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

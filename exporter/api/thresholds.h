@@ -46,10 +46,9 @@ config::AlertPolicy with_api_thresholds(config::AlertPolicy policy,
 class ThresholdStore {
  public:
   // Reads the file (missing: none set yet). Throws std::runtime_error naming the
-  // file when it is unreadable or malformed.
+  // file when it is unreadable or malformed. Without a thresholds_file it holds
+  // nothing and refuses changes.
   explicit ThresholdStore(config::ThresholdsConfig c);
-  // A store that holds nothing and refuses changes (no thresholds_file).
-  ThresholdStore() = default;
 
   bool writable() const { return !cfg_.file.empty(); }
   std::map<std::string, ApiThreshold> all() const;

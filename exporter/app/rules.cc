@@ -25,8 +25,7 @@ int rules_generate(const std::string& config_path, const std::string& out,
                    const std::string& format) {
   try {
     const auto cfg = config::load(config_path);
-    const api::ThresholdStore api_thresholds =
-        cfg.thresholds.file.empty() ? api::ThresholdStore() : api::ThresholdStore(cfg.thresholds);
+    const api::ThresholdStore api_thresholds(cfg.thresholds);
     const std::string text = rules_for(cfg, api_thresholds.all(),
                                        format == "prometheusrule" ? rulegen::Format::kPrometheusRule
                                                                   : rulegen::Format::kPrometheus);

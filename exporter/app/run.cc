@@ -542,11 +542,7 @@ int run(const RunArgs& args) {
   Latest<config::Config> configs;  // the configuration in force, for the status pages
   configs.store(std::make_shared<const config::Config>(cfg));
   try {
-    if (cfg.thresholds.file.empty()) {
-      thresholds.emplace();
-    } else {
-      thresholds.emplace(cfg.thresholds);
-    }
+    thresholds.emplace(cfg.thresholds);
     apis.store(make_api(cfg, *thresholds, lifecycle, wall));
     refresh_rules(cfg, *thresholds, lifecycle);
   } catch (const std::exception& e) {

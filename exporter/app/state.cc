@@ -28,20 +28,20 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
 
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input) {
-  std::string_view saved_at, windows, shards;
-  auto encoding = sketch::LatencySketch::Encoding::kBlockRice;
+  std::string_view saved_at, current_windows, format_1_windows, shards;
   core::Reader r(payload);
   while (r.ok() && !r.done()) {
     const std::uint64_t tag = r.u64();
     const std::string_view bytes = r.str();
     if (tag == kSavedAt) saved_at = bytes;
-    if (tag == kStore) windows = bytes;
-    if (tag == kStoreFormat1 && windows.empty()) {
-      windows = bytes;
-      encoding = sketch::LatencySketch::Encoding::kVarint;
-    }
+    if (tag == kStore) current_windows = bytes;
+    if (tag == kStoreFormat1) format_1_windows = bytes;
     if (tag == kLoki) shards = bytes;
   }
+  const bool format_1 = current_windows.empty();
+  const std::string_view windows = format_1 ? format_1_windows : current_windows;
+  const auto encoding = format_1 ? sketch::LatencySketch::Encoding::kVarint
+                                 : sketch::LatencySketch::Encoding::kBlockRice;
   if (!r.ok() || windows.empty()) return std::nullopt;
   Restored out;
   core::Reader at(saved_at);

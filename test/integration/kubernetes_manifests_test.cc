@@ -47,6 +47,13 @@ YAML::Node find(const YAML::Node& list, const std::string& name) {
   return YAML::Node();
 }
 
+// The ConfigMap generated as `name` (kustomize appends a content hash to its name).
+YAML::Node config_map(const std::map<std::string, YAML::Node>& objects, const std::string& name) {
+  for (const auto& [key, o] : objects)
+    if (key.starts_with("ConfigMap/" + name + "-")) return o;
+  return YAML::Node();
+}
+
 void restricted(const YAML::Node& c) {
   const std::string name = c["name"].as<std::string>();
   const auto sc = c["securityContext"];
@@ -136,9 +143,7 @@ std::vector<int> egress_ports(const YAML::Node& policy) {
 // returns its exporter.yaml. Its services and policy are the bundled ones (copies,
 // since kustomize reads only below its folder).
 std::string check_config_map(const std::map<std::string, YAML::Node>& objects) {
-  YAML::Node config;
-  for (const auto& [key, o] : objects)
-    if (key.starts_with("ConfigMap/loki-latency-exporter")) config = o;
+  const auto config = config_map(objects, "loki-latency-exporter");
   BOOST_TEST_REQUIRE(config.IsDefined());
   const auto root = lle::test::source_dir();
   lle::test::TempDir dir;
@@ -191,9 +196,7 @@ BOOST_AUTO_TEST_CASE(the_base_alertmanager_reads_each_team_s_routing_key_from_a_
   BOOST_TEST_REQUIRE(am.IsDefined());
   restricted(am);
 
-  YAML::Node config;
-  for (const auto& [key, o] : objects)
-    if (key.starts_with("ConfigMap/alertmanager")) config = o;
+  const auto config = config_map(objects, "alertmanager");
   BOOST_TEST_REQUIRE(config.IsDefined());
   const std::string yml = config["data"]["alertmanager.yml"].as<std::string>();
   BOOST_TEST(yml == read_file(root / "deploy/alertmanager/alertmanager.yml"));
@@ -227,12 +230,8 @@ BOOST_AUTO_TEST_CASE(the_base_alertmanager_reads_each_team_s_routing_key_from_a_
   BOOST_TEST(keys == 6u);
   // Prometheus sends to this Service.
   BOOST_TEST(objects.count("Service/alertmanager") == 1u);
-  const auto prometheus_yml = [&] {
-    for (const auto& [key, o] : objects)
-      if (key.starts_with("ConfigMap/prometheus"))
-        return o["data"]["prometheus.yml"].as<std::string>();
-    return std::string();
-  }();
+  const auto prometheus_yml =
+      config_map(objects, "prometheus")["data"]["prometheus.yml"].as<std::string>("");
   BOOST_TEST(prometheus_yml.find("alertmanager.monitoring.svc.cluster.local:9093") !=
              std::string::npos);
   BOOST_TEST(
