@@ -213,9 +213,21 @@ void FakeLoki::push(const std::map<std::string, std::string>& labels, std::int64
                     const std::string& line) {
   {
     std::lock_guard lock(mutex_);
-    lines_.push_back({labels, ts_ns, line});
+    lines_.push_back({labels, ts_ns, line, lines_.size()});
   }
   pushed_.notify_all();
+}
+
+std::uint64_t FakeLoki::most_served_by_query_range() const {
+  std::lock_guard lock(mutex_);
+  return most_served_;
+}
+
+std::uint64_t FakeLoki::count_queries_covering(std::int64_t ts_ns) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::uint64_t>(
+      std::count_if(counted_ranges_.begin(), counted_ranges_.end(),
+                    [&](const auto& r) { return ts_ns > r.first && ts_ns <= r.second; }));
 }
 
 std::size_t FakeLoki::stored() const {
@@ -326,6 +338,7 @@ void FakeLoki::serve_on(Stream& stream, tcp::socket& sock, Conn& c) {
     std::size_t n = 0;
     {
       std::lock_guard lock(mutex_);
+      counted_ranges_.emplace_back(t - range_ns, t);
       for (const auto& l : lines_)
         n += visible && l.ts_ns > t - range_ns && l.ts_ns <= t && matches(sel, l.labels);
     }
@@ -353,6 +366,11 @@ void FakeLoki::serve_on(Stream& stream, tcp::socket& sock, Conn& c) {
     std::stable_sort(found.begin(), found.end(),
                      [](const Line& a, const Line& b) { return a.ts_ns < b.ts_ns; });
     if (found.size() > limit) found.resize(limit);
+    ++query_ranges_;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& l : found) most_served_ = std::max(most_served_, ++served_[{query, l.seq}]);
+    }
     std::map<std::map<std::string, std::string>, json::array> streams;
     for (auto& l : found) {
       l.labels["detected_level"] = "info";  // structured metadata, merged as Loki 3.x does
@@ -456,7 +474,7 @@ void FakeLoki::serve_on(Stream& stream, tcp::socket& sock, Conn& c) {
         if (visible && matches(sel, lines_[cursor].labels)) fresh.push_back(lines_[cursor]);
     }
     if (conn->drop) {
-      if (conn->drop_mid_message) send(fresh.empty() ? std::vector<Line>{{{}, 1, "x"}} : fresh);
+      if (conn->drop_mid_message) send(fresh.empty() ? std::vector<Line>{{{}, 1, "x", 0}} : fresh);
       sock.shutdown(tcp::socket::shutdown_both, ec);
       return;
     }
@@ -471,7 +489,12 @@ void FakeLoki::serve_on(Stream& stream, tcp::socket& sock, Conn& c) {
     }
     const auto now = Clock::now();
     if (std::chrono::duration<double>(now - opened).count() >= options_.max_duration_s) {
-      ws.close({websocket::close_code::internal_error, "reached tail max duration limit"}, ec);
+      // Loki writes the close frame and drops the connection at once.
+      const std::string reason = "reached tail max duration limit";
+      std::string frame = {'\x88', static_cast<char>(2 + reason.size()), '\x03', '\xf3'};  // 1011
+      frame += reason;
+      asio::write(stream, asio::buffer(frame), ec);
+      sock.shutdown(tcp::socket::shutdown_both, ec);
       return;
     }
     if (now - last_ping >= std::chrono::seconds(1)) {

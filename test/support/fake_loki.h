@@ -7,6 +7,10 @@
 //    "reached tail max duration limit" after max_duration; a per-connection
 //    delivery cap (lines/s) that drops the rest and reports some of it in
 //    dropped_entries (at most 1,000 per message, only with the next message).
+//    The 1011 close is sent as Loki sends it: the close frame, then the TCP
+//    connection is dropped without waiting for the client's reply.
+//    A pushed line may carry any timestamp: a shipper's backlog (old timestamps,
+//    pushed faster than the cap) reaches open tails like any other push.
 //  - GET /loki/api/v1/query: sum(count_over_time(SELECTOR[Ns])) at `time`,
 //    over (time - N, time]; an empty result for 0.
 //  - GET /loki/api/v1/query_range: SELECTOR over [start, end), forward, `limit`.
@@ -61,6 +65,11 @@ class FakeLoki {
 
   std::uint64_t tails_opened() const { return tails_opened_; }
   std::uint64_t queries() const { return queries_; }  // query and query_range requests
+  std::uint64_t query_ranges() const { return query_ranges_; }
+  // count_over_time queries whose range held ts (whatever they counted).
+  std::uint64_t count_queries_covering(std::int64_t ts_ns) const;
+  // The most query_range answers for one selector that held one and the same line.
+  std::uint64_t most_served_by_query_range() const;
   std::string last_authorization() const {
     std::lock_guard lock(mutex_);
     return last_authorization_;
@@ -72,6 +81,7 @@ class FakeLoki {
     std::map<std::string, std::string> labels;
     std::int64_t ts_ns;
     std::string line;
+    std::size_t seq;  // its place in lines_
   };
   struct Conn;
   void accept_loop();
@@ -93,7 +103,10 @@ class FakeLoki {
   std::vector<std::thread> threads_;
   int decline_count_ = 0, decline_status_ = 400;
   std::string last_authorization_;
-  std::atomic<std::uint64_t> tails_opened_{0}, dropped_by_cap_{0}, queries_{0};
+  std::map<std::pair<std::string, std::size_t>, std::uint64_t> served_;  // (selector, seq)
+  std::uint64_t most_served_ = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> counted_ranges_;  // (from, to]
+  std::atomic<std::uint64_t> tails_opened_{0}, dropped_by_cap_{0}, queries_{0}, query_ranges_{0};
 };
 
 }  // namespace lle::test
