@@ -27,8 +27,7 @@ parse::Rules rules_from(const config::Config& c) {
 }
 
 window::Options window_options_from(const config::Config& c) {
-  return {c.windows.allowed_lateness_ns, c.windows.max_future_skew_ns,
-          c.windows.baseline_min_buckets};
+  return {c.windows.hold_ns, c.windows.max_future_skew_ns, c.windows.baseline_min_buckets};
 }
 
 namespace {
@@ -44,17 +43,18 @@ Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
       store_(infos(c), window_options_from(c)),
       status_(std::move(status)) {}
 
-void Pipeline::on_entry(const core::Entry& entry, std::int64_t now_ns) {
+std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
+                                                     std::int64_t now_ns) {
   auto& in = status_.input;
   ++in.lines_read;
   if (entry.timestamp_ns > in.last_event_ns) in.last_event_ns = entry.timestamp_ns;
   const parse::ParsedLine p = parser_.parse(entry, scratch_);
   if (p.reject) {
     store_.reject(p.service, *p.reject);
-    return;
+    return p.reject;
   }
-  store_.add(static_cast<std::size_t>(p.service), entry.timestamp_ns, p.latency_seconds, p.status,
-             now_ns);
+  return store_.add(static_cast<std::size_t>(p.service), entry.timestamp_ns, p.latency_seconds,
+                    p.status, now_ns);
 }
 
 parse::DecodeResult Pipeline::on_record(std::string_view json, std::int64_t now_ns) {

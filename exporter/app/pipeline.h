@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,8 +49,8 @@ class Pipeline {
  public:
   Pipeline(const config::Config& c, metrics::ExporterStatus status);
 
-  // One entry delivered at now (event time of the source).
-  void on_entry(const core::Entry& entry, std::int64_t now_ns);
+  // One entry delivered at now (event time of the source); why it was rejected, if it was.
+  std::optional<core::RejectReason> on_entry(const core::Entry& entry, std::int64_t now_ns);
   // One JSON record from Loki (tail message or query response), delivered at now.
   parse::DecodeResult on_record(std::string_view json, std::int64_t now_ns);
 

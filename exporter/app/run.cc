@@ -217,9 +217,9 @@ class Engine {
       // shard: their lines are counted there, not twice.
       if (field_shard[shard]) {
         const int s = pipeline_.service_by_labels(e);
-        if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return;
+        if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return true;
       }
-      pipeline_.on_entry(e, now);
+      return pipeline_.on_entry(e, now) != core::RejectReason::kTooLate;
     };
     input_ = std::make_unique<loki::Input>(io_, cfg_.loki, std::move(shards), env_.wall, sink);
   }

@@ -198,7 +198,7 @@ LokiConfig load_loki(const At& l) {
     l.key("url").fail("credentials do not belong in the URL: use basic_auth.password_file");
   }
   c.tenant = l.key("tenant").str_or("");
-  if (c.tenant.find('|') != std::string::npos) l.key("tenant").fail("expected a single tenant");
+  if (const auto why = tenant_id_error(c.tenant); !why.empty()) l.key("tenant").fail(why);
   c.selector = l.key("selector").str_or("");
   if (!c.selector.empty() && (c.selector.front() != '{' || c.selector.back() != '}')) {
     l.key("selector").fail("expected a stream selector such as {namespace=\"shop\"}");
@@ -269,6 +269,19 @@ LokiConfig load_loki(const At& l) {
 
 }  // namespace
 
+std::string tenant_id_error(std::string_view id) {
+  for (const char ch : id) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) &&
+        std::string_view("!-_.*'()").find(ch) == std::string_view::npos) {
+      return "'" + std::string(1, ch) +
+             "' is not allowed in a tenant ID (Loki takes a-z A-Z 0-9 ! - _ . * ' ( ))";
+    }
+  }
+  if (id.size() > 150) return "longer than 150 characters, Loki's limit for a tenant ID";
+  if (id == "." || id == "..") return "'.' and '..' are not tenant IDs";
+  return "";
+}
+
 bool valid_listen_address(const std::string& s) {
   const auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -327,7 +340,16 @@ Config load(const std::string& exporter_yaml_path) {
     c.windows.publish_interval_ns =
         w.key("publish_interval").duration_or(c.windows.publish_interval_ns, 0.01, 60);
   }
-  c.loki.reconcile_final_ns = c.windows.allowed_lateness_ns;
+  // Late lines, one design (docs/loki.md): a line Loki received within the lateness
+  // of its timestamp is in Loki by a bucket's end + lateness; settle later the
+  // last check looks, and it has one settle and a tick more to fetch what it
+  // found missing before the windows close the bucket's minutes.
+  c.loki.reconcile_final_ns = c.windows.allowed_lateness_ns + c.loki.reconcile_settle_ns;
+  c.windows.hold_ns = c.windows.allowed_lateness_ns;
+  if (!c.loki.url.empty()) {
+    c.windows.hold_ns +=
+        c.loki.reconcile_bucket_ns + 2 * c.loki.reconcile_settle_ns + kReconcileTickNs;
+  }
   if (const At d = root.key("data_quality"); d.present()) {
     d.require_map({"max_reject_ratio", "min_baseline_buckets"});
     c.data_quality.max_reject_ratio = d.key("max_reject_ratio").number_or(0.05, 0, 1);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,7 +52,12 @@ struct ParsingConfig {
 };
 
 struct WindowsConfig {
+  // A line Loki received within this long of its own timestamp is counted.
   std::int64_t allowed_lateness_ns = 5 * 60'000'000'000LL;
+  // How long after a minute ends its slice stays open for lines: the lateness,
+  // and with the Loki input also until its last reconciliation has fetched what
+  // was missing (see load()). Derived, not a key of its own.
+  std::int64_t hold_ns = 5 * 60'000'000'000LL;
   std::int64_t max_future_skew_ns = 60'000'000'000LL;
   int baseline_min_buckets = 3;
   std::int64_t publish_interval_ns = 1'000'000'000LL;
@@ -65,6 +71,9 @@ struct ReplayConfig {
 
 // Grafana Loki as the live input (docs/loki.md). Secrets are never here: only the
 // paths of files that hold them.
+// The reconciler looks for due checks this often.
+inline constexpr std::int64_t kReconcileTickNs = 1'000'000'000LL;
+
 struct LokiConfig {
   std::string url;                      // http(s)://host[:port][/prefix]; "" = no Loki input
   std::string tenant;                   // X-Scope-OrgID; "" = none (auth_enabled: false)
@@ -84,9 +93,10 @@ struct LokiConfig {
   std::int64_t backoff_max_ns = 30'000'000'000LL;
   std::int64_t reconcile_bucket_ns = 60'000'000'000LL;  // lines are counted per bucket
   std::int64_t reconcile_settle_ns = 30'000'000'000LL;  // after a bucket ends
-  // The last check of a minute, after it ends: windows.allowed_lateness (later
-  // repairs would only be rejected as too late). Derived, not a key of its own.
-  std::int64_t reconcile_final_ns = 5 * 60'000'000'000LL;
+  // The last check of a bucket, after it ends: windows.allowed_lateness +
+  // reconcile_settle, once every line received within the lateness is in Loki.
+  // Derived, not a key of its own.
+  std::int64_t reconcile_final_ns = 5 * 60'000'000'000LL + 30'000'000'000LL;
   std::int64_t poll_interval_ns = 10'000'000'000LL;
   std::int64_t poll_lag_ns = 30'000'000'000LL;
   std::int64_t backfill_ns = 0;  // cold start: fetch this much history first
@@ -153,6 +163,10 @@ struct Config {
   // services.yaml `teams`: members by team id (owners of a team's services too).
   std::map<std::string, std::vector<std::string>> team_members;
 };
+
+// Loki's rule for a tenant ID (X-Scope-OrgID): up to 150 of the characters
+// a-z A-Z 0-9 ! - _ . * ' ( ), and neither "." nor "..". "" if valid, else why not.
+std::string tenant_id_error(std::string_view id);
 
 // Reads and validates exporter.yaml and its services file. Throws ConfigError.
 Config load(const std::string& exporter_yaml_path);

@@ -248,7 +248,7 @@ class Input::Shard {
       : sh_(shared),
         plan_(std::move(plan)),
         index_(index),
-        ledger_(shared.clock.now_ns(),
+        ledger_(ledger_start(shared.cfg, shared.clock.now_ns()),
                 {shared.cfg.reconcile_bucket_ns, shared.cfg.reconcile_settle_ns,
                  shared.cfg.reconcile_final_ns}) {
     status_.selector = plan_.selector;
@@ -282,6 +282,14 @@ class Input::Shard {
  private:
   enum class Via { kTail, kPoll, kRepair, kBackfill };
 
+  // After a backfill, Loki may still receive lines stamped before the start (within
+  // the lateness): the ledger tracks every bucket whose last check is still ahead,
+  // so the backfill's lines there are de-duplicated and the late ones repaired.
+  // Without a backfill, counting starts with the bucket of the start.
+  static std::int64_t ledger_start(const config::LokiConfig& c, std::int64_t now_ns) {
+    return now_ns - std::min(c.backfill_ns, c.reconcile_bucket_ns + c.reconcile_final_ns);
+  }
+
   awaitable<void> run() {
     const std::int64_t start = sh_.clock.now_ns();
     if (!restored_) {
@@ -303,13 +311,14 @@ class Input::Shard {
         ++status_.duplicates;
         return;
       case Ledger::Admit::kTooOld:
-        // A resumed tail starts with the line it ended on; if that line's bucket
-        // is already forgotten, it is a replay all the same.
-        if (via == Via::kTail && e.timestamp_ns <= session_start_ns_) {
+        // A resumed tail starts with history from the line it ended on: history
+        // for a bucket already forgotten was reconciled then, so it is a replay.
+        // A line stamped before the session's start is no history: it is live,
+        // and late (the windows will tell whether too late).
+        if (via == Via::kTail && e.timestamp_ns >= session_start_ns_) {
           ++status_.duplicates;
           return;
         }
-        if (via != Via::kBackfill) ++status_.late_lines;
         break;
       case Ledger::Admit::kNew:
         break;
@@ -318,7 +327,8 @@ class Input::Shard {
     if (via == Via::kRepair) ++status_.lines_repaired;
     if (via == Via::kTail && e.timestamp_ns > resume_ns_) resume_ns_ = e.timestamp_ns;
     if (e.timestamp_ns > status_.newest_line_ns) status_.newest_line_ns = e.timestamp_ns;
-    sh_.sink(index_, e, via == Via::kBackfill ? backfill_now : sh_.clock.now_ns());
+    if (!sh_.sink(index_, e, via == Via::kBackfill ? backfill_now : sh_.clock.now_ns()))
+      ++status_.late_lines;
   }
 
   // ---- tail -----------------------------------------------------------------
@@ -412,7 +422,10 @@ class Input::Shard {
       try {
         co_await ws.async_read(buf, use_awaitable);
       } catch (const boost::system::system_error& e) {
-        if (e.code() == websocket::error::closed) {
+        // Loki drops the connection right after its close frame, so the read may
+        // end in a transport error: a close frame received still says why.
+        if (e.code() == websocket::error::closed ||
+            ws.reason().code != websocket::close_code::none) {
           last_error_ = ws.reason().reason.c_str();
           co_return close_reason(ws.reason());
         }
@@ -539,11 +552,16 @@ class Input::Shard {
   awaitable<void> reconcile_loop() {
     asio::steady_timer timer(sh_.io);
     for (;;) {
-      timer.expires_after(std::chrono::seconds(1));
+      timer.expires_after(ns(config::kReconcileTickNs));
       co_await timer.async_wait(use_awaitable);
       const std::int64_t now = sh_.clock.now_ns();
       ledger_.advance(now);
-      for (const std::int64_t minute : ledger_.due(now)) {
+      // A poller reads behind the clock: a bucket it has not read past yet is not
+      // missing lines, only waiting for them. A tail reads live.
+      const std::int64_t read_to = sh_.cfg.mode == config::LokiConfig::Mode::kPoll
+                                       ? resume_ns_
+                                       : std::numeric_limits<std::int64_t>::max();
+      for (const std::int64_t minute : ledger_.due(now, read_to)) {
         try {
           const std::uint64_t loki = co_await count(minute);
           if (loki > ledger_.received(minute))

@@ -26,7 +26,8 @@ namespace lle::loki {
 
 // A new line of a shard, and the "now" to gate it with: the clock's time, or
 // during a backfill the line's own time so that history is not "too late".
-using Sink = std::function<void(std::size_t shard, const core::Entry&, std::int64_t now_ns)>;
+// Returns false when the line came too late for its window: it is lost.
+using Sink = std::function<bool(std::size_t shard, const core::Entry&, std::int64_t now_ns)>;
 
 // scheme://host:port/prefix, split; throws std::invalid_argument.
 struct Endpoint {

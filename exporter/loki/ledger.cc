@@ -89,9 +89,10 @@ std::int64_t Ledger::next_check(std::int64_t minute_ns, const Minute& m) const {
   return end + std::max(timing_.settle_ns, timing_.final_ns);
 }
 
-std::vector<std::int64_t> Ledger::due(std::int64_t now_ns) const {
+std::vector<std::int64_t> Ledger::due(std::int64_t now_ns, std::int64_t read_to_ns) const {
   std::vector<std::int64_t> out;
   for (const auto& [minute, m] : minutes_) {
+    if (minute + timing_.bucket_ns > read_to_ns) break;
     if (now_ns >= next_check(minute, m)) out.push_back(minute);
   }
   return out;

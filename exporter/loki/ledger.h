@@ -59,8 +59,9 @@ class Ledger {
   void advance(std::int64_t now_ns);
   // Asks for an early check of the minute holding ts (the tail reported drops).
   void suspect(std::int64_t ts_ns);
-  // Minutes (their start) whose next check is due at now, oldest first.
-  std::vector<std::int64_t> due(std::int64_t now_ns) const;
+  // Minutes (their start) whose next check is due at now, oldest first; only
+  // those that end at or before read_to (how far the readers have read).
+  std::vector<std::int64_t> due(std::int64_t now_ns, std::int64_t read_to_ns) const;
   // The check of a minute succeeded; after its last one it is forgotten, and
   // this returns true.
   bool checked(std::int64_t minute_ns, std::int64_t now_ns);

@@ -99,13 +99,17 @@ void BM_PublishAllServicesChanged(benchmark::State& state) {
 }
 BENCHMARK(BM_PublishAllServicesChanged)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
 
-// Memory of one service after 7 days at `lines per second` (range 0, in 1/100 s).
+// Memory of one service after 7 days at `lines per second` (range 0, in 1/100 s),
+// with minutes held open for range 2 seconds: 300 is allowed_lateness alone (a
+// replay), 421 the Loki input's hold with the default timings (docs/loki.md).
 void BM_MemoryPerServiceSevenDays(benchmark::State& state) {
   const double rate = static_cast<double>(state.range(0)) / 100.0;
   const double sigma = static_cast<double>(state.range(1)) / 100.0;
+  lle::window::Options options;
+  options.allowed_lateness_ns = state.range(2) * 1'000'000'000LL;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    lle::window::ServiceWindow w({});
+    lle::window::ServiceWindow w(options);
     std::mt19937_64 rng(3);
     std::lognormal_distribution<double> lat(std::log(0.08), sigma);
     const auto step = static_cast<std::int64_t>(1e9 / rate);
@@ -116,11 +120,16 @@ void BM_MemoryPerServiceSevenDays(benchmark::State& state) {
   state.counters["bytes_per_service"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_MemoryPerServiceSevenDays)
-    ->Args({10, 50})      // 0.1 lines/s, sigma 0.5
-    ->Args({100, 50})     // 1 line/s
-    ->Args({1000, 50})    // 10 lines/s
-    ->Args({10000, 50})   // 100 lines/s
-    ->Args({10000, 120})  // 100 lines/s, a wide (sigma 1.2) distribution
+    ->Args({10, 50, 300})      // 0.1 lines/s, sigma 0.5
+    ->Args({100, 50, 300})     // 1 line/s
+    ->Args({1000, 50, 300})    // 10 lines/s
+    ->Args({10000, 50, 300})   // 100 lines/s
+    ->Args({10000, 120, 300})  // 100 lines/s, a wide (sigma 1.2) distribution
+    ->Args({10, 50, 421})      // the same with the Loki input's default hold
+    ->Args({100, 50, 421})
+    ->Args({1000, 50, 421})
+    ->Args({10000, 50, 421})
+    ->Args({10000, 120, 421})
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 

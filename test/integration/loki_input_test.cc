@@ -38,7 +38,10 @@ BOOST_AUTO_TEST_CASE(max_duration_closes_lose_nothing) {
     BOOST_TEST_REQUIRE(reopened(loki, opened + 2), e.log());
   }
   e.expect_exact(loki);
-  BOOST_TEST(metric(e.scrape(), "loki_latency_loki_reconnects_total", "max_duration") >= 3);
+  // Loki drops the connection right after its close frame: the reason is the frame's.
+  const auto s = e.scrape();
+  BOOST_TEST(metric(s, "loki_latency_loki_reconnects_total", "max_duration") >= 3);
+  BOOST_TEST(metric(s, "loki_latency_loki_reconnects_total", "reason=\"error\"") == 0);
 }
 
 BOOST_AUTO_TEST_CASE(abrupt_drops_even_mid_message_lose_nothing) {
@@ -91,6 +94,77 @@ BOOST_AUTO_TEST_CASE(more_lines_than_a_tail_carries_are_repaired_to_the_exact_co
   BOOST_TEST(metric(s, "loki_latency_loki_repaired_lines_total") > 0);
   BOOST_TEST(metric(s, "loki_latency_loki_dropped_entries_total") > 0);
   BOOST_TEST(metric(s, "loki_latency_loki_unrepaired_lines_total") == 0);
+}
+
+// Lost lines: what Loki counted but the exporter never got, and what came after
+// its window had closed.
+double lost(const std::string& scrape) {
+  return metric(scrape, "loki_latency_loki_unrepaired_lines_total") +
+         metric(scrape, "loki_latency_loki_late_lines_total");
+}
+
+BOOST_AUTO_TEST_CASE(a_backlog_of_late_lines_is_counted_whichever_path_brings_it) {
+  // A shipper's backlog: lines that reach Loki only after their bucket's first
+  // check (within the 10 s allowed_lateness), pushed at once, ten times what the
+  // tail carries in a second. What the tail drops is fetched by the last check,
+  // and must still be counted.
+  FakeLoki::Options o;
+  o.lines_per_second = 300;
+  FakeLoki loki(o);
+  Exporter e(loki, "", 1, "", "", "10s");
+  BOOST_TEST_REQUIRE(reopened(loki, 0), e.log());
+  const std::int64_t from = now_ns(), step = 33'333, last = from + 2999 * step;
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           return loki.count_queries_covering(from) > 0 &&
+                                  loki.count_queries_covering(last) > 0;
+                         },
+                         20s),
+                     e.log());
+  for (int i = 0; i < 3000; ++i) push(loki, 1, 0, from + i * step);
+  e.expect_exact(loki);
+  const auto s = e.scrape();
+  BOOST_TEST(loki.lines_dropped_by_cap() > 0u);
+  BOOST_TEST(metric(s, "loki_latency_loki_repaired_lines_total") > 0);
+  BOOST_TEST(lost(s) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(lines_too_late_for_every_window_are_counted_as_lost) {
+  // Stamped a minute before Loki receives them: beyond allowed_lateness (3 s) and
+  // the last check. Delivered by the tail, they cannot be counted: they are lost,
+  // and said so, never silently dropped.
+  FakeLoki loki({});
+  Exporter e(loki, "", 1);
+  BOOST_TEST_REQUIRE(reopened(loki, 0), e.log());
+  push(loki, 60, 0, now_ns() - 60'000'000'000LL);
+  push(loki, 90);
+  std::string s;
+  BOOST_TEST(lle::test::wait_until(
+                 [&] {
+                   s = e.scrape();
+                   return metric(s, "loki_latency_requests_total") + lost(s) >= 150;
+                 },
+                 30s),
+             e.log());
+  BOOST_TEST(metric(s, "loki_latency_requests_total") == 90);
+  BOOST_TEST(metric(s, "loki_latency_loki_late_lines_total") == 60);
+  BOOST_TEST(metric(s, "loki_latency_rejected_lines_total", "too_late") == 60);
+}
+
+BOOST_AUTO_TEST_CASE(lines_stored_late_after_a_backfill_are_counted) {
+  // Stamped before the exporter started, stored after its backfill finished,
+  // within allowed_lateness: no query the backfill made could see them.
+  FakeLoki loki({});
+  const std::int64_t started = now_ns();
+  Exporter e(loki, "", 3, "    backfill: 1m\n    backfill_pages_per_second: 100\n");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] { return e.log().find("backfill done shard=2") != std::string::npos; }, 10s),
+      e.log());
+  push(loki, 90, 0, started - 1'500'000'000LL);
+  e.expect_exact(loki);
+  BOOST_TEST(lost(e.scrape()) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(lines_sharing_one_nanosecond_across_a_reconnect_count_once_each) {
@@ -161,6 +235,26 @@ BOOST_AUTO_TEST_CASE(poll_mode_counts_each_line_once_without_tails) {
   push(loki, 200);
   e.expect_exact(loki);
   BOOST_TEST(loki.tails_opened() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(poll_mode_reads_each_line_once_when_nothing_is_lost) {
+  // The poller reads up to now - poll_lag, later than a bucket's first check
+  // (bucket end + settle): the check waits for the poller instead of fetching the
+  // bucket itself, so each line is fetched once, by the poller.
+  FakeLoki loki({});
+  Exporter e(loki, "", 1, "    mode: poll\n    poll_interval: 300ms\n    poll_lag: 2s\n");
+  BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return loki.queries() > 0; }, 20s), e.log());
+  for (int round = 0; round < 3; ++round) {
+    const auto before = loki.query_ranges();
+    push(loki, 200);
+    BOOST_TEST_REQUIRE(
+        lle::test::wait_until([&] { return loki.query_ranges() > before + 2; }, 20s));
+  }
+  e.expect_exact(loki);
+  const auto s = e.scrape();
+  BOOST_TEST(metric(s, "loki_latency_loki_repaired_lines_total") == 0);
+  BOOST_TEST(metric(s, "loki_latency_loki_duplicate_lines_total") == 0);
+  BOOST_TEST(loki.most_served_by_query_range() == 1u);  // per selector: at most one pass
 }
 
 BOOST_AUTO_TEST_CASE(a_cold_start_backfills_history_then_tails_without_overlap) {

@@ -46,6 +46,7 @@ BOOST_AUTO_TEST_CASE(minimal_config_loads_with_documented_defaults) {
   BOOST_TEST(c.services[1].match_field == "auth");  // default: matched by its id
   BOOST_TEST(c.services[1].info.display_name == "auth");
   BOOST_TEST(c.windows.allowed_lateness_ns == 300'000'000'000LL);
+  BOOST_TEST(c.windows.hold_ns == c.windows.allowed_lateness_ns);  // no Loki: nothing to wait for
   BOOST_TEST(c.parsing.latency_field == "latency_ms");
   BOOST_TEST(c.services_file == (dir.path() / "services.yaml").string());
 }
@@ -119,7 +120,12 @@ BOOST_AUTO_TEST_CASE(loki_input_errors_name_the_key_and_never_take_secrets_inlin
       {"    url: http://loki\n    selector: 'namespace=x'\n", "input.loki.selector: expected"},
       {"    headers: {Authorization: Bearer x}\n", "input.loki.headers.Authorization: set this"},
       {"    basic_auth: {username: u, password: p}\n", "input.loki.basic_auth.password: unknown"},
-      {"    tenant: a|b\n", "input.loki.tenant: expected a single tenant"},
+      {"    tenant: a|b\n", "input.loki.tenant: '|' is not allowed in a tenant ID"},
+      {"    tenant: t/1\n", "input.loki.tenant: '/' is not allowed in a tenant ID"},
+      {"    tenant: 'a b'\n", "input.loki.tenant: ' ' is not allowed in a tenant ID"},
+      {"    tenant: ..\n", "input.loki.tenant: '.' and '..' are not tenant IDs"},
+      {"    tenant: .\n", "input.loki.tenant: '.' and '..' are not tenant IDs"},
+      {"    tenant: " + std::string(151, 'x') + "\n", "input.loki.tenant: longer than 150"},
       {"    delay_for: 6s\n", "input.loki.delay_for: expected a duration"},
       {"    reconcile_bucket: 1500ms\n", "input.loki.reconcile_bucket: expected whole seconds"},
       {"    mode: stream\n", "input.loki.mode: expected tail or poll"},
@@ -132,12 +138,17 @@ BOOST_AUTO_TEST_CASE(loki_input_errors_name_the_key_and_never_take_secrets_inlin
   dir.write("services.yaml", s);
   const auto c = lle::config::load(dir.write(
       "exporter.yaml", loki + "    url: https://loki:3100/prefix/\n    selector: '{ns=\"x\"}'\n" +
+                           "    tenant: \"team-A_1.(x)*'!\"\n" +
                            "windows: {allowed_lateness: 2m}\n"));
+  BOOST_TEST(c.loki.tenant == "team-A_1.(x)*'!");  // every character Loki allows
   BOOST_TEST(c.loki.shards == 1);
   BOOST_TEST(c.loki.max_tails == 4);
   BOOST_TEST(c.loki.limit == 5000);
   BOOST_TEST(c.loki.reconcile_bucket_ns == 60'000'000'000LL);
-  BOOST_TEST(c.loki.reconcile_final_ns == 120'000'000'000LL);  // the windows' lateness
+  // The last check once lines received within the lateness are in Loki; the
+  // windows hold a minute until that check has had time to fetch them.
+  BOOST_TEST(c.loki.reconcile_final_ns == 150'000'000'000LL);  // lateness + settle
+  BOOST_TEST(c.windows.hold_ns == 241'000'000'000LL);  // lateness + bucket + 2 settle + tick
   BOOST_TEST((c.loki.identity_ignore_labels == std::vector<std::string>{"detected_level"}));
 }
 

@@ -1,6 +1,7 @@
 #include "exporter/loki/ledger.h"
 
 #include <boost/test/unit_test.hpp>
+#include <limits>
 #include <random>
 #include <unordered_set>
 
@@ -10,6 +11,7 @@ namespace {
 constexpr std::int64_t kS = 1'000'000'000;
 constexpr std::int64_t kT0 = 1'800'000'000 * kS;  // a minute boundary
 const Ledger::Timing kTiming{60 * kS, 30 * kS, 300 * kS};
+constexpr std::int64_t kLive = std::numeric_limits<std::int64_t>::max();  // a tail reads live
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(loki_ledger)
@@ -55,11 +57,11 @@ BOOST_AUTO_TEST_CASE(every_minute_is_checked_after_settle_then_finally_then_forg
   Ledger l(kT0, kTiming);
   l.advance(kT0 + 150 * kS);  // minutes 0, 1 and 2, even without lines
   BOOST_TEST(l.tracked_minutes() == 3u);
-  BOOST_TEST(l.due(kT0 + 89 * kS).empty());
-  BOOST_TEST((l.due(kT0 + 90 * kS) == std::vector<std::int64_t>{kT0}));
+  BOOST_TEST(l.due(kT0 + 89 * kS, kLive).empty());
+  BOOST_TEST((l.due(kT0 + 90 * kS, kLive) == std::vector<std::int64_t>{kT0}));
   BOOST_TEST(!l.checked(kT0, kT0 + 90 * kS));  // the first of two checks
-  BOOST_TEST(l.due(kT0 + 91 * kS).empty());
-  BOOST_TEST((l.due(kT0 + 360 * kS).size() == 3u));
+  BOOST_TEST(l.due(kT0 + 91 * kS, kLive).empty());
+  BOOST_TEST((l.due(kT0 + 360 * kS, kLive).size() == 3u));
   BOOST_TEST(l.checked(kT0, kT0 + 360 * kS));  // the last one
   BOOST_TEST((l.admit(kT0 + kS, 9) == Ledger::Admit::kTooOld));
   BOOST_TEST(l.tracked_minutes() == 2u);
@@ -69,10 +71,21 @@ BOOST_AUTO_TEST_CASE(reported_drops_bring_the_first_check_forward_without_skippi
   Ledger l(kT0, kTiming);
   l.advance(kT0 + 61 * kS);
   l.suspect(kT0 + 5 * kS);
-  BOOST_TEST((l.due(kT0 + 60 * kS) == std::vector<std::int64_t>{kT0}));
+  BOOST_TEST((l.due(kT0 + 60 * kS, kLive) == std::vector<std::int64_t>{kT0}));
   BOOST_TEST(!l.checked(kT0, kT0 + 60 * kS));
-  BOOST_TEST(l.due(kT0 + 89 * kS).empty());
-  BOOST_TEST((l.due(kT0 + 90 * kS) == std::vector<std::int64_t>{kT0}));
+  BOOST_TEST(l.due(kT0 + 89 * kS, kLive).empty());
+  BOOST_TEST((l.due(kT0 + 90 * kS, kLive) == std::vector<std::int64_t>{kT0}));
+}
+
+BOOST_AUTO_TEST_CASE(a_minute_is_not_checked_before_the_readers_have_read_past_it) {
+  Ledger l(kT0, kTiming);
+  l.advance(kT0 + 150 * kS);
+  // A poller 40 s behind: minute 0 ends at 60 s, read only at 100 s.
+  BOOST_TEST(l.due(kT0 + 90 * kS, kT0 + 50 * kS).empty());
+  BOOST_TEST(l.due(kT0 + 99 * kS, kT0 + 59 * kS).empty());
+  BOOST_TEST((l.due(kT0 + 100 * kS, kT0 + 60 * kS) == std::vector<std::int64_t>{kT0}));
+  BOOST_TEST(
+      (l.due(kT0 + 400 * kS, kT0 + 130 * kS) == std::vector<std::int64_t>{kT0, kT0 + 60 * kS}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
