@@ -158,12 +158,16 @@ std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& 
       "The newest line shard {{ $labels.shard }} received is more than " +
           prometheus_duration(static_cast<std::int64_t>(x.max_ingest_lag_s * 1e9)) +
           " old: the tail is stuck or the services stopped logging."));
+  // Lines Loki stored that no window counts: missing at a bucket's last check, or
+  // received after their window had closed.
   exporter.rules.push_back(b.alert(
       "LokiLatencyExporterUnrepairedLines",
-      "increase(loki_latency_loki_unrepaired_lines_total{" + job + "}[15m]) > 0", 0, x.job, own,
-      "{{ $labels.instance }} could not repair {{ $value }} lines lost by the Loki tail",
-      "Loki counted lines that the exporter could not fetch back before the window closed: "
-      "latency figures miss them. See docs/loki.md."));
+      "increase(loki_latency_loki_unrepaired_lines_total{" + job +
+          "}[15m]) + increase(loki_latency_loki_late_lines_total{" + job + "}[15m]) > 0",
+      0, x.job, own, "{{ $labels.instance }} lost {{ $value }} lines that Loki stored",
+      "Loki stored lines that the exporter could not count: still missing at their bucket's "
+      "last check, or received after their window had closed. Latency figures miss them. See "
+      "docs/loki.md."));
   const std::string rate_rejects = "sum by (service) (rate(loki_latency_rejected_lines_total{" +
                                    job + ", service!=\"unknown\"}[15m]))";
   exporter.rules.push_back(b.alert(

@@ -176,7 +176,8 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
   const std::string labels = R"({job="loki-latency-exporter",instance="backfill",shard="0"})";
   for (const char* family :
        {"loki_latency_loki_connected", "loki_latency_loki_ingest_lag_seconds",
-        "loki_latency_loki_repaired_lines", "loki_latency_loki_unrepaired_lines"}) {
+        "loki_latency_loki_repaired_lines", "loki_latency_loki_unrepaired_lines",
+        "loki_latency_loki_late_lines"}) {
     const bool counter = std::string(family).ends_with("_lines");
     om += std::string("# TYPE ") + family + (counter ? " counter\n" : " gauge\n");
     for (int i = 80; i >= 1; --i) {
