@@ -41,13 +41,18 @@ std::vector<core::ServiceInfo> infos(const config::Config& c) {
 Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
     : parser_(rules_from(c)),
       store_(infos(c), window_options_from(c)),
-      status_(std::move(status)) {}
+      status_(std::move(status)),
+      max_future_skew_ns_(c.windows.max_future_skew_ns) {}
 
 std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
                                                      std::int64_t now_ns) {
   auto& in = status_.input;
   ++in.lines_read;
-  if (entry.timestamp_ns > in.last_event_ns) in.last_event_ns = entry.timestamp_ns;
+  // A line stamped beyond the future skew is rejected; it must not move this either.
+  if (entry.timestamp_ns > in.last_event_ns &&
+      entry.timestamp_ns <= core::saturating_add(now_ns, max_future_skew_ns_)) {
+    in.last_event_ns = entry.timestamp_ns;
+  }
   const parse::ParsedLine p = parser_.parse(entry, scratch_);
   if (p.reject) {
     store_.reject(p.service, *p.reject);
@@ -105,6 +110,9 @@ std::int64_t replay_into(
   });
   in.parse_seconds_total +=
       paced ? 0 : std::chrono::duration<double>(steady::now() - chunk_start).count();
+  // A finished replay has nothing more to deliver; run --replay and dq-report
+  // then hold the same lines in every window.
+  pipeline.store().close_open_minutes();
   out(pipeline.publish(last_now));
   return last_now;
 }

@@ -67,6 +67,7 @@ class Pipeline {
   parse::LokiDecoder decoder_;
   window::Store store_;
   metrics::ExporterStatus status_;
+  std::int64_t max_future_skew_ns_;
 };
 
 // The latest of something built on one thread and read on others: the published
@@ -94,8 +95,8 @@ class Latest {
 using LatestState = Latest<metrics::Published>;
 
 // Feeds a replay through the pipeline, handing a published state to `out` at
-// most every publish_interval of wall time and once at the end. Returns the
-// replay's final "now".
+// most every publish_interval of wall time and once at the end, after closing
+// every open minute (nothing more can arrive). Returns the replay's final "now".
 std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool paced,
                          std::int64_t publish_interval_ns,
                          const std::function<void(std::shared_ptr<const metrics::Published>)>& out);

@@ -36,6 +36,14 @@ class ManualClock final : public Clock {
   std::atomic<std::int64_t> now_;
 };
 
+// a + b, held at the int64 limits instead of wrapping: timestamps from input
+// can sit at either end (parse_timestamp_ns saturates).
+constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  std::int64_t sum;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b < 0 ? INT64_MIN : INT64_MAX;
+}
+
 // floor(a / b) for b > 0, also for negative a.
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && (a < 0));

@@ -190,7 +190,8 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   out.sample({{"kind", "malformed_entry"}}, static_cast<double>(in.malformed_entries));
   single("loki_latency_parse_seconds_total", "Time spent decoding, parsing and gating input.",
          MetricType::Counter, in.parse_seconds_total);
-  single("loki_latency_last_event_timestamp_seconds", "Timestamp of the newest line read.",
+  single("loki_latency_last_event_timestamp_seconds",
+         "Timestamp of the newest line read, not counting lines from the future.",
          MetricType::Gauge, seconds(in.last_event_ns));
   single("loki_latency_state_timestamp_seconds", "The event-time 'now' of the published state.",
          MetricType::Gauge, seconds(snap.at_ns));

@@ -1,7 +1,8 @@
 #include "exporter/parse/timestamp.h"
 
-#include <charconv>
+#include <chrono>
 #include <cstdio>
+#include <limits>
 
 #include "exporter/core/clock.h"
 #include "exporter/parse/digits.h"
@@ -44,7 +45,10 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view s) {
       !digits(s, 17, 2, &sec)) {
     return std::nullopt;
   }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  const std::chrono::year_month_day date{std::chrono::year(y),
+                                         std::chrono::month(static_cast<unsigned>(mo)),
+                                         std::chrono::day(static_cast<unsigned>(d))};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   std::size_t i = 19;
   std::int64_t frac = 0;
   if (i < s.size() && s[i] == '.') {
@@ -66,21 +70,33 @@ std::optional<std::int64_t> parse_timestamp_ns(std::string_view s) {
         !digits(s, i + 4, 2, &om)) {
       return std::nullopt;
     }
+    if (oh > 23 || om > 59) return std::nullopt;
     offset_s = (oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
     i += 6;
   } else {
     return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
+  // Four-digit years keep secs far from overflow; the nanoseconds may not fit.
   const std::int64_t secs =
       days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
       mi * 60 + sec - offset_s;
-  return secs * core::kNanosPerSecond + frac;
+  // Before 1970 the fraction is taken from the next second up, so the earliest
+  // instant int64 holds is reached without passing beyond it.
+  const bool borrow = secs < 0 && frac > 0;
+  std::int64_t ns;
+  if (__builtin_mul_overflow(secs + borrow, core::kNanosPerSecond, &ns) ||
+      __builtin_add_overflow(ns, frac - (borrow ? core::kNanosPerSecond : 0), &ns)) {
+    return secs < 0 ? std::numeric_limits<std::int64_t>::min()
+                    : std::numeric_limits<std::int64_t>::max();
+  }
+  return ns;
 }
 
 std::string format_timestamp(std::int64_t ns) {
   const std::int64_t secs = core::floor_div(ns, core::kNanosPerSecond);
-  const std::int64_t frac = ns - secs * core::kNanosPerSecond;
+  const std::int64_t rem_ns = ns % core::kNanosPerSecond;  // secs * 1e9 may not fit
+  const std::int64_t frac = rem_ns < 0 ? rem_ns + core::kNanosPerSecond : rem_ns;
   std::int64_t days = core::floor_div(secs, 86400);
   const std::int64_t rem = secs - days * 86400;
   // civil_from_days (Howard Hinnant).

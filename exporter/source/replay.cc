@@ -84,6 +84,24 @@ std::string read_all(const ReplayOptions& options, std::istream& standard_input)
 
 }  // namespace
 
+// The time each entry is delivered at: the median of its own timestamp and its
+// two neighbours' (the window moved inwards at either end), never going back.
+// One line stamped far from its neighbours cannot move time, so the gates
+// judge it against the bulk of the data; a gap that two lines agree on does.
+void Replay::set_replay_time(std::vector<Recorded>& es) {
+  const std::size_t n = es.size();
+  std::int64_t now = std::numeric_limits<std::int64_t>::min();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t first = n <= 3 ? 0 : std::clamp<std::size_t>(i, 1, n - 2) - 1;
+    std::int64_t window[3];
+    std::size_t k = 0;
+    for (std::size_t j = first; j < n && k < 3; ++j) window[k++] = es[j].ts;
+    std::sort(window, window + k);
+    now = std::max(now, window[k / 2]);
+    es[i].now = now;
+  }
+}
+
 Replay::Replay(Replay&& other) noexcept
     : options_(std::move(other.options_)),
       label_sets_(std::move(other.label_sets_)),
@@ -123,7 +141,7 @@ Replay Replay::load(const ReplayOptions& options, const core::Clock& wall,
       auto [it, added] =
           interned.try_emplace(labels, static_cast<std::uint32_t>(r.label_sets_.size()));
       if (added) r.label_sets_.push_back(labels);
-      r.entries_.push_back({it->second, e.timestamp_ns, std::string(e.line)});
+      r.entries_.push_back({it->second, e.timestamp_ns, 0, std::string(e.line)});
     });
     r.stats_.malformed_entries += result.bad_entries;
     if (!result.error.empty()) ++r.stats_.malformed_records;
@@ -136,13 +154,16 @@ Replay Replay::load(const ReplayOptions& options, const core::Clock& wall,
   }
 
   auto& es = r.entries_;
-  if (es.size() > 1 && es.front().ts > es.back().ts) std::reverse(es.begin(), es.end());
+  // Newest-first (logcli's default) when most neighbours say so: one line
+  // stamped far off at either end does not turn the whole export around.
+  std::size_t descending = 0;
+  for (std::size_t i = 1; i < es.size(); ++i) descending += es[i].ts < es[i - 1].ts;
+  if (2 * descending > es.size() - 1) std::reverse(es.begin(), es.end());
+  set_replay_time(es);
   if (options.rebase_to_now && !es.empty()) {
-    const auto newest = std::max_element(es.begin(), es.end(), [](const auto& a, const auto& b) {
-                          return a.ts < b.ts;
-                        })->ts;
-    const std::int64_t shift = wall.now_ns() - newest;
-    for (auto& e : es) e.ts += shift;
+    const std::int64_t shift = wall.now_ns() - es.back().now;
+    for (auto& e : es)
+      e.ts = core::saturating_add(e.ts, shift), e.now = core::saturating_add(e.now, shift);
   }
   return r;
 }
@@ -153,16 +174,14 @@ bool Replay::run(const Sink& sink) const {
     for (const auto& [k, v] : label_sets_[i]) views[i].push_back({k, v});
   }
   const auto started = std::chrono::steady_clock::now();
-  std::int64_t first_now = 0, now = std::numeric_limits<std::int64_t>::min();
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
+  for (const auto& e : entries_) {
     if (stopped_.load(std::memory_order_relaxed)) return false;
-    const auto& e = entries_[i];
-    const std::int64_t next = i + 1 < entries_.size() ? entries_[i + 1].ts : e.ts;
-    now = std::max(now, std::min(e.ts, next));
-    if (i == 0) first_now = now;
+    const std::int64_t now = e.now;
     if (options_.speed > 0) {
-      const auto due = started + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                                     static_cast<double>(now - first_now) / options_.speed));
+      const auto due =
+          started + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                        (static_cast<double>(now) - static_cast<double>(entries_.front().now)) /
+                        options_.speed));
       while (std::chrono::steady_clock::now() < due) {
         if (stopped_.load(std::memory_order_relaxed)) return false;
         std::this_thread::sleep_until(

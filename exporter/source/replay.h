@@ -4,9 +4,11 @@
 // line (JSONL) or pretty-printed values one after another.
 //
 // Replay drives time: each entry is delivered with a "now" that follows the
-// recorded timestamps, except that an entry ahead of its successor does not move
-// it (a lone future-stamped line stays in the future; a real gap in the data
-// moves time on). Input recorded newest-first (logcli's default) is reversed.
+// recorded timestamps, the median of the entry's and its neighbours' (see
+// set_replay_time), so a lone line stamped years ahead or behind stays there and
+// is rejected by the gates, while a real gap in the data moves time on. Input
+// recorded newest-first (logcli's default, judged from every neighbouring pair)
+// is reversed.
 //
 // Thread safety: load() once; run() from one thread; stop() from any thread.
 
@@ -58,8 +60,10 @@ class Replay {
   struct Recorded {
     std::uint32_t label_set;
     std::int64_t ts;
+    std::int64_t now;  // replay time when it is delivered
     std::string line;
   };
+  static void set_replay_time(std::vector<Recorded>& entries);
 
   ReplayOptions options_;
   std::vector<std::vector<std::pair<std::string, std::string>>> label_sets_;

@@ -28,14 +28,18 @@ WindowStats stats_of(const sketch::LatencySketch& s) {
 std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds, int status,
                                                      std::int64_t now_ns) {
   advance(now_ns);
-  if (ts_ns < now_ns_ - options_.allowed_lateness_ns) return core::RejectReason::kTooLate;
-  if (ts_ns > now_ns_ + options_.max_future_skew_ns) return core::RejectReason::kTooFarInFuture;
+  if (ts_ns < core::saturating_add(now_ns_, -options_.allowed_lateness_ns))
+    return core::RejectReason::kTooLate;
+  if (ts_ns > core::saturating_add(now_ns_, options_.max_future_skew_ns))
+    return core::RejectReason::kTooFarInFuture;
 
   const std::int64_t minute = floor_div(ts_ns, kNanosPerMinute);
   auto it = minutes_.end();
   while (it != minutes_.begin() && std::prev(it)->index >= minute) --it;
   if (it == minutes_.end() || it->index != minute)
     it = minutes_.insert(it, Minute{minute, false, {}});
+  else if (it->final)
+    return core::RejectReason::kTooLate;  // closed early: its input has ended
   it->sketch.add(seconds);
 
   ++accepted_;
@@ -58,7 +62,8 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
 void ServiceWindow::advance(std::int64_t now_ns) {
   if (now_ns <= now_ns_) return;
   now_ns_ = now_ns;
-  const std::int64_t horizon = floor_div(now_ns - options_.allowed_lateness_ns, kNanosPerMinute);
+  const std::int64_t horizon =
+      floor_div(core::saturating_add(now_ns, -options_.allowed_lateness_ns), kNanosPerMinute);
   if (horizon > horizon_minute_) {
     horizon_minute_ = horizon;
     for (auto& m : minutes_) {
@@ -90,6 +95,14 @@ void ServiceWindow::advance(std::int64_t now_ns) {
     hours_.pop_front();
   }
   move_trend_to(now_five);
+}
+
+void ServiceWindow::close_open_minutes() {
+  for (auto& m : minutes_) {
+    if (!m.final) finalize(m);
+  }
+  complete_five();
+  complete_hour();
 }
 
 void ServiceWindow::finalize(Minute& m) {

@@ -90,6 +90,11 @@ class ServiceWindow {
                                         std::int64_t now_ns);
   // Finalises slices and expires old data up to now (never moves backwards).
   void advance(std::int64_t now_ns);
+  // The input has ended, so no line can still arrive: every open slice becomes
+  // final now and rolls up (the last 5-minute bucket joins the trend), so the
+  // 7-day views hold every accepted line. Lines for those minutes are rejected
+  // as too late from then on.
+  void close_open_minutes();
   // Rejects are counted here too so a service's view is complete.
   void count_reject(core::RejectReason r) { ++rejects_[static_cast<std::size_t>(r)]; }
 

@@ -43,6 +43,8 @@ class Store {
   }
   // service < 0: a line whose service is unknown.
   void reject(int service, core::RejectReason reason);
+  // The input has ended: see ServiceWindow::close_open_minutes.
+  void close_open_minutes();
 
   // Views for every service at now; recomputes only services that changed or
   // whose windows moved to a new minute since the last call.

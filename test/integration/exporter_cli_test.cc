@@ -182,6 +182,51 @@ BOOST_AUTO_TEST_CASE(dq_report_counts_every_line_once_and_gates_the_exit_code) {
   BOOST_TEST(!boost::json::parse(read_file(out)).as_object().at("passed").as_bool());
 }
 
+// One line stamped ten years ahead at the front of two hours of good lines: it
+// is rejected as too far in the future, every other line is accepted, and once
+// the replay has ended run and dq-report hold the same lines in every window.
+BOOST_AUTO_TEST_CASE(run_and_dq_report_agree_on_a_replay_with_a_line_from_the_future) {
+  constexpr std::int64_t kStart = 1795154400LL * 1'000'000'000LL;  // 2026-11-20T06:00:00Z
+  constexpr std::int64_t kStep = 2'000'000'000LL;
+  constexpr int kLines = 3600;
+  auto line = [](std::int64_t ts, int i) {
+    return R"({"labels":{"app":"checkout"},"line":"{\"service\":\"checkout\",\"status\":200,)"
+           R"(\"schema_version\":\"1\",\"latency_ms\":)" +
+           std::to_string(20 + i % 50) + R"(}","timestamp":")" + std::to_string(ts) + "\"}\n";
+  };
+  std::string text = line(kStart + 10 * 365 * 86400 * 1'000'000'000LL, 0);
+  for (int i = 0; i < kLines; ++i) text += line(kStart + i * kStep, i);
+  const std::string input = dir.write("future-first.jsonl", text);
+  dir.write("services.yaml", "services:\n  - {id: checkout, team: shop, owners: [ann]}\n");
+  const std::string one = dir.write("exporter.yaml", "services_file: services.yaml\n");
+
+  BOOST_TEST_REQUIRE(exporter({"dq-report", "--config", one, "--replay", input}) == 0,
+                     read_file(err) + read_file(out));
+  const auto report = boost::json::parse(read_file(out)).as_object();
+  const auto& checkout = report.at("services").as_object().at("checkout").as_object();
+  BOOST_TEST(checkout.at("accepted").to_number<int>() == kLines);
+  const auto& rejects = checkout.at("rejected_by_reason").as_object();
+  BOOST_TEST(rejects.at("too_far_in_future").to_number<int>() == 1);
+  BOOST_TEST(checkout.at("rejected").to_number<int>() == 1, boost::json::serialize(rejects));
+
+  lle::test::Process p({lle::test::exporter_binary(), "run", "--config", one, "--replay", input,
+                        "--listen", "127.0.0.1:0"},
+                       "/dev/null", out, err);
+  const int port = lle::test::wait_for_replay(err, 20s);
+  BOOST_TEST_REQUIRE(port != 0, read_file(err));
+  const auto metrics = lle::test::http_request(port, "GET", "/metrics").body;
+  auto requests = [&](const char* window) {
+    return sample_value(metrics, std::string("loki_latency_window_requests{service=\"checkout\",") +
+                                     "window=\"" + window + "\"}");
+  };
+  BOOST_TEST(requests("7d") == kLines);
+  BOOST_TEST(requests("1h") == kLines / 2);
+  BOOST_TEST(sample_value(metrics, "loki_latency_last_event_timestamp_seconds") ==
+             static_cast<double>(kStart + (kLines - 1) * kStep) / 1e9);
+  p.signal(SIGTERM);
+  BOOST_TEST(p.wait(10s).value_or(-1) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(the_bundled_sample_is_reproduced_by_its_generator) {
   const std::string regenerated = (dir.path() / "sample.jsonl").string();
   BOOST_TEST_REQUIRE(

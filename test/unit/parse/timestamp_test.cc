@@ -1,6 +1,7 @@
 #include "exporter/parse/timestamp.h"
 
 #include <boost/test/unit_test.hpp>
+#include <limits>
 
 using lle::parse::parse_timestamp_ns;
 
@@ -28,6 +29,32 @@ BOOST_AUTO_TEST_CASE(garbage_is_refused) {
         "2025-11-20T08:00:00.Z", "12a4", "99999999999999999999999"}) {
     BOOST_TEST(!parse_timestamp_ns(bad).has_value(), bad);
   }
+}
+
+BOOST_AUTO_TEST_CASE(dates_not_in_the_calendar_are_refused) {
+  for (const char* bad :
+       {"2026-02-31T00:00:00Z", "2024-02-30T00:00:00Z", "2025-02-29T00:00:00Z",
+        "2025-04-31T00:00:00Z", "2025-11-20T08:00:00+24:00", "2025-11-20T08:00:00+02:60"}) {
+    BOOST_TEST(!parse_timestamp_ns(bad).has_value(), bad);
+  }
+  BOOST_TEST(parse_timestamp_ns("2024-02-29T00:00:00Z").has_value());  // a leap day
+}
+
+// Instants int64 nanoseconds cannot hold saturate instead of wrapping, so the
+// gates see them as the far future (or past) they are. UBSan checks the rest.
+BOOST_AUTO_TEST_CASE(instants_beyond_int64_nanoseconds_saturate) {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  BOOST_TEST(*parse_timestamp_ns("2611-06-22T21:31:32.709551616Z") == kMax);  // wrapped to 2026
+  BOOST_TEST(*parse_timestamp_ns("9999-12-31T23:59:59.999999999Z") == kMax);
+  BOOST_TEST(*parse_timestamp_ns("2262-04-11T23:47:16.854775808Z") == kMax);  // max + 1 ns
+  BOOST_TEST(*parse_timestamp_ns("2262-04-11T23:47:16.854775807Z") == kMax);  // max itself
+  BOOST_TEST(*parse_timestamp_ns("2262-04-11T23:47:16.854775806Z") == kMax - 1);
+  BOOST_TEST(*parse_timestamp_ns("0000-01-01T00:00:00Z") == kMin);
+  BOOST_TEST(*parse_timestamp_ns("1677-09-21T00:12:43.145224192Z") == kMin);
+  BOOST_TEST(*parse_timestamp_ns("1677-09-21T00:12:43.145224193Z") == kMin + 1);
+  BOOST_TEST(lle::parse::format_timestamp(kMax) == "2262-04-11T23:47:16.854775807Z");
+  BOOST_TEST(lle::parse::format_timestamp(kMin) == "1677-09-21T00:12:43.145224192Z");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -110,6 +110,61 @@ BOOST_AUTO_TEST_CASE(a_missing_file_is_a_startup_error) {
   BOOST_CHECK_THROW(Replay::load({"/nonexistent/x.jsonl", false, 0}, wall, in), std::runtime_error);
 }
 
+// One line stamped ten years ahead, wherever it sits, neither turns the export
+// around nor moves time: it stays in the future, where the gates reject it.
+BOOST_AUTO_TEST_CASE(one_line_stamped_years_ahead_moves_time_nowhere) {
+  const std::string outlier =
+      R"({"labels":{"app":"x"},"line":"future","timestamp":"2036-11-20T06:00:00Z"})"
+      "\n";
+  for (const int at : {0, 30, 60}) {
+    std::string text;
+    for (int i = 0; i < 60; ++i) text += (i == at ? outlier : "") + logcli(i, std::to_string(i));
+    if (at == 60) text += outlier;
+    const auto d = run(from_stdin(text));
+    BOOST_TEST_REQUIRE(d.size() == 61u);
+    std::int64_t previous = 0;
+    for (const auto& e : d) {
+      BOOST_TEST(e.now <= kBase + 59 * kSec, "outlier at " << at << ": " << e.line);
+      if (e.line == "future") continue;
+      BOOST_TEST(e.ts > previous, "outlier at " << at << ": order of " << e.line);
+      BOOST_TEST(e.now >= e.ts - kSec, "outlier at " << at << ": " << e.line);
+      previous = e.ts;
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(one_line_stamped_long_ago_leaves_time_with_the_rest) {
+  const std::string outlier =
+      R"({"labels":{"app":"x"},"line":"past","timestamp":"1000-01-01T00:00:00Z"})"
+      "\n";
+  const auto d = run(from_stdin(outlier + logcli(1, "a") + logcli(2, "b") + logcli(3, "c")));
+  BOOST_TEST_REQUIRE(d.size() == 4u);
+  BOOST_TEST(d[0].line == "past");
+  for (const auto& e : d) BOOST_TEST(e.now >= kBase + kSec, e.line);
+}
+
+// Newest-first with the oldest line misplaced at the front: still newest-first.
+BOOST_AUTO_TEST_CASE(the_order_of_an_export_is_judged_from_all_of_it) {
+  std::string text = logcli(0, "misplaced");
+  for (int i = 59; i >= 1; --i) text += logcli(i, std::to_string(i));
+  const auto d = run(from_stdin(text));
+  BOOST_TEST_REQUIRE(d.size() == 60u);
+  BOOST_TEST(d[0].line == "1");
+  BOOST_TEST(d[58].line == "59");
+}
+
+BOOST_AUTO_TEST_CASE(rebase_follows_the_bulk_of_the_data_not_an_outlier) {
+  const std::int64_t wall = kBase + 3600 * kSec;
+  const auto d = run(
+      from_stdin(logcli(1, "a") + logcli(2, "b") + logcli(3, "c") +
+                     R"({"labels":{"app":"x"},"line":"future","timestamp":"9999-12-31T00:00:00Z"})"
+                     "\n",
+                 true, wall));
+  BOOST_TEST_REQUIRE(d.size() == 4u);
+  BOOST_TEST(d[2].ts == wall);
+  BOOST_TEST(d[3].ts == INT64_MAX);  // still unrepresentably far ahead, not wrapped
+}
+
 BOOST_AUTO_TEST_CASE(stop_ends_a_run_early) {
   std::string text;
   for (int i = 0; i < 50; ++i) text += logcli(i % 60, "l");

@@ -77,6 +77,24 @@ BOOST_AUTO_TEST_CASE(every_line_is_in_each_window_exactly_once) {
   BOOST_TEST(v.baseline.count == added);
 }
 
+// When the input ends (a finished replay) nothing more can arrive: every open
+// minute is closed at once, so the 7-day view holds every accepted line, and a
+// line for a closed minute is too late rather than lost from the roll-ups.
+BOOST_AUTO_TEST_CASE(closing_open_minutes_puts_every_line_in_the_seven_days) {
+  steady(17, 0.010);
+  const std::int64_t now = clock.now_ns();
+  const auto before = w.view(now);
+  BOOST_TEST(before.baseline.count < before.accepted_total);  // the open minutes
+  const int trend_before = before.baseline_buckets;
+  w.close_open_minutes();
+  const auto after = w.view(now);
+  BOOST_TEST(after.baseline.count == after.accepted_total);
+  BOOST_TEST(after.last_1h.count == after.accepted_total);
+  BOOST_TEST(after.baseline_buckets == trend_before + 2);  // minutes 10-14, and 15-16
+  BOOST_TEST((w.add(now - kMin, 0.010, 200, now) == RejectReason::kTooLate));
+  BOOST_TEST(w.view(now).baseline.count == after.accepted_total);
+}
+
 BOOST_AUTO_TEST_CASE(late_lines_land_in_their_own_minute_until_the_horizon) {
   steady(10, 0.010);
   const std::int64_t now = clock.now_ns();
