@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
+#include <charconv>
 #include <cmath>
 #include <optional>
 
 #include "exporter/api/breaches.h"
 #include "exporter/api/json_number.h"
+#include "exporter/api/strict_json.h"
+#include "exporter/core/printable.h"
 #include "exporter/core/units.h"
 #include "exporter/log/log.h"
 #include "exporter/parse/timestamp.h"
@@ -30,40 +34,48 @@ Response ok(json::object body, std::vector<std::pair<std::string, std::string>> 
   return {200, json::serialize(body) + "\n", std::move(headers)};
 }
 
-std::string decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(s[i + 1]) &&
-               std::isxdigit(s[i + 2])) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
+// The query's parameters, decoded by Boost.URL ('+' is a space). nullopt and
+// *bad (a 400's error and detail) for an invalid encoding, a parameter not in
+// `allowed`, or one given twice.
+std::optional<std::map<std::string, std::string>> parameters(
+    std::string_view query, std::initializer_list<std::string_view> allowed,
+    std::pair<std::string, std::string>* bad) {
+  std::map<std::string, std::string> out;
+  const auto parsed = boost::urls::parse_query(query);
+  if (!parsed) {
+    *bad = {"invalid_query", "the query string is not validly percent-encoded"};
+    return std::nullopt;
+  }
+  boost::urls::encoding_opts plus;
+  plus.space_as_plus = true;
+  for (const auto& p : *parsed) {
+    if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2"
+    std::string key = p.key.decode(plus);
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      *bad = {"unknown_parameter", "unknown parameter '" + core::printable(key) + "'"};
+      return std::nullopt;
+    }
+    if (!out.emplace(key, p.value.decode(plus)).second) {
+      *bad = {"duplicate_parameter", "'" + key + "' is given more than once"};
+      return std::nullopt;
     }
   }
   return out;
 }
 
-// The query's parameters; nullopt names the first one not in `allowed`.
-std::optional<std::map<std::string, std::string>> parameters(
-    std::string_view query, std::initializer_list<std::string_view> allowed, std::string* bad) {
-  std::map<std::string, std::string> out;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    const std::string key = decode(pair.substr(0, eq));
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      *bad = key;
-      return std::nullopt;
-    }
-    out[key] = eq == std::string_view::npos ? "" : decode(pair.substr(eq + 1));
+// "5m" to "7d": a duration as the config takes it, or whole days.
+std::optional<std::int64_t> parse_window(const std::string& text) {
+  std::optional<double> secs;
+  if (text.size() > 1 && text.back() == 'd') {
+    int days = 0;
+    const char* end = text.data() + text.size() - 1;
+    const auto [ptr, ec] = std::from_chars(text.data(), end, days);
+    if (ec == std::errc() && ptr == end) secs = days * 86400.0;
+  } else {
+    secs = core::parse_duration_seconds(text);
   }
-  return out;
+  if (!secs || !(*secs >= 300 && *secs <= 7 * 24 * 3600)) return std::nullopt;
+  return static_cast<std::int64_t>(*secs * 1e9);
 }
 
 // A number of milliseconds within the policy's bounds, or why not.
@@ -171,10 +183,11 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
 
   const Route rt = route(r.path);
   if (rt.kind == Route::kNone)
-    return decide(error(404, "not_found", "no such path: " + r.path), "path");
+    return decide(error(404, "not_found", "no such path: " + core::printable(r.path)), "path");
   const bool write = rt.kind == Route::kThreshold && (r.method == "PUT" || r.method == "POST");
   if (r.method != "GET" && r.method != "HEAD" && !write) {
-    auto out = error(405, "method_not_allowed", r.method + " is not allowed on " + r.path);
+    auto out = error(405, "method_not_allowed",
+                     core::printable(r.method) + " is not allowed on " + core::printable(r.path));
     out.headers.emplace_back("Allow", allowed_methods(rt.kind));
     return decide(out, "method");
   }
@@ -225,25 +238,21 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
       known && found->second < state.trends.size() ? state.trends[found->second] : window::Trend();
   const std::vector<window::TrendPoint> trend =
       series ? series->points() : std::vector<window::TrendPoint>{};
-  std::string bad;
+  std::pair<std::string, std::string> bad;
 
   if (rt.kind == Route::kLatency) {
     const auto params = parameters(r.query, {"window"}, &bad);
-    if (!params)
-      return decide(error(400, "unknown_parameter", "unknown parameter '" + bad + "'"), "query");
+    if (!params) return decide(error(400, bad.first, bad.second), "query");
     std::int64_t window_ns = kDefaultWindowNs;
     if (params->contains("window")) {
-      std::string w = params->at("window");
-      if (w.ends_with("d") && w.size() > 1 && std::isdigit(static_cast<unsigned char>(w[0])))
-        w = std::to_string(std::stoll(w.substr(0, w.size() - 1)) * 24) + "h";
-      const auto secs = core::parse_duration_seconds(w);
-      if (!secs || *secs < 300 || *secs > 7 * 24 * 3600) {
+      const auto w = parse_window(params->at("window"));
+      if (!w) {
         return decide(error(400, "invalid_window",
                             "window must be a duration from 5m to 7d, e.g. 24h; got '" +
-                                params->at("window") + "'"),
+                                core::printable(params->at("window")) + "'"),
                       "query");
       }
-      window_ns = static_cast<std::int64_t>(*secs * 1e9);
+      window_ns = *w;
     }
     json::array points;
     std::vector<window::TrendPoint> in_window;
@@ -273,22 +282,17 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
 
   if (rt.kind == Route::kBacktest) {
     const auto params = parameters(r.query, {"threshold_ms"}, &bad);
-    if (!params)
-      return decide(error(400, "unknown_parameter", "unknown parameter '" + bad + "'"), "query");
+    if (!params) return decide(error(400, bad.first, bad.second), "query");
     if (!params->contains("threshold_ms"))
       return decide(error(400, "missing_parameter", "threshold_ms is required"), "query");
     const std::string& text = params->at("threshold_ms");
+    // Decimal only, as JSON writes numbers: no hex, no leading space or '+'.
     double v = 0;
-    std::size_t used = 0;
-    try {
-      v = std::stod(text, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != text.size())
-      return decide(
-          error(400, "invalid_threshold", "threshold_ms must be a number, got '" + text + "'"),
-          "query");
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+      return decide(error(400, "invalid_threshold",
+                          "threshold_ms must be a number, got '" + core::printable(text) + "'"),
+                    "query");
     std::string why;
     if (!threshold_in_bounds(v, &why)) return decide(error(400, "invalid_threshold", why), "query");
     const Backtest b = backtest(trend, v / 1000, current.for_ns);
@@ -336,17 +340,16 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
               "the body is larger than " + std::to_string(cfg.api.max_body_bytes) + " bytes"),
         "body");
   }
-  json::value doc;
-  boost::system::error_code ec;
-  doc = json::parse(r.body, ec);
-  if (ec)
-    return decide(error(400, "malformed_json", "the body is not JSON: " + ec.message()), "body");
+  std::string why_not;
+  const auto parsed = parse_json_strict(r.body, &why_not);
+  if (!parsed) return decide(error(400, "malformed_json", "the body is " + why_not), "body");
+  const json::value& doc = *parsed;
   if (!doc.is_object())
     return decide(error(400, "invalid_body", "expected {\"threshold_ms\": N}"), "body");
   for (const auto& kv : doc.as_object()) {
     if (kv.key() != "threshold_ms")
-      return decide(error(400, "unknown_field", "unknown field '" + std::string(kv.key()) + "'"),
-                    "body");
+      return decide(
+          error(400, "unknown_field", "unknown field '" + core::printable(kv.key()) + "'"), "body");
   }
   const auto* field = doc.as_object().if_contains("threshold_ms");
   if (!field) return decide(error(400, "missing_field", "threshold_ms is required"), "body");

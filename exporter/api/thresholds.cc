@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "exporter/api/json_number.h"
+#include "exporter/api/strict_json.h"
 #include "exporter/core/atomic_file.h"
 #include "exporter/parse/timestamp.h"
 
@@ -76,7 +77,10 @@ ThresholdStore::ThresholdStore(config::ThresholdsConfig c) : cfg_(std::move(c)) 
   if (!in) return;  // none set yet
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   try {
-    const auto doc = json::parse(text).as_object();
+    std::string why;
+    const auto parsed = parse_json_strict(text, &why);
+    if (!parsed) throw std::runtime_error(why);
+    const auto& doc = parsed->as_object();
     if (doc.at("format").to_number<int>() != 1) throw std::runtime_error("unknown format");
     for (const auto& [id, v] : doc.at("thresholds").as_object()) {
       const auto& o = v.as_object();

@@ -7,6 +7,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "exporter/core/printable.h"
+
 namespace lle::app {
 
 HttpResponse json_error(int status, const std::string& error, const std::string& detail) {
@@ -102,14 +104,15 @@ int HttpServer::dispatch(mg_connection* conn, void* self) {
     }
     if (request.body_too_large) r.headers.emplace_back("Connection", "close");
   } else if (it == server->routes_.end()) {
-    r = json_error(404, "not_found", "no such path: " + path);
+    r = json_error(404, "not_found", "no such path: " + core::printable(path));
   } else {
     const auto& methods = it->second;
     const auto handler = methods.find(head ? "GET" : method);
     if (handler == methods.end()) {
       for (const auto& [m, h] : methods) allow += (allow.empty() ? "" : ", ") + m;
       if (methods.contains("GET")) allow += ", HEAD";
-      r = json_error(405, "method_not_allowed", method + " is not allowed on " + path);
+      r = json_error(405, "method_not_allowed",
+                     core::printable(method) + " is not allowed on " + core::printable(path));
     } else {
       try {
         r = handler->second(read_request(conn, req, 0));

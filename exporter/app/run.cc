@@ -32,6 +32,7 @@
 #include "exporter/app/version.h"
 #include "exporter/core/atomic_file.h"
 #include "exporter/core/clock.h"
+#include "exporter/core/printable.h"
 #include "exporter/log/log.h"
 #include "exporter/loki/client.h"
 #include "exporter/metrics/translate.h"
@@ -590,7 +591,9 @@ int run(const RunArgs& args) {
   });
   http.route_prefix("/service/", 0, [&](const HttpRequest& h) {
     if (h.method != "GET" && h.method != "HEAD") {
-      auto r = json_error(405, "method_not_allowed", h.method + " is not allowed on " + h.path);
+      auto r =
+          json_error(405, "method_not_allowed",
+                     core::printable(h.method) + " is not allowed on " + core::printable(h.path));
       r.headers.emplace_back("Allow", "GET, HEAD");
       return r;
     }

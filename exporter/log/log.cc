@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "exporter/core/clock.h"
+#include "exporter/core/printable.h"
 #include "exporter/parse/timestamp.h"
 
 namespace lle::log {
@@ -29,10 +30,23 @@ const char* name(Level l) {
   return "?";
 }
 
-std::string quoted(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+// Every piece of a line goes through core::printable first: a CR, an escape
+// sequence or invalid UTF-8 from a request can neither forge a line nor break
+// the JSON format.
+std::string json_string(std::string_view s) {
+  return boost::json::serialize(boost::json::string(core::printable(s)));
+}
 
-bool needs_quotes(std::string_view v) {
-  return v.empty() || v.find_first_of(" \"=\t\n") != std::string_view::npos;
+// A text-format value: bare when it can be, else in quotes with '"' escaped.
+std::string text_value(std::string_view v) {
+  std::string p = core::printable(v);
+  if (!p.empty() && p.find_first_of(" \"=") == std::string::npos) return p;
+  std::string out = "\"";
+  for (const char c : p) {
+    if (c == '"') out += '\\';
+    out += c;
+  }
+  return out + '"';
 }
 }  // namespace
 
@@ -46,13 +60,14 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
   std::string line;
   const std::string ts = parse::format_timestamp(core::SystemClock().now_ns());
   if (g_format.load() == Format::kJson) {
-    line = "{\"ts\":\"" + ts + "\",\"level\":\"" + name(level) + "\",\"msg\":" + quoted(message);
-    for (const auto& [k, v] : fields) line += "," + quoted(k) + ":" + quoted(v);
+    line =
+        "{\"ts\":\"" + ts + "\",\"level\":\"" + name(level) + "\",\"msg\":" + json_string(message);
+    for (const auto& [k, v] : fields) line += "," + json_string(k) + ":" + json_string(v);
     line += "}\n";
   } else {
-    line = ts + " " + name(level) + " " + std::string(message);
+    line = ts + " " + name(level) + " " + core::printable(message);
     for (const auto& [k, v] : fields) {
-      line += " " + std::string(k) + "=" + (needs_quotes(v) ? quoted(v) : v);
+      line += " " + core::printable(k) + "=" + text_value(v);
     }
     line += "\n";
   }

@@ -238,6 +238,17 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_4xx_and_changes_nothing) {
              "GET, PUT, POST");
   BOOST_TEST(read_file(e.dir.path() / "audit.jsonl").empty());
   BOOST_TEST(!std::filesystem::exists(e.dir.path() / "thresholds.json"));
+  // Control bytes in a path reach neither the log raw nor the answer: no forged
+  // log line, no terminal escape, valid JSON.
+  const auto forged =
+      e.call(kOwner, "GET", "/api/services/x%0dINJECTED%1b[2J%7f/latency?window=%ff%fe");
+  BOOST_TEST(forged.status == 404, forged.body);
+  const std::string log = e.log();
+  BOOST_TEST(log.find('\r') == std::string::npos);
+  BOOST_TEST(log.find('\x1b') == std::string::npos);
+  BOOST_TEST(log.find('\x7f') == std::string::npos);
+  BOOST_TEST(
+      log.find("path=/api/services/x\\x0dINJECTED\\x1b[2J\\x7f/latency") != std::string::npos, log);
   // With the right ETag the same change goes through; the server is still fine.
   const auto ok =
       e.call(kOwner, "PUT", kThreshold, "{\"threshold_ms\": 200}", {"If-Match: " + etag});

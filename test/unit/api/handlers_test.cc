@@ -185,6 +185,7 @@ BOOST_AUTO_TEST_CASE(bad_bodies_get_a_4xx_and_change_nothing) {
       {"{\"threshold_ms\": 49.9}", 400, "out_of_range"},
       {"{\"threshold_ms\": 1000.5}", 400, "out_of_range"},
       {"{\"threshold_ms\": 1e400}", 400, "out_of_range"},
+      {"{\"threshold_ms\": 900, \"threshold_ms\": 100}", 400, "malformed_json"},
       {"{\"threshold_ms\": " + std::string(200, '1') + "}", 413, "body_too_large"},
   };
   for (const auto& c : cases) {
@@ -221,6 +222,31 @@ BOOST_AUTO_TEST_CASE(backtest_tells_how_often_a_candidate_threshold_would_have_f
   BOOST_TEST(high.at("candidate").at("alerts").to_number<int>() == 0);
   for (const char* q : {"", "threshold_ms=", "threshold_ms=abc", "threshold_ms=20",
                         "threshold_ms=200x", "threshold_ms=200&for=1m"}) {
+    BOOST_TEST(call("dave", "GET", kThreshold + "/backtest", q).status == 400, q);
+  }
+}
+
+// Hostile parameters: each gets a 400 with a JSON error and detail, never a 500
+// (a stoll out of range) or undefined behaviour (days * 24 overflowing), and
+// nothing that is not UTF-8 is echoed back.
+BOOST_AUTO_TEST_CASE(hostile_query_parameters_get_a_400_with_a_json_body) {
+  const std::string latency = "/api/services/checkout/latency";
+  for (const char* q : {"window=99999999999999999999d", "window=384307168202282326d", "window=1.5d",
+                        "window=1xd", "window=-1d", "window=0d", "window=d", "window=1h&window=2h",
+                        "window=%ff%fe", "window=%zz", "window=nan", "window=1e400h", "%ff=1"}) {
+    const auto r = call("dave", "GET", latency, q);
+    BOOST_TEST(r.status == 400, q << " -> " << r.body);
+    const auto b = body(r);  // valid JSON: no raw 0xff inside
+    BOOST_TEST(!b.at("error").as_string().empty(), q);
+    BOOST_TEST(b.at("detail").as_string().find('\xff') == std::string::npos, q);
+  }
+  BOOST_TEST(body(call("dave", "GET", latency, "window=%ff%fe")).at("detail").as_string() ==
+             "window must be a duration from 5m to 7d, e.g. 24h; got '\\xff\\xfe'");
+  BOOST_TEST(call("dave", "GET", latency, "window=2d").status == 200);
+  BOOST_TEST(call("dave", "GET", latency, "window=%32%34h").status == 200);  // 24h, encoded
+  for (const char* q :
+       {"threshold_ms=0x64", "threshold_ms=%20100", "threshold_ms=+100",
+        "threshold_ms=100&threshold_ms=200", "threshold_ms=inf", "threshold_ms=nan"}) {
     BOOST_TEST(call("dave", "GET", kThreshold + "/backtest", q).status == 400, q);
   }
 }
