@@ -4,9 +4,10 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
+#include "exporter/core/regular_file.h"
 #include "exporter/core/secret_file.h"
 #include "exporter/log/log.h"
 
@@ -64,8 +65,15 @@ Credentials load_credentials(const config::ApiConfig& c) {
   if (!c.proxy_secret_file.empty())
     out.proxy_secret = read_secret(c.proxy_secret_file, "api.auth.proxy.secret_file");
   if (c.tokens_file.empty()) return out;
-  std::ifstream in(c.tokens_file);
-  if (!in) throw config::ConfigError(c.tokens_file, "api.auth.tokens_file", "cannot read file");
+  const core::FileRead read =
+      core::read_regular_file(c.tokens_file, core::kMaxSecretFileBytes << 4);
+  if (read.status != core::FileRead::Status::kOk) {
+    throw config::ConfigError(c.tokens_file, "api.auth.tokens_file",
+                              read.status == core::FileRead::Status::kMissing
+                                  ? "cannot read file: it does not exist"
+                                  : "cannot read file: it " + read.why);
+  }
+  std::istringstream in(read.content);
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     line = trim(line.substr(0, line.find('#')));

@@ -13,6 +13,7 @@
 #include "exporter/api/json_number.h"
 #include "exporter/api/strict_json.h"
 #include "exporter/core/atomic_file.h"
+#include "exporter/core/regular_file.h"
 #include "exporter/parse/timestamp.h"
 
 namespace lle::api {
@@ -71,12 +72,17 @@ config::AlertPolicy with_api_thresholds(config::AlertPolicy policy,
   return policy;
 }
 
+namespace {
+constexpr std::size_t kMaxThresholdsFileBytes = 64 << 20;
+}  // namespace
+
 ThresholdStore::ThresholdStore(config::ThresholdsConfig c) : cfg_(std::move(c)) {
   if (cfg_.file.empty()) return;  // no thresholds_file: nothing set, changes refused
-  std::ifstream in(cfg_.file);
-  if (!in) return;  // none set yet
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const core::FileRead read = core::read_regular_file(cfg_.file, kMaxThresholdsFileBytes);
+  if (read.status == core::FileRead::Status::kMissing) return;  // none set yet
+  const std::string& text = read.content;
   try {
+    if (read.status == core::FileRead::Status::kRefused) throw std::runtime_error("it " + read.why);
     std::string why;
     const auto parsed = parse_json_strict(text, &why);
     if (!parsed) throw std::runtime_error(why);

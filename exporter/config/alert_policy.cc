@@ -70,8 +70,9 @@ AlertPolicy load_alert_policy(const std::string& file, const std::vector<Service
 
   if (const At s = root.key("services"); s.present()) {
     if (!s.node.IsMap()) s.fail("expected a mapping of service id to overrides");
+    s.keys();  // plain, unique keys
     for (const auto& kv : s.node) {
-      const std::string id = kv.first.as<std::string>();
+      const std::string id = kv.first.Scalar();
       const At o{file, kv.second, "services." + id};
       if (std::none_of(services.begin(), services.end(),
                        [&](const ServiceConfig& c) { return c.info.id == id; })) {

@@ -122,8 +122,9 @@ std::vector<ServiceConfig> load_services(const std::string& file, const ParsingC
       m.require_map({"labels", "field"});
       if (const At l = m.key("labels"); l.present()) {
         if (!l.node.IsMap() || l.node.size() == 0) l.fail("expected a mapping of label: value");
+        l.keys();  // plain, unique keys
         for (const auto& kv : l.node) {
-          const auto name = kv.first.as<std::string>();
+          const auto name = kv.first.Scalar();
           if (!valid_label_name(name)) l.fail("invalid label name '" + name + "'");
           svc.match_labels.emplace_back(name, l.key(name.c_str()).str());
         }
@@ -214,8 +215,9 @@ LokiConfig load_loki(const At& l) {
   }
   if (const At h = l.key("headers"); h.present()) {
     if (!h.node.IsMap()) h.fail("expected a mapping of header names to values");
+    h.keys();  // plain, unique keys
     for (const auto& kv : h.node) {
-      const auto name = kv.first.as<std::string>();
+      const auto name = kv.first.Scalar();
       const At v = h.key(name.c_str());
       std::string lower(name);
       std::transform(lower.begin(), lower.end(), lower.begin(),

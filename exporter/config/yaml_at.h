@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "exporter/config/config.h"
+#include "exporter/core/regular_file.h"
 #include "exporter/core/units.h"
 
 namespace lle::config {
@@ -40,11 +41,28 @@ struct At {
   }
   bool present() const { return node.IsDefined() && !node.IsNull(); }
 
-  void require_map(std::initializer_list<std::string_view> allowed) const {
+  // The keys of a mapping, in order. yaml-cpp keeps a key given twice and
+  // answers lookups with the first: that silently drops a value, so it is an
+  // error here, as is a key that is not a plain string (a list, a mapping).
+  std::vector<std::string> keys() const {
     if (!node.IsDefined()) fail("missing required key");
     if (!node.IsMap()) fail("expected a mapping");
+    std::vector<std::string> out;
     for (const auto& kv : node) {
-      const auto name = kv.first.as<std::string>();
+      if (!kv.first.IsScalar()) At{file, kv.first, path}.fail("a key must be a plain string");
+      const std::string& name = kv.first.Scalar();
+      const std::string where = path.empty() ? name : path + "." + name;
+      if (std::find(out.begin(), out.end(), name) != out.end())
+        At{file, kv.first, where}.fail("duplicate key: it is given more than once");
+      out.push_back(name);
+    }
+    return out;
+  }
+
+  void require_map(std::initializer_list<std::string_view> allowed) const {
+    keys();
+    for (const auto& kv : node) {
+      const std::string& name = kv.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
         std::string list;
         for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -117,11 +135,16 @@ struct At {
   }
 };
 
+// Configuration files are small: anything larger is a mistake (or /dev/zero).
+inline constexpr std::size_t kMaxConfigFileBytes = 16 << 20;
+
 inline YAML::Node load_yaml(const std::string& file) {
+  const core::FileRead read = core::read_regular_file(file, kMaxConfigFileBytes);
+  if (read.status == core::FileRead::Status::kMissing)
+    throw ConfigError(file, "", "cannot read file: it does not exist");
+  if (read.status == core::FileRead::Status::kRefused) throw ConfigError(file, "", read.why);
   try {
-    return YAML::LoadFile(file);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(file, "", "cannot read file");
+    return YAML::Load(read.content);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(file + ":" + std::to_string(e.mark.line + 1), "", "invalid YAML: " + e.msg);
   }

@@ -4,10 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 #include "exporter/core/atomic_file.h"
+#include "exporter/core/regular_file.h"
 
 namespace lle::state {
 namespace {
@@ -45,19 +45,15 @@ void write_atomic(const std::filesystem::path& file, std::string_view payload) {
 }
 
 Loaded read(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary | std::ios::ate);
-  if (!in) {
-    return std::filesystem::exists(file) ? Loaded{Loaded::Kind::kRejected, {}, "cannot be read"}
-                                         : Loaded{};
-  }
-  // Read whole, in one call: the payload is later cut out of this buffer in place.
-  std::string all(static_cast<std::size_t>(in.tellg()), '\0');
-  in.seekg(0);
-  if (!in.read(all.data(), static_cast<std::streamsize>(all.size())))
-    return Loaded{Loaded::Kind::kRejected, {}, "cannot be read"};
   const auto reject = [](std::string why) {
     return Loaded{Loaded::Kind::kRejected, {}, std::move(why)};
   };
+  // Read whole: the payload is later cut out of this buffer in place. Anything
+  // but a regular file (a directory, a FIFO, a device) is rejected unread.
+  core::FileRead read = core::read_regular_file(file.string(), kMaxFileBytes);
+  if (read.status == core::FileRead::Status::kMissing) return Loaded{};
+  if (read.status == core::FileRead::Status::kRefused) return reject(read.why);
+  std::string all = std::move(read.content);
   if (all.size() < kHeader + kTrailer) return reject("truncated (shorter than its header)");
   if (std::string_view(all).substr(0, kMagic.size()) != kMagic) return reject("not a state file");
   const auto version = static_cast<std::uint32_t>(get_le(all, 8, 4));

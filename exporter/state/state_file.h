@@ -17,6 +17,9 @@ namespace lle::state {
 // build that knows only version 1 moves a version 2 file aside with that reason.
 constexpr std::uint32_t kFormatVersion = 2;
 
+// A state file above this is refused unread (about 10,000 services' worth).
+constexpr std::size_t kMaxFileBytes = std::size_t(4) << 30;
+
 // Throws std::runtime_error naming the file and the failed step.
 void write_atomic(const std::filesystem::path& file, std::string_view payload);
 

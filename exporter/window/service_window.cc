@@ -309,22 +309,38 @@ void ServiceWindow::save(core::Writer& w) const {
   put_counts(w, rejects_);
 }
 
+// A snapshot's checksum proves it was not damaged, not that it was written by
+// this code: every index is range-checked so that no arithmetic on it (index *
+// period, index + 1, the trend ring) can overflow, and lists must ascend.
 bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encoding) {
+  // An index of `period_ns` periods whose start, and the next's, fit in int64.
+  const auto index_ok = [](std::int64_t index, std::int64_t period_ns, bool none_allowed) {
+    if (index == kNone) return none_allowed;
+    return index > INT64_MIN / period_ns + 1 && index < INT64_MAX / period_ns - 1;
+  };
   ServiceWindow x(options_);
   x.now_ns_ = r.i64();
   x.horizon_minute_ = r.i64();
+  if (!index_ok(x.horizon_minute_, kNanosPerMinute, true)) return false;
   for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
     Minute m{r.i64(), r.u64() != 0, {}};
+    if (!index_ok(m.index, kNanosPerMinute, false)) return false;
+    if (!x.minutes_.empty() && m.index <= x.minutes_.back().index) return false;
     if (!get_sketch(r, encoding, &m.sketch)) return false;
     x.minutes_.push_back(std::move(m));
   }
   x.five_acc_bucket_ = r.i64();
+  if (!index_ok(x.five_acc_bucket_, kFiveMinutesNs, true)) return false;
   if (!get_sketch(r, encoding, &x.five_acc_)) return false;
   x.hour_acc_hour_ = r.i64();
+  if (!index_ok(x.hour_acc_hour_, kHourNs, true)) return false;
   if (!get_sketch(r, encoding, &x.hour_acc_)) return false;
   for (auto* archive : {&x.fives_, &x.hours_}) {
+    const std::int64_t period = archive == &x.fives_ ? kFiveMinutesNs : kHourNs;
     for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
       const std::int64_t index = r.i64();
+      if (!index_ok(index, period, false)) return false;
+      if (!archive->empty() && index <= archive->back().index) return false;
       const auto bytes = r.str();
       auto s = encoding == sketch::LatencySketch::Encoding::kBlockRice
                    ? sketch::CompactSketch::from_checksummed(bytes)
@@ -336,9 +352,18 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   if (!get_sketch(r, encoding, &x.fives_sum_) || !get_sketch(r, encoding, &x.hours_sum_))
     return false;
   if (r.count() != x.trend_.size()) return false;
-  for (auto& p : x.trend_) p = static_cast<std::int16_t>(r.i64());
+  x.trend_points_ = 0;
+  for (auto& p : x.trend_) {
+    const std::int64_t v = r.i64();
+    if (v != kNoPoint && (v < sketch::kMinIndex || v > sketch::kMaxIndex)) return false;
+    p = static_cast<std::int16_t>(v);
+    x.trend_points_ += p != kNoPoint;
+  }
   x.trend_latest_ = r.i64();
-  x.trend_points_ = static_cast<int>(r.u64());
+  if (!index_ok(x.trend_latest_, kFiveMinutesNs, true) ||
+      (x.trend_latest_ != kNone && x.trend_latest_ < INT64_MIN / kFiveMinutesNs + kTrendPoints))
+    return false;
+  r.u64();  // the points with data, counted above instead
   x.accepted_ = r.u64();
   x.latency_total_ = r.f64();
   get_counts(r, x.by_status_);

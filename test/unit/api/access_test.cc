@@ -113,6 +113,18 @@ BOOST_AUTO_TEST_CASE(credential_files_hold_digests_and_errors_never_show_a_secre
   BOOST_TEST(short_secret.find("short") == std::string::npos, short_secret);
   c.tokens_file = (dir.path() / "missing").string();
   BOOST_CHECK_THROW(lle::api::load_credentials(c), lle::config::ConfigError);
+  // A directory as the tokens file used to read as empty: an API with no tokens.
+  c.proxy_secret_file = dir.write("secret", good_secret);
+  c.tokens_file = dir.path().string();
+  try {
+    lle::api::load_credentials(c);
+    BOOST_ERROR("a directory as the tokens file was accepted");
+  } catch (const lle::config::ConfigError& e) {
+    BOOST_TEST(
+        std::string(e.what()).find("api.auth.tokens_file: cannot read file: it is a directory") !=
+            std::string::npos,
+        e.what());
+  }
 }
 
 BOOST_AUTO_TEST_CASE(sha256_is_the_standard_digest) {

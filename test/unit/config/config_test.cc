@@ -1,6 +1,9 @@
 #include "exporter/config/config.h"
 
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <string>
 
 #include "test/support/files.h"
@@ -99,6 +102,13 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "services.yaml", "services[2].parsing.latency_field: must differ"},
       {kExporter, "services: [\n", "services.yaml", "invalid YAML"},
       {kExporter, "services: {}\n", "services.yaml", "services: expected a list of services"},
+      // yaml-cpp keeps both and answers with the first: one value silently dropped.
+      {std::string(kExporter) + "listen: 127.0.0.1:1\nlisten: 127.0.0.1:2\n", s, "exporter.yaml:3",
+       "listen: duplicate key"},
+      {kExporter, s + "  - id: x\n    team: t\n    team: u\n    owners: [a]\n", "services.yaml:11",
+       "services[2].team: duplicate key"},
+      {std::string(kExporter) + "? [a, b]\n: 1\n", s, "exporter.yaml:2",
+       "a key must be a plain string"},
   };
   for (const auto& c : cases) {
     const std::string err = error_of(c.exporter, c.services);
@@ -174,6 +184,17 @@ BOOST_AUTO_TEST_CASE(a_missing_services_file_is_named) {
     return std::string();
   }();
   BOOST_TEST(err.find("nowhere.yaml: cannot read file") != std::string::npos, err);
+}
+
+// Only regular files are read: a directory or a FIFO as services_file is an
+// error naming it (a FIFO used to hang check-config).
+BOOST_AUTO_TEST_CASE(a_services_file_that_is_not_a_regular_file_is_named) {
+  std::filesystem::create_directory(dir.path() / "svc-dir");
+  BOOST_TEST_REQUIRE(::mkfifo((dir.path() / "svc-fifo").c_str(), 0600) == 0);
+  for (const char* name : {"svc-dir", "svc-fifo"}) {
+    const std::string err = error_of(std::string("services_file: ") + name + "\n", "");
+    BOOST_TEST(err.find(name + std::string(": is a")) != std::string::npos, err);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,7 @@
 #include "exporter/core/secret_file.h"
 
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <stdexcept>
@@ -48,9 +50,29 @@ BOOST_AUTO_TEST_CASE(a_file_every_user_may_read_is_flagged) {
 BOOST_AUTO_TEST_CASE(missing_and_empty_files_are_errors_naming_the_file_not_the_content) {
   lle::test::TempDir dir;
   const auto missing = (dir.path() / "nope").string();
-  BOOST_TEST(error_of(missing) == "cannot read the password file " + missing);
+  BOOST_TEST(error_of(missing) ==
+             "cannot read the password file " + missing + ": it does not exist");
   const auto blank = dir.write("blank", " \n\t\n");
   BOOST_TEST(error_of(blank) == "the password file " + blank + " is empty");
+}
+
+// Not a regular file, or too large to be a secret: refused at once, unread. A
+// FIFO would block the start and /dev/zero would read until memory runs out.
+BOOST_AUTO_TEST_CASE(directories_fifos_devices_and_huge_files_are_refused) {
+  lle::test::TempDir dir;
+  const auto fifo = (dir.path() / "fifo").string();
+  BOOST_TEST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::filesystem::create_symlink("/dev/zero", dir.path() / "zero");
+  const auto big = dir.write("big", std::string(lle::core::kMaxSecretFileBytes + 1, 'x'));
+  const std::pair<std::string, std::string> cases[] = {
+      {dir.path().string(), "it is a directory"},
+      {fifo, "it is a FIFO, not a regular file"},
+      {(dir.path() / "zero").string(), "it is a device, not a regular file"},
+      {big, "it is larger than 65536 bytes"},
+  };
+  for (const auto& [path, why] : cases) {
+    BOOST_TEST(error_of(path) == "cannot read the password file " + path + ": " + why, path);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,10 @@
 #include "exporter/state/state_file.h"
 
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <functional>
 
 #include "test/support/files.h"
 
@@ -75,6 +79,29 @@ BOOST_AUTO_TEST_CASE(a_rejected_file_is_moved_aside_not_deleted) {
   BOOST_TEST(aside == file.string() + ".rejected-123");
   BOOST_TEST(lle::test::read_file(aside) == "garbage");
   BOOST_TEST((lle::state::read(file).kind == Loaded::Kind::kMissing));
+}
+
+// A directory, a FIFO or a device where the state file should be: rejected
+// unread (a directory used to throw bad_alloc, a FIFO to hang the start), so the
+// caller moves it aside and starts cold.
+BOOST_AUTO_TEST_CASE(anything_but_a_regular_file_is_rejected_unread_and_moved_aside) {
+  lle::test::TempDir dir;
+  const auto file = dir.path() / "state.bin";
+  const std::function<void()> make[] = {
+      [&] { std::filesystem::create_directory(file); },
+      [&] { BOOST_TEST_REQUIRE(::mkfifo(file.c_str(), 0600) == 0); },
+      [&] { std::filesystem::create_symlink("/dev/zero", file); },
+      [&] { std::filesystem::create_symlink(dir.path(), file); },
+  };
+  int n = 0;
+  for (const auto& m : make) {
+    m();
+    const Loaded l = lle::state::read(file);
+    BOOST_TEST((l.kind == Loaded::Kind::kRejected), n);
+    BOOST_TEST(l.why.find("is a") == 0u, l.why);
+    BOOST_TEST(!lle::state::move_aside(file, std::to_string(n++)).empty());
+    BOOST_TEST((lle::state::read(file).kind == Loaded::Kind::kMissing));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(an_unwritable_directory_is_an_error_naming_the_file) {

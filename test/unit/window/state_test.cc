@@ -198,3 +198,71 @@ BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// A window snapshot written field by field, as ServiceWindow::save lays it out,
+// so that single values can be made hostile while the rest stays valid.
+struct Crafted {
+  std::int64_t horizon = kT0 / kMin - 5, minute = kT0 / kMin, five = kT0 / (5 * kMin),
+               hour = kT0 / (60 * kMin), archived_five = kT0 / (5 * kMin) - 1,
+               trend_latest = kT0 / (5 * kMin), trend_value = 10;
+  std::string bytes() const {
+    std::string empty;
+    lle::sketch::LatencySketch().encode(empty);
+    Writer w;
+    w.i64(kT0);
+    w.i64(horizon);
+    w.u64(1);
+    w.i64(minute), w.u64(0), w.str(empty);
+    w.i64(five), w.str(empty);
+    w.i64(hour), w.str(empty);
+    lle::sketch::LatencySketch one;
+    one.add(0.1);
+    const lle::sketch::CompactSketch compact(one);
+    w.u64(1), w.i64(archived_five), w.str(compact.bytes());  // the 5-minute archive
+    w.u64(0);                                                // no hours
+    w.str(empty), w.str(empty);
+    w.u64(lle::window::kTrendPoints);
+    for (int i = 0; i < lle::window::kTrendPoints; ++i)
+      w.i64(i == 0 ? trend_value : lle::window::TrendSeries::kNoPoint);
+    w.i64(trend_latest);
+    w.u64(1);
+    for (int i = 0; i < 4; ++i) w.u64(0);  // accepted, latency (f64 0 = u64 0), ...
+    w.u64(0);                              // by_status: none
+    w.u64(0), w.u64(0);                    // clamped
+    w.f64(0), w.f64(0), w.i64(0), w.i64(0);
+    w.u64(0);  // rejects: none
+    return w.bytes();
+  }
+  bool loads() const {
+    lle::window::ServiceWindow window{lle::window::Options{}};
+    const std::string b = bytes();
+    Reader r(b);
+    return window.load(r, kCurrent);
+  }
+};
+
+}  // namespace
+
+// A checksum proves a snapshot undamaged, not well made: values that would make
+// index arithmetic overflow, or the trend read outside the sketch's buckets,
+// are refused, and the restore starts cold instead of going undefined.
+BOOST_AUTO_TEST_CASE(crafted_indices_in_a_valid_snapshot_are_refused) {
+  BOOST_TEST_REQUIRE(Crafted{}.loads());
+  const std::int64_t huge = INT64_MAX / 2, tiny = INT64_MIN / 2;
+  auto with = [](auto change) {
+    Crafted c;
+    change(c);
+    return c.loads();
+  };
+  BOOST_TEST(!with([&](Crafted& c) { c.trend_latest = huge; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.trend_latest = tiny; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.trend_latest = INT64_MIN + 1; }));
+  BOOST_TEST(!with([](Crafted& c) { c.trend_value = 30000; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.minute = huge; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.horizon = huge; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.five = huge; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.hour = tiny; }));
+  BOOST_TEST(!with([&](Crafted& c) { c.archived_five = huge; }));
+}
