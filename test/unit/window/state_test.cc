@@ -197,8 +197,6 @@ BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a
   }
 }
 
-BOOST_AUTO_TEST_SUITE_END()
-
 namespace {
 
 // A window snapshot written field by field, as ServiceWindow::save lays it out,
@@ -227,12 +225,13 @@ struct Crafted {
     for (int i = 0; i < lle::window::kTrendPoints; ++i)
       w.i64(i == 0 ? trend_value : lle::window::TrendSeries::kNoPoint);
     w.i64(trend_latest);
-    w.u64(1);
-    for (int i = 0; i < 4; ++i) w.u64(0);  // accepted, latency (f64 0 = u64 0), ...
-    w.u64(0);                              // by_status: none
-    w.u64(0), w.u64(0);                    // clamped
-    w.f64(0), w.f64(0), w.i64(0), w.i64(0);
-    w.u64(0);  // rejects: none
+    w.u64(1);            // trend points (recounted on load)
+    w.u64(0), w.f64(0);  // accepted, latency total
+    w.u64(0);            // by status: none
+    w.u64(0), w.u64(0);  // clamped low, high
+    w.f64(0), w.f64(0);  // min, max
+    w.i64(0), w.i64(0);  // first, last event
+    w.u64(0);            // rejects: none
     return w.bytes();
   }
   bool loads() const {
@@ -266,3 +265,5 @@ BOOST_AUTO_TEST_CASE(crafted_indices_in_a_valid_snapshot_are_refused) {
   BOOST_TEST(!with([&](Crafted& c) { c.hour = tiny; }));
   BOOST_TEST(!with([&](Crafted& c) { c.archived_five = huge; }));
 }
+
+BOOST_AUTO_TEST_SUITE_END()
