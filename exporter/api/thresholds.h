@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "exporter/config/config.h"
 
@@ -52,6 +53,14 @@ class ThresholdStore {
 
   bool writable() const { return !cfg_.file.empty(); }
   std::map<std::string, ApiThreshold> all() const;
+  // Runs fn with every API threshold under the lock that set() holds while it
+  // runs `after`: whatever fn writes from them (the rule file) is serialised
+  // with every change, so an older set of thresholds never lands after a newer.
+  template <class Fn>
+  auto with_all(Fn&& fn) const {
+    std::lock_guard lock(mutex_);
+    return fn(std::as_const(by_service_));
+  }
   std::optional<ApiThreshold> get(const std::string& id) const;
   // The threshold in force for a service: the API's over the policy's.
   Effective effective(const config::AlertPolicy& policy, const std::string& id) const;

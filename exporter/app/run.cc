@@ -126,8 +126,10 @@ api::ReloadOutcome ask_prometheus_to_reload(const config::ThresholdsConfig& t, L
 // After the configuration was loaded (start, reload): the rule file follows it.
 void refresh_rules(const config::Config& cfg, const api::ThresholdStore& thresholds,
                    Lifecycle& life) {
-  if (write_rules_file(cfg, thresholds.all(), life).written)
-    ask_prometheus_to_reload(cfg.thresholds, life);
+  // Under the store's lock, like a change through the API: the two never interleave.
+  const bool written = thresholds.with_all(
+      [&](const auto& all) { return write_rules_file(cfg, all, life).written; });
+  if (written) ask_prometheus_to_reload(cfg.thresholds, life);
 }
 
 // The API for cfg (nullptr when no api.auth is configured): its credentials are

@@ -1,6 +1,7 @@
 #include "exporter/core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,10 +29,13 @@ void write_all(int fd, std::string_view data, const std::string& file) {
 
 void write_file_atomic(const std::filesystem::path& file,
                        std::initializer_list<std::string_view> parts, mode_t mode) {
-  const auto temp = file.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) fail(temp, "open");
+  // A temp name of its own (mkstemp, in the same directory so the rename stays
+  // atomic): two writers never truncate or rename each other's file.
+  std::string temp = file.string() + ".tmp.XXXXXX";
+  const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+  if (fd < 0) fail(temp, "create temp file");
   try {
+    if (::fchmod(fd, mode) != 0) fail(temp, "chmod");
     for (const auto part : parts) write_all(fd, part, temp);
     if (::fsync(fd) != 0) fail(temp, "fsync");
   } catch (...) {
@@ -39,8 +43,16 @@ void write_file_atomic(const std::filesystem::path& file,
     ::unlink(temp.c_str());
     throw;
   }
-  if (::close(fd) != 0) fail(temp, "close");
-  if (::rename(temp.c_str(), file.c_str()) != 0) fail(file.string(), "rename");
+  if (::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    fail(temp, "close");
+  }
+  if (::rename(temp.c_str(), file.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    errno = err;
+    fail(file.string(), "rename");
+  }
   const auto dir = file.has_parent_path() ? file.parent_path().string() : std::string(".");
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) fail(dir, "open directory");

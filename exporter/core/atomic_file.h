@@ -2,7 +2,8 @@
 // Writing a file so that a crash at any moment leaves either the old content or
 // the new one, never a mix: a temp file beside it, fsync, rename over it, fsync of
 // the directory. Used for state snapshots and generated rule files.
-// Thread safety: one writer per file.
+// Thread safety: each call has its own temp file; callers that may write the same
+// file from several threads serialise them so the newest content lands last.
 
 #include <sys/types.h>
 

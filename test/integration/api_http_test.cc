@@ -312,7 +312,7 @@ BOOST_AUTO_TEST_CASE(a_change_reaches_prometheus_and_a_failed_reload_is_reported
 BOOST_AUTO_TEST_CASE(concurrent_readers_and_writers_lose_no_update) {
   ApiExporter e;
   constexpr int kWriters = 4, kChangesEach = 12, kReaders = 3;
-  std::atomic<int> changes{0}, conflicts{0}, unexpected{0}, reads{0};
+  std::atomic<int> changes{0}, conflicts{0}, unexpected{0}, reads{0}, unwritten{0}, reloads{0};
   std::atomic<bool> writing{true};
   std::vector<std::thread> threads;
   for (int w = 0; w < kWriters; ++w) {
@@ -333,6 +333,8 @@ BOOST_AUTO_TEST_CASE(concurrent_readers_and_writers_lose_no_update) {
         if (put.status == 200) {
           ++done;
           ++changes;
+          // The rule file is written each time, even while reloads write it too.
+          if (!json::parse(put.body).at("rules").at("written").as_bool()) ++unwritten;
         } else if (put.status == 412) {
           ++conflicts;  // someone else changed it first: read again and retry
         } else {
@@ -354,11 +356,31 @@ BOOST_AUTO_TEST_CASE(concurrent_readers_and_writers_lose_no_update) {
       }
     });
   }
+  threads.emplace_back([&] {  // reloads rewrite the rule file from the same thresholds
+    for (int i = 0; writing && i < 200; ++i) {
+      const auto r = lle::test::http_request(e.port, "POST", "/-/reload");
+      if (r.status == 200) {
+        ++reloads;
+      } else {
+        ++unexpected;
+      }
+    }
+  });
   for (int w = 0; w < kWriters; ++w) threads[static_cast<std::size_t>(w)].join();
   writing = false;
   for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
 
   BOOST_TEST(unexpected == 0);
+  BOOST_TEST(unwritten == 0);
+  BOOST_TEST(reloads > 0);
+  // What landed last is what the newest thresholds give: a quiet reload rewrites
+  // the same bytes. No temp file is left behind.
+  const auto rules = e.dir.path() / "rules.yaml";
+  const std::string landed = read_file(rules);
+  BOOST_TEST_REQUIRE(lle::test::http_request(e.port, "POST", "/-/reload").status == 200);
+  BOOST_TEST((read_file(rules) == landed));
+  for (const auto& f : std::filesystem::directory_iterator(e.dir.path()))
+    BOOST_TEST(f.path().filename().string().find(".tmp") == std::string::npos, f.path());
   BOOST_TEST(changes == kWriters * kChangesEach);
   BOOST_TEST(reads > 0);
   BOOST_TEST_MESSAGE("changes " << changes << ", conflicts retried " << conflicts << ", reads "
