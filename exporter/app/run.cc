@@ -681,7 +681,14 @@ int run(const RunArgs& args) {
 int check_config(const std::string& config_path) {
   try {
     const auto cfg = config::load(config_path);
-    if (!cfg.loki.url.empty()) loki::plan_shards(cfg);
+    // Everything run reads at start, through the same code, so that "valid" here
+    // means run starts: Loki's secrets, the API's credentials, the thresholds.
+    if (!cfg.loki.url.empty()) {
+      loki::plan_shards(cfg);
+      loki::request_headers(cfg.loki);
+    }
+    if (cfg.api.enabled()) api::load_credentials(cfg.api);
+    const api::ThresholdStore thresholds(cfg.thresholds);
     std::cout << config_path << ": valid (" << cfg.services.size() << " services, from "
               << cfg.services_file << ")\n";
     return 0;

@@ -317,7 +317,14 @@ Config load(const std::string& exporter_yaml_path) {
 
   if (const At in = root.key("input"); in.present()) {
     in.require_map({"replay", "loki"});
-    if (const At l = in.key("loki"); l.present()) c.loki = load_loki(l);
+    if (const At l = in.key("loki"); l.present()) {
+      c.loki = load_loki(l);
+      // Its files too are relative to exporter.yaml, like every path in it.
+      if (!c.loki.password_file.empty())
+        c.loki.password_file = relative_to(l.key("basic_auth").key("password_file"));
+      c.loki.bearer_token_file = optional_path(l.key("bearer_token_file"));
+      if (const At t = l.key("tls"); t.present()) c.loki.ca_file = optional_path(t.key("ca_file"));
+    }
     if (const At r = in.key("replay"); r.present()) {
       r.require_map({"path", "rebase_to_now", "speed"});
       c.replay.path = r.key("path").str_or("");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <tuple>
@@ -139,6 +140,38 @@ BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
     BOOST_TEST(read_file(out).find(std::string("loki-latency-exporter ") + cmd) == 0u, cmd);
   }
   BOOST_TEST(exporter({"frobnicate", "--config", config}) == 2);
+}
+
+// check-config reads what run reads at start, through the same code: a config
+// it calls valid is one run starts with. Each of these used to be "valid".
+BOOST_AUTO_TEST_CASE(check_config_refuses_what_run_refuses) {
+  dir.write("short", "too-short\n");
+  dir.write("tokens-bad", "ann not-a-digest\n");
+  std::filesystem::create_directory(dir.path() / "secret-dir");
+  const std::string base = "services_file: " + root + "/deploy/config/services.yaml\n" +
+                           "alerting:\n  policy_file: " + root + "/rules/alert-rules.yaml\n";
+  const std::string api = "api:\n  auth:\n    tokens_file: ";
+  const std::pair<std::string, std::string> cases[] = {
+      {api + "missing-tokens\n", "missing-tokens"},
+      {api + "tokens-bad\n", "tokens-bad:1: expected '<engineer> sha256:"},
+      {api + "secret-dir\n", "api.auth.tokens_file: cannot read file: it is a directory"},
+      {"api:\n  auth:\n    proxy: {header: X-User, secret_file: short}\n",
+       "expected a secret of 16 or more bytes"},
+      {"input:\n  loki:\n    url: http://127.0.0.1:1\n    selector: '{ns=\"shop\"}'\n"
+       "    bearer_token_file: " +
+           (dir.path() / "secret-dir").string() + "\n",
+       "secret-dir: it is a directory"},
+      {"  thresholds_file: secret-dir\n  audit_log: audit.jsonl\n",
+       "secret-dir: not a thresholds file"},
+  };
+  for (const auto& [extra, expected] : cases) {
+    const std::string config = dir.write("exporter.yaml", base + extra);
+    BOOST_TEST(exporter({"check-config", "--config", config}) == 1, extra);
+    BOOST_TEST(read_file(err).find(expected) != std::string::npos,
+               extra << " -> " << read_file(err));
+  }
+  BOOST_TEST(exporter({"check-config", "--config", dir.write("exporter.yaml", base)}) == 0,
+             read_file(err));
 }
 
 BOOST_AUTO_TEST_CASE(json_logs_are_one_object_per_line_with_a_level) {

@@ -149,8 +149,12 @@ BOOST_AUTO_TEST_CASE(loki_input_errors_name_the_key_and_never_take_secrets_inlin
   const auto c = lle::config::load(dir.write(
       "exporter.yaml", loki + "    url: https://loki:3100/prefix/\n    selector: '{ns=\"x\"}'\n" +
                            "    tenant: \"team-A_1.(x)*'!\"\n" +
+                           "    bearer_token_file: secrets/token\n    tls: {ca_file: ca.pem}\n" +
                            "windows: {allowed_lateness: 2m}\n"));
   BOOST_TEST(c.loki.tenant == "team-A_1.(x)*'!");  // every character Loki allows
+  // Paths are relative to exporter.yaml, whatever the working directory.
+  BOOST_TEST(c.loki.bearer_token_file == (dir.path() / "secrets/token").string());
+  BOOST_TEST(c.loki.ca_file == (dir.path() / "ca.pem").string());
   BOOST_TEST(c.loki.shards == 1);
   BOOST_TEST(c.loki.max_tails == 4);
   BOOST_TEST(c.loki.limit == 5000);
