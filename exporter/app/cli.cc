@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "Usage:\n"
     "  loki-latency-exporter run --config FILE [--replay PATH|-] [--listen HOST:PORT]\n"
     "                            [--rebase-to-now] [--speed X]\n"
-    "  loki-latency-exporter check-config --config FILE\n"
+    "  loki-latency-exporter check-config --config FILE [--offline]\n"
     "  loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
     "  loki-latency-exporter rules generate --config FILE --out PATH|-\n"
     "                            [--format prometheus|prometheusrule]\n"
@@ -47,11 +47,17 @@ constexpr const char* kRunHelp =
     "  --speed X            replay pace: 0 as fast as possible (default), 1 real time\n";
 
 constexpr const char* kCheckHelp =
-    "loki-latency-exporter check-config --config FILE\n"
+    "loki-latency-exporter check-config --config FILE [--offline]\n"
     "\n"
-    "Validates exporter.yaml and its services file (and that the services fit in\n"
-    "input.loki.max_tails tails). Exit 0 when valid; otherwise prints the file, line,\n"
-    "YAML path and what was expected, and exits 1.\n";
+    "Validates exporter.yaml, its services file and the alert policy (and that the\n"
+    "services fit in input.loki.max_tails tails), and reads every file run reads at\n"
+    "start: Loki's secret files, the API's tokens file and proxy secret, the\n"
+    "thresholds file. Exit 0 when valid; otherwise prints the file, line, YAML path\n"
+    "and what was expected, and exits 1.\n"
+    "\n"
+    "  --offline   check the configuration files only, not the secret, token and\n"
+    "              thresholds files they name (a config checked away from where it\n"
+    "              runs, e.g. a Kubernetes ConfigMap in CI)\n";
 
 constexpr const char* kDqHelp =
     "loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
@@ -86,7 +92,7 @@ int usage_error(const std::string& what, const char* help) {
 int cli_main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   std::string command, action, config, replay, listen, out, rules_format = "prometheus";
-  bool rebase = false, help = false;
+  bool rebase = false, help = false, offline = false;
   double speed = -1;
   log::Format format = log::Format::kText;
   log::Level level = log::Level::kInfo;
@@ -117,6 +123,8 @@ int cli_main(int argc, char** argv) {
       if (!value(&rules_format) ||
           (rules_format != "prometheus" && rules_format != "prometheusrule"))
         return usage_error("--format needs prometheus or prometheusrule", kRulesHelp);
+    } else if (a == "--offline") {
+      offline = true;
     } else if (a == "--rebase-to-now") {
       rebase = true;
     } else if (a == "--speed") {
@@ -164,7 +172,7 @@ int cli_main(int argc, char** argv) {
   if (command.empty()) return usage_error("missing subcommand", kUsage);
   if (help_text == kUsage) return usage_error("unknown subcommand '" + command + "'", kUsage);
   if (config.empty()) return usage_error("--config FILE is required", help_text);
-  if (command == "check-config") return check_config(config);
+  if (command == "check-config") return check_config(config, offline);
   if (command == "dq-report") return dq_report(config, replay, out);
   if (command == "rules") {
     if (action != "generate") return usage_error("rules needs the action 'generate'", kRulesHelp);

@@ -14,7 +14,7 @@ struct RunArgs {
 };
 
 int run(const RunArgs& args);
-int check_config(const std::string& config_path);
+int check_config(const std::string& config_path, bool offline);
 int dq_report(const std::string& config_path, const std::string& replay, const std::string& out);
 // format: "prometheus" or "prometheusrule"; out: a file (written atomically) or "-".
 int rules_generate(const std::string& config_path, const std::string& out,

@@ -678,17 +678,17 @@ int run(const RunArgs& args) {
   return 0;
 }
 
-int check_config(const std::string& config_path) {
+int check_config(const std::string& config_path, bool offline) {
   try {
     const auto cfg = config::load(config_path);
     // Everything run reads at start, through the same code, so that "valid" here
     // means run starts: Loki's secrets, the API's credentials, the thresholds.
-    if (!cfg.loki.url.empty()) {
-      loki::plan_shards(cfg);
-      loki::request_headers(cfg.loki);
+    if (!cfg.loki.url.empty()) loki::plan_shards(cfg);
+    if (!offline) {
+      if (!cfg.loki.url.empty()) loki::request_headers(cfg.loki);
+      if (cfg.api.enabled()) api::load_credentials(cfg.api);
+      const api::ThresholdStore thresholds(cfg.thresholds);
     }
-    if (cfg.api.enabled()) api::load_credentials(cfg.api);
-    const api::ThresholdStore thresholds(cfg.thresholds);
     std::cout << config_path << ": valid (" << cfg.services.size() << " services, from "
               << cfg.services_file << ")\n";
     return 0;

@@ -1,5 +1,10 @@
 // The binary as users run it: run on the bundled sample and scrape it, the
 // other subcommands' exit codes and messages, and the sample's reproducibility.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -121,6 +126,41 @@ BOOST_AUTO_TEST_CASE(run_on_the_sample_serves_metrics_that_promtool_accepts) {
   BOOST_TEST(read_file(err).find("shutting down") != std::string::npos);
 }
 
+// Slow clients must not starve the scrape: with 256 connections held open, half
+// idle and half sending a request a byte at a time, /metrics and /-/healthy
+// still answer (each request gives up after 5 s; with 4 workers they waited 30 s
+// and more). Bounded: 256 sockets, three requests, then everything is closed.
+BOOST_AUTO_TEST_CASE(connections_held_open_do_not_starve_the_scrape) {
+  lle::test::Process p({lle::test::exporter_binary(), "run", "--config", config, "--replay", sample,
+                        "--listen", "127.0.0.1:0"},
+                       "/dev/null", out, err);
+  const int port = lle::test::wait_for_replay(err, 20s);
+  BOOST_TEST_REQUIRE(port != 0, read_file(err));
+  std::vector<int> held;
+  for (int i = 0; i < 256; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      if (i % 2) (void)::send(fd, "G", 1, MSG_NOSIGNAL);  // the first byte of a request
+      held.push_back(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  BOOST_TEST(held.size() == 256u);
+  for (int i = 1; i < 256; i += 2)
+    (void)::send(held[static_cast<std::size_t>(i)], "E", 1, MSG_NOSIGNAL);
+  BOOST_TEST(lle::test::http_request(port, "GET", "/-/healthy").status == 200);
+  BOOST_TEST(lle::test::http_request(port, "GET", "/metrics").status == 200);
+  BOOST_TEST(lle::test::http_request(port, "GET", "/-/healthy").status == 200);
+  for (const int fd : held) ::close(fd);
+  p.signal(SIGTERM);
+  BOOST_TEST(p.wait(10s).value_or(-1) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
   BOOST_TEST(exporter({"check-config", "--config", config}) == 0);
   BOOST_TEST(read_file(out).find("valid (6 services") != std::string::npos);
@@ -172,6 +212,9 @@ BOOST_AUTO_TEST_CASE(check_config_refuses_what_run_refuses) {
   }
   BOOST_TEST(exporter({"check-config", "--config", dir.write("exporter.yaml", base)}) == 0,
              read_file(err));
+  // --offline checks the configuration files only (a ConfigMap away from its Secrets).
+  const std::string elsewhere = dir.write("exporter.yaml", base + cases[0].first);
+  BOOST_TEST(exporter({"check-config", "--offline", "--config", elsewhere}) == 0, read_file(err));
 }
 
 BOOST_AUTO_TEST_CASE(json_logs_are_one_object_per_line_with_a_level) {
