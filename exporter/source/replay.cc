@@ -161,7 +161,8 @@ Replay Replay::load(const ReplayOptions& options, const core::Clock& wall,
   if (2 * descending > es.size() - 1) std::reverse(es.begin(), es.end());
   set_replay_time(es);
   if (options.rebase_to_now && !es.empty()) {
-    const std::int64_t shift = wall.now_ns() - es.back().now;
+    std::int64_t shift;  // 0 only when the bulk itself sits at the int64 ends
+    if (__builtin_sub_overflow(wall.now_ns(), es.back().now, &shift)) shift = 0;
     for (auto& e : es)
       e.ts = core::saturating_add(e.ts, shift), e.now = core::saturating_add(e.now, shift);
   }
