@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: formatting, then the
-# Boost.Test suites through ctest. Usage: test.sh [PRESET]  (release, asan, tsan)
+# Boost.Test suites through ctest. Usage: test.sh [PRESET]  (release, asan, tsan,
+# fuzz: the libFuzzer targets' smoke runs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset="${1:-release}"

@@ -16,7 +16,8 @@ struct FieldValue {
 
 // Scratch storage for unescaped strings; reuse one per thread.
 struct FieldScratch {
-  std::string unescaped[8];
+  static constexpr std::size_t kMaxFields = 8;
+  std::string unescaped[kMaxFields];
 };
 
 // Fills values[i] with the value of keys[i] (last occurrence wins). Returns

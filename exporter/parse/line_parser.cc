@@ -96,7 +96,7 @@ ParsedLine LineParser::parse(const core::Entry& entry, FieldScratch& scratch) co
     out.reject = core::RejectReason::kLineTooLong;
     return out;
   }
-  FieldValue values[std::size(FieldScratch{}.unescaped)];
+  FieldValue values[FieldScratch::kMaxFields];
   const std::span<FieldValue> fields(values, keys_.size());
   bool ok;
   switch (rules_.format) {

@@ -315,7 +315,8 @@ bool LatencySketch::walk(std::string_view in, Encoding encoding, LatencySketch* 
     std::uint64_t previous = 0;
     const auto take = [&](std::uint64_t i, std::uint64_t delta) {
       const std::int64_t d = unzigzag(delta);
-      if (d < 0 && static_cast<std::uint64_t>(-d) > previous) return false;  // a negative count
+      // A negative count; the magnitude in unsigned arithmetic (-INT64_MIN overflows).
+      if (d < 0 && 0 - static_cast<std::uint64_t>(d) > previous) return false;
       const std::uint64_t c = previous + static_cast<std::uint64_t>(d);
       if constexpr (kFill) s->counts_[i] = c;
       previous = c;

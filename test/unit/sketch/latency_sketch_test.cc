@@ -283,4 +283,20 @@ BOOST_AUTO_TEST_CASE(decode_rejects_truncated_and_corrupt_input) {
   BOOST_TEST(!LatencySketch::decode(bad_index, &out));
 }
 
+// Found by fuzz_state: a count delta of INT64_MIN (zigzag 2^64-1) was negated in
+// signed arithmetic. It is refused as a negative count, without UB (UBSan in CI).
+BOOST_AUTO_TEST_CASE(a_count_delta_of_int64_min_is_refused) {
+  const auto varint = [](std::uint64_t v) {
+    std::string out;
+    for (; v >= 0x80; v >>= 7) out += static_cast<char>((v & 0x7f) | 0x80);
+    return out + static_cast<char>(v);
+  };
+  const std::uint64_t first =
+      2 * static_cast<std::uint64_t>(-lle::sketch::kMinIndex) - 1;  // zigzag
+  const std::string bytes = varint(first) + varint(1) + varint(~std::uint64_t{0});
+  LatencySketch out;
+  BOOST_TEST(!LatencySketch::decode(bytes, &out, LatencySketch::Encoding::kVarint));
+  BOOST_TEST(out.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
