@@ -306,7 +306,9 @@ bool LatencySketch::walk(std::string_view in, Encoding encoding, LatencySketch* 
   if (!get_varint(in, &raw_first) || !get_varint(in, &n)) return false;
   const std::int64_t first = unzigzag(raw_first);
   if (n > static_cast<std::uint64_t>(kMaxIndex - kMinIndex + 1)) return false;
-  if (n > 0 && (first < kMinIndex || first + static_cast<std::int64_t>(n) - 1 > kMaxIndex)) {
+  // first is checked on its own before anything is added to it (no overflow).
+  if (n > 0 && (first < kMinIndex || first > kMaxIndex ||
+                first + static_cast<std::int64_t>(n) - 1 > kMaxIndex)) {
     return false;
   }
   if (n > 0) {

@@ -297,6 +297,12 @@ BOOST_AUTO_TEST_CASE(a_count_delta_of_int64_min_is_refused) {
   LatencySketch out;
   BOOST_TEST(!LatencySketch::decode(bytes, &out, LatencySketch::Encoding::kVarint));
   BOOST_TEST(out.empty());
+  // Also found by fuzz_state: a first index near INT64_MAX overflowed first + n.
+  const std::uint64_t huge_first = 2 * (std::uint64_t{INT64_MAX} - 3);  // zigzag
+  for (const auto e : {LatencySketch::Encoding::kVarint, LatencySketch::Encoding::kBlockRice}) {
+    BOOST_TEST(
+        !LatencySketch::decode(varint(huge_first) + varint(55) + std::string(55, '\0'), &out, e));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
