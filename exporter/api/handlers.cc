@@ -217,7 +217,8 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
       std::find_if(cfg.services.begin(), cfg.services.end(),
                    [&](const config::ServiceConfig& s) { return s.info.id == rt.service; });
   if (it == cfg.services.end())
-    return decide(error(404, "unknown_service", "no service '" + rt.service + "'"), "service");
+    return decide(error(404, "unknown_service", "no service '" + core::printable(rt.service) + "'"),
+                  "service");
   const auto at = positions(state);
   const auto found = at.find(rt.service);
   const bool known = found != at.end();
@@ -367,8 +368,9 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
                         if (hooks_.write_rules) rules = hooks_.write_rules(all);
                       });
   if (change.outcome == ThresholdStore::Outcome::kStale) {
-    auto out = error(412, "precondition_failed",
-                     "the threshold changed since " + r.if_match + ": GET it again");
+    auto out =
+        error(412, "precondition_failed",
+              "the threshold changed since " + core::printable(r.if_match) + ": GET it again");
     out.headers.emplace_back("ETag", change.before.etag);
     return decide(out, "stale etag");
   }

@@ -242,6 +242,13 @@ BOOST_AUTO_TEST_CASE(hostile_query_parameters_get_a_400_with_a_json_body) {
   }
   BOOST_TEST(body(call("dave", "GET", latency, "window=%ff%fe")).at("detail").as_string() ==
              "window must be a duration from 5m to 7d, e.g. 24h; got '\\xff\\xfe'");
+  // Found by fuzz_api: an unknown service id and a stale If-Match were echoed raw.
+  const auto unknown = call("dave", "GET", "/api/services/\xff\xfe/latency");
+  BOOST_TEST(unknown.status == 404);
+  BOOST_TEST(body(unknown).at("detail").as_string() == "no service '\\xff\\xfe'");
+  const auto stale = call("alice", "PUT", kThreshold, "", R"({"threshold_ms": 150})", "\xcf");
+  BOOST_TEST(stale.status == 412);
+  BOOST_TEST(body(stale).at("detail").as_string().find("\\xcf") != std::string::npos);
   BOOST_TEST(call("dave", "GET", latency, "window=2d").status == 200);
   BOOST_TEST(call("dave", "GET", latency, "window=%32%34h").status == 200);  // 24h, encoded
   for (const char* q :
