@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <stdexcept>
 
 namespace lle::core {
 namespace {
@@ -35,10 +35,14 @@ FileRead read_regular_file(const std::string& path, std::size_t max_bytes) {
     return refuse(std::string("cannot be opened: ") + std::strerror(errno));
   }
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    const std::string why = S_ISREG(st.st_mode) ? "cannot be examined" : kind_of(st.st_mode);
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
     ::close(fd);
-    return refuse(why);
+    return refuse(std::string("cannot be examined: ") + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return refuse(kind_of(st.st_mode));
   }
   const std::string too_large = "is larger than " + std::to_string(max_bytes) + " bytes";
   if (static_cast<std::size_t>(st.st_size) > max_bytes) {
@@ -68,13 +72,6 @@ FileRead read_regular_file(const std::string& path, std::size_t max_bytes) {
   r.content.resize(have);
   r.status = FileRead::Status::kOk;
   return r;
-}
-
-std::string read_regular_file_or_throw(const std::string& path, std::size_t max_bytes) {
-  FileRead r = read_regular_file(path, max_bytes);
-  if (r.status == FileRead::Status::kMissing) throw std::runtime_error(path + ": does not exist");
-  if (r.status == FileRead::Status::kRefused) throw std::runtime_error(path + ": " + r.why);
-  return std::move(r.content);
 }
 
 }  // namespace lle::core

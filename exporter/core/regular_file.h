@@ -6,7 +6,6 @@
 // Thread safety: none needed (no shared state).
 
 #include <cstddef>
-#include <optional>
 #include <string>
 
 namespace lle::core {
@@ -20,8 +19,5 @@ struct FileRead {
 
 // Never throws; see FileRead.
 FileRead read_regular_file(const std::string& path, std::size_t max_bytes);
-
-// The content, or throws std::runtime_error("<path>: <why>") (also when missing).
-std::string read_regular_file_or_throw(const std::string& path, std::size_t max_bytes);
 
 }  // namespace lle::core
