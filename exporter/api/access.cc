@@ -60,19 +60,18 @@ std::string sha256_hex(std::string_view s) {
   return out;
 }
 
+// One digest line per engineer: a file larger than this is not a tokens file.
+constexpr std::size_t kMaxTokensFileBytes = 1 << 20;
+
 Credentials load_credentials(const config::ApiConfig& c) {
   Credentials out;
   if (!c.proxy_secret_file.empty())
     out.proxy_secret = read_secret(c.proxy_secret_file, "api.auth.proxy.secret_file");
   if (c.tokens_file.empty()) return out;
-  const core::FileRead read =
-      core::read_regular_file(c.tokens_file, core::kMaxSecretFileBytes << 4);
-  if (read.status != core::FileRead::Status::kOk) {
+  const core::FileRead read = core::read_regular_file(c.tokens_file, kMaxTokensFileBytes);
+  if (read.status != core::FileRead::Status::kOk)
     throw config::ConfigError(c.tokens_file, "api.auth.tokens_file",
-                              read.status == core::FileRead::Status::kMissing
-                                  ? "cannot read file: it does not exist"
-                                  : "cannot read file: it " + read.why);
-  }
+                              "cannot read file: it " + read.why);
   std::istringstream in(read.content);
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {

@@ -141,7 +141,7 @@ inline constexpr std::size_t kMaxConfigFileBytes = 16 << 20;
 inline YAML::Node load_yaml(const std::string& file) {
   const core::FileRead read = core::read_regular_file(file, kMaxConfigFileBytes);
   if (read.status == core::FileRead::Status::kMissing)
-    throw ConfigError(file, "", "cannot read file: it does not exist");
+    throw ConfigError(file, "", "cannot read file: it " + read.why);
   if (read.status == core::FileRead::Status::kRefused) throw ConfigError(file, "", read.why);
   try {
     return YAML::Load(read.content);

@@ -31,7 +31,10 @@ FileRead read_regular_file(const std::string& path, std::size_t max_bytes) {
   };
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
-    if (errno == ENOENT) return r;  // kMissing
+    if (errno == ENOENT) {
+      r.why = "does not exist";
+      return r;  // kMissing
+    }
     return refuse(std::string("cannot be opened: ") + std::strerror(errno));
   }
   struct stat st {};

@@ -13,7 +13,7 @@ namespace lle::core {
 struct FileRead {
   enum class Status { kOk, kMissing, kRefused } status = Status::kMissing;
   std::string content;  // kOk
-  std::string why;      // kRefused: "is a directory", "is larger than 1048576 bytes", ...
+  std::string why;  // not kOk: "does not exist", "is a directory", "is larger than 1048576 bytes"
   bool readable_by_others = false;
 };
 

@@ -10,9 +10,7 @@ namespace lle::core {
 
 Secret read_secret_file(const std::string& path, const std::string& what) {
   FileRead read = read_regular_file(path, kMaxSecretFileBytes);
-  if (read.status == FileRead::Status::kMissing)
-    throw std::runtime_error("cannot read the " + what + " file " + path + ": it does not exist");
-  if (read.status == FileRead::Status::kRefused)
+  if (read.status != FileRead::Status::kOk)
     throw std::runtime_error("cannot read the " + what + " file " + path + ": it " + read.why);
   std::string s = std::move(read.content);
   const auto not_space = [](unsigned char c) { return !std::isspace(c); };
