@@ -1,7 +1,13 @@
 #pragma once
-// A minimal forward-only JSON scanner shared by the line field extractor and the
-// Loki record decoder: no document is built; strings are returned as views into
-// the input, unescaped only when needed. Internal to the parse module.
+// A forward-only JSON scanner shared by the line field extractor and the Loki
+// record decoder: no document is built; strings are returned as views into the
+// input, unescaped only when needed. Internal to the parse module.
+//
+// It is a fast path, not the judge of what is JSON: it accepts only input that
+// boost::json::parse accepts too (RFC 8259 grammar, UTF-8, its depth limit), and
+// whatever it does not take (a lone surrogate, a huge exponent, a key twice, any
+// error) its callers hand to Boost.JSON, which decides. The differential fuzz
+// targets (test/fuzz/) check exactly that: accepted here => same result there.
 
 #include <cstdint>
 #include <cstring>
@@ -42,8 +48,8 @@ inline char* put_utf8(char* w, std::uint32_t cp) {
   return w;
 }
 
-// Decodes a \\uXXXX escape at p to w; 0 if invalid. A high surrogate followed
-// by a low one becomes one code point; a lone one is kept as it is.
+// Decodes a \\uXXXX escape at p to w; 0 if not taken. A high surrogate must be
+// followed by a low one (one code point); a lone surrogate is not taken.
 inline std::size_t decode_unicode_escape(const char* p, const char* end, char*& w) {
   auto read4 = [end](const char* at, std::uint32_t* cp) {
     if (end - at < 4) return false;
@@ -58,12 +64,14 @@ inline std::size_t decode_unicode_escape(const char* p, const char* end, char*& 
   std::uint32_t cp;
   if (!read4(p + 2, &cp)) return 0;
   std::size_t len = 6;
-  if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 12 && p[6] == '\\' && p[7] == 'u') {
+  if (cp >= 0xD800 && cp < 0xE000) {
     std::uint32_t low;
-    if (read4(p + 8, &low) && low >= 0xDC00 && low < 0xE000) {
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-      len = 12;
+    if (cp >= 0xDC00 || end - p < 12 || p[6] != '\\' || p[7] != 'u' || !read4(p + 8, &low) ||
+        low < 0xDC00 || low >= 0xE000) {
+      return 0;
     }
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+    len = 12;
   }
   w = put_utf8(w, cp);
   return len;
@@ -132,22 +140,45 @@ inline bool unescape_json(std::string_view raw, std::string& out) {
   return true;
 }
 
+// The length of the well-formed UTF-8 sequence at p (Unicode table 3-7: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+inline std::size_t utf8_sequence(const char* p, const char* end) {
+  const auto b = [p](int i) { return static_cast<unsigned char>(p[i]); };
+  const auto cont = [&](int i) { return b(i) >= 0x80 && b(i) <= 0xBF; };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return end - p >= 2 && cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (end - p < 3 || !cont(2)) return 0;
+    const unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return b(1) >= lo && b(1) <= hi ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (end - p < 4 || !cont(2) || !cont(3)) return 0;
+    const unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return b(1) >= lo && b(1) <= hi ? 4 : 0;
+  }
+  return 0;
+}
+
 #if defined(__SSE2__)
-// Bit i set when byte i of v is '"', '\\' or a control byte (< 0x20).
+// Bit i set when byte i of v is '"', '\\', a control byte (< 0x20) or not ASCII.
 inline int special_bytes(__m128i v) {
   const __m128i quote = _mm_set1_epi8('"'), slash = _mm_set1_epi8('\\'),
                 space = _mm_set1_epi8(0x1f);
   return _mm_movemask_epi8(
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                   _mm_cmpeq_epi8(_mm_max_epu8(v, space), space)));
+             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                          _mm_cmpeq_epi8(_mm_max_epu8(v, space), space))) |
+         _mm_movemask_epi8(v);
 }
 #endif
 
 inline bool is_special(char c) {
-  return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  const auto u = static_cast<unsigned char>(c);
+  return c == '"' || c == '\\' || u < 0x20 || u >= 0x80;
 }
 
-// First byte at or after p that is '"', '\\' or a control byte (< 0x20); end if none.
+// First byte at or after p that is '"', '\\', a control byte or not ASCII; end if none.
 inline const char* find_special(const char* p, const char* end) {
 #if defined(__SSE2__)
   for (; end - p >= 16; p += 16) {
@@ -161,7 +192,9 @@ inline const char* find_special(const char* p, const char* end) {
 
 class JsonCursor {
  public:
-  explicit JsonCursor(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+  // max_depth: the containers that may be open at once, as boost::json's option.
+  JsonCursor(std::string_view s, int max_depth)
+      : p_(s.data()), end_(s.data() + s.size()), depth_left_(max_depth) {}
 
   void skip_ws() {
     while (p_ < end_ && is_ws(*p_)) ++p_;
@@ -175,23 +208,22 @@ class JsonCursor {
     return false;
   }
   char peek() const { return p_ < end_ ? *p_ : '\0'; }
+  // At '{' or '[': consumes it if one more container may open.
+  bool enter(char c) { return depth_left_ > 0 && eat(c) && (--depth_left_, true); }
+  bool leave(char c) { return eat(c) && (++depth_left_, true); }
 
   // At an opening quote: the raw body and whether it has escapes.
   bool string(std::string_view* body, bool* escaped) {
     if (!eat('"')) return false;
     const char* start = p_;
+    p_ = find_special(p_, end_);
     *escaped = false;
-    for (;;) {
-      p_ = find_special(p_, end_);
-      if (p_ >= end_) return false;
-      if (*p_ == '"') break;
-      if (*p_ != '\\' || end_ - p_ < 2) return false;  // a control byte, or a cut escape
-      *escaped = true;
-      p_ += 2;
+    if (p_ < end_ && *p_ == '"') {  // the common case: plain ASCII
+      *body = std::string_view(start, static_cast<std::size_t>(p_ - start));
+      ++p_;
+      return true;
     }
-    *body = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    ++p_;
-    return true;
+    return string_rest(start, body, escaped);
   }
 
   // At an opening quote: the decoded string, in one pass. Without escapes it is a
@@ -202,6 +234,69 @@ class JsonCursor {
     if (!eat('"')) return false;
     const char* start = p_;
     p_ = find_special(p_, end_);
+    if (p_ < end_ && *p_ == '"') {  // the common case: plain ASCII, no escapes
+      *out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+      ++p_;
+      return true;
+    }
+    return decoded_rest(start, w, out);
+  }
+
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? with at most 4 exponent digits
+  // (more are rare, and boost::json refuses some: not taken here).
+  bool number(std::string_view* token) {
+    const char* start = p_;
+    eat('-');
+    if (!eat('0') && !digits()) return false;
+    if (eat('.') && !digits()) return false;
+    if (eat('e') || eat('E')) {
+      if (!eat('+')) eat('-');
+      const char* exp = p_;
+      if (!digits() || p_ - exp > 4) return false;
+    }
+    *token = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    return true;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  // Skips any one value, checking all of it.
+  bool skip_value() {
+    std::string_view ignored;
+    bool esc;
+    switch (peek()) {
+      case '"':
+        return string(&ignored, &esc);
+      case '{':
+        return enter('{') && members() && (++depth_left_, true);
+      case '[':
+        return enter('[') && elements() && (++depth_left_, true);
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default:
+        return number(&ignored);
+    }
+  }
+
+ private:
+  // string_decoded() past the first special byte.
+  [[gnu::noinline]] bool decoded_rest(const char* start, char*& w, std::string_view* out) {
+    while (p_ < end_ && !is_quote_or_escape_or_control(*p_)) {  // not ASCII: kept in place
+      const std::size_t len = utf8_sequence(p_, end_);
+      if (len == 0) return false;
+      p_ = find_special(p_ + len, end_);
+    }
     if (p_ < end_ && *p_ == '"') {
       *out = std::string_view(start, static_cast<std::size_t>(p_ - start));
       ++p_;
@@ -217,74 +312,76 @@ class JsonCursor {
         *out = std::string_view(begin, static_cast<std::size_t>(w - begin));
         return true;
       }
-      if (*p_ != '\\') return false;  // a control byte
-      const std::size_t len = decode_escape(p_, end_, w);
+      std::size_t len;
+      if (*p_ == '\\') {
+        len = decode_escape(p_, end_, w);
+      } else {
+        len = utf8_sequence(p_, end_);
+        if (len == 1) return false;  // a control byte
+        std::memcpy(w, p_, len);
+        w += len;
+      }
       if (len == 0) return false;
       p_ += len;
       copy_to_special(w);
     }
   }
 
-  bool number(std::string_view* token) {
-    const char* start = p_;
-    while (p_ < end_ && ((*p_ >= '0' && *p_ <= '9') || *p_ == '-' || *p_ == '+' || *p_ == '.' ||
-                         *p_ == 'e' || *p_ == 'E')) {
-      ++p_;
+  // string() past the first special byte.
+  [[gnu::noinline]] bool string_rest(const char* start, std::string_view* body, bool* escaped) {
+    for (;;) {
+      if (p_ >= end_) return false;
+      if (*p_ == '"') break;
+      char scratch[4];
+      char* w = scratch;
+      const std::size_t len = *p_ == '\\' ? decode_escape(p_, end_, w) : utf8_sequence(p_, end_);
+      if (len <= static_cast<std::size_t>(*p_ != '\\')) return false;  // bad escape, UTF-8, control
+      *escaped |= *p_ == '\\';
+      p_ += len;
+      p_ = find_special(p_, end_);
     }
-    *token = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    return p_ > start;
-  }
-
-  bool literal(std::string_view word) {
-    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
-        std::string_view(p_, word.size()) != word) {
-      return false;
-    }
-    p_ += word.size();
+    *body = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
     return true;
   }
-
-  // Skips any one value.
-  bool skip_value() {
-    std::string_view ignored;
-    bool esc;
-    switch (peek()) {
-      case '"':
-        return string(&ignored, &esc);
-      case '{':
-      case '[':
-        return composite();
-      case 't':
-        return literal("true");
-      case 'f':
-        return literal("false");
-      case 'n':
-        return literal("null");
-      default:
-        return number(&ignored);
+  static bool is_quote_or_escape_or_control(char c) {
+    return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+  }
+  bool digits() {
+    const char* start = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    return p_ > start;
+  }
+  // After '{': "key": value pairs up to and including '}'.
+  bool members() {
+    skip_ws();
+    if (eat('}')) return true;
+    for (;;) {
+      std::string_view ignored;
+      bool esc;
+      skip_ws();
+      if (!string(&ignored, &esc)) return false;
+      skip_ws();
+      if (!eat(':')) return false;
+      skip_ws();
+      if (!skip_value()) return false;
+      skip_ws();
+      if (eat(',')) continue;
+      return eat('}');
     }
   }
-
-  // Skips a nested object or array, strings included.
-  bool composite() {
-    int depth = 0;
-    do {
-      if (p_ >= end_) return false;
-      const char c = *p_;
-      if (c == '"') {
-        std::string_view ignored;
-        bool esc;
-        if (!string(&ignored, &esc)) return false;
-        continue;
-      }
-      if (c == '{' || c == '[') ++depth;
-      if (c == '}' || c == ']') --depth;
-      ++p_;
-    } while (depth > 0);
-    return depth == 0;
+  // After '[': values up to and including ']'.
+  bool elements() {
+    skip_ws();
+    if (eat(']')) return true;
+    for (;;) {
+      skip_ws();
+      if (!skip_value()) return false;
+      skip_ws();
+      if (eat(',')) continue;
+      return eat(']');
+    }
   }
-
- private:
   // Copies input to w up to the next special byte, scanning and copying at once.
   void copy_to_special(char*& w) {
 #if defined(__SSE2__)
@@ -304,6 +401,7 @@ class JsonCursor {
 
   const char* p_;
   const char* end_;
+  int depth_left_;
 };
 
 }  // namespace lle::parse::detail

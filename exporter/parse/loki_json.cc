@@ -1,6 +1,7 @@
 #include "exporter/parse/loki_json.h"
 
 #include <boost/json.hpp>
+#include <utility>
 
 #include "exporter/parse/json_scan.h"
 #include "exporter/parse/timestamp.h"
@@ -52,11 +53,14 @@ void decode_streams(const json::array& streams, std::vector<core::Label>& labels
 }
 
 // The hot path: tail messages and query responses decoded without building a
-// document. The whole record is validated before any entry is emitted, so a
-// record this path refuses can go to the document path, which classifies its
-// errors; nothing is ever emitted twice.
+// document, by the scanner (json_scan.h). The whole record is checked before any
+// entry is emitted; a record this path does not take (invalid, or of a shape it
+// does not read: an unexpected type, a key twice) goes to the document path,
+// which decides and classifies its errors; nothing is ever emitted twice.
 class FastStreams {
  public:
+  static constexpr int kMaxDepth = 16;  // as the document path's parse options
+
   struct Stream {
     std::size_t first_label = 0, labels = 0;
   };
@@ -75,30 +79,24 @@ class FastStreams {
     // it stay valid.
     if (arena_.size() < record.size() + 16) arena_.resize(record.size() + 16);
     write_ = arena_.data();
-    detail::JsonCursor c(record);
-    bool have_streams = false;
+    detail::JsonCursor c(record, kMaxDepth);
+    // Each member this path reads may appear once; a record with a key twice goes
+    // to the document path, which decides what it means.
+    bool have_streams = false, have_data = false, have_dropped = false;
     *dropped = 0;
     c.skip_ws();
-    if (!c.eat('{')) return false;
+    if (!c.enter('{')) return false;
     if (!each_member(c, [&](std::string_view key) {
-          if (key == "streams") return have_streams = streams(c);
-          if (key == "dropped_entries") return count_elements(c, dropped);
-          if (key == "data") {
-            return object_members(c, [&](std::string_view k) {
-              if (k == "result") return have_streams = streams(c);
-              if (k == "resultType") {
-                std::string_view v;
-                return string(c, &v) && v == "streams";
-              }
-              return c.skip_value();
-            });
-          }
+          if (key == "streams") return once(have_streams) && streams(c);
+          if (key == "dropped_entries") return once(have_dropped) && count_elements(c, dropped);
+          if (key == "data") return once(have_data) && data(c);
           return c.skip_value();
         })) {
       return false;
     }
     c.skip_ws();
-    return have_streams && c.at_end();
+    if (have_data) *dropped = 0;  // only a tail message reports dropped lines
+    return have_streams != have_data && c.at_end();
   }
 
   template <typename Sink>
@@ -113,11 +111,12 @@ class FastStreams {
   std::size_t size() const { return pending_.size(); }
 
  private:
+  static bool once(bool& seen) { return !std::exchange(seen, true); }
   // Calls member(key) for each member of the object whose '{' was just read.
   template <typename F>
   bool each_member(detail::JsonCursor& c, const F& member) {
     c.skip_ws();
-    if (c.eat('}')) return true;
+    if (c.leave('}')) return true;
     for (;;) {
       std::string_view key;
       c.skip_ws();
@@ -128,25 +127,39 @@ class FastStreams {
       if (!member(key)) return false;
       c.skip_ws();
       if (c.eat(',')) continue;
-      return c.eat('}');
+      return c.leave('}');
     }
   }
   template <typename F>
   bool object_members(detail::JsonCursor& c, const F& member) {
-    return c.eat('{') && each_member(c, member);
+    return c.enter('{') && each_member(c, member);
   }
   template <typename F>
   bool each_element(detail::JsonCursor& c, const F& element) {
-    if (!c.eat('[')) return false;
+    if (!c.enter('[')) return false;
     c.skip_ws();
-    if (c.eat(']')) return true;
+    if (c.leave(']')) return true;
     for (;;) {
       c.skip_ws();
       if (!element()) return false;
       c.skip_ws();
       if (c.eat(',')) continue;
-      return c.eat(']');
+      return c.leave(']');
     }
+  }
+  // {"resultType":"streams","result":[...], ...}: both required.
+  bool data(detail::JsonCursor& c) {
+    bool have_type = false, have_result = false;
+    return object_members(c,
+                          [&](std::string_view k) {
+                            if (k == "result") return once(have_result) && streams(c);
+                            if (k == "resultType") {
+                              std::string_view v;
+                              return once(have_type) && string(c, &v) && v == "streams";
+                            }
+                            return c.skip_value();
+                          }) &&
+           have_type && have_result;
   }
   bool count_elements(detail::JsonCursor& c, std::size_t* n) {
     return each_element(c, [&] { return ++*n, c.skip_value(); });
@@ -162,18 +175,19 @@ class FastStreams {
       bool have_labels = false, have_values = false;
       const bool ok = object_members(c, [&](std::string_view key) {
         if (key == "stream") {
-          have_labels = true;
-          return object_members(c, [&](std::string_view name) {
-            std::string_view value;
-            if (!string(c, &value)) return false;
-            labels_.push_back({name, value});
-            ++streams_[stream].labels;
-            return true;
-          });
+          return once(have_labels) && object_members(c, [&](std::string_view name) {
+                   std::string_view value;
+                   if (!string(c, &value)) return false;
+                   for (std::size_t i = streams_[stream].first_label; i < labels_.size(); ++i) {
+                     if (labels_[i].name == name) return false;  // a label twice
+                   }
+                   labels_.push_back({name, value});
+                   ++streams_[stream].labels;
+                   return true;
+                 });
         }
         if (key == "values") {
-          have_values = true;
-          return each_element(c, [&] { return value_pair(c, stream); });
+          return once(have_values) && each_element(c, [&] { return value_pair(c, stream); });
         }
         return c.skip_value();
       });
@@ -212,6 +226,13 @@ class FastStreams {
   char* write_ = nullptr;
 };
 
+// Both paths parse to the same depth, so they agree on what is JSON.
+json::parse_options record_options() {
+  json::parse_options opts;
+  opts.max_depth = FastStreams::kMaxDepth;
+  return opts;
+}
+
 }  // namespace
 
 struct LokiDecoder::State {
@@ -225,17 +246,26 @@ LokiDecoder::~LokiDecoder() = default;
 
 DecodeResult LokiDecoder::decode(std::string_view record, const Sink& sink) {
   DecodeResult r;
-  if (state_->fast.decode(record, &r.dropped_entries)) {
-    state_->fast.emit(labels_, sink);
-    r.entries = state_->fast.size();
-    return r;
+  if (decode_fast(record, sink, r)) return r;
+  return decode_document(record, sink);
+}
+
+bool LokiDecoder::decode_fast(std::string_view record, const Sink& sink, DecodeResult& r) {
+  auto& fast = state_->fast;
+  if (!fast.decode(record, &r.dropped_entries)) {
+    r.dropped_entries = 0;
+    return false;
   }
-  r.dropped_entries = 0;
+  fast.emit(labels_, sink);
+  r.entries = fast.size();
+  return true;
+}
+
+DecodeResult LokiDecoder::decode_document(std::string_view record, const Sink& sink) {
+  DecodeResult r;
   json::monotonic_resource mr(state_->bytes.get(), State::kSize);
-  json::parse_options opts;
-  opts.max_depth = 16;
   std::error_code ec;
-  const json::value doc = json::parse(record, ec, &mr, opts);
+  const json::value doc = json::parse(record, ec, &mr, record_options());
   if (ec) {
     r.error = "malformed JSON: " + ec.message();
     return r;

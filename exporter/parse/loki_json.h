@@ -33,6 +33,13 @@ class LokiDecoder {
   ~LokiDecoder();
   DecodeResult decode(std::string_view record, const Sink& sink);
 
+  // decode() is these two, exposed for the differential fuzz target. The fast path
+  // (a scanner, no document) takes valid tail messages and query responses of the
+  // expected shape and returns false, emitting nothing, for anything else; the
+  // document path (boost::json::parse) takes every record and classifies errors.
+  bool decode_fast(std::string_view record, const Sink& sink, DecodeResult& r);
+  DecodeResult decode_document(std::string_view record, const Sink& sink);
+
  private:
   struct State;
   std::unique_ptr<State> state_;

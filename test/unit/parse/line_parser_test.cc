@@ -85,6 +85,27 @@ BOOST_AUTO_TEST_CASE(nested_values_are_skipped_not_misread) {
   BOOST_TEST(p.latency_seconds == 0.007, boost::test_tools::tolerance(1e-12));
 }
 
+// What boost::json::parse refuses is unparseable, wherever it sits in the line
+// and whether or not the field is one the parser reads.
+BOOST_AUTO_TEST_CASE(invalid_json_anywhere_in_a_line_is_unparseable) {
+  for (const std::string bad :
+       {"1-2-3", "+-e", "[1,,,2 oops]", "{]", R"({"a":[}})", "{a:1}", "012", ".5", "5.", "-",
+        R"("\x41")", "[1}", R"("\ud800")", "\"\xff\"", "1e", "tru", "[1,]", R"({"a":1,})"}) {
+    for (const std::string& line :
+         {R"({"service":"payments-api","latency_ms":3,"extra":)" + bad + "}",
+          R"({"extra":)" + bad + R"(,"service":"payments-api","latency_ms":3})",
+          R"({"service":"payments-api","latency_ms":)" + bad + "}"}) {
+      const auto p = parse(line);
+      BOOST_TEST_REQUIRE(p.reject.has_value(), line);
+      BOOST_TEST(lle::core::reject_reason_name(*p.reject) ==
+                     lle::core::reject_reason_name(RejectReason::kUnparseable),
+                 line);
+    }
+  }
+  const auto p = parse(R"({"service":"payments-api","latency_ms":1-2})");
+  BOOST_TEST((p.reject == RejectReason::kUnparseable));
+}
+
 // Every reject reason the parser owns, each exactly once per line.
 BOOST_AUTO_TEST_CASE(each_bad_line_gets_exactly_its_reason) {
   struct Case {
