@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ git pkg-config
-  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+  prometheus-cpp-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libbenchmark-dev clang-format
   # the libFuzzer targets (the fuzz preset)

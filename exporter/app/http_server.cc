@@ -1,162 +1,336 @@
 #include "exporter/app/http_server.h"
 
-#include <civetweb.h>
-
 #include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
+#include <thread>
 
 #include "exporter/core/printable.h"
+#include "exporter/log/log.h"
 
 namespace lle::app {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 
 HttpResponse json_error(int status, const std::string& error, const std::string& detail) {
   boost::json::object o{{"error", error}, {"detail", detail}};
   return {status, "application/json", boost::json::serialize(o) + "\n"};
 }
 
-namespace {
-const char* reason(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 409:
-      return "Conflict";
-    case 412:
-      return "Precondition Failed";
-    case 413:
-      return "Content Too Large";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return status < 500 ? "Bad Request" : "Internal Server Error";
-  }
-}
-
-// allow: the methods of the path, for a 405's Allow header.
-void send(mg_connection* conn, const HttpResponse& r, bool head, const std::string& allow) {
-  std::string extra = r.status == 405 && !allow.empty() ? "Allow: " + allow + "\r\n" : "";
-  for (const auto& [k, v] : r.headers) extra += k + ": " + v + "\r\n";
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-            "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n%s\r\n",
-            r.status, reason(r.status), r.content_type.c_str(), r.body.size(), extra.c_str());
-  if (!head) mg_write(conn, r.body.data(), r.body.size());
-}
-
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-HttpRequest read_request(mg_connection* conn, const mg_request_info* req, std::size_t max_body) {
-  HttpRequest r;
-  r.method = req->request_method ? req->request_method : "";
-  r.path = req->local_uri ? req->local_uri : "/";
-  r.query = req->query_string ? req->query_string : "";
-  r.peer = req->remote_addr;
-  for (int i = 0; i < req->num_headers; ++i)
-    r.headers.emplace_back(req->http_headers[i].name, req->http_headers[i].value);
-  if (req->content_length > static_cast<long long>(max_body)) {
-    r.body_too_large = true;  // not read: the connection is closed after the answer
-    return r;
-  }
-  char buf[4096];
-  for (int n; (n = mg_read(conn, buf, sizeof buf)) > 0;) {
-    if (r.body.size() + static_cast<std::size_t>(n) > max_body) {
-      r.body_too_large = true;
-      break;
-    }
-    r.body.append(buf, static_cast<std::size_t>(n));
-  }
-  return r;
-}
-}  // namespace
-
-int HttpServer::dispatch(mg_connection* conn, void* self) {
-  auto* server = static_cast<HttpServer*>(self);
-  const mg_request_info* req = mg_get_request_info(conn);
-  const std::string method = req->request_method ? req->request_method : "";
-  const std::string path = req->local_uri ? req->local_uri : "/";
-  const bool head = method == "HEAD";
-  const auto it = server->routes_.find(path);
-  HttpResponse r;
-  std::string allow;
-  const auto prefix = std::find_if(server->prefixes_.begin(), server->prefixes_.end(),
-                                   [&](const Prefix& p) { return path.starts_with(p.prefix); });
-  if (it == server->routes_.end() && prefix != server->prefixes_.end()) {
-    const HttpRequest request = read_request(conn, req, prefix->max_body);
-    try {
-      r = prefix->handler(request);
-    } catch (const std::exception& e) {
-      r = json_error(500, "internal_error", e.what());
-    }
-    if (request.body_too_large) r.headers.emplace_back("Connection", "close");
-  } else if (it == server->routes_.end()) {
-    r = json_error(404, "not_found", "no such path: " + core::printable(path));
-  } else {
-    const auto& methods = it->second;
-    const auto handler = methods.find(head ? "GET" : method);
-    if (handler == methods.end()) {
-      for (const auto& [m, h] : methods) allow += (allow.empty() ? "" : ", ") + m;
-      if (methods.contains("GET")) allow += ", HEAD";
-      r = json_error(405, "method_not_allowed",
-                     core::printable(method) + " is not allowed on " + core::printable(path));
-    } else {
-      try {
-        r = handler->second(read_request(conn, req, 0));
-      } catch (const std::exception& e) {
-        r = json_error(500, "internal_error", e.what());
-      }
-    }
-  }
-  send(conn, r, head, allow);
-  return r.status;
-}
-
 std::string_view HttpRequest::header(std::string_view name) const {
+  const auto same = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
   for (const auto& [k, v] : headers)
-    if (same_name(k, name)) return v;
+    if (same(k, name)) return v;
   return {};
 }
 
-// civetweb gives each connection a worker thread for as long as it is open, so
-// the workers bound how many idle or byte-at-a-time clients can be held before
-// a scrape has to wait: with 4, eight idle connections delayed /-/healthy by
-// 19.5 s and 256 kept /metrics from answering at all. 300 workers keep /metrics
-// answering in about 0.1 s with 256 such connections held (docs/perf), for about
-// 6 MB more resident memory. Connections beyond them wait in civetweb's queue.
-constexpr const char* kWorkerThreads = "300";
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;
+
+// HOST:PORT, HOST a name, an IPv4 address or a bracketed IPv6 address.
+tcp::endpoint endpoint_of(const std::string& listen, asio::io_context& ioc) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("expected HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  tcp::resolver resolver(ioc);
+  boost::system::error_code ec;
+  const auto results = resolver.resolve(
+      host, listen.substr(colon + 1), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) throw std::runtime_error(host + ": " + ec.message());
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  explicit Impl(HttpServer& s)
+      : server(s), handlers(static_cast<std::size_t>(s.limits_.handler_threads)) {}
+
+  using Prefix = HttpServer::Prefix;
+  void accept();
+  void refuse(tcp::socket socket);
+  const Prefix* prefix_for(const std::string& path) const { return server.prefix_for(path); }
+  HttpResponse dispatch(const HttpRequest& r, const Prefix* p) const {
+    return server.dispatch(r, p);
+  }
+
+  HttpServer& server;
+  // Declared so that what a pending handler holds is destroyed while ioc lives.
+  std::atomic<int> open{0};
+  std::atomic<std::uint64_t> refused{0};
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  asio::steady_timer retry{ioc};
+  asio::thread_pool handlers;
+  std::thread io_thread;
+  int port = 0;
+};
+
+namespace {
+
+// One client connection: requests read and answered in turn (HTTP/1.1
+// keep-alive), every read and write bounded by the request timeout. All of it
+// runs on the I/O thread except the handler, which runs on a handler thread.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(HttpServer::Impl& impl, tcp::socket socket, std::chrono::milliseconds timeout)
+      : impl_(impl), stream_(std::move(socket)), timeout_(timeout) {
+    ++impl_.open;
+  }
+  ~Connection() { --impl_.open; }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void read() {
+    request_ = HttpRequest{};
+    parser_.emplace();
+    parser_->header_limit(kMaxHeaderBytes);
+    parser_->body_limit(boost::none);  // the route's own, once its path is known
+    stream_.expires_after(timeout_);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+ private:
+  void on_header(beast::error_code ec) {
+    if (ec) return on_error(ec);
+    const auto& req = parser_->get();
+    request_.method = std::string(req.method_string());
+    const auto target = boost::urls::parse_origin_form(req.target());
+    if (!target) {
+      return answer(json_error(400, "invalid_target",
+                               "not a path and query: " + core::printable(req.target())),
+                    false);
+    }
+    request_.path = target->path();
+    if (request_.path.find('\0') != std::string::npos) {
+      return answer(json_error(400, "invalid_path", "a path may not hold %00"), false);
+    }
+    request_.query = target->encoded_query();
+    boost::system::error_code peer_ec;
+    request_.peer = stream_.socket().remote_endpoint(peer_ec).address().to_string();
+    for (const auto& f : req) request_.headers.emplace_back(f.name_string(), f.value());
+    prefix_ = impl_.prefix_for(request_.path);
+    max_body_ = prefix_ ? prefix_->max_body : 0;
+    if (parser_->content_length().value_or(0) > max_body_) return on_body(http::error::body_limit);
+    parser_->body_limit(max_body_);  // a chunked body: checked as it arrives
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    bool keep_alive = false;
+    if (ec == http::error::body_limit) {
+      request_.body_too_large = true;  // not read: the connection is closed after the answer
+    } else if (ec) {
+      return on_error(ec);
+    } else {
+      request_.body = std::move(parser_->get().body());
+      keep_alive = parser_->get().keep_alive();
+    }
+    asio::post(impl_.handlers, [self = shared_from_this(), keep_alive] {
+      HttpResponse r = self->impl_.dispatch(self->request_, self->prefix_);
+      asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
+        self->answer(std::move(r), keep_alive);
+      });
+    });
+  }
+
+  // A request that could not be read: answered when the client can be told why,
+  // else the connection is closed (timeouts, the client leaving).
+  void on_error(beast::error_code ec) {
+    if (ec == http::error::header_limit)
+      return answer(json_error(431, "header_too_large", "request headers over 16 KiB"), false);
+    const bool unreadable =
+        ec.category() == http::make_error_code(http::error::bad_target).category();
+    if (unreadable && ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return answer(json_error(400, "bad_request", ec.message()), false);
+    close();
+  }
+
+  void answer(HttpResponse r, bool keep_alive) {
+    const bool head = request_.method == "HEAD";
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [k, v] : r.headers) {
+      if (beast::iequals(k, "Connection")) {
+        keep_alive = keep_alive && !beast::iequals(v, "close");
+      } else {
+        res->set(k, v);
+      }
+    }
+    res->keep_alive(keep_alive);
+    if (head) {
+      res->content_length(r.body.size());  // what GET would send; no body
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    stream_.expires_after(timeout_);
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->close();
+          self->read();
+        });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  HttpServer::Impl& impl_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::chrono::milliseconds timeout_;
+  HttpRequest request_;
+  const HttpServer::Impl::Prefix* prefix_ = nullptr;
+  std::size_t max_body_ = 0;
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;  // stopping
+    if (ec) {  // out of descriptors, say: try again shortly rather than spin
+      retry.expires_after(std::chrono::milliseconds(100));
+      retry.async_wait([this](beast::error_code e) {
+        if (!e) accept();
+      });
+      return;
+    }
+    if (open.load() >= server.limits_.max_connections) {
+      refuse(std::move(socket));
+    } else {
+      std::make_shared<Connection>(*this, std::move(socket), server.limits_.request_timeout)
+          ->read();
+    }
+    accept();
+  });
+}
+
+// Over the limit: a short 503 if the socket takes it at once, then closed.
+void HttpServer::Impl::refuse(tcp::socket socket) {
+  ++refused;
+  static const std::string answer = [] {
+    const std::string body =
+        R"({"error":"too_many_connections","detail":"the server's max_connections are open"})"
+        "\n";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  }();
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(asio::buffer(answer), ignored);
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+HttpServer::HttpServer() : HttpServer(Limits{}) {}
+HttpServer::HttpServer(Limits limits) : limits_(limits) {}
+HttpServer::~HttpServer() { stop(); }
+
+const HttpServer::Prefix* HttpServer::prefix_for(const std::string& path) const {
+  if (routes_.contains(path)) return nullptr;
+  const auto p = std::find_if(prefixes_.begin(), prefixes_.end(),
+                              [&](const Prefix& x) { return path.starts_with(x.prefix); });
+  return p == prefixes_.end() ? nullptr : &*p;
+}
+
+HttpResponse HttpServer::dispatch(const HttpRequest& request, const Prefix* prefix) const {
+  const auto guarded = [&](const Handler& h) {
+    try {
+      return h(request);
+    } catch (const std::exception& e) {
+      return json_error(500, "internal_error", e.what());
+    }
+  };
+  if (prefix != nullptr) {
+    HttpResponse r = guarded(prefix->handler);
+    if (request.body_too_large) r.headers.emplace_back("Connection", "close");
+    return r;
+  }
+  const auto it = routes_.find(request.path);
+  if (it == routes_.end())
+    return json_error(404, "not_found", "no such path: " + core::printable(request.path));
+  const auto& methods = it->second;
+  const auto handler = methods.find(request.method == "HEAD" ? "GET" : request.method);
+  if (handler != methods.end()) return guarded(handler->second);
+  std::string allow;
+  for (const auto& [m, h] : methods) allow += (allow.empty() ? "" : ", ") + m;
+  if (methods.contains("GET")) allow += ", HEAD";
+  HttpResponse r = json_error(
+      405, "method_not_allowed",
+      core::printable(request.method) + " is not allowed on " + core::printable(request.path));
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
 
 void HttpServer::start(const std::string& listen) {
-  mg_init_library(0);
-  const char* options[] = {"listening_ports",    listen.c_str(), "num_threads", kWorkerThreads,
-                           "request_timeout_ms", "10000",        nullptr};
-  mg_callbacks callbacks{};
-  ctx_ = mg_start(&callbacks, nullptr, options);
-  if (ctx_ == nullptr) throw std::runtime_error("cannot listen on " + listen);
-  mg_set_request_handler(ctx_, "/", &HttpServer::dispatch, this);
-  mg_server_port ports[4];
-  const int n = mg_get_server_ports(ctx_, 4, ports);
-  port_ = n > 0 ? ports[0].port : 0;
+  impl_ = std::make_unique<Impl>(*this);
+  try {
+    const auto ep = endpoint_of(listen, impl_->ioc);
+    impl_->acceptor.open(ep.protocol());
+    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+    impl_->acceptor.bind(ep);
+    impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+    impl_->port = impl_->acceptor.local_endpoint().port();
+  } catch (const std::exception& e) {
+    impl_.reset();
+    throw std::runtime_error("cannot listen on " + listen + ": " + e.what());
+  }
+  impl_->accept();
+  impl_->io_thread = std::thread([impl = impl_.get()] {
+    for (;;) {
+      try {
+        impl->ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        log::error("HTTP server I/O error", {{"error", e.what()}});
+      }
+    }
+  });
 }
 
 void HttpServer::stop() {
-  if (ctx_ != nullptr) {
-    mg_stop(ctx_);
-    ctx_ = nullptr;
-  }
+  if (!impl_) return;
+  impl_->ioc.stop();  // pending reads and writes are dropped with the io_context
+  if (impl_->io_thread.joinable()) impl_->io_thread.join();
+  impl_->handlers.stop();
+  impl_->handlers.join();
+  impl_.reset();
 }
+
+int HttpServer::port() const { return impl_ ? impl_->port : 0; }
+
+std::uint64_t HttpServer::refused_connections() const { return impl_ ? impl_->refused.load() : 0; }
 
 }  // namespace lle::app

@@ -65,7 +65,7 @@ std::vector<loki::ShardPlan> plan_for(const config::Config& cfg, bool replaying)
   return shards;
 }
 
-// What a running process cannot change: the listening socket, where state lives,
+// What a running process cannot change: the listening socket and its limits, where state lives,
 // and the replay it was started with. A reload keeps them, and says so.
 void keep_restart_only_keys(const config::Config& running, config::Config& next) {
   const auto keep = [](const char* key, auto& next_value, const auto& running_value) {
@@ -74,6 +74,8 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
     next_value = running_value;
   };
   keep("listen", next.listen, running.listen);
+  keep("http.max_connections", next.http.max_connections, running.http.max_connections);
+  keep("http.request_timeout", next.http.request_timeout_ns, running.http.request_timeout_ns);
   keep("state.dir", next.state.dir, running.state.dir);
   keep("input.replay", next.replay.path, running.replay.path);
   next.replay = running.replay;
@@ -558,7 +560,9 @@ int run(const RunArgs& args) {
   const auto current = [&latest] { return latest.load(); };
 
   ReloadRequests reloads;
-  HttpServer http;
+  HttpServer http({.max_connections = cfg.http.max_connections,
+                   .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::nanoseconds(cfg.http.request_timeout_ns))});
   http.route("/metrics", [&](const HttpRequest&) {
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics::render_exposition(*current(), lifecycle.get())};

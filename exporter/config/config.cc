@@ -310,10 +310,16 @@ Config load(const std::string& exporter_yaml_path) {
   const auto optional_path = [&](const At& at) {
     return at.str_or("").empty() ? std::string() : relative_to(at);
   };
-  root.require_map({"listen", "services_file", "input", "state", "parsing", "windows",
+  root.require_map({"listen", "http", "services_file", "input", "state", "parsing", "windows",
                     "data_quality", "alerting", "api"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
+  if (const At h = root.key("http"); h.present()) {
+    h.require_map({"max_connections", "request_timeout"});
+    c.http.max_connections = h.key("max_connections").int_or(c.http.max_connections, 1, 100000);
+    c.http.request_timeout_ns =
+        h.key("request_timeout").duration_or(c.http.request_timeout_ns, 0.1, 600);
+  }
 
   if (const At in = root.key("input"); in.present()) {
     in.require_map({"replay", "loki"});

@@ -145,10 +145,17 @@ struct DataQualityGates {
   int min_baseline_buckets = 3;
 };
 
+// The exporter's own HTTP server (docs/configuration.md: http).
+struct HttpConfig {
+  int max_connections = 512;                         // more are answered 503 and closed
+  std::int64_t request_timeout_ns = 10'000'000'000;  // to send a request, take an answer, or idle
+};
+
 struct Config {
   std::string exporter_file;
   std::string services_file;
   std::string listen = "127.0.0.1:9464";
+  HttpConfig http;
   ReplayConfig replay;
   LokiConfig loki;
   StateConfig state;

@@ -241,8 +241,12 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_4xx_and_changes_nothing) {
   // Control bytes in a path reach neither the log raw nor the answer: no forged
   // log line, no terminal escape, valid JSON.
   const auto forged =
-      e.call(kOwner, "GET", "/api/services/x%0dINJECTED%1b[2J%7f/latency?window=%ff%fe");
+      e.call(kOwner, "GET", "/api/services/x%0dINJECTED%1b%5b2J%7f/latency?window=%ff%fe");
   BOOST_TEST(forged.status == 404, forged.body);
+  // A target that is not RFC 3986 (a raw '[' in the path) is refused before routing.
+  const auto raw = e.call(kOwner, "GET", "/api/services/x[2J/latency");
+  BOOST_TEST(raw.status == 400, raw.body);
+  BOOST_TEST(raw.body.find("\"error\":\"invalid_target\"") != std::string::npos, raw.body);
   const std::string log = e.log();
   BOOST_TEST(log.find('\r') == std::string::npos);
   BOOST_TEST(log.find('\x1b') == std::string::npos);

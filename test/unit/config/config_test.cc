@@ -44,6 +44,8 @@ BOOST_AUTO_TEST_CASE(minimal_config_loads_with_documented_defaults) {
   dir.write("services.yaml", kServices);
   const auto c = lle::config::load(dir.write("exporter.yaml", kExporter));
   BOOST_TEST(c.listen == "127.0.0.1:9464");
+  BOOST_TEST(c.http.max_connections == 512);
+  BOOST_TEST(c.http.request_timeout_ns == 10'000'000'000LL);
   BOOST_TEST(c.services.size() == 2u);
   BOOST_TEST(c.services[0].match_labels.size() == 1u);
   BOOST_TEST(c.services[1].match_field == "auth");  // default: matched by its id
@@ -109,6 +111,12 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "services[2].team: duplicate key"},
       {std::string(kExporter) + "? [a, b]\n: 1\n", s, "exporter.yaml:2",
        "a key must be a plain string"},
+      {std::string(kExporter) + "http: {max_connections: 0}\n", s, "exporter.yaml:2",
+       "http.max_connections: expected a whole number from 1 to 100000"},
+      {std::string(kExporter) + "http: {request_timeout: 1h}\n", s, "exporter.yaml:2",
+       "http.request_timeout: expected a duration"},
+      {std::string(kExporter) + "http: {max_conns: 5}\n", s, "exporter.yaml:2",
+       "http.max_conns: unknown key"},
   };
   for (const auto& c : cases) {
     const std::string err = error_of(c.exporter, c.services);

@@ -1,0 +1,134 @@
+// The HTTP server on its own, in process, on 127.0.0.1: routing answers, the
+// connection limit, and paths that cannot be told apart once decoded.
+#include "exporter/app/http_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+#include <vector>
+
+#include "test/support/process.h"
+
+using lle::app::HttpRequest;
+using lle::app::HttpResponse;
+using lle::app::HttpServer;
+using namespace std::chrono_literals;
+
+namespace {
+
+int connect_to(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Everything the server sends until it closes (or 5 s pass).
+std::string read_all(int fd) {
+  std::string raw;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    raw.append(buf, static_cast<std::size_t>(n));
+  return raw;
+}
+
+struct Server {
+  HttpServer http;
+  explicit Server(HttpServer::Limits limits) : http(limits) {
+    http.route("/hello", [](const HttpRequest& r) {
+      return HttpResponse{200, "text/plain", "hello " + r.path + " " + r.query};
+    });
+    http.route_prefix("/api/", 8, [](const HttpRequest& r) {
+      return HttpResponse{r.body_too_large ? 413 : 200, "text/plain", r.body};
+    });
+    http.start("127.0.0.1:0");
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(app_http_server)
+
+BOOST_AUTO_TEST_CASE(routes_methods_and_bodies) {
+  Server s({});
+  const int port = s.http.port();
+  auto r = lle::test::http_request(port, "GET", "/hello?a=%20b");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.body == "hello /hello a=%20b");
+  BOOST_TEST(r.headers.find("Cache-Control: no-store") != std::string::npos);
+  r = lle::test::http_request(port, "HEAD", "/hello");
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.body.empty());
+  BOOST_TEST(r.headers.find("Content-Length: 13") != std::string::npos, r.headers);
+  r = lle::test::http_request(port, "POST", "/hello");
+  BOOST_TEST(r.status == 405);
+  BOOST_TEST(r.headers.find("Allow: GET, HEAD") != std::string::npos, r.headers);
+  BOOST_TEST(lle::test::http_request(port, "GET", "/nope").status == 404);
+  BOOST_TEST(lle::test::http_request(port, "PUT", "/api/x", {}, "12345678").body == "12345678");
+  BOOST_TEST(lle::test::http_request(port, "PUT", "/api/x", {}, "123456789").status == 413);
+  // Decoded paths: %2F is a slash; %00 would cut the path for anything reading it as C text.
+  BOOST_TEST(lle::test::http_request(port, "GET", "/hell%6F").status == 200);
+  r = lle::test::http_request(port, "GET", "/hello%00.txt");
+  BOOST_TEST(r.status == 400);
+  BOOST_TEST(r.body.find("\"error\":\"invalid_path\"") != std::string::npos, r.body);
+  BOOST_TEST(lle::test::http_request(port, "GET", "/hello%zz").status == 400);
+  BOOST_TEST(lle::test::http_request(port, "GET", "http://x/hello").status == 400);
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_serves_several_requests_on_one_connection) {
+  Server s({});
+  const int fd = connect_to(s.http.port());
+  BOOST_TEST_REQUIRE(fd >= 0);
+  const std::string two =
+      "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello?2 HTTP/1.1\r\nHost: x\r\nConnection: "
+      "close\r\n\r\n";
+  (void)::send(fd, two.data(), two.size(), MSG_NOSIGNAL);
+  const std::string raw = read_all(fd);
+  ::close(fd);
+  BOOST_TEST(raw.find("hello /hello ") != std::string::npos, raw);
+  BOOST_TEST(raw.find("hello /hello 2") != std::string::npos, raw);
+}
+
+// Connections over the limit are answered 503 and closed at once, while those
+// within it, idle or not, are held; a slot that frees up is used again.
+BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_refused_at_once) {
+  Server s({.max_connections = 16});
+  const int port = s.http.port();
+  std::vector<int> held;
+  for (int i = 0; i < 16; ++i) {
+    held.push_back(connect_to(port));
+    BOOST_TEST_REQUIRE(held.back() >= 0);
+    if (i % 2) (void)::send(held.back(), "GE", 2, MSG_NOSIGNAL);  // a request begun, never ended
+  }
+  // The server counts a connection once it has accepted it: wait (bounded) for all 16.
+  const bool full = lle::test::wait_until(
+      [&] { return lle::test::http_request(port, "GET", "/hello").status == 503; }, 5s);
+  BOOST_TEST_REQUIRE(full);
+  for (int i = 0; i < 8; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = lle::test::http_request(port, "GET", "/hello");
+    BOOST_TEST(r.status == 503);
+    BOOST_TEST(r.body.find("too_many_connections") != std::string::npos);
+    BOOST_TEST((std::chrono::steady_clock::now() - t0 < 1s));  // not after a timeout
+  }
+  BOOST_TEST(s.http.refused_connections() >= 8u);
+  ::close(held.back());
+  held.pop_back();
+  BOOST_TEST(lle::test::wait_until(
+      [&] { return lle::test::http_request(port, "GET", "/hello").status == 200; }, 5s));
+  for (const int fd : held) ::close(fd);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
