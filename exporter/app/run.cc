@@ -564,8 +564,10 @@ int run(const RunArgs& args) {
                    .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::nanoseconds(cfg.http.request_timeout_ns))});
   http.route("/metrics", [&](const HttpRequest&) {
+    auto life = lifecycle.get();
+    life.http_connections_refused = http.refused_connections();
     return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics::render_exposition(*current(), lifecycle.get())};
+                        metrics::render_exposition(*current(), life)};
   });
   // The status pages show what the API would: with api.auth on, only to an
   // identified engineer, and only the services they may read.

@@ -245,6 +245,10 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
             "Requests to Prometheus to reload its rules after a change, by result (after "
             "retries).",
             life.prometheus_reloads_ok, life.prometheus_reloads_failed);
+  single("loki_latency_http_connections_refused_total",
+         "Connections to this exporter answered 503 and closed because http.max_connections "
+         "were open.",
+         MetricType::Counter, static_cast<double>(life.http_connections_refused));
 
   // The Loki input, per shard (a tail connection or a poller).
   const auto& shards = state.status.loki;

@@ -40,6 +40,8 @@ struct LifecycleStatus {
   std::uint64_t threshold_changes = 0;
   std::uint64_t rules_writes_ok = 0, rules_writes_failed = 0;
   std::uint64_t prometheus_reloads_ok = 0, prometheus_reloads_failed = 0;
+  // Connections the HTTP server refused because http.max_connections were open.
+  std::uint64_t http_connections_refused = 0;
 };
 
 struct ExporterStatus {

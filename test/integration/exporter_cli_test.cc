@@ -161,6 +161,47 @@ BOOST_AUTO_TEST_CASE(connections_held_open_do_not_starve_the_scrape) {
   BOOST_TEST(p.wait(10s).value_or(-1) == 0);
 }
 
+// Beyond http.max_connections a connection is answered 503 at once, and the
+// refusals are counted on /metrics.
+BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_refused_and_counted) {
+  const std::string cfg = dir.write("exporter.yaml", "services_file: " + root +
+                                                         "/deploy/config/services.yaml\n"
+                                                         "http: {max_connections: 4}\n");
+  lle::test::Process p({lle::test::exporter_binary(), "run", "--config", cfg, "--replay", sample,
+                        "--listen", "127.0.0.1:0"},
+                       "/dev/null", out, err);
+  const int port = lle::test::wait_for_replay(err, 20s);
+  BOOST_TEST_REQUIRE(port != 0, read_file(err));
+  std::vector<int> held;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_TEST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    held.push_back(fd);
+  }
+  // Accepted connections count once the server has seen them: wait (bounded).
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+      [&] { return lle::test::http_request(port, "GET", "/-/healthy").status == 503; }, 5s));
+  const auto refused = lle::test::http_request(port, "GET", "/metrics");
+  BOOST_TEST(refused.status == 503);
+  BOOST_TEST(refused.body.find("\"error\":\"too_many_connections\"") != std::string::npos);
+  for (const int fd : held) ::close(fd);
+  std::string scrape;
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+      [&] {
+        const auto r = lle::test::http_request(port, "GET", "/metrics");
+        scrape = r.body;
+        return r.status == 200;
+      },
+      5s));
+  BOOST_TEST(sample_value(scrape, "loki_latency_http_connections_refused_total") >= 2);
+  p.signal(SIGTERM);
+  BOOST_TEST(p.wait(10s).value_or(-1) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
   BOOST_TEST(exporter({"check-config", "--config", config}) == 0);
   BOOST_TEST(read_file(out).find("valid (6 services") != std::string::npos);
