@@ -1,7 +1,5 @@
 // The binary as users run it: run on the bundled sample and scrape it, the
 // other subcommands' exit codes and messages, and the sample's reproducibility.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -138,17 +136,10 @@ BOOST_AUTO_TEST_CASE(connections_held_open_do_not_starve_the_scrape) {
   BOOST_TEST_REQUIRE(port != 0, read_file(err));
   std::vector<int> held;
   for (int i = 0; i < 256; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-      if (i % 2) (void)::send(fd, "G", 1, MSG_NOSIGNAL);  // the first byte of a request
-      held.push_back(fd);
-    } else {
-      ::close(fd);
-    }
+    const int fd = lle::test::connect_loopback(port);
+    if (fd < 0) continue;
+    if (i % 2) (void)::send(fd, "G", 1, MSG_NOSIGNAL);  // the first byte of a request
+    held.push_back(fd);
   }
   BOOST_TEST(held.size() == 256u);
   for (int i = 1; i < 256; i += 2)
@@ -174,13 +165,8 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_refused_and_counted) {
   BOOST_TEST_REQUIRE(port != 0, read_file(err));
   std::vector<int> held;
   for (int i = 0; i < 4; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_TEST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    held.push_back(fd);
+    held.push_back(lle::test::connect_loopback(port));
+    BOOST_TEST_REQUIRE(held.back() >= 0);
   }
   // Accepted connections count once the server has seen them: wait (bounded).
   BOOST_TEST_REQUIRE(lle::test::wait_until(

@@ -134,6 +134,22 @@ inline int wait_for_replay(const std::string& err, std::chrono::milliseconds dea
   return done ? port : 0;
 }
 
+// A TCP connection to 127.0.0.1:port (reads time out after 5 s), or -1.
+inline int connect_loopback(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 struct HttpReply {
   int status = 0;
   std::string headers;

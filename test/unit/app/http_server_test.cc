@@ -2,8 +2,6 @@
 // connection limit, and paths that cannot be told apart once decoded.
 #include "exporter/app/http_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,21 +17,6 @@ using lle::app::HttpServer;
 using namespace std::chrono_literals;
 
 namespace {
-
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 // Everything the server sends until it closes (or 5 s pass).
 std::string read_all(int fd) {
@@ -89,7 +72,7 @@ BOOST_AUTO_TEST_CASE(routes_methods_and_bodies) {
 
 BOOST_AUTO_TEST_CASE(keep_alive_serves_several_requests_on_one_connection) {
   Server s({});
-  const int fd = connect_to(s.http.port());
+  const int fd = lle::test::connect_loopback(s.http.port());
   BOOST_TEST_REQUIRE(fd >= 0);
   const std::string two =
       "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello?2 HTTP/1.1\r\nHost: x\r\nConnection: "
@@ -108,7 +91,7 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_refused_at_once) {
   const int port = s.http.port();
   std::vector<int> held;
   for (int i = 0; i < 16; ++i) {
-    held.push_back(connect_to(port));
+    held.push_back(lle::test::connect_loopback(port));
     BOOST_TEST_REQUIRE(held.back() >= 0);
     if (i % 2) (void)::send(held.back(), "GE", 2, MSG_NOSIGNAL);  // a request begun, never ended
   }
