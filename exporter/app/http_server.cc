@@ -179,7 +179,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (beast::iequals(k, "Connection")) {
         keep_alive = keep_alive && !beast::iequals(v, "close");
       } else {
-        res->set(k, v);
+        res->insert(k, v);  // a header given twice is sent twice
       }
     }
     res->keep_alive(keep_alive);

@@ -44,7 +44,7 @@ class HttpServer {
     // A request (headers and body) must arrive, and a response be taken, within
     // this; a connection idle for as long between requests is closed.
     std::chrono::milliseconds request_timeout{10'000};
-    int handler_threads = 4;
+    int handler_threads = 8;  // /-/reload may hold one for as long as a reload takes
   };
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
