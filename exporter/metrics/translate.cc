@@ -82,8 +82,8 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
                                             "loki_latency_window_p95_seconds",
                                             "loki_latency_window_p99_seconds"};
   constexpr const char* kQuantileHelp[] = {
-      "Median latency of accepted lines over a sliding event-time window "
-      "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline).",
+      ("Median latency of accepted lines over a sliding event-time window "
+       "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline)."),
       "95th percentile latency over the window (7d is the baseline).",
       "99th percentile latency over the window."};
   for (int q = 0; q < 3; ++q) {

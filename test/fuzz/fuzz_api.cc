@@ -2,8 +2,6 @@
 // into method, path, query, body and If-Match (the caller is an owner). Every
 // answer is a status below 500 with a valid JSON body, and nothing has
 // undefined behaviour.
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +13,7 @@
 #include "exporter/api/handlers.h"
 #include "exporter/core/clock.h"
 #include "exporter/log/log.h"
+#include "test/fuzz/scratch_dir.h"
 
 namespace {
 
@@ -27,8 +26,7 @@ struct World {
 
   World() {
     lle::log::configure(lle::log::Format::kText, lle::log::Level::kError);
-    char tmpl[] = "/tmp/lle-fuzz-api-XXXXXX";
-    const std::string dir = ::mkdtemp(tmpl);
+    const std::string dir = lle::fuzz::make_scratch_dir("lle-fuzz-api");
     const std::string data = std::string(LLE_SOURCE_DIR) + "/test/testdata/api";
     std::ofstream(dir + "/tokens") << "";
     std::ofstream(dir + "/exporter.yaml")

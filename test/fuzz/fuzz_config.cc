@@ -1,20 +1,18 @@
 // exporter.yaml from untrusted bytes (with a fixed services file and policy):
 // either a configuration or a ConfigError naming the file; nothing else escapes,
 // and nothing has undefined behaviour.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "exporter/config/config.h"
+#include "test/fuzz/scratch_dir.h"
 
 namespace {
 std::string dir() {
   static const std::string d = [] {
-    char tmpl[] = "/tmp/lle-fuzz-config-XXXXXX";
-    const std::string path = ::mkdtemp(tmpl);
+    const std::string path = lle::fuzz::make_scratch_dir("lle-fuzz-config");
     std::ofstream(path + "/services.yaml")
         << "services:\n  - {id: checkout, team: shop, owners: [ann], match: {labels: {app: a}}}\n"
            "  - {id: search, team: find, owners: [bob]}\n";

@@ -2,8 +2,6 @@
 // bytes: the input is loaded as the services file of a fixed exporter.yaml, and
 // as the policy over fixed services. Either a configuration or a ConfigError
 // naming the file; nothing else escapes, and nothing has undefined behaviour.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -11,12 +9,12 @@
 
 #include "exporter/config/alert_policy.h"
 #include "exporter/config/config.h"
+#include "test/fuzz/scratch_dir.h"
 
 namespace {
 const std::string& dir() {
   static const std::string d = [] {
-    char tmpl[] = "/tmp/lle-fuzz-policy-XXXXXX";
-    const std::string path = ::mkdtemp(tmpl);
+    const std::string path = lle::fuzz::make_scratch_dir("lle-fuzz-policy");
     std::ofstream(path + "/exporter.yaml") << "services_file: input.yaml\n";
     std::ofstream(path + "/services.yaml")
         << "services:\n  - {id: checkout, team: shop, owners: [ann], match: {labels: {app: a}}}\n"
