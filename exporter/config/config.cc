@@ -300,7 +300,10 @@ Config load(const std::string& exporter_yaml_path) {
   const At root{exporter_yaml_path, load_yaml(exporter_yaml_path), ""};
   // A path in exporter.yaml is relative to the file's own directory.
   const auto relative_to = [&](const At& at) {
-    const std::filesystem::path p = at.nonempty_str();
+    const std::string name = at.nonempty_str();
+    // The OS would read the name only up to the NUL: another file than the one written.
+    if (name.find('\0') != std::string::npos) at.fail("expected a file name without NUL bytes");
+    const std::filesystem::path p = name;
     return p.is_absolute() ? p.string()
                            : (std::filesystem::path(exporter_yaml_path).parent_path() / p)
                                  .lexically_normal()

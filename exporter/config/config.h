@@ -14,15 +14,20 @@
 #include <vector>
 
 #include "exporter/config/alert_policy.h"
+#include "exporter/core/printable.h"
 #include "exporter/core/service_info.h"
 #include "exporter/core/units.h"
 
 namespace lle::config {
 
+// "file: path: what". File names, keys and values in it come from config files:
+// the message is made printable, so that none of them can cut it (a NUL) or forge
+// a log line.
 class ConfigError : public std::runtime_error {
  public:
   ConfigError(const std::string& file, const std::string& path, const std::string& what)
-      : std::runtime_error(file + ": " + (path.empty() ? "" : path + ": ") + what) {}
+      : std::runtime_error(
+            core::printable(file + ": " + (path.empty() ? "" : path + ": ") + what)) {}
 };
 
 enum class LineFormat { kAuto, kJson, kLogfmt };

@@ -209,4 +209,26 @@ BOOST_AUTO_TEST_CASE(a_services_file_that_is_not_a_regular_file_is_named) {
   }
 }
 
+// Found by fuzz_config: a file name holding a NUL named another file than the one
+// written, and the message, cut at the NUL, named neither file nor key.
+BOOST_AUTO_TEST_CASE(a_file_name_with_a_nul_byte_is_an_error_naming_the_key) {
+  dir.write("services.yaml", kServices);
+  const std::string err =
+      error_of(std::string("services_file: \"services.yaml\\0x\"\n"), kServices);
+  BOOST_TEST(err.find("exporter.yaml:1: services_file: expected a file name without NUL bytes") !=
+                 std::string::npos,
+             err);
+  BOOST_TEST(err.find('\0') == std::string::npos);
+}
+
+// Keys and values quoted in a message come from the file: control and non-UTF-8
+// bytes in them are shown escaped, never raw.
+BOOST_AUTO_TEST_CASE(outside_bytes_in_an_error_are_escaped) {
+  const std::string err =
+      error_of(std::string("services_file: services.yaml\n\"a\\e[31m\xff\": 1\n"), kServices);
+  BOOST_TEST(err.find("exporter.yaml") != std::string::npos, err);
+  BOOST_TEST(err.find("\\x1b[31m\\xff") != std::string::npos, err);
+  BOOST_TEST(err.find('\x1b') == std::string::npos, err);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
