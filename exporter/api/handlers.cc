@@ -10,10 +10,10 @@
 #include "exporter/api/breaches.h"
 #include "exporter/api/json_number.h"
 #include "exporter/api/strict_json.h"
+#include "exporter/core/clock.h"
 #include "exporter/core/printable.h"
 #include "exporter/core/units.h"
 #include "exporter/log/log.h"
-#include "exporter/parse/timestamp.h"
 
 namespace lle::api {
 namespace json = boost::json;
@@ -112,8 +112,8 @@ json::array intervals(const std::vector<Interval>& list) {
   json::array out;
   for (const auto& i : list) {
     out.push_back(
-        json::object{{"start", parse::format_timestamp(i.start_ns)},
-                     {"end", parse::format_timestamp(i.end_ns)},
+        json::object{{"start", core::format_timestamp(i.start_ns)},
+                     {"end", core::format_timestamp(i.end_ns)},
                      {"duration_s", num(static_cast<double>(i.end_ns - i.start_ns) / 1e9)},
                      {"peak_p95_ms", ms(i.peak_seconds)}});
   }
@@ -131,7 +131,7 @@ json::object threshold_json(const std::string& id, const Effective& e) {
       {"severity", e.severity},
       {"changed_by", e.changed_by.empty() ? json::value(nullptr) : json::value(e.changed_by)},
       {"changed_at", e.changed_at_ns == 0 ? json::value(nullptr)
-                                          : json::value(parse::format_timestamp(e.changed_at_ns))}};
+                                          : json::value(core::format_timestamp(e.changed_at_ns))}};
   return o;
 }
 
@@ -261,13 +261,13 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
       if (p.bucket_start_ns + window::kFiveMinutesNs <= state.at_ns - window_ns) continue;
       in_window.push_back(p);
       points.push_back(
-          json::object{{"t", parse::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
+          json::object{{"t", core::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
     }
     json::object body{
         {"service", rt.service},
         {"display_name", it->info.display_name},
         {"team", it->info.team},
-        {"at", parse::format_timestamp(state.at_ns)},
+        {"at", core::format_timestamp(state.at_ns)},
         {"window_s", num(static_cast<double>(window_ns) / 1e9)},
         {"current", json::object{{"5m", stats(view.last_5m)}, {"1h", stats(view.last_1h)}}},
         {"baseline", json::object{{"p95_ms", ms(view.baseline.p95)},
@@ -315,10 +315,10 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
         {"trend_points", trend.size()},
         {"from", trend.empty()
                      ? json::value(nullptr)
-                     : json::value(parse::format_timestamp(trend.front().bucket_start_ns))},
+                     : json::value(core::format_timestamp(trend.front().bucket_start_ns))},
         {"to", trend.empty() ? json::value(nullptr)
-                             : json::value(parse::format_timestamp(trend.back().bucket_start_ns +
-                                                                   window::kFiveMinutesNs))},
+                             : json::value(core::format_timestamp(trend.back().bucket_start_ns +
+                                                                  window::kFiveMinutesNs))},
         {"candidate", candidate},
         {"current", current_summary}};
     return decide(ok(body), "read");

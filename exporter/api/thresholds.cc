@@ -13,6 +13,7 @@
 #include "exporter/api/json_number.h"
 #include "exporter/api/strict_json.h"
 #include "exporter/core/atomic_file.h"
+#include "exporter/core/clock.h"
 #include "exporter/core/regular_file.h"
 #include "exporter/parse/timestamp.h"
 
@@ -28,7 +29,7 @@ std::string file_text(const std::map<std::string, ApiThreshold>& m) {
     services[id] = json::object{{"threshold_ms", json_number(t.ms)},
                                 {"version", t.version},
                                 {"changed_by", t.changed_by},
-                                {"changed_at", parse::format_timestamp(t.changed_at_ns)}};
+                                {"changed_at", core::format_timestamp(t.changed_at_ns)}};
   }
   return json::serialize(json::object{{"format", 1}, {"thresholds", services}}) + "\n";
 }
@@ -151,7 +152,7 @@ ThresholdStore::Change ThresholdStore::set(
     c.error = e.what();
     return c;
   }
-  json::object audit{{"at", parse::format_timestamp(now_ns)},
+  json::object audit{{"at", core::format_timestamp(now_ns)},
                      {"service", id},
                      {"by", who},
                      {"old_ms", json_number(c.before.ms)},

@@ -8,7 +8,6 @@
 #include "exporter/app/pipeline.h"
 #include "exporter/app/version.h"
 #include "exporter/log/log.h"
-#include "exporter/parse/timestamp.h"
 
 namespace lle::app {
 namespace {
@@ -107,9 +106,9 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
         {"min_latency_seconds", number_or_null(v.min_latency)},
         {"max_latency_seconds", number_or_null(v.max_latency)},
         {"first_event",
-         v.accepted_total ? json::value(parse::format_timestamp(v.first_event_ns)) : nullptr},
+         v.accepted_total ? json::value(core::format_timestamp(v.first_event_ns)) : nullptr},
         {"last_event",
-         v.accepted_total ? json::value(parse::format_timestamp(v.last_event_ns)) : nullptr},
+         v.accepted_total ? json::value(core::format_timestamp(v.last_event_ns)) : nullptr},
         {"baseline_buckets", v.baseline_buckets},
         {"baseline_p95_seconds", number_or_null(v.baseline.p95)},
     };

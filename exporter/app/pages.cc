@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "exporter/api/breaches.h"
-#include "exporter/parse/timestamp.h"
+#include "exporter/core/clock.h"
 
 namespace lle::app {
 
@@ -48,7 +48,7 @@ std::string fmt(const char* f, double v) {
 
 // "2026-11-30 09:25 UTC": minutes are the trend's resolution.
 std::string minute(std::int64_t ns) {
-  const std::string t = parse::format_timestamp(ns);
+  const std::string t = core::format_timestamp(ns);
   return t.substr(0, 10) + " " + t.substr(11, 5) + " UTC";
 }
 
@@ -177,7 +177,7 @@ std::string landing_page(const metrics::Published& state, const std::vector<Stat
   return page("loki-latency-exporter",
               "<h1>Service latency</h1><p>5-minute P95 against each service's alert threshold. " +
                   std::to_string(rows.size()) + " services, " + std::to_string(breaches) +
-                  " breaching. State as of " + parse::format_timestamp(snap.at_ns) +
+                  " breaching. State as of " + core::format_timestamp(snap.at_ns) +
                   (who.empty() ? std::string() : "; signed in as " + html_escape(who)) +
                   ".</p><div class=\"scroll\"><table><thead><tr><th>Service</th><th>Team</th>"
                   "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th><th>Status</th>"

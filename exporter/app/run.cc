@@ -36,7 +36,6 @@
 #include "exporter/log/log.h"
 #include "exporter/loki/client.h"
 #include "exporter/metrics/translate.h"
-#include "exporter/parse/timestamp.h"
 #include "exporter/source/replay.h"
 #include "exporter/state/state_file.h"
 
@@ -258,7 +257,7 @@ class Engine {
       return;
     }
     log::info("state restored", {{"file", file.string()},
-                                 {"saved_at", parse::format_timestamp(restored->saved_at_ns)},
+                                 {"saved_at", core::format_timestamp(restored->saved_at_ns)},
                                  {"services", std::to_string(restored->services)},
                                  {"shards", std::to_string(restored->shards)}});
   }
@@ -315,7 +314,7 @@ class Engine {
            {"seconds",
             std::to_string(
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
-           {"state_time", parse::format_timestamp(replay_end_)}});
+           {"state_time", core::format_timestamp(replay_end_)}});
       replay_done_ = true;
     });
   }

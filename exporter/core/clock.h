@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
 
 namespace lle::core {
 
@@ -48,5 +49,9 @@ constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && (a < 0));
 }
+
+// RFC3339Nano in UTC ("2026-12-04T20:00:00.000000000Z"), for logs, reports and
+// answers; parse::parse_timestamp_ns reads it back.
+std::string format_timestamp(std::int64_t ns);
 
 }  // namespace lle::core

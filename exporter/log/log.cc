@@ -8,7 +8,6 @@
 
 #include "exporter/core/clock.h"
 #include "exporter/core/printable.h"
-#include "exporter/parse/timestamp.h"
 
 namespace lle::log {
 namespace {
@@ -58,7 +57,7 @@ void configure(Format format, Level min_level) {
 void write(Level level, std::string_view message, std::initializer_list<Field> fields) {
   if (level < g_level.load()) return;
   std::string line;
-  const std::string ts = parse::format_timestamp(core::SystemClock().now_ns());
+  const std::string ts = core::format_timestamp(core::SystemClock().now_ns());
   if (g_format.load() == Format::kJson) {
     line =
         "{\"ts\":\"" + ts + "\",\"level\":\"" + name(level) + "\",\"msg\":" + json_string(message);

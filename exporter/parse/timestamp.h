@@ -15,7 +15,4 @@ namespace lle::parse {
 // it as too late or too far in the future.
 std::optional<std::int64_t> parse_timestamp_ns(std::string_view text);
 
-// RFC3339Nano in UTC, for logs and reports.
-std::string format_timestamp(std::int64_t ns);
-
 }  // namespace lle::parse

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string_view>
 
+#include "exporter/core/clock.h"
 #include "exporter/parse/timestamp.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -12,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto ns = lle::parse::parse_timestamp_ns(text);
   if (ns && *ns != std::numeric_limits<std::int64_t>::min() &&
       *ns != std::numeric_limits<std::int64_t>::max()) {
-    const auto again = lle::parse::parse_timestamp_ns(lle::parse::format_timestamp(*ns));
+    const auto again = lle::parse::parse_timestamp_ns(lle::core::format_timestamp(*ns));
     if (!again || *again != *ns) std::abort();
   }
   return 0;

@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 #include <limits>
 
+#include "exporter/core/clock.h"
+
 using lle::parse::parse_timestamp_ns;
 
 BOOST_AUTO_TEST_SUITE(parse_timestamp)
@@ -18,9 +20,9 @@ BOOST_AUTO_TEST_CASE(nanosecond_strings_and_rfc3339_agree) {
 
 BOOST_AUTO_TEST_CASE(format_round_trips) {
   for (std::int64_t ns : {0LL, 1763625600123456789LL, 951782400000000001LL /* 2000-02-29 */}) {
-    BOOST_TEST(*parse_timestamp_ns(lle::parse::format_timestamp(ns)) == ns);
+    BOOST_TEST(*parse_timestamp_ns(lle::core::format_timestamp(ns)) == ns);
   }
-  BOOST_TEST(lle::parse::format_timestamp(0) == "1970-01-01T00:00:00.000000000Z");
+  BOOST_TEST(lle::core::format_timestamp(0) == "1970-01-01T00:00:00.000000000Z");
 }
 
 BOOST_AUTO_TEST_CASE(garbage_is_refused) {
@@ -53,8 +55,8 @@ BOOST_AUTO_TEST_CASE(instants_beyond_int64_nanoseconds_saturate) {
   BOOST_TEST(*parse_timestamp_ns("0000-01-01T00:00:00Z") == kMin);
   BOOST_TEST(*parse_timestamp_ns("1677-09-21T00:12:43.145224192Z") == kMin);
   BOOST_TEST(*parse_timestamp_ns("1677-09-21T00:12:43.145224193Z") == kMin + 1);
-  BOOST_TEST(lle::parse::format_timestamp(kMax) == "2262-04-11T23:47:16.854775807Z");
-  BOOST_TEST(lle::parse::format_timestamp(kMin) == "1677-09-21T00:12:43.145224192Z");
+  BOOST_TEST(lle::core::format_timestamp(kMax) == "2262-04-11T23:47:16.854775807Z");
+  BOOST_TEST(lle::core::format_timestamp(kMin) == "1677-09-21T00:12:43.145224192Z");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
