@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "exporter/app/commands.h"
-#include "exporter/app/pipeline.h"
 #include "exporter/app/version.h"
+#include "exporter/ingest/pipeline.h"
 #include "exporter/log/log.h"
 
 namespace lle::app {
@@ -74,9 +74,9 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
     log::error("cannot read replay input", {{"error", e.what()}});
     return 2;
   }
-  Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}, {}});
+  ingest::Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}, {}});
   // replay_into closes every open minute: the report covers all accepted lines.
-  const std::int64_t end = replay_into(*replay, pipeline, false, INT64_MAX, [](auto) {});
+  const std::int64_t end = ingest::replay_into(*replay, pipeline, false, INT64_MAX, [](auto) {});
   const auto snap = pipeline.store().snapshot(end);
 
   json::object services;

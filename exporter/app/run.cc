@@ -1,46 +1,36 @@
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/json.hpp>
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <deque>
 #include <filesystem>
-#include <functional>
 #include <future>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 
 #include "exporter/api/handlers.h"
 #include "exporter/app/commands.h"
-#include "exporter/app/http_server.h"
-#include "exporter/app/pages.h"
-#include "exporter/app/pipeline.h"
 #include "exporter/app/prometheus_reload.h"
 #include "exporter/app/rules.h"
-#include "exporter/app/state.h"
 #include "exporter/app/version.h"
 #include "exporter/core/atomic_file.h"
 #include "exporter/core/clock.h"
-#include "exporter/core/printable.h"
+#include "exporter/ingest/engine.h"
 #include "exporter/log/log.h"
-#include "exporter/loki/client.h"
-#include "exporter/metrics/translate.h"
+#include "exporter/loki/plan.h"
+#include "exporter/metrics/latest.h"
 #include "exporter/source/replay.h"
-#include "exporter/state/state_file.h"
+#include "exporter/web/http_server.h"
+#include "exporter/web/routes.h"
 
 namespace lle::app {
 namespace {
+
+using ingest::Engine;
+using ingest::plan_for;
 
 // The configuration as `run` sees it: the files, then the command line's overrides
 // (checked once, before the first load). Throws config::ConfigError.
@@ -51,17 +41,6 @@ config::Config load_config(const RunArgs& args) {
   if (args.rebase_to_now) cfg.replay.rebase_to_now = true;
   if (args.speed >= 0) cfg.replay.speed = args.speed;
   return cfg;
-}
-
-std::vector<loki::ShardPlan> plan_for(const config::Config& cfg, bool replaying) {
-  if (replaying || cfg.loki.url.empty()) return {};
-  auto shards = loki::plan_shards(cfg);
-  if (static_cast<int>(shards.size()) < cfg.loki.shards) {
-    log::warn("fewer shards than configured: no more services to split",
-              {{"shards", std::to_string(shards.size())},
-               {"configured", std::to_string(cfg.loki.shards)}});
-  }
-  return shards;
 }
 
 // What a running process cannot change: the listening socket and its limits, where state lives,
@@ -83,13 +62,13 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
 }
 
 // The REST API as configured now (nullptr: off), replaced whole on reload.
-using ApiHolder = Latest<api::Api>;
+using ApiHolder = metrics::Latest<api::Api>;
 
 // Writes alerting.rules_file (when set) from the policy and the API's thresholds,
 // counting the write; the API calls it after a change, start and reload after a load.
 api::RulesOutcome write_rules_file(const config::Config& cfg,
                                    const std::map<std::string, api::ApiThreshold>& all,
-                                   Lifecycle& life) {
+                                   metrics::Lifecycle& life) {
   const auto& t = cfg.thresholds;
   api::RulesOutcome o{!t.rules_file.empty() && cfg.alert_policy, false, t.rules_file, ""};
   if (!o.configured) return o;
@@ -111,7 +90,8 @@ api::RulesOutcome write_rules_file(const config::Config& cfg,
 }
 
 // Asks Prometheus to reload (when a URL is set), logging and counting a failure.
-api::ReloadOutcome ask_prometheus_to_reload(const config::ThresholdsConfig& t, Lifecycle& life) {
+api::ReloadOutcome ask_prometheus_to_reload(const config::ThresholdsConfig& t,
+                                            metrics::Lifecycle& life) {
   const auto r = reload_prometheus(t.prometheus_reload_url, t.reload_attempts);
   if (r.status == "not_configured") return r;
   if (r.status != "ok") {
@@ -126,7 +106,7 @@ api::ReloadOutcome ask_prometheus_to_reload(const config::ThresholdsConfig& t, L
 
 // After the configuration was loaded (start, reload): the rule file follows it.
 void refresh_rules(const config::Config& cfg, const api::ThresholdStore& thresholds,
-                   Lifecycle& life) {
+                   metrics::Lifecycle& life) {
   // Under the store's lock, like a change through the API: the two never interleave.
   const bool written = thresholds.with_all(
       [&](const auto& all) { return write_rules_file(cfg, all, life).written; });
@@ -137,7 +117,7 @@ void refresh_rules(const config::Config& cfg, const api::ThresholdStore& thresho
 // read now (throws config::ConfigError), and a threshold change rewrites the rule
 // file and asks Prometheus to reload, each counted in the lifecycle metrics.
 std::shared_ptr<const api::Api> make_api(const config::Config& cfg, api::ThresholdStore& store,
-                                         Lifecycle& life, const core::Clock& wall) {
+                                         metrics::Lifecycle& life, const core::Clock& wall) {
   if (!cfg.api.enabled()) return nullptr;
   auto shared = std::make_shared<const config::Config>(cfg);
   api::Api::Hooks hooks;
@@ -152,233 +132,12 @@ std::shared_ptr<const api::Api> make_api(const config::Config& cfg, api::Thresho
                                           wall);
 }
 
-// The services the status pages show: all, or (engineer given: the API's access
-// control is on) those the engineer may read; with the threshold in force.
-std::vector<StatusRow> status_rows(const metrics::Published& state, const config::Config& cfg,
-                                   const api::ThresholdStore& thresholds,
-                                   const std::string* engineer) {
-  std::vector<StatusRow> rows;
-  const auto& snap = state.snapshot;
-  const auto at = api::positions(snap);
-  for (const auto& s : cfg.services) {
-    if (engineer && !api::may_read(cfg, s, *engineer)) continue;
-    StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
-    if (const auto i = at.find(s.info.id); i != at.end()) {
-      row.view = snap.views[i->second];
-      if (i->second < snap.trends.size()) row.trend = snap.trends[i->second];
-    }
-    if (cfg.alert_policy) {
-      const auto e = thresholds.effective(*cfg.alert_policy, s.info.id);
-      row.threshold_ms = e.ms;
-      row.threshold_source = e.source;
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-// Calls f every interval on the calling coroutine's executor, until it stops.
-boost::asio::awaitable<void> every(std::int64_t interval_ns, std::function<void()> f) {
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
-  for (;;) {
-    timer.expires_after(std::chrono::nanoseconds(interval_ns));
-    co_await timer.async_wait(boost::asio::use_awaitable);
-    f();
-  }
-}
-
-// One generation of the ingest side, built from one configuration: the pipeline
-// and either the Loki input with its io thread, or a replay's thread, or nothing.
-// A reload builds the next generation, moves the state over and drops this one.
-// Thread safety: the owner (the main thread) calls every member; between
-// start_*() and stop() the pipeline belongs to this generation's thread.
-class Engine {
- public:
-  struct Env {
-    const core::Clock& wall;
-    LatestState& latest;
-    Lifecycle& lifecycle;
-    std::filesystem::path state_file;  // empty: no snapshots
-    std::int64_t start_time_ns;
-  };
-
-  // Throws if the Loki input cannot be set up (e.g. an unreadable credentials file):
-  // a reload then leaves the running generation alone.
-  Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env)
-      : cfg_(std::move(cfg)),
-        env_(env),
-        pipeline_(cfg_, {kVersion, kRevision, env.start_time_ns, {}, {}, {}}) {
-    if (shards.empty()) return;
-    std::vector<std::size_t> shard_of(cfg_.services.size());
-    std::vector<bool> field_shard;
-    for (std::size_t i = 0; i < shards.size(); ++i) {
-      for (int s : shards[i].services) shard_of[static_cast<std::size_t>(s)] = i;
-      field_shard.push_back(shards[i].field_matched);
-    }
-    auto sink = [this, shard_of, field_shard](std::size_t shard, const core::Entry& e,
-                                              std::int64_t now) {
-      // The field shard's selector may also cover services tailed by another
-      // shard: their lines are counted there, not twice.
-      if (field_shard[shard]) {
-        const int s = pipeline_.service_by_labels(e);
-        if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return true;
-      }
-      return pipeline_.on_entry(e, now) != core::RejectReason::kTooLate;
-    };
-    input_ = std::make_unique<loki::Input>(io_, cfg_.loki, std::move(shards), env_.wall, sink);
-  }
-  ~Engine() { stop(); }
-  Engine(const Engine&) = delete;
-  Engine& operator=(const Engine&) = delete;
-
-  const config::Config& config() const { return cfg_; }
-  bool has_input() const { return input_ != nullptr; }
-  bool replaying() const { return replay_ != nullptr && !replay_done_; }
-
-  // A missing snapshot is a cold start; a rejected one is moved aside (never
-  // half-loaded) and the process starts cold.
-  void restore_from_file() {
-    const auto& file = env_.state_file;
-    const auto loaded = state::read(file);
-    if (loaded.kind == state::Loaded::Kind::kMissing) {
-      log::info("no state snapshot: starting cold", {{"file", file.string()}});
-      return;
-    }
-    std::optional<Restored> restored;
-    if (loaded.kind == state::Loaded::Kind::kOk)
-      restored = restore_payload(loaded.payload, pipeline_.store(), input_.get());
-    if (!restored) {
-      const auto aside = state::move_aside(file, std::to_string(env_.wall.now_ns()));
-      log::warn(
-          "state snapshot rejected: starting cold",
-          {{"file", file.string()},
-           {"why", loaded.kind == state::Loaded::Kind::kOk ? "malformed payload" : loaded.why},
-           {"moved_to", aside.string()}});
-      return;
-    }
-    log::info("state restored", {{"file", file.string()},
-                                 {"saved_at", core::format_timestamp(restored->saved_at_ns)},
-                                 {"services", std::to_string(restored->services)},
-                                 {"shards", std::to_string(restored->shards)}});
-  }
-
-  // Takes over a stopped generation's state: windows by service id, shards by
-  // selector, the input's counters. False if its state could not be read back.
-  bool take_over(Engine& old) {
-    const std::int64_t now = env_.wall.now_ns();
-    const auto restored =
-        restore_payload(state_payload(old.pipeline_.store(), old.input_.get(), now),
-                        pipeline_.store(), input_.get());
-    if (!restored) return false;
-    pipeline_.input() = old.pipeline_.input();
-    replay_end_ = old.replay_end_;
-    log::info("state carried over", {{"services", std::to_string(restored->services)},
-                                     {"shards", std::to_string(restored->shards)}});
-    return true;
-  }
-
-  // Publishes the state as it is, at `now`.
-  void publish_now(std::int64_t now_ns) { env_.latest.store(pipeline_.publish(now_ns)); }
-  // The time a generation without input stands at: a finished replay's own end,
-  // or the wall clock.
-  std::int64_t state_now() const {
-    return cfg_.replay.path.empty() ? env_.wall.now_ns() : replay_end_;
-  }
-
-  void start_loki() {
-    input_->start();
-    if (!env_.state_file.empty()) {
-      boost::asio::co_spawn(io_, every(cfg_.state.interval_ns, [this] { save_state(); }),
-                            boost::asio::detached);
-    }
-    boost::asio::co_spawn(io_, every(cfg_.windows.publish_interval_ns, [this] { publish(); }),
-                          boost::asio::detached);
-    log::info("tailing Loki",
-              {{"url", cfg_.loki.url}, {"shards", std::to_string(input_->status().size())}});
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  void start_replay(source::Replay& replay) {
-    replay_ = &replay;
-    thread_ = std::thread([this] {
-      const auto started = std::chrono::steady_clock::now();
-      replay_end_ = replay_into(
-          *replay_, pipeline_, cfg_.replay.speed > 0, cfg_.windows.publish_interval_ns,
-          [this](std::shared_ptr<const metrics::Published> p) { env_.latest.store(std::move(p)); });
-      const auto& in = pipeline_.input();
-      log::info(
-          "replay finished; serving its state until stopped",
-          {{"lines", std::to_string(in.lines_read)},
-           {"records", std::to_string(replay_->stats().records)},
-           {"malformed_records", std::to_string(replay_->stats().malformed_records)},
-           {"seconds",
-            std::to_string(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
-           {"state_time", core::format_timestamp(replay_end_)}});
-      replay_done_ = true;
-    });
-  }
-
-  // Stops the input and waits for this generation's thread; the pipeline is the
-  // caller's again. resume() undoes it (a reload whose hand-over failed).
-  void stop() {
-    if (replay_ && !replay_done_) replay_->stop();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  void resume() {
-    if (!input_) return;
-    io_.restart();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  // The last snapshot, once stopped: it then holds everything counted.
-  void save_state() {
-    if (env_.state_file.empty() || !input_) return;
-    const auto started = std::chrono::steady_clock::now();
-    try {
-      const std::string payload =
-          state_payload(pipeline_.store(), input_.get(), env_.wall.now_ns());
-      state::write_atomic(env_.state_file, payload);
-      const double took =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      env_.lifecycle.update([&](metrics::LifecycleStatus& s) {
-        ++s.snapshots_written;
-        s.last_snapshot_ok_ns = env_.wall.now_ns();
-        s.last_snapshot_seconds = took;
-        s.last_snapshot_bytes = payload.size();
-      });
-    } catch (const std::exception& e) {
-      env_.lifecycle.update([](metrics::LifecycleStatus& s) { ++s.snapshot_failures; });
-      log::error("cannot write the state snapshot", {{"error", e.what()}});
-    }
-  }
-
- private:
-  void publish() {
-    pipeline_.loki() = input_->status();
-    env_.latest.store(pipeline_.publish(std::min(env_.wall.now_ns(), input_->backfill_floor())));
-  }
-
-  // Members in this order so that the io_context (and the coroutines it still
-  // holds) goes before the input they refer to, and both before the pipeline.
-  const config::Config cfg_;
-  Env env_;
-  Pipeline pipeline_;
-  std::unique_ptr<loki::Input> input_;
-  boost::asio::io_context io_;
-  source::Replay* replay_ = nullptr;
-  std::atomic<bool> replay_done_{false};
-  std::int64_t replay_end_ = 0;  // written by the replay thread before replay_done_
-  std::thread thread_;
-};
-
 // Reload requests from HTTP workers, carried out by the main thread (which also
 // takes SIGHUP) so that a reload never runs beside another.
 // Thread safety: all members may be called from any thread.
 class ReloadRequests {
  public:
-  using Outcome = std::pair<bool, std::string>;  // ok, and what happened
+  using Outcome = web::ReloadOutcome;
 
   // From an HTTP worker: asks for a reload and waits for its outcome.
   std::optional<Outcome> ask(std::chrono::seconds timeout) {
@@ -471,6 +230,47 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
   return {true, what};
 }
 
+// What feeds the ingest side at start: a replay (read now), or the Loki shards
+// and where their state lives. nullopt (logged) when any of it cannot be had.
+struct Inputs {
+  std::optional<source::Replay> replay;
+  std::filesystem::path state_file;  // empty: no snapshots
+  std::vector<loki::ShardPlan> shards;
+};
+std::optional<Inputs> open_inputs(const config::Config& cfg, const core::Clock& wall) {
+  Inputs in;
+  if (!cfg.replay.path.empty()) {
+    try {
+      in.replay.emplace(source::Replay::load(
+          {cfg.replay.path, cfg.replay.rebase_to_now, cfg.replay.speed}, wall, std::cin));
+    } catch (const std::exception& e) {
+      log::error("cannot read replay input", {{"error", e.what()}});
+      return std::nullopt;
+    }
+    for (const auto& err : in.replay->stats().first_errors)
+      log::warn("malformed replay input", {{"where", err}});
+  } else if (cfg.loki.url.empty()) {
+    log::warn("no input configured (input.loki.url or --replay): serving an empty state");
+  }
+  if (!in.replay && !cfg.loki.url.empty() && !cfg.state.dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg.state.dir, ec);
+    if (ec) {
+      log::error("cannot create the state directory",
+                 {{"dir", cfg.state.dir}, {"error", ec.message()}});
+      return std::nullopt;
+    }
+    in.state_file = std::filesystem::path(cfg.state.dir) / "state.bin";
+  }
+  try {
+    in.shards = plan_for(cfg, in.replay.has_value());
+  } catch (const std::exception& e) {
+    log::error("invalid configuration", {{"error", e.what()}});
+    return std::nullopt;
+  }
+  return in;
+}
+
 }  // namespace
 
 int run(const RunArgs& args) {
@@ -487,38 +287,10 @@ int run(const RunArgs& args) {
   }
 
   const core::SystemClock wall;
-  std::optional<source::Replay> replay;
-  if (!cfg.replay.path.empty()) {
-    try {
-      replay.emplace(source::Replay::load(
-          {cfg.replay.path, cfg.replay.rebase_to_now, cfg.replay.speed}, wall, std::cin));
-    } catch (const std::exception& e) {
-      log::error("cannot read replay input", {{"error", e.what()}});
-      return 2;
-    }
-    for (const auto& err : replay->stats().first_errors)
-      log::warn("malformed replay input", {{"where", err}});
-  } else if (cfg.loki.url.empty()) {
-    log::warn("no input configured (input.loki.url or --replay): serving an empty state");
-  }
-  std::filesystem::path state_file;
-  if (!replay && !cfg.loki.url.empty() && !cfg.state.dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(cfg.state.dir, ec);
-    if (ec) {
-      log::error("cannot create the state directory",
-                 {{"dir", cfg.state.dir}, {"error", ec.message()}});
-      return 2;
-    }
-    state_file = std::filesystem::path(cfg.state.dir) / "state.bin";
-  }
-  std::vector<loki::ShardPlan> shards;
-  try {
-    shards = plan_for(cfg, replay.has_value());
-  } catch (const std::exception& e) {
-    log::error("invalid configuration", {{"error", e.what()}});
-    return 2;
-  }
+  auto inputs = open_inputs(cfg, wall);
+  if (!inputs) return 2;
+  auto& replay = inputs->replay;
+  const auto& state_file = inputs->state_file;
 
   // Signals are taken by sigwait in this thread only: block them before any
   // other thread starts so that every thread inherits the mask.
@@ -529,21 +301,21 @@ int run(const RunArgs& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  LatestState latest;
-  Lifecycle lifecycle;
+  metrics::LatestState latest;
+  metrics::Lifecycle lifecycle;
   const std::int64_t started_ns = wall.now_ns();
   lifecycle.update([&](metrics::LifecycleStatus& s) { s.last_reload_ok_ns = started_ns; });
-  const Engine::Env env{wall, latest, lifecycle, state_file, started_ns};
+  const Engine::Env env{wall, latest, lifecycle, state_file, started_ns, kVersion, kRevision};
   std::unique_ptr<Engine> engine;
   try {
-    engine = std::make_unique<Engine>(cfg, std::move(shards), env);
+    engine = std::make_unique<Engine>(cfg, std::move(inputs->shards), env);
   } catch (const std::exception& e) {
     log::error("cannot set up the Loki input", {{"error", e.what()}});
     return 2;
   }
   std::optional<api::ThresholdStore> thresholds;
   ApiHolder apis;
-  Latest<config::Config> configs;  // the configuration in force, for the status pages
+  metrics::Latest<config::Config> configs;  // the configuration in force, for the status pages
   configs.store(std::make_shared<const config::Config>(cfg));
   try {
     thresholds.emplace(cfg.thresholds);
@@ -556,94 +328,14 @@ int run(const RunArgs& args) {
   // A replay (or a backfill) drives time from its own timestamps: the empty initial
   // state must not move the windows to the wall clock, or every such line is too late.
   engine->publish_now(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns());
-  const auto current = [&latest] { return latest.load(); };
-
   ReloadRequests reloads;
-  HttpServer http({.max_connections = cfg.http.max_connections,
-                   .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::nanoseconds(cfg.http.request_timeout_ns))});
-  http.route("/metrics", [&](const HttpRequest&) {
-    auto life = lifecycle.get();
-    life.http_connections_refused = http.refused_connections();
-    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics::render_exposition(*current(), life)};
-  });
-  // The status pages show what the API would: with api.auth on, only to an
-  // identified engineer, and only the services they may read.
-  const auto status_page = [&](const HttpRequest& h, const auto& render) {
-    const auto cfg = configs.load();
-    const auto a = apis.load();
-    std::string who;
-    if (a) {
-      const auto& ac = a->access();
-      const auto id = a->identify({h.header("Authorization"), h.header(ac.proxy_header),
-                                   h.header(ac.proxy_secret_header), h.peer});
-      if (const auto* d = std::get_if<api::Denied>(&id)) {
-        return HttpResponse{
-            d->status,
-            "text/html; charset=utf-8",
-            "<!doctype html><title>Sign in</title><p>" + html_escape(d->detail) + "</p>\n",
-            {{"WWW-Authenticate", "Bearer realm=\"loki-latency-exporter\""}}};
-      }
-      who = std::get<api::Caller>(id).engineer;
-    }
-    const auto state = current();
-    return render(*state, status_rows(*state, *cfg, *thresholds, a ? &who : nullptr), who);
-  };
-  http.route("/", [&](const HttpRequest& h) {
-    return status_page(h, [](const metrics::Published& s, const std::vector<StatusRow>& rows,
-                             const std::string& who) {
-      return HttpResponse{200, "text/html; charset=utf-8", landing_page(s, rows, who)};
-    });
-  });
-  http.route_prefix("/service/", 0, [&](const HttpRequest& h) {
-    if (h.method != "GET" && h.method != "HEAD") {
-      auto r =
-          json_error(405, "method_not_allowed",
-                     core::printable(h.method) + " is not allowed on " + core::printable(h.path));
-      r.headers.emplace_back("Allow", "GET, HEAD");
-      return r;
-    }
-    const std::string id = h.path.substr(std::strlen("/service/"));
-    return status_page(h, [&](const metrics::Published& s, const std::vector<StatusRow>& rows,
-                              const std::string&) {
-      for (const auto& row : rows)
-        if (row.info.id == id)
-          return HttpResponse{200, "text/html; charset=utf-8", service_page(s, row)};
-      return json_error(404, "unknown_service", "no service '" + id + "' to show you");
-    });
-  });
-  http.route("/-/healthy", [](const HttpRequest&) {
-    return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
-  });
-  // Ready as soon as state is served; never tied to the input being reachable.
-  http.route("/-/ready", [](const HttpRequest&) {
-    return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"};
-  });
-  // The REST API (docs/api.md). Bodies are read up to the largest api.max_body_bytes
-  // allowed; the API holds each request to the configured one.
-  http.route_prefix("/api/", 1u << 20, [&](const HttpRequest& h) {
-    const auto a = apis.load();
-    if (!a) return json_error(404, "api_disabled", "the REST API is off: configure api.auth");
-    const config::ApiConfig& api_cfg = a->access();
-    api::Request r{h.method,
-                   h.path,
-                   h.query,
-                   h.body,
-                   std::string(h.header("If-Match")),
-                   {h.header("Authorization"), h.header(api_cfg.proxy_header),
-                    h.header(api_cfg.proxy_secret_header), h.peer},
-                   h.body_too_large || h.body.size() > api_cfg.max_body_bytes};
-    const auto out = a->handle(r, current()->snapshot);
-    return HttpResponse{out.status, "application/json", out.body, out.headers};
-  });
-  http.route("POST", "/-/reload", [&](const HttpRequest&) {
-    const auto outcome = reloads.ask(std::chrono::seconds(60));
-    if (!outcome) return json_error(503, "reload_pending", "no outcome within 60 s");
-    if (!outcome->first) return json_error(500, "reload_failed", outcome->second);
-    boost::json::object o{{"status", "reloaded"}, {"detail", outcome->second}};
-    return HttpResponse{200, "application/json", boost::json::serialize(o) + "\n"};
-  });
+  web::HttpServer http({.max_connections = cfg.http.max_connections,
+                        .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::nanoseconds(cfg.http.request_timeout_ns))});
+  const web::Site site{latest,      lifecycle,
+                       apis,        configs,
+                       *thresholds, [&reloads] { return reloads.ask(std::chrono::seconds(60)); }};
+  web::add_routes(http, site);
   try {
     http.start(cfg.listen);
   } catch (const std::exception& e) {

@@ -13,7 +13,7 @@
 
 namespace lle::state {
 
-// 2: sketches are Rice-coded (app/state.h); version 1 files still read, and a
+// 2: sketches are Rice-coded (ingest/snapshot_payload.h); version 1 files still read, and a
 // build that knows only version 1 moves a version 2 file aside with that reason.
 constexpr std::uint32_t kFormatVersion = 2;
 

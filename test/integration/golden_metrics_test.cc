@@ -3,9 +3,9 @@
 #include <boost/test/unit_test.hpp>
 #include <sstream>
 
-#include "exporter/app/pipeline.h"
 #include "exporter/config/config.h"
 #include "exporter/core/clock.h"
+#include "exporter/ingest/pipeline.h"
 #include "exporter/metrics/text_render.h"
 #include "exporter/source/replay.h"
 #include "test/support/files.h"
@@ -15,12 +15,13 @@ BOOST_AUTO_TEST_SUITE(integration_golden_metrics)
 BOOST_AUTO_TEST_CASE(small_export_renders_the_golden_metrics_text) {
   const auto root = lle::test::source_dir();
   const auto cfg = lle::config::load((root / "deploy/config/exporter.yaml").string());
-  lle::app::Pipeline pipeline(cfg, {"test", "golden", 0, {}, {}, {}});
+  lle::ingest::Pipeline pipeline(cfg, {"test", "golden", 0, {}, {}, {}});
   std::istringstream no_stdin;
   const lle::core::ManualClock wall(0);
   const auto replay = lle::source::Replay::load(
       {(root / "test/testdata/golden/small.jsonl").string(), false, 0}, wall, no_stdin);
-  const std::int64_t end = lle::app::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {});
+  const std::int64_t end =
+      lle::ingest::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {});
   pipeline.input().parse_seconds_total = 0;  // wall-clock timing: the one non-reproducible value
   const auto state = pipeline.publish(end);
   const std::string text = lle::metrics::render_exposition(*state);

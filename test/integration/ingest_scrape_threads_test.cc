@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "exporter/app/pipeline.h"
 #include "exporter/config/config.h"
+#include "exporter/ingest/pipeline.h"
 #include "exporter/metrics/translate.h"
 #include "test/support/files.h"
 
@@ -17,8 +17,8 @@ BOOST_AUTO_TEST_SUITE(integration_ingest_scrape_threads)
 BOOST_AUTO_TEST_CASE(concurrent_scrapes_see_monotonic_counts_and_the_final_state) {
   const auto cfg =
       lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
-  lle::app::Pipeline pipeline(cfg, {"test", "", 0, {}, {}, {}});
-  lle::app::LatestState latest;
+  lle::ingest::Pipeline pipeline(cfg, {"test", "", 0, {}, {}, {}});
+  lle::metrics::LatestState latest;
   latest.store(pipeline.publish(0));
   std::atomic<bool> done{false};
   constexpr int kLines = 200000;

@@ -1,4 +1,4 @@
-#include "exporter/app/pages.h"
+#include "exporter/web/pages.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "exporter/api/breaches.h"
 #include "exporter/core/clock.h"
 
-namespace lle::app {
+namespace lle::web {
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -244,4 +244,4 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
                                  rejects + "</tbody></table>"));
 }
 
-}  // namespace lle::app
+}  // namespace lle::web

@@ -1,8 +1,9 @@
 // The snapshot payload's sections: a file of state format 1 keeps its windows in a
 // section of its own (varint-coded sketches), which still restores.
+#include "exporter/ingest/snapshot_payload.h"
+
 #include <boost/test/unit_test.hpp>
 
-#include "exporter/app/state.h"
 #include "test/support/files.h"
 
 namespace {
@@ -27,7 +28,7 @@ BOOST_AUTO_TEST_CASE(the_windows_section_of_state_format_1_restores) {
   payload.u64(2);  // the windows, state format 1
   payload.str(windows);
   lle::window::Store store(infos(), {});
-  const auto restored = lle::app::restore_payload(payload.bytes(), store, nullptr);
+  const auto restored = lle::ingest::restore_payload(payload.bytes(), store, nullptr);
   BOOST_TEST_REQUIRE(restored.has_value());
   BOOST_TEST(restored->services == 2u);
   BOOST_TEST(restored->saved_at_ns == 1'763'636'340'000'000'000);
@@ -35,8 +36,8 @@ BOOST_AUTO_TEST_CASE(the_windows_section_of_state_format_1_restores) {
 
   // What this build writes restores the same, in the current section.
   lle::window::Store again(infos(), {});
-  const auto round = lle::app::restore_payload(
-      lle::app::state_payload(store, nullptr, restored->saved_at_ns), again, nullptr);
+  const auto round = lle::ingest::restore_payload(
+      lle::ingest::state_payload(store, nullptr, restored->saved_at_ns), again, nullptr);
   BOOST_TEST_REQUIRE(round.has_value());
   BOOST_TEST(again.snapshot(restored->saved_at_ns).views[1].accepted_total == 180u * 7u);
 }

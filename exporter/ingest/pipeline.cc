@@ -1,9 +1,9 @@
-#include "exporter/app/pipeline.h"
+#include "exporter/ingest/pipeline.h"
 
 #include <chrono>
 #include <functional>
 
-namespace lle::app {
+namespace lle::ingest {
 
 parse::Rules rules_from(const config::Config& c) {
   parse::Rules r;
@@ -117,4 +117,4 @@ std::int64_t replay_into(
   return last_now;
 }
 
-}  // namespace lle::app
+}  // namespace lle::ingest

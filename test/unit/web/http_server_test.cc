@@ -1,6 +1,6 @@
 // The HTTP server on its own, in process, on 127.0.0.1: routing answers, the
 // connection limit, and paths that cannot be told apart once decoded.
-#include "exporter/app/http_server.h"
+#include "exporter/web/http_server.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,9 +11,9 @@
 
 #include "test/support/process.h"
 
-using lle::app::HttpRequest;
-using lle::app::HttpResponse;
-using lle::app::HttpServer;
+using lle::web::HttpRequest;
+using lle::web::HttpResponse;
+using lle::web::HttpServer;
 using namespace std::chrono_literals;
 
 namespace {

@@ -16,7 +16,7 @@
 #include "exporter/loki/client.h"
 #include "exporter/window/store.h"
 
-namespace lle::app {
+namespace lle::ingest {
 
 std::string state_payload(const window::Store& store, const loki::Input* input,
                           std::int64_t now_ns);
@@ -30,4 +30,4 @@ struct Restored {
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input);
 
-}  // namespace lle::app
+}  // namespace lle::ingest

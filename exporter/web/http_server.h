@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace lle::app {
+namespace lle::web {
 
 struct HttpResponse {
   int status = 200;
@@ -89,4 +89,4 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace lle::app
+}  // namespace lle::web

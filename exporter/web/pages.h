@@ -12,7 +12,7 @@
 
 #include "exporter/metrics/translate.h"
 
-namespace lle::app {
+namespace lle::web {
 
 std::string html_escape(const std::string& s);
 
@@ -34,4 +34,4 @@ std::string service_page(const metrics::Published& state, const StatusRow& row);
 std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,
                       double threshold_seconds, double baseline_seconds);
 
-}  // namespace lle::app
+}  // namespace lle::web

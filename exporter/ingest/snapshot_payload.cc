@@ -1,6 +1,6 @@
-#include "exporter/app/state.h"
+#include "exporter/ingest/snapshot_payload.h"
 
-namespace lle::app {
+namespace lle::ingest {
 namespace {
 // kStoreFormat1: the windows with state format 1's varint sketches (read only).
 enum Tag : std::uint64_t { kSavedAt = 1, kStoreFormat1 = 2, kLoki = 3, kStore = 4 };
@@ -55,4 +55,4 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
   return out;
 }
 
-}  // namespace lle::app
+}  // namespace lle::ingest

@@ -1,9 +1,9 @@
-#include "exporter/app/pages.h"
+#include "exporter/web/pages.h"
 
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-using lle::app::StatusRow;
+using lle::web::StatusRow;
 using lle::window::kFiveMinutesNs;
 
 namespace {
@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(service_names_are_escaped_and_breaches_marked_in_the_list) 
   evil.view.last_5m.p95 = 0.3;
   StatusRow fine{{"y", "Fine", "t", "1", {"o"}}, {}, nullptr, 250, "default"};
   fine.view.last_5m.p95 = 0.2;
-  const std::string html = lle::app::landing_page(p, {evil, fine}, "alice");
+  const std::string html = lle::web::landing_page(p, {evil, fine}, "alice");
   BOOST_TEST(html.find("<script>") == std::string::npos);
   BOOST_TEST(html.find("&lt;script&gt;alert(&#39;&amp;&#39;)&lt;/script&gt;") != std::string::npos);
   BOOST_TEST(html.find("t&quot;eam") != std::string::npos);
@@ -58,18 +58,18 @@ BOOST_AUTO_TEST_CASE(the_chart_draws_trend_runs_threshold_baseline_and_breaches)
     if (i >= 40 && i < 45) return -1.0;
     return (i >= 10 && i < 20) || (i >= 60 && i < 62) ? 0.4 : 0.1;
   });
-  const std::string svg = lle::app::trend_svg(t, kEnd, 0.25, 0.12);
+  const std::string svg = lle::web::trend_svg(t, kEnd, 0.25, 0.12);
   BOOST_TEST(count(svg, "<polyline class=\"p95\"") == 2u);
   BOOST_TEST(count(svg, "<rect class=\"breach\"") == 2u);
   BOOST_TEST(count(svg, "<line class=\"threshold\"") == 1u);
   BOOST_TEST(count(svg, "<line class=\"baseline\"") == 1u);
   BOOST_TEST(svg.find(">500 ms<") != std::string::npos);  // the top: 400 ms + 15%, up to 50s
   // No threshold (no alert policy): no breach drawn, no threshold line.
-  const std::string bare = lle::app::trend_svg(t, kEnd, std::nan(""), std::nan(""));
+  const std::string bare = lle::web::trend_svg(t, kEnd, std::nan(""), std::nan(""));
   BOOST_TEST(count(bare, "<rect class=\"breach\"") == 0u);
   BOOST_TEST(count(bare, "class=\"threshold\"") == 0u);
   // An empty trend still draws an empty chart.
-  BOOST_TEST(lle::app::trend_svg({}, kEnd, 0.25, std::nan("")).find("</svg>") != std::string::npos);
+  BOOST_TEST(lle::web::trend_svg({}, kEnd, 0.25, std::nan("")).find("</svg>") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
   for (int i = 0; i < 12; ++i) series.p95_index.push_back(i < 6 ? 300 : 200);  // index, not ms
   r.trend = std::make_shared<const lle::window::TrendSeries>(series);
-  const std::string html = lle::app::service_page(p, r);
+  const std::string html = lle::web::service_page(p, r);
   BOOST_TEST(html.find("<span class=\"badge bad\">breaching</span>") != std::string::npos);
   BOOST_TEST(html.find("threshold 250 ms (api)") != std::string::npos);
   BOOST_TEST(html.find("invalid_latency</td><td>7") != std::string::npos, html);

@@ -1,4 +1,4 @@
-#include "exporter/app/http_server.h"
+#include "exporter/web/http_server.h"
 
 #include <algorithm>
 #include <atomic>
@@ -15,7 +15,7 @@
 #include "exporter/core/printable.h"
 #include "exporter/log/log.h"
 
-namespace lle::app {
+namespace lle::web {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -333,4 +333,4 @@ int HttpServer::port() const { return impl_ ? impl_->port : 0; }
 
 std::uint64_t HttpServer::refused_connections() const { return impl_ ? impl_->refused.load() : 0; }
 
-}  // namespace lle::app
+}  // namespace lle::web

@@ -8,42 +8,23 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "exporter/config/config.h"
 #include "exporter/core/entry.h"
+#include "exporter/metrics/latest.h"
 #include "exporter/metrics/translate.h"
 #include "exporter/parse/line_parser.h"
 #include "exporter/parse/loki_json.h"
 #include "exporter/source/replay.h"
 #include "exporter/window/store.h"
 
-namespace lle::app {
+namespace lle::ingest {
 
 parse::Rules rules_from(const config::Config& c);
 window::Options window_options_from(const config::Config& c);
-
-// What the process did besides ingesting (reloads, snapshots, threshold changes),
-// written by any thread and read when /metrics is rendered.
-// Thread safety: all members may be called from any thread.
-class Lifecycle {
- public:
-  metrics::LifecycleStatus get() const {
-    std::lock_guard lock(mutex_);
-    return status_;
-  }
-  void update(const std::function<void(metrics::LifecycleStatus&)>& f) {
-    std::lock_guard lock(mutex_);
-    f(status_);
-  }
-
- private:
-  mutable std::mutex mutex_;
-  metrics::LifecycleStatus status_;
-};
 
 class Pipeline {
  public:
@@ -70,30 +51,6 @@ class Pipeline {
   std::int64_t max_future_skew_ns_;
 };
 
-// The latest of something built on one thread and read on others: the published
-// state (ingest thread -> HTTP workers), the REST API (main thread -> HTTP workers).
-// The lock is held only to copy a pointer, so neither side waits for the other's
-// work. (A mutex rather than std::atomic<std::shared_ptr>: libstdc++ 12's lock-bit
-// implementation of the latter is opaque to ThreadSanitizer, which checks this.)
-// Thread safety: all members may be called from any thread.
-template <class T>
-class Latest {
- public:
-  void store(std::shared_ptr<const T> p) {
-    std::lock_guard lock(mutex_);
-    value_.swap(p);
-  }
-  std::shared_ptr<const T> load() const {
-    std::lock_guard lock(mutex_);
-    return value_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const T> value_;
-};
-using LatestState = Latest<metrics::Published>;
-
 // Feeds a replay through the pipeline, handing a published state to `out` at
 // most every publish_interval of wall time and once at the end, after closing
 // every open minute (nothing more can arrive). Returns the replay's final "now".
@@ -101,4 +58,4 @@ std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool 
                          std::int64_t publish_interval_ns,
                          const std::function<void(std::shared_ptr<const metrics::Published>)>& out);
 
-}  // namespace lle::app
+}  // namespace lle::ingest

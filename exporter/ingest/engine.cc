@@ -1,0 +1,173 @@
+#include "exporter/ingest/engine.h"
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "exporter/ingest/snapshot_payload.h"
+#include "exporter/log/log.h"
+#include "exporter/state/state_file.h"
+
+namespace lle::ingest {
+namespace {
+
+// Calls f every interval on the calling coroutine's executor, until it stops.
+boost::asio::awaitable<void> every(std::int64_t interval_ns, std::function<void()> f) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  for (;;) {
+    timer.expires_after(std::chrono::nanoseconds(interval_ns));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    f();
+  }
+}
+
+}  // namespace
+
+std::vector<loki::ShardPlan> plan_for(const config::Config& cfg, bool replaying) {
+  if (replaying || cfg.loki.url.empty()) return {};
+  auto shards = loki::plan_shards(cfg);
+  if (static_cast<int>(shards.size()) < cfg.loki.shards) {
+    log::warn("fewer shards than configured: no more services to split",
+              {{"shards", std::to_string(shards.size())},
+               {"configured", std::to_string(cfg.loki.shards)}});
+  }
+  return shards;
+}
+
+Engine::Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env)
+    : cfg_(std::move(cfg)),
+      env_(env),
+      pipeline_(cfg_, {env.version, env.revision, env.start_time_ns, {}, {}, {}}) {
+  if (shards.empty()) return;
+  std::vector<std::size_t> shard_of(cfg_.services.size());
+  std::vector<bool> field_shard;
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    for (int s : shards[i].services) shard_of[static_cast<std::size_t>(s)] = i;
+    field_shard.push_back(shards[i].field_matched);
+  }
+  auto sink = [this, shard_of, field_shard](std::size_t shard, const core::Entry& e,
+                                            std::int64_t now) {
+    // The field shard's selector may also cover services tailed by another
+    // shard: their lines are counted there, not twice.
+    if (field_shard[shard]) {
+      const int s = pipeline_.service_by_labels(e);
+      if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return true;
+    }
+    return pipeline_.on_entry(e, now) != core::RejectReason::kTooLate;
+  };
+  input_ = std::make_unique<loki::Input>(io_, cfg_.loki, std::move(shards), env_.wall, sink);
+}
+
+void Engine::restore_from_file() {
+  const auto& file = env_.state_file;
+  const auto loaded = state::read(file);
+  if (loaded.kind == state::Loaded::Kind::kMissing) {
+    log::info("no state snapshot: starting cold", {{"file", file.string()}});
+    return;
+  }
+  std::optional<Restored> restored;
+  if (loaded.kind == state::Loaded::Kind::kOk)
+    restored = restore_payload(loaded.payload, pipeline_.store(), input_.get());
+  if (!restored) {
+    const auto aside = state::move_aside(file, std::to_string(env_.wall.now_ns()));
+    log::warn("state snapshot rejected: starting cold",
+              {{"file", file.string()},
+               {"why", loaded.kind == state::Loaded::Kind::kOk ? "malformed payload" : loaded.why},
+               {"moved_to", aside.string()}});
+    return;
+  }
+  log::info("state restored", {{"file", file.string()},
+                               {"saved_at", core::format_timestamp(restored->saved_at_ns)},
+                               {"services", std::to_string(restored->services)},
+                               {"shards", std::to_string(restored->shards)}});
+}
+
+bool Engine::take_over(Engine& old) {
+  const std::int64_t now = env_.wall.now_ns();
+  const auto restored = restore_payload(state_payload(old.pipeline_.store(), old.input_.get(), now),
+                                        pipeline_.store(), input_.get());
+  if (!restored) return false;
+  pipeline_.input() = old.pipeline_.input();
+  replay_end_ = old.replay_end_;
+  log::info("state carried over", {{"services", std::to_string(restored->services)},
+                                   {"shards", std::to_string(restored->shards)}});
+  return true;
+}
+
+void Engine::start_loki() {
+  input_->start();
+  if (!env_.state_file.empty()) {
+    boost::asio::co_spawn(io_, every(cfg_.state.interval_ns, [this] { save_state(); }),
+                          boost::asio::detached);
+  }
+  boost::asio::co_spawn(io_, every(cfg_.windows.publish_interval_ns, [this] { publish(); }),
+                        boost::asio::detached);
+  log::info("tailing Loki",
+            {{"url", cfg_.loki.url}, {"shards", std::to_string(input_->status().size())}});
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Engine::start_replay(source::Replay& replay) {
+  replay_ = &replay;
+  thread_ = std::thread([this] {
+    const auto started = std::chrono::steady_clock::now();
+    replay_end_ = replay_into(
+        *replay_, pipeline_, cfg_.replay.speed > 0, cfg_.windows.publish_interval_ns,
+        [this](std::shared_ptr<const metrics::Published> p) { env_.latest.store(std::move(p)); });
+    const auto& in = pipeline_.input();
+    log::info(
+        "replay finished; serving its state until stopped",
+        {{"lines", std::to_string(in.lines_read)},
+         {"records", std::to_string(replay_->stats().records)},
+         {"malformed_records", std::to_string(replay_->stats().malformed_records)},
+         {"seconds",
+          std::to_string(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
+         {"state_time", core::format_timestamp(replay_end_)}});
+    replay_done_ = true;
+  });
+}
+
+void Engine::stop() {
+  if (replay_ && !replay_done_) replay_->stop();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Engine::resume() {
+  if (!input_) return;
+  io_.restart();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Engine::save_state() {
+  if (env_.state_file.empty() || !input_) return;
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    const std::string payload = state_payload(pipeline_.store(), input_.get(), env_.wall.now_ns());
+    state::write_atomic(env_.state_file, payload);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    env_.lifecycle.update([&](metrics::LifecycleStatus& s) {
+      ++s.snapshots_written;
+      s.last_snapshot_ok_ns = env_.wall.now_ns();
+      s.last_snapshot_seconds = took;
+      s.last_snapshot_bytes = payload.size();
+    });
+  } catch (const std::exception& e) {
+    env_.lifecycle.update([](metrics::LifecycleStatus& s) { ++s.snapshot_failures; });
+    log::error("cannot write the state snapshot", {{"error", e.what()}});
+  }
+}
+
+void Engine::publish() {
+  pipeline_.loki() = input_->status();
+  env_.latest.store(pipeline_.publish(std::min(env_.wall.now_ns(), input_->backfill_floor())));
+}
+
+}  // namespace lle::ingest

@@ -1,0 +1,142 @@
+#include "exporter/web/routes.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstring>
+#include <variant>
+#include <vector>
+
+#include "exporter/api/access.h"
+#include "exporter/core/printable.h"
+#include "exporter/web/pages.h"
+
+namespace lle::web {
+namespace {
+
+// The services the status pages show: all, or (engineer given: the API's access
+// control is on) those the engineer may read; with the threshold in force.
+std::vector<StatusRow> status_rows(const metrics::Published& state, const config::Config& cfg,
+                                   const api::ThresholdStore& thresholds,
+                                   const std::string* engineer) {
+  std::vector<StatusRow> rows;
+  const auto& snap = state.snapshot;
+  const auto at = api::positions(snap);
+  for (const auto& s : cfg.services) {
+    if (engineer && !api::may_read(cfg, s, *engineer)) continue;
+    StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
+    if (const auto i = at.find(s.info.id); i != at.end()) {
+      row.view = snap.views[i->second];
+      if (i->second < snap.trends.size()) row.trend = snap.trends[i->second];
+    }
+    if (cfg.alert_policy) {
+      const auto e = thresholds.effective(*cfg.alert_policy, s.info.id);
+      row.threshold_ms = e.ms;
+      row.threshold_source = e.source;
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+HttpResponse metrics_page(const Site& site, const HttpServer& http) {
+  auto life = site.lifecycle.get();
+  life.http_connections_refused = http.refused_connections();
+  return {200, "text/plain; version=0.0.4; charset=utf-8",
+          metrics::render_exposition(*site.state.load(), life)};
+}
+
+// The status pages show what the API would: with api.auth on, only to an
+// identified engineer, and only the services they may read.
+template <class Render>
+HttpResponse status_page(const Site& site, const HttpRequest& h, const Render& render) {
+  const auto cfg = site.config.load();
+  const auto a = site.api.load();
+  std::string who;
+  if (a) {
+    const auto& ac = a->access();
+    const auto id = a->identify({h.header("Authorization"), h.header(ac.proxy_header),
+                                 h.header(ac.proxy_secret_header), h.peer});
+    if (const auto* d = std::get_if<api::Denied>(&id)) {
+      return HttpResponse{
+          d->status,
+          "text/html; charset=utf-8",
+          "<!doctype html><title>Sign in</title><p>" + html_escape(d->detail) + "</p>\n",
+          {{"WWW-Authenticate", "Bearer realm=\"loki-latency-exporter\""}}};
+    }
+    who = std::get<api::Caller>(id).engineer;
+  }
+  const auto state = site.state.load();
+  return render(*state, status_rows(*state, *cfg, site.thresholds, a ? &who : nullptr), who);
+}
+
+HttpResponse landing(const Site& site, const HttpRequest& h) {
+  return status_page(
+      site, h,
+      [](const metrics::Published& s, const std::vector<StatusRow>& rows, const std::string& who) {
+        return HttpResponse{200, "text/html; charset=utf-8", landing_page(s, rows, who)};
+      });
+}
+
+HttpResponse service(const Site& site, const HttpRequest& h) {
+  if (h.method != "GET" && h.method != "HEAD") {
+    auto r =
+        json_error(405, "method_not_allowed",
+                   core::printable(h.method) + " is not allowed on " + core::printable(h.path));
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  }
+  const std::string id = h.path.substr(std::strlen("/service/"));
+  return status_page(
+      site, h,
+      [&](const metrics::Published& s, const std::vector<StatusRow>& rows, const std::string&) {
+        for (const auto& row : rows)
+          if (row.info.id == id)
+            return HttpResponse{200, "text/html; charset=utf-8", service_page(s, row)};
+        return json_error(404, "unknown_service", "no service '" + id + "' to show you");
+      });
+}
+
+// The REST API (docs/api.md), held to the configured api.max_body_bytes.
+HttpResponse rest_api(const Site& site, const HttpRequest& h) {
+  const auto a = site.api.load();
+  if (!a) return json_error(404, "api_disabled", "the REST API is off: configure api.auth");
+  const config::ApiConfig& api_cfg = a->access();
+  api::Request r{h.method,
+                 h.path,
+                 h.query,
+                 h.body,
+                 std::string(h.header("If-Match")),
+                 {h.header("Authorization"), h.header(api_cfg.proxy_header),
+                  h.header(api_cfg.proxy_secret_header), h.peer},
+                 h.body_too_large || h.body.size() > api_cfg.max_body_bytes};
+  const auto out = a->handle(r, site.state.load()->snapshot);
+  return {out.status, "application/json", out.body, out.headers};
+}
+
+HttpResponse reload(const Site& site) {
+  const auto outcome = site.reload();
+  if (!outcome) return json_error(503, "reload_pending", "no outcome within 60 s");
+  if (!outcome->first) return json_error(500, "reload_failed", outcome->second);
+  boost::json::object o{{"status", "reloaded"}, {"detail", outcome->second}};
+  return {200, "application/json", boost::json::serialize(o) + "\n"};
+}
+
+}  // namespace
+
+void add_routes(HttpServer& http, const Site& site) {
+  http.route("/metrics", [&](const HttpRequest&) { return metrics_page(site, http); });
+  http.route("/", [&](const HttpRequest& h) { return landing(site, h); });
+  http.route_prefix("/service/", 0, [&](const HttpRequest& h) { return service(site, h); });
+  http.route("/-/healthy", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
+  });
+  // Ready as soon as state is served; never tied to the input being reachable.
+  http.route("/-/ready", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"};
+  });
+  // Bodies are read up to the largest api.max_body_bytes allowed.
+  http.route_prefix("/api/", 1u << 20, [&](const HttpRequest& h) { return rest_api(site, h); });
+  http.route("POST", "/-/reload", [&](const HttpRequest&) { return reload(site); });
+}
+
+}  // namespace lle::web
