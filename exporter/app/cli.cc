@@ -1,6 +1,7 @@
 #include <charconv>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,21 @@ int usage_error(const std::string& what, const char* help) {
   return 2;
 }
 
+std::optional<log::Level> log_level(std::string_view v) {
+  if (v == "debug") return log::Level::kDebug;
+  if (v == "info") return log::Level::kInfo;
+  if (v == "warn") return log::Level::kWarn;
+  if (v == "error") return log::Level::kError;
+  return std::nullopt;
+}
+
+std::optional<double> non_negative(std::string_view v) {
+  double d = 0;
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (ec != std::errc() || p != v.data() + v.size() || !(d >= 0)) return std::nullopt;
+  return d;
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -128,28 +144,18 @@ int cli_main(int argc, char** argv) {
     } else if (a == "--rebase-to-now") {
       rebase = true;
     } else if (a == "--speed") {
-      const auto [p, ec] = value(&v) ? std::from_chars(v.data(), v.data() + v.size(), speed)
-                                     : std::from_chars_result{nullptr, std::errc::invalid_argument};
-      if (ec != std::errc() || p != v.data() + v.size() || speed < 0) {
-        return usage_error("--speed needs a number >= 0", kUsage);
-      }
+      const auto sp = value(&v) ? non_negative(v) : std::nullopt;
+      if (!sp) return usage_error("--speed needs a number >= 0", kUsage);
+      speed = *sp;
     } else if (a == "--log-format") {
       if (!value(&v) || (v != "text" && v != "json")) {
         return usage_error("--log-format needs text or json", kUsage);
       }
       format = v == "json" ? log::Format::kJson : log::Format::kText;
     } else if (a == "--log-level") {
-      if (!value(&v)) return usage_error("--log-level needs a level", kUsage);
-      if (v == "debug")
-        level = log::Level::kDebug;
-      else if (v == "info")
-        level = log::Level::kInfo;
-      else if (v == "warn")
-        level = log::Level::kWarn;
-      else if (v == "error")
-        level = log::Level::kError;
-      else
-        return usage_error("--log-level needs debug, info, warn or error", kUsage);
+      const auto l = value(&v) ? log_level(v) : std::nullopt;
+      if (!l) return usage_error("--log-level needs debug, info, warn or error", kUsage);
+      level = *l;
     } else if (command.empty() && !a.starts_with("-")) {
       command = a;
     } else if (command == "rules" && action.empty() && !a.starts_with("-")) {

@@ -50,6 +50,42 @@ json::value number_or_null(double v) {
   return std::isnan(v) ? json::value(nullptr) : json::value(v);
 }
 
+// One service's part of the report; its rejected lines and reject ratio go to
+// *rejected and *ratio.
+json::object service_report(const window::ServiceView& v, std::uint64_t* rejected, double* ratio) {
+  json::object rejects = reject_object(v.rejects, rejected);
+  const std::uint64_t seen = v.accepted_total + *rejected;
+  *ratio = seen ? static_cast<double>(*rejected) / static_cast<double>(seen) : 0.0;
+  return json::object{
+      {"accepted", v.accepted_total},
+      {"rejected", *rejected},
+      {"rejected_by_reason", std::move(rejects)},
+      {"reject_ratio", *ratio},
+      {"min_latency_seconds", number_or_null(v.min_latency)},
+      {"max_latency_seconds", number_or_null(v.max_latency)},
+      {"first_event",
+       v.accepted_total ? json::value(core::format_timestamp(v.first_event_ns)) : nullptr},
+      {"last_event",
+       v.accepted_total ? json::value(core::format_timestamp(v.last_event_ns)) : nullptr},
+      {"baseline_buckets", v.baseline_buckets},
+      {"baseline_p95_seconds", number_or_null(v.baseline.p95)},
+  };
+}
+
+// To `out` ("" or "-": stdout); false (logged) when it cannot be written.
+bool write_report(const json::object& report, const std::string& out) {
+  if (out.empty() || out == "-") {
+    pretty(std::cout, report);
+    std::cout << "\n";
+    return true;
+  }
+  std::ofstream f(out);
+  pretty(f, report);
+  f << "\n";
+  if (!f) log::error("cannot write report", {{"path", out}});
+  return static_cast<bool>(f);
+}
+
 }  // namespace
 
 int dq_report(const std::string& config_path, const std::string& replay_path,
@@ -93,25 +129,10 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
     const auto& info = (*snap.services)[i];
     const auto& v = snap.views[i];
     std::uint64_t rejected = 0;
-    json::object rejects = reject_object(v.rejects, &rejected);
-    const std::uint64_t seen = v.accepted_total + rejected;
-    const double ratio = seen ? static_cast<double>(rejected) / static_cast<double>(seen) : 0.0;
+    double ratio = 0;
+    services[info.id] = service_report(v, &rejected, &ratio);
     all_accepted += v.accepted_total;
     all_rejected += rejected;
-    services[info.id] = json::object{
-        {"accepted", v.accepted_total},
-        {"rejected", rejected},
-        {"rejected_by_reason", std::move(rejects)},
-        {"reject_ratio", ratio},
-        {"min_latency_seconds", number_or_null(v.min_latency)},
-        {"max_latency_seconds", number_or_null(v.max_latency)},
-        {"first_event",
-         v.accepted_total ? json::value(core::format_timestamp(v.first_event_ns)) : nullptr},
-        {"last_event",
-         v.accepted_total ? json::value(core::format_timestamp(v.last_event_ns)) : nullptr},
-        {"baseline_buckets", v.baseline_buckets},
-        {"baseline_p95_seconds", number_or_null(v.baseline.p95)},
-    };
     gate("max_reject_ratio", info.id, ratio, cfg.data_quality.max_reject_ratio,
          ratio <= cfg.data_quality.max_reject_ratio);
     gate("min_baseline_buckets", info.id, v.baseline_buckets, cfg.data_quality.min_baseline_buckets,
@@ -141,18 +162,7 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
       {"gates", std::move(gates)},
       {"passed", passed},
   };
-  if (out.empty() || out == "-") {
-    pretty(std::cout, report);
-    std::cout << "\n";
-  } else {
-    std::ofstream f(out);
-    pretty(f, report);
-    f << "\n";
-    if (!f) {
-      log::error("cannot write report", {{"path", out}});
-      return 2;
-    }
-  }
+  if (!write_report(report, out)) return 2;
   if (!passed) log::warn("data-quality gates failed", {{"report", out.empty() ? "stdout" : out}});
   return passed ? 0 : 1;
 }

@@ -207,6 +207,14 @@ BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
     BOOST_TEST(read_file(out).find(std::string("loki-latency-exporter ") + cmd) == 0u, cmd);
   }
   BOOST_TEST(exporter({"frobnicate", "--config", config}) == 2);
+  // A speed that is not a number >= 0 (NaN included) is a usage error, not a replay.
+  for (const char* speed : {"nan", "-1", "2x", "inf-"}) {
+    BOOST_TEST(exporter({"run", "--config", config, "--speed", speed}) == 2, speed);
+    BOOST_TEST(read_file(err).find("--speed needs a number >= 0") != std::string::npos, speed);
+  }
+  BOOST_TEST(exporter({"run", "--config", config, "--log-level", "loud"}) == 2);
+  BOOST_TEST(read_file(err).find("--log-level needs debug, info, warn or error") !=
+             std::string::npos);
 }
 
 // check-config reads what run reads at start, through the same code: a config
