@@ -1,5 +1,6 @@
 #include "exporter/loki/client.h"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
+#include <boost/url.hpp>
 #include <chrono>
 #include <limits>
 #include <random>
@@ -54,24 +56,11 @@ std::string read_secret(const std::string& file, const char* what) {
 }
 
 std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock writes a NUL
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
@@ -98,31 +87,22 @@ std::string error_reason(const boost::system::error_code& ec) {
 }  // namespace
 
 Endpoint parse_endpoint(const std::string& url) {
+  const auto u = boost::urls::parse_absolute_uri(url);
+  if (!u) throw std::invalid_argument("not an absolute URL: " + url);
   Endpoint ep;
-  const auto sep = url.find("://");
-  if (sep == std::string::npos) throw std::invalid_argument("no scheme in " + url);
-  const std::string scheme = url.substr(0, sep);
+  const std::string scheme(u->scheme());
   if (scheme == "https" || scheme == "wss") {
     ep.tls = true;
   } else if (scheme != "http" && scheme != "ws") {
     throw std::invalid_argument("unsupported scheme " + scheme);
   }
-  std::string rest = url.substr(sep + 3);
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  ep.prefix = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!ep.prefix.empty() && ep.prefix.back() == '/') ep.prefix.pop_back();
-  const auto colon = authority.rfind(':');
-  const auto bracket = authority.rfind(']');
-  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-    ep.host = authority.substr(0, colon);
-    ep.port = authority.substr(colon + 1);
-  } else {
-    ep.host = authority;
-    ep.port = ep.tls ? "443" : "80";
-  }
-  if (ep.host.size() > 2 && ep.host.front() == '[') ep.host = ep.host.substr(1, ep.host.size() - 2);
+  if (u->has_query() || u->has_fragment())
+    throw std::invalid_argument("a query or fragment in " + url);
+  ep.host = u->host_address();  // a name, or an IPv4/IPv6 address without brackets
   if (ep.host.empty()) throw std::invalid_argument("no host in " + url);
+  ep.port = u->has_port() ? std::string(u->port()) : ep.tls ? "443" : "80";
+  ep.prefix = u->encoded_path();
+  while (!ep.prefix.empty() && ep.prefix.back() == '/') ep.prefix.pop_back();
   return ep;
 }
 
@@ -141,18 +121,7 @@ std::vector<std::pair<std::string, std::string>> request_headers(const config::L
 }
 
 std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 struct Input::Shared {

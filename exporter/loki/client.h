@@ -29,7 +29,7 @@ namespace lle::loki {
 // Returns false when the line came too late for its window: it is lost.
 using Sink = std::function<bool(std::size_t shard, const core::Entry&, std::int64_t now_ns)>;
 
-// scheme://host:port/prefix, split; throws std::invalid_argument.
+// scheme://host:port/prefix, split by Boost.URL; throws std::invalid_argument.
 struct Endpoint {
   bool tls = false;
   std::string host, port, prefix;
@@ -40,6 +40,9 @@ Endpoint parse_endpoint(const std::string& url);
 // now, extra headers. Throws std::runtime_error naming the file (never its content).
 std::vector<std::pair<std::string, std::string>> request_headers(const config::LokiConfig& c);
 
+// Every byte but the unreserved ones (RFC 3986) percent-encoded, by Boost.URL: a
+// query value Loki reads back exactly ('+' included, which form decoding would
+// take for a space; Boost.URL's params() leaves it as it is).
 std::string url_encode(std::string_view s);
 
 class Input {

@@ -17,13 +17,21 @@ BOOST_AUTO_TEST_CASE(endpoints_keep_scheme_host_port_and_prefix) {
   BOOST_TEST(b.host == "::1");
   BOOST_TEST(b.port == "80");
   BOOST_TEST(lle::loki::parse_endpoint("wss://h").port == "443");
+  const auto c = lle::loki::parse_endpoint("http://127.0.0.1:3100");
+  BOOST_TEST(c.host == "127.0.0.1");
+  BOOST_TEST(c.prefix == "");
   BOOST_CHECK_THROW(lle::loki::parse_endpoint("loki:3100"), std::invalid_argument);
   BOOST_CHECK_THROW(lle::loki::parse_endpoint("http:///x"), std::invalid_argument);
+  BOOST_CHECK_THROW(lle::loki::parse_endpoint("http://loki:3100/?x=1"), std::invalid_argument);
+  BOOST_CHECK_THROW(lle::loki::parse_endpoint("http://loki:3100/#f"), std::invalid_argument);
+  BOOST_CHECK_THROW(lle::loki::parse_endpoint("http://lo ki:3100"), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(query_parameters_are_percent_encoded) {
   BOOST_TEST(lle::loki::url_encode(R"({app=~"a|b"} [1m])") ==
              "%7Bapp%3D~%22a%7Cb%22%7D%20%5B1m%5D");
+  // Loki decodes a query as a form: a '+' left as it is would be a space.
+  BOOST_TEST(lle::loki::url_encode(R"({app=~"a+"})") == "%7Bapp%3D~%22a%2B%22%7D");
 }
 
 BOOST_AUTO_TEST_CASE(credentials_come_from_files_and_a_missing_one_is_named_not_shown) {
