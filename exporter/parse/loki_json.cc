@@ -52,8 +52,8 @@ void decode_streams(const json::array& streams, std::vector<core::Label>& labels
   }
 }
 
-// The hot path: tail messages and query responses decoded without building a
-// document, by the scanner (json_scan.h). The whole record is checked before any
+// The hot path: tail messages, query responses and logcli records decoded
+// without building a document, by the scanner (json_scan.h). The whole record is checked before any
 // entry is emitted; a record this path does not take (invalid, or of a shape it
 // does not read: an unexpected type, a key twice) goes to the document path,
 // which decides and classifies its errors; nothing is ever emitted twice.
@@ -83,6 +83,8 @@ class FastStreams {
     // Each member this path reads may appear once; a record with a key twice goes
     // to the document path, which decides what it means.
     bool have_streams = false, have_data = false, have_dropped = false;
+    bool have_labels = false, have_line = false, have_ts = false;  // a logcli record
+    Pending logcli{0, 0, {}};
     *dropped = 0;
     c.skip_ws();
     if (!c.enter('{')) return false;
@@ -90,13 +92,33 @@ class FastStreams {
           if (key == "streams") return once(have_streams) && streams(c);
           if (key == "dropped_entries") return once(have_dropped) && count_elements(c, dropped);
           if (key == "data") return once(have_data) && data(c);
+          if (key == "labels") {
+            logcli.stream = streams_.size();
+            streams_.push_back({labels_.size(), 0});
+            return once(have_labels) && label_object(c, logcli.stream);
+          }
+          if (key == "line") return once(have_line) && string(c, &logcli.line);
+          if (key == "timestamp") return once(have_ts) && timestamp(c, &logcli.ts);
           return c.skip_value();
         })) {
       return false;
     }
     c.skip_ws();
-    if (have_data) *dropped = 0;  // only a tail message reports dropped lines
-    return have_streams != have_data && c.at_end();
+    if (!c.at_end()) return false;
+    if (have_streams || have_data) {
+      if (have_data) *dropped = 0;  // only a tail message reports dropped lines
+      return have_streams != have_data;
+    }
+    // {"labels":{..},"line":"..","timestamp":".."}, labels optional; anything
+    // less (a bad entry, or no record at all) is the document path's to judge.
+    if (!have_line || !have_ts) return false;
+    *dropped = 0;
+    if (!have_labels) {
+      logcli.stream = streams_.size();
+      streams_.push_back({labels_.size(), 0});
+    }
+    pending_.push_back(logcli);
+    return true;
   }
 
   template <typename Sink>
@@ -174,18 +196,7 @@ class FastStreams {
       streams_.push_back({labels_.size(), 0});
       bool have_labels = false, have_values = false;
       const bool ok = object_members(c, [&](std::string_view key) {
-        if (key == "stream") {
-          return once(have_labels) && object_members(c, [&](std::string_view name) {
-                   std::string_view value;
-                   if (!string(c, &value)) return false;
-                   for (std::size_t i = streams_[stream].first_label; i < labels_.size(); ++i) {
-                     if (labels_[i].name == name) return false;  // a label twice
-                   }
-                   labels_.push_back({name, value});
-                   ++streams_[stream].labels;
-                   return true;
-                 });
-        }
+        if (key == "stream") return once(have_labels) && label_object(c, stream);
         if (key == "values") {
           return once(have_values) && each_element(c, [&] { return value_pair(c, stream); });
         }
@@ -194,20 +205,34 @@ class FastStreams {
       return ok && have_labels && have_values;
     });
   }
+  // {"name":"value",..}: the labels of streams_[stream], each name once.
+  bool label_object(detail::JsonCursor& c, std::size_t stream) {
+    return object_members(c, [&](std::string_view name) {
+      std::string_view value;
+      if (!string(c, &value)) return false;
+      for (std::size_t i = streams_[stream].first_label; i < labels_.size(); ++i) {
+        if (labels_[i].name == name) return false;  // a label twice
+      }
+      labels_.push_back({name, value});
+      ++streams_[stream].labels;
+      return true;
+    });
+  }
+  bool timestamp(detail::JsonCursor& c, std::int64_t* ts) {
+    std::string_view s;
+    if (!string(c, &s)) return false;
+    const auto parsed = parse_timestamp_ns(s);
+    if (parsed) *ts = *parsed;
+    return parsed.has_value();
+  }
   // ["<ns>", "<line>"] with an optional third element (structured metadata).
   bool value_pair(detail::JsonCursor& c, std::size_t stream) {
     int i = 0;
     Pending p{stream, 0, {}};
     const bool ok = each_element(c, [&] {
-      std::string_view s;
       switch (i++) {
-        case 0: {
-          if (!string(c, &s)) return false;
-          const auto ts = parse_timestamp_ns(s);
-          if (!ts) return false;
-          p.ts = *ts;
-          return true;
-        }
+        case 0:
+          return timestamp(c, &p.ts);
         case 1:
           return string(c, &p.line);
         default:

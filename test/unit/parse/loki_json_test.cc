@@ -213,4 +213,42 @@ BOOST_AUTO_TEST_CASE(invalid_json_anywhere_in_a_record_gives_no_entries) {
   BOOST_TEST(!r.error.empty());
 }
 
+// logcli records take the fast path (no document) with the document path's
+// entries; whatever the fast path declines, the document path still judges.
+BOOST_AUTO_TEST_CASE(logcli_records_take_the_fast_path_with_the_document_paths_result) {
+  LokiDecoder d;
+  const auto both = [&](const std::string& record, bool fast_expected) {
+    std::vector<std::string> fast, doc;
+    const auto keep = [](std::vector<std::string>& out) {
+      return [&out](const lle::core::Entry& e) {
+        std::string s = std::to_string(e.timestamp_ns) + " " + std::string(e.line);
+        for (const auto& l : e.labels) s += " " + std::string(l.name) + "=" + std::string(l.value);
+        out.push_back(s);
+      };
+    };
+    lle::parse::DecodeResult rf, rd;
+    BOOST_TEST(d.decode_fast(record, keep(fast), rf) == fast_expected, record);
+    rd = d.decode_document(record, keep(doc));
+    if (fast_expected) {
+      BOOST_TEST(fast == doc, record);
+      BOOST_TEST(rf.entries == rd.entries);
+      BOOST_TEST(rf.dropped_entries == rd.dropped_entries);
+    }
+    return rd;
+  };
+  both(R"({"labels":{"app":"x","env":"p"},"line":"a \"q\"","timestamp":"2026-11-20T06:00:01Z"})",
+       true);
+  both(R"({"timestamp":"1970-01-01T00:00:01.5Z","line":"no labels"})", true);
+  both(R"({"line":"x","timestamp":"1970-01-01T00:00:01Z","labels":{},"dropped_entries":[1]})",
+       true);
+  for (const char* bad : {R"({"labels":{"app":"x"},"line":"x","timestamp":"never"})",
+                          R"({"labels":{"app":1},"line":"x","timestamp":"1970-01-01T00:00:01Z"})",
+                          R"({"labels":{"app":"x"},"line":5,"timestamp":"1970-01-01T00:00:01Z"})",
+                          R"({"labels":{"app":"x"},"line":"x"})"}) {
+    const auto r = both(bad, false);
+    BOOST_TEST(r.bad_entries == 1u, bad);
+    BOOST_TEST(r.entries == 0u, bad);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
