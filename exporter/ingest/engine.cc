@@ -116,9 +116,12 @@ void Engine::start_replay(source::Replay& replay) {
   replay_ = &replay;
   thread_ = std::thread([this] {
     const auto started = std::chrono::steady_clock::now();
-    replay_end_ = replay_into(
+    const auto end = replay_into(
         *replay_, pipeline_, cfg_.replay.speed > 0, cfg_.windows.publish_interval_ns,
         [this](std::shared_ptr<const metrics::Published> p) { env_.latest.store(std::move(p)); });
+    replay_end_ = end.now_ns;
+    if (!end.error.empty())
+      log::error("replay input failed part way: serving what was read", {{"error", end.error}});
     const auto& in = pipeline_.input();
     log::info(
         "replay finished; serving its state until stopped",

@@ -53,9 +53,14 @@ class Pipeline {
 
 // Feeds a replay through the pipeline, handing a published state to `out` at
 // most every publish_interval of wall time and once at the end, after closing
-// every open minute (nothing more can arrive). Returns the replay's final "now".
-std::int64_t replay_into(const source::Replay& replay, Pipeline& pipeline, bool paced,
-                         std::int64_t publish_interval_ns,
-                         const std::function<void(std::shared_ptr<const metrics::Published>)>& out);
+// every open minute (nothing more can arrive), also when the input could not be
+// read to its end (error says why).
+struct ReplayEnd {
+  std::int64_t now_ns = 0;  // the replay's final "now"
+  std::string error;
+};
+ReplayEnd replay_into(source::Replay& replay, Pipeline& pipeline, bool paced,
+                      std::int64_t publish_interval_ns,
+                      const std::function<void(std::shared_ptr<const metrics::Published>)>& out);
 
 }  // namespace lle::ingest

@@ -1,195 +1,449 @@
 #include "exporter/source/replay.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
-#include <fstream>
-#include <iterator>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
 #include <limits>
-#include <map>
-#include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "exporter/parse/loki_json.h"
 
 namespace lle::source {
 namespace {
 
-// Splits text into top-level JSON values (objects or arrays), strings aware.
-// Anything else up to the end of its line is returned as a (malformed) record.
-std::vector<std::string_view> split_values(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i >= text.size()) break;
-    const std::size_t start = i;
-    if (text[i] != '{' && text[i] != '[') {
+constexpr std::size_t kBlockBytes = 1 << 20;  // records read at a time by run()
+
+std::runtime_error io_error(const std::string& what, const std::string& path) {
+  return std::runtime_error(path + ": " + what + ": " + std::strerror(errno));
+}
+
+// Where the next record in text[pos..] lies. Records are the non-blank lines
+// (JSONL), or else top-level JSON values (objects or arrays, strings aware) with
+// anything else up to the end of its line a (malformed) record of its own.
+// kMore: text ends inside it and more may come; at the end of the input the
+// rest is the record.
+enum class Found { kRecord, kMore, kNone };
+Found next_record(std::string_view text, std::size_t& pos, bool jsonl, bool at_end,
+                  std::string_view& record) {
+  const auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  for (;;) {
+    std::size_t i = pos;
+    if (jsonl) {
       const auto eol = text.find('\n', i);
-      i = eol == std::string_view::npos ? text.size() : eol;
-      out.push_back(text.substr(start, i - start));
-      continue;
+      if (eol == std::string_view::npos && !at_end) return Found::kMore;
+      const std::size_t end = eol == std::string_view::npos ? text.size() : eol;
+      if (i >= text.size()) return Found::kNone;
+      pos = end == text.size() ? end : end + 1;
+      const auto line = text.substr(i, end - i);
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      record = line;
+      return Found::kRecord;
     }
-    int depth = 0;
-    bool in_string = false;
-    for (; i < text.size(); ++i) {
-      const char c = text[i];
-      if (in_string) {
-        if (c == '\\')
-          ++i;
-        else if (c == '"')
-          in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if ((c == '}' || c == ']') && --depth == 0) {
-        ++i;
-        break;
+    while (i < text.size() && space(text[i])) ++i;
+    if (i >= text.size()) {
+      pos = i;
+      return at_end ? Found::kNone : Found::kMore;
+    }
+    std::size_t end = i;
+    if (text[i] != '{' && text[i] != '[') {
+      end = text.find('\n', i);
+      if (end == std::string_view::npos) {
+        if (!at_end) return Found::kMore;
+        end = text.size();
+      }
+    } else {
+      int depth = 0;
+      bool in_string = false, closed = false;
+      for (; end < text.size() && !closed; ++end) {
+        const char c = text[end];
+        if (in_string) {
+          if (c == '\\')
+            ++end;
+          else if (c == '"')
+            in_string = false;
+        } else if (c == '"') {
+          in_string = true;
+        } else if (c == '{' || c == '[') {
+          ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+          closed = true;
+        }
+      }
+      if (!closed && !at_end) return Found::kMore;
+      end = std::min(end, text.size());
+    }
+    record = text.substr(i, end - i);
+    pos = end;
+    return Found::kRecord;
+  }
+}
+
+// JSONL when the first non-blank line is a whole JSON value by itself.
+bool looks_like_jsonl(std::string_view first_line) {
+  std::size_t pos = 0;
+  std::string_view value;
+  if (next_record(first_line, pos, false, true, value) != Found::kRecord) return true;
+  return (value.back() == '}' || value.back() == ']') &&
+         first_line.find_first_not_of(" \t\r", pos) == std::string_view::npos;
+}
+
+// The input as a file descriptor that can be read twice: a regular file as it
+// is, anything else (stdin, a pipe) copied to an unlinked temporary file.
+int open_input(const ReplayOptions& options, std::istream& standard_input) {
+  int fd = -1;
+  if (options.path != "-") {
+    fd = ::open(options.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error("cannot open replay input", options.path);
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) return fd;
+  }
+  const char* dir = std::getenv("TMPDIR");
+  std::string name = std::string(dir && *dir ? dir : "/tmp") + "/lle-replay-XXXXXX";
+  const int spool = ::mkstemp(name.data());
+  if (spool < 0) {
+    if (fd >= 0) ::close(fd);
+    throw io_error("cannot create a temporary file for the replay input", name);
+  }
+  ::unlink(name.c_str());
+  std::string buf(kBlockBytes, '\0');
+  for (;;) {
+    std::size_t got = 0;
+    if (fd >= 0) {
+      const ssize_t n = ::read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      got = n > 0 ? static_cast<std::size_t>(n) : 0;
+    } else {
+      standard_input.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      got = static_cast<std::size_t>(standard_input.gcount());
+    }
+    if (got == 0) break;
+    for (std::size_t done = 0; done < got;) {
+      const ssize_t n = ::write(spool, buf.data() + done, got - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const auto err = io_error("cannot copy the replay input to a temporary file", name);
+        ::close(spool);
+        if (fd >= 0) ::close(fd);
+        throw err;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  return spool;
+}
+
+// Reads bytes [offset, offset + n) of fd into out (fewer at the end of the file).
+void read_at(int fd, std::uint64_t offset, std::size_t n, std::string& out,
+             const std::string& path) {
+  out.resize(n);
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw io_error("cannot read replay input", path);
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  out.resize(got);
+}
+
+// The records of fd from the start, in order, each with its offset; the buffer
+// grows (doubling) only while one record does not fit.
+class RecordReader {
+ public:
+  RecordReader(int fd, const std::string& path) : fd_(fd), path_(path) { fill(); }
+
+  // The first non-blank line (or as much as there is), without consuming it.
+  std::string_view first_line() {
+    for (;;) {
+      const auto start = buf_.find_first_not_of(" \t\r\n");
+      const auto eol = start == std::string::npos ? std::string::npos : buf_.find('\n', start);
+      if (eol != std::string::npos || eof_) {
+        return start == std::string::npos
+                   ? std::string_view()
+                   : std::string_view(buf_).substr(start,
+                                                   eol == std::string::npos ? eol : eol - start);
+      }
+      fill();
+    }
+  }
+
+  bool next(bool jsonl, std::string_view& record, std::uint64_t& offset) {
+    for (;;) {
+      switch (next_record(buf_, pos_, jsonl, eof_, record)) {
+        case Found::kRecord:
+          offset = base_ + static_cast<std::uint64_t>(record.data() - buf_.data());
+          return true;
+        case Found::kNone:
+          return false;
+        case Found::kMore:
+          fill();
       }
     }
-    out.push_back(text.substr(start, std::min(i, text.size()) - start));
   }
-  return out;
+  std::uint64_t end() const { return base_ + buf_.size(); }
+
+ private:
+  // Drops what was consumed and reads at least as much again as is kept.
+  void fill() {
+    buf_.erase(0, pos_);
+    base_ += pos_;
+    pos_ = 0;
+    const std::size_t want = std::max(kBlockBytes, buf_.size());
+    std::string more;
+    read_at(fd_, base_ + buf_.size(), want, more, path_);
+    if (more.empty()) eof_ = true;
+    buf_ += more;
+  }
+
+  int fd_;
+  const std::string& path_;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::uint64_t base_ = 0;  // offset of buf_[0] in the input
+  bool eof_ = false;
+};
+
+// Delivery time: the median of three consecutive timestamps, never going back.
+std::int64_t median(std::int64_t a, std::int64_t b, std::int64_t c) {
+  return std::max(std::min(a, b), std::min(std::max(a, b), c));
 }
 
-// JSONL when the first non-empty line is a whole JSON value by itself.
-bool looks_like_jsonl(std::string_view text) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto eol = text.find('\n', start);
-    if (eol == std::string_view::npos) eol = text.size();
-    const auto line = text.substr(start, eol - start);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
-      const auto values = split_values(line);
-      return values.size() == 1 && !values[0].empty() &&
-             (values[0].back() == '}' || values[0].back() == ']');
-    }
-    start = eol + 1;
-  }
-  return true;
-}
-
-std::string read_all(const ReplayOptions& options, std::istream& standard_input) {
-  if (options.path == "-") {
-    return std::string(std::istreambuf_iterator<char>(standard_input), {});
-  }
-  std::ifstream in(options.path, std::ios::binary);
-  if (!in) throw std::runtime_error(options.path + ": cannot open replay input");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return std::move(ss).str();
-}
+// The entries of one run of whole records, in delivery order. An entry's views
+// point into the block's own copy, so they outlive the decoder's callback.
+struct Block {
+  std::string text, arena;
+  std::vector<core::Label> labels;
+  std::vector<core::Entry> entries;
+};
 
 }  // namespace
 
-// The time each entry is delivered at: the median of its own timestamp and its
-// two neighbours' (the window moved inwards at either end), never going back.
-// One line stamped far from its neighbours cannot move time, so the gates
-// judge it against the bulk of the data; a gap that two lines agree on does.
-void Replay::set_replay_time(std::vector<Recorded>& es) {
-  const std::size_t n = es.size();
-  std::int64_t now = std::numeric_limits<std::int64_t>::min();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t first = n <= 3 ? 0 : std::clamp<std::size_t>(i, 1, n - 2) - 1;
-    std::int64_t window[3];
-    std::size_t k = 0;
-    for (std::size_t j = first; j < n && k < 3; ++j) window[k++] = es[j].ts;
-    std::sort(window, window + k);
-    now = std::max(now, window[k / 2]);
-    es[i].now = now;
+// The input's blocks one after another in delivery order (backwards for a
+// newest-first export), each entry reachable until the cursor moves past it.
+class Replay::Blocks {
+ public:
+  explicit Blocks(const Replay& r)
+      : r_(r), next_(r.newest_first_ ? r.blocks_.size() - 2 : 0), left_(r.blocks_.size() - 1) {}
+
+  // The entry `ahead` places after the current one (0: the current), or nullptr.
+  const core::Entry* peek(std::size_t ahead) {
+    std::size_t i = pos_ + ahead;
+    for (const auto& b : queue_) {
+      if (i < b.entries.size()) return &b.entries[i];
+      i -= b.entries.size();
+    }
+    while (load_next()) {
+      if (i < queue_.back().entries.size()) return &queue_.back().entries[i];
+      i -= queue_.back().entries.size();
+    }
+    return nullptr;
   }
-}
+  void pop() {
+    if (++pos_ < queue_.front().entries.size()) return;
+    queue_.pop_front();
+    pos_ = 0;
+  }
+
+ private:
+  // Decodes the next block that holds any entry; false when none is left.
+  bool load_next() {
+    while (left_ > 0) {
+      --left_;
+      const std::size_t k = r_.newest_first_ ? next_-- : next_++;
+      Block& b = queue_.emplace_back();  // built in place: views into a moved string may dangle
+      read_at(r_.fd_, r_.blocks_[k], r_.blocks_[k + 1] - r_.blocks_[k], b.text, r_.options_.path);
+      struct At {
+        std::size_t labels_begin, labels_end, line_begin, line_size;
+        std::int64_t ts;
+      };
+      std::vector<At> at;
+      std::vector<std::size_t> label_at;  // name offset, name size, value offset, value size
+      const auto copy = [&](std::string_view s) {
+        b.arena.append(s);
+        return b.arena.size() - s.size();
+      };
+      std::size_t pos = 0;
+      std::string_view record;
+      while (next_record(b.text, pos, r_.jsonl_, true, record) == Found::kRecord) {
+        decoder_.decode(record, [&](const core::Entry& e) {
+          const std::size_t first = label_at.size();
+          for (const auto& l : e.labels) {
+            label_at.push_back(copy(l.name));
+            label_at.push_back(l.name.size());
+            label_at.push_back(copy(l.value));
+            label_at.push_back(l.value.size());
+          }
+          at.push_back({first, label_at.size(), copy(e.line), e.line.size(), e.timestamp_ns});
+        });
+      }
+      if (at.empty()) {
+        queue_.pop_back();
+        continue;
+      }
+      const std::string_view arena = b.arena;
+      for (std::size_t i = 0; i < label_at.size(); i += 4)
+        b.labels.push_back({arena.substr(label_at[i], label_at[i + 1]),
+                            arena.substr(label_at[i + 2], label_at[i + 3])});
+      for (const auto& a : at) {
+        b.entries.push_back({std::span<const core::Label>(b.labels.data() + a.labels_begin / 4,
+                                                          (a.labels_end - a.labels_begin) / 4),
+                             a.ts, arena.substr(a.line_begin, a.line_size)});
+      }
+      if (r_.newest_first_) std::reverse(b.entries.begin(), b.entries.end());
+      b.text = std::string();  // entries point into the arena only
+      return true;
+    }
+    return false;
+  }
+
+  const Replay& r_;
+  parse::LokiDecoder decoder_;
+  std::deque<Block> queue_;  // references stay valid as blocks come and go
+  std::size_t pos_ = 0;      // the current entry in queue_.front()
+  std::size_t next_, left_;  // the next block to read, how many are left
+};
 
 Replay::Replay(Replay&& other) noexcept
     : options_(std::move(other.options_)),
-      label_sets_(std::move(other.label_sets_)),
-      entries_(std::move(other.entries_)),
+      fd_(std::exchange(other.fd_, -1)),
+      jsonl_(other.jsonl_),
+      newest_first_(other.newest_first_),
+      shift_(other.shift_),
+      blocks_(std::move(other.blocks_)),
       stats_(std::move(other.stats_)),
       stopped_(other.stopped_.load()) {}
 
+Replay::~Replay() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+// One pass over the input: its records and entries counted, its order judged
+// from every neighbouring pair (one line far off at either end does not turn
+// the export around), where replay time ends (the largest median of three
+// neighbours, the same read forwards or backwards), and where blocks begin.
 Replay Replay::load(const ReplayOptions& options, const core::Clock& wall,
                     std::istream& standard_input) {
   Replay r;
   r.options_ = options;
-  const std::string text = read_all(options, standard_input);
+  r.fd_ = open_input(options, standard_input);
+  RecordReader reader(r.fd_, options.path);
+  r.jsonl_ = looks_like_jsonl(reader.first_line());
 
-  std::vector<std::string_view> records;
-  if (looks_like_jsonl(text)) {
-    std::size_t start = 0;
-    while (start < text.size()) {
-      auto eol = text.find('\n', start);
-      if (eol == std::string::npos) eol = text.size();
-      const auto line = std::string_view(text).substr(start, eol - start);
-      if (line.find_first_not_of(" \t\r") != std::string_view::npos) records.push_back(line);
-      start = eol + 1;
-    }
-  } else {
-    records = split_values(text);
-  }
-
-  std::map<std::vector<std::pair<std::string, std::string>>, std::uint32_t> interned;
-  std::vector<std::pair<std::string, std::string>> labels;
   parse::LokiDecoder decoder;
-  for (const auto record : records) {
-    ++r.stats_.records;
+  std::uint64_t descending = 0, n = 0;
+  std::int64_t ts1 = 0, ts2 = 0;  // the previous two timestamps
+  std::int64_t end_now = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t next_block = 0;
+  std::string_view record;
+  std::uint64_t offset = 0;
+  auto& st = r.stats_;
+  while (reader.next(r.jsonl_, record, offset)) {
+    if (offset >= next_block || r.blocks_.empty()) {
+      r.blocks_.push_back(offset);
+      next_block = offset + kBlockBytes;
+    }
+    ++st.records;
     const auto result = decoder.decode(record, [&](const core::Entry& e) {
-      labels.clear();
-      for (const auto& l : e.labels) labels.emplace_back(l.name, l.value);
-      std::sort(labels.begin(), labels.end());
-      auto [it, added] =
-          interned.try_emplace(labels, static_cast<std::uint32_t>(r.label_sets_.size()));
-      if (added) r.label_sets_.push_back(labels);
-      r.entries_.push_back({it->second, e.timestamp_ns, 0, std::string(e.line)});
+      const std::int64_t ts = e.timestamp_ns;
+      if (n > 0) descending += ts < ts1;
+      if (n >= 2) end_now = std::max(end_now, median(ts2, ts1, ts));
+      ts2 = ts1;
+      ts1 = ts;
+      ++n;
     });
-    r.stats_.malformed_entries += result.bad_entries;
-    if (!result.error.empty()) ++r.stats_.malformed_records;
-    if ((!result.error.empty() || result.bad_entries > 0) && r.stats_.first_errors.size() < 10) {
-      r.stats_.first_errors.push_back(
-          "record " + std::to_string(r.stats_.records) + ": " +
-          (result.error.empty() ? std::to_string(result.bad_entries) + " malformed entries"
-                                : result.error));
+    st.malformed_entries += result.bad_entries;
+    if (!result.error.empty()) ++st.malformed_records;
+    if ((!result.error.empty() || result.bad_entries > 0) && st.first_errors.size() < 10) {
+      st.first_errors.push_back("record " + std::to_string(st.records) + ": " +
+                                (result.error.empty()
+                                     ? std::to_string(result.bad_entries) + " malformed entries"
+                                     : result.error));
     }
   }
-
-  auto& es = r.entries_;
-  // Newest-first (logcli's default) when most neighbours say so: one line
-  // stamped far off at either end does not turn the whole export around.
-  std::size_t descending = 0;
-  for (std::size_t i = 1; i < es.size(); ++i) descending += es[i].ts < es[i - 1].ts;
-  if (2 * descending > es.size() - 1) std::reverse(es.begin(), es.end());
-  set_replay_time(es);
-  if (options.rebase_to_now && !es.empty()) {
-    std::int64_t shift;  // 0 only when the bulk itself sits at the int64 ends
-    if (__builtin_sub_overflow(wall.now_ns(), es.back().now, &shift)) shift = 0;
-    for (auto& e : es)
-      e.ts = core::saturating_add(e.ts, shift), e.now = core::saturating_add(e.now, shift);
-  }
+  r.blocks_.push_back(reader.end());
+  st.entries = n;
+  if (n == 1) end_now = ts1;
+  if (n == 2) end_now = std::max(ts1, ts2);
+  r.newest_first_ = n > 1 && 2 * descending > n - 1;
+  // 0 only when the bulk itself sits at the int64 ends
+  if (options.rebase_to_now && n > 0 && __builtin_sub_overflow(wall.now_ns(), end_now, &r.shift_))
+    r.shift_ = 0;
   return r;
 }
 
-bool Replay::run(const Sink& sink) const {
-  std::vector<std::vector<core::Label>> views(label_sets_.size());
-  for (std::size_t i = 0; i < label_sets_.size(); ++i) {
-    for (const auto& [k, v] : label_sets_[i]) views[i].push_back({k, v});
-  }
+// Entry i is delivered at the median of its own timestamp and its two
+// neighbours' (the window moved inwards at either end), never going back: one
+// line stamped far from its neighbours cannot move time, so the gates judge it
+// against the bulk of the data; a gap that two lines agree on does.
+bool Replay::run(const Sink& sink) {
+  if (fd_ < 0) throw std::runtime_error(options_.path + ": a replay runs once");
+  const std::uint64_t n = stats_.entries;
+  std::int64_t ts1 = 0, ts2 = 0;  // the previous two timestamps delivered
+  std::int64_t now = std::numeric_limits<std::int64_t>::min(), first_now = 0;
   const auto started = std::chrono::steady_clock::now();
-  for (const auto& e : entries_) {
-    if (stopped_.load(std::memory_order_relaxed)) return false;
-    const std::int64_t now = e.now;
-    if (options_.speed > 0) {
-      const auto due =
-          started + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                        (static_cast<double>(now) - static_cast<double>(entries_.front().now)) /
-                        options_.speed));
-      while (std::chrono::steady_clock::now() < due) {
-        if (stopped_.load(std::memory_order_relaxed)) return false;
-        std::this_thread::sleep_until(
-            std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+  bool finished = true;
+  {
+    Blocks blocks(*this);
+    for (std::uint64_t i = 0; const core::Entry* e = blocks.peek(0); ++i) {
+      if (stopped_.load(std::memory_order_relaxed)) {
+        finished = false;
+        break;
       }
+      // The window's first entry relative to this one: -2, -1 or 0.
+      const std::int64_t j =
+          n <= 3 ? -static_cast<std::int64_t>(i)
+                 : static_cast<std::int64_t>(std::clamp<std::uint64_t>(i, 1, n - 2)) - 1 -
+                       static_cast<std::int64_t>(i);
+      std::int64_t window[3];
+      std::size_t k = 0;
+      for (std::int64_t d = j; k < 3 && d <= 2; ++d) {
+        if (d < 0) {
+          window[k++] = d == -1 ? ts1 : ts2;
+        } else if (const core::Entry* w = blocks.peek(static_cast<std::size_t>(d))) {
+          window[k++] = w->timestamp_ns;
+        }
+      }
+      std::sort(window, window + k);
+      now = std::max(now, window[k / 2]);
+      if (i == 0) first_now = now;
+      if (options_.speed > 0 && !pace(now, first_now, started)) {
+        finished = false;
+        break;
+      }
+      sink(core::Entry{e->labels, core::saturating_add(e->timestamp_ns, shift_), e->line},
+           core::saturating_add(now, shift_));
+      ts2 = ts1;
+      ts1 = e->timestamp_ns;
+      blocks.pop();
     }
-    sink(core::Entry{views[e.label_set], e.ts, e.line}, now);
+  }
+  ::close(std::exchange(fd_, -1));
+  return finished;
+}
+
+// Sleeps until entry time `now` is due at the replay's speed; false if stopped.
+bool Replay::pace(std::int64_t now, std::int64_t first_now,
+                  std::chrono::steady_clock::time_point started) const {
+  const auto due =
+      started + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                    (static_cast<double>(now) - static_cast<double>(first_now)) / options_.speed));
+  while (std::chrono::steady_clock::now() < due) {
+    if (stopped_.load(std::memory_order_relaxed)) return false;
+    std::this_thread::sleep_until(
+        std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
   }
   return true;
 }

@@ -26,7 +26,7 @@ const Recorded& recorded() {
     Recorded out;
     std::istringstream none;
     const lle::core::ManualClock wall(0);
-    const auto replay =
+    auto replay =
         lle::source::Replay::load({"test/testdata/sample/sample.jsonl", false, 0}, wall, none);
     boost::json::array streams;
     std::int64_t last = 0;

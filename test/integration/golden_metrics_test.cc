@@ -18,10 +18,10 @@ BOOST_AUTO_TEST_CASE(small_export_renders_the_golden_metrics_text) {
   lle::ingest::Pipeline pipeline(cfg, {"test", "golden", 0, {}, {}, {}});
   std::istringstream no_stdin;
   const lle::core::ManualClock wall(0);
-  const auto replay = lle::source::Replay::load(
+  auto replay = lle::source::Replay::load(
       {(root / "test/testdata/golden/small.jsonl").string(), false, 0}, wall, no_stdin);
   const std::int64_t end =
-      lle::ingest::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {});
+      lle::ingest::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {}).now_ns;
   pipeline.input().parse_seconds_total = 0;  // wall-clock timing: the one non-reproducible value
   const auto state = pipeline.publish(end);
   const std::string text = lle::metrics::render_exposition(*state);

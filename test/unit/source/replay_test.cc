@@ -18,13 +18,15 @@ struct Delivered {
   std::size_t labels;
 };
 
-std::vector<Delivered> run(const Replay& r) {
+std::vector<Delivered> run(Replay& r) {
   std::vector<Delivered> out;
   r.run([&](const lle::core::Entry& e, std::int64_t now) {
     out.push_back({e.timestamp_ns, now, std::string(e.line), e.labels.size()});
   });
   return out;
 }
+
+std::vector<Delivered> run(Replay&& r) { return run(r); }
 
 Replay from_stdin(const std::string& text, bool rebase = false, std::int64_t wall_ns = 0) {
   std::istringstream in(text);
@@ -44,7 +46,7 @@ constexpr std::int64_t kSec = 1'000'000'000LL;
 BOOST_AUTO_TEST_SUITE(source_replay)
 
 BOOST_AUTO_TEST_CASE(logcli_jsonl_is_replayed_in_order_with_time_following_events) {
-  const auto r = from_stdin(logcli(1, "a") + logcli(2, "b") + logcli(4, "c"));
+  auto r = from_stdin(logcli(1, "a") + logcli(2, "b") + logcli(4, "c"));
   const auto d = run(r);
   BOOST_TEST_REQUIRE(d.size() == 3u);
   BOOST_TEST(d[0].line == "a");
@@ -77,7 +79,7 @@ BOOST_AUTO_TEST_CASE(pretty_printed_query_responses_and_tail_messages) {
 }
 {"streams":[{"stream":{"app":"y","b":"c"},"values":[["300","t1"]]}]}
 )";
-  const auto r = from_stdin(text);
+  auto r = from_stdin(text);
   const auto d = run(r);
   BOOST_TEST_REQUIRE(d.size() == 3u);
   BOOST_TEST(d[2].line == "t1");
@@ -86,9 +88,8 @@ BOOST_AUTO_TEST_CASE(pretty_printed_query_responses_and_tail_messages) {
 }
 
 BOOST_AUTO_TEST_CASE(garbage_and_truncated_records_are_counted_and_skipped) {
-  const auto r =
-      from_stdin(logcli(1, "a") + "not json at all\n" + R"({"labels":{},"line":"x")" + "\n" +
-                 R"({"labels":{},"line":"x","timestamp":"never"})" + "\n" + logcli(2, "b"));
+  auto r = from_stdin(logcli(1, "a") + "not json at all\n" + R"({"labels":{},"line":"x")" + "\n" +
+                      R"({"labels":{},"line":"x","timestamp":"never"})" + "\n" + logcli(2, "b"));
   BOOST_TEST(r.stats().records == 5u);
   BOOST_TEST(r.stats().malformed_records == 2u);
   BOOST_TEST(r.stats().malformed_entries == 1u);
@@ -175,6 +176,51 @@ BOOST_AUTO_TEST_CASE(stop_ends_a_run_early) {
   });
   BOOST_TEST(!finished);
   BOOST_TEST(seen == 10);
+}
+
+// An export of several blocks (run() reads about 1 MiB of whole records at a
+// time): every entry once, in order, whichever way round it was recorded and
+// however its records are laid out; one record larger than a block included.
+BOOST_AUTO_TEST_CASE(exports_larger_than_a_block_are_streamed_whole_and_in_order) {
+  const auto tail = [](std::int64_t ts, bool pretty) {
+    const std::string line(100, 'x');
+    return pretty ? "{\n  \"streams\": [{\"stream\": {\"app\": \"x\"},\n    \"values\": [[\"" +
+                        std::to_string(ts) + "\", \"" + line + "\"]]}]\n}\n"
+                  : R"({"streams":[{"stream":{"app":"x"},"values":[[")" + std::to_string(ts) +
+                        R"(",")" + line + R"("]]}]})" + "\n";
+  };
+  constexpr int kLines = 30000;  // about 4 MiB
+  for (const bool pretty : {false, true}) {
+    for (const bool newest_first : {false, true}) {
+      std::string text;
+      for (int i = 0; i < kLines; ++i)
+        text += tail(kBase + (newest_first ? kLines - 1 - i : i) * kSec, pretty);
+      // and one record of 20,000 entries, larger than a block, after all of them
+      std::string big = R"({"streams":[{"stream":{"app":"x"},"values":[)";
+      for (int i = 0; i < 20000; ++i) {
+        const std::int64_t ts = kBase + (newest_first ? -1 - i : kLines + i) * kSec;
+        big += (i ? ",[\"" : "[\"") + std::to_string(ts) + R"(",")" + std::string(100, 'y') + "\"]";
+      }
+      text += big + "]}]}\n";
+      auto r = from_stdin(text);
+      BOOST_TEST(r.stats().records == kLines + 1u);
+      BOOST_TEST(r.stats().entries == kLines + 20000u);
+      const auto d = run(r);
+      BOOST_TEST_REQUIRE(d.size() == kLines + 20000u);
+      std::size_t in_order = 0;
+      for (std::size_t i = 1; i < d.size(); ++i) in_order += d[i].ts == d[i - 1].ts + kSec;
+      BOOST_TEST(in_order == d.size() - 1,
+                 "pretty " << pretty << ", newest first " << newest_first);
+      BOOST_TEST(d.back().now == d.back().ts - kSec);  // the median of the last three
+    }
+  }
+}
+
+// A replay can be run once: it lets go of its input when it ends.
+BOOST_AUTO_TEST_CASE(a_second_run_delivers_nothing_and_says_so) {
+  auto r = from_stdin(logcli(1, "a") + logcli(2, "b"));
+  BOOST_TEST(run(r).size() == 2u);
+  BOOST_CHECK_THROW(run(r), std::runtime_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
