@@ -176,7 +176,7 @@ class ReloadRequests {
 // generation with one built from it, carrying the state over. On any failure the
 // running generation stays as it was. Returns (ok, what happened).
 ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& engine,
-                               const Engine::Env& env, ApiHolder& apis,
+                               const Engine::Env& env, source::Source* replay, ApiHolder& apis,
                                api::ThresholdStore& thresholds) {
   const auto started = std::chrono::steady_clock::now();
   const auto failed = [&](const std::string& why) {
@@ -189,14 +189,12 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
   std::unique_ptr<Engine> next;
   std::shared_ptr<const api::Api> next_api;
   try {
-    if (engine->replaying())
-      throw std::runtime_error("a replay is still running: reload once it has finished");
     config::Config cfg = load_config(args);
     keep_restart_only_keys(engine->config(), cfg);
     const bool replayed = !cfg.replay.path.empty();
     auto shards = plan_for(cfg, replayed);
     next_api = make_api(cfg, thresholds, env.lifecycle, env.wall);
-    next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env);
+    next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env, replay);
   } catch (const std::exception& e) {
     log::error("reload failed: the running configuration stays in force", {{"error", e.what()}});
     return failed(e.what());
@@ -214,12 +212,8 @@ ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& eng
     ++s.reloads_ok;
     s.last_reload_ok_ns = env.wall.now_ns();
   });
-  if (engine->has_input()) {
-    engine->publish_now(env.wall.now_ns());
-    engine->start_loki();
-  } else {
-    engine->publish_now(engine->state_now());
-  }
+  engine->publish_now(engine->state_now());
+  engine->start();
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   const std::string what = "reloaded " + args.config + " (" +
@@ -308,7 +302,8 @@ int run(const RunArgs& args) {
   const Engine::Env env{wall, latest, lifecycle, state_file, started_ns, kVersion, kRevision};
   std::unique_ptr<Engine> engine;
   try {
-    engine = std::make_unique<Engine>(cfg, std::move(inputs->shards), env);
+    engine =
+        std::make_unique<Engine>(cfg, std::move(inputs->shards), env, replay ? &*replay : nullptr);
   } catch (const std::exception& e) {
     log::error("cannot set up the Loki input", {{"error", e.what()}});
     return 2;
@@ -347,19 +342,15 @@ int run(const RunArgs& args) {
             {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
              {"services", std::to_string(cfg.services.size())}});
 
-  if (engine->has_input()) {
-    if (!state_file.empty()) engine->restore_from_file();
-    engine->start_loki();
-  } else if (replay) {
-    engine->start_replay(*replay);
-  }
+  if (!state_file.empty()) engine->restore_from_file();
+  engine->start();
 
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
     const auto asked = reloads.take();
-    const auto outcome = reload(args, engine, env, apis, *thresholds);
+    const auto outcome = reload(args, engine, env, replay ? &*replay : nullptr, apis, *thresholds);
     if (outcome.first) {
       configs.store(std::make_shared<const config::Config>(engine->config()));
       refresh_rules(engine->config(), *thresholds, lifecycle);

@@ -39,28 +39,17 @@ std::vector<loki::ShardPlan> plan_for(const config::Config& cfg, bool replaying)
   return shards;
 }
 
-Engine::Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env)
+Engine::Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env,
+               source::Source* replay)
     : cfg_(std::move(cfg)),
       env_(env),
-      pipeline_(cfg_, {env.version, env.revision, env.start_time_ns, {}, {}, {}}) {
+      pipeline_(cfg_, {env.version, env.revision, env.start_time_ns, {}, {}, {}}),
+      source_(replay) {
   if (shards.empty()) return;
-  std::vector<std::size_t> shard_of(cfg_.services.size());
-  std::vector<bool> field_shard;
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    for (int s : shards[i].services) shard_of[static_cast<std::size_t>(s)] = i;
-    field_shard.push_back(shards[i].field_matched);
-  }
-  auto sink = [this, shard_of, field_shard](std::size_t shard, const core::Entry& e,
-                                            std::int64_t now) {
-    // The field shard's selector may also cover services tailed by another
-    // shard: their lines are counted there, not twice.
-    if (field_shard[shard]) {
-      const int s = pipeline_.service_by_labels(e);
-      if (s >= 0 && shard_of[static_cast<std::size_t>(s)] != shard) return true;
-    }
-    return pipeline_.on_entry(e, now) != core::RejectReason::kTooLate;
-  };
-  input_ = std::make_unique<loki::Input>(io_, cfg_.loki, std::move(shards), env_.wall, sink);
+  loki_ = std::make_unique<loki::Input>(
+      cfg_.loki, std::move(shards), env_.wall,
+      [this](const core::Entry& e) { return pipeline_.service_by_labels(e); });
+  source_ = loki_.get();
 }
 
 void Engine::restore_from_file() {
@@ -72,7 +61,7 @@ void Engine::restore_from_file() {
   }
   std::optional<Restored> restored;
   if (loaded.kind == state::Loaded::Kind::kOk)
-    restored = restore_payload(loaded.payload, pipeline_.store(), input_.get());
+    restored = restore_payload(loaded.payload, pipeline_.store(), loki_.get());
   if (!restored) {
     const auto aside = state::move_aside(file, std::to_string(env_.wall.now_ns()));
     log::warn("state snapshot rejected: starting cold",
@@ -89,70 +78,73 @@ void Engine::restore_from_file() {
 
 bool Engine::take_over(Engine& old) {
   const std::int64_t now = env_.wall.now_ns();
-  const auto restored = restore_payload(state_payload(old.pipeline_.store(), old.input_.get(), now),
-                                        pipeline_.store(), input_.get());
+  const auto restored = restore_payload(state_payload(old.pipeline_.store(), old.loki_.get(), now),
+                                        pipeline_.store(), loki_.get());
   if (!restored) return false;
   pipeline_.input() = old.pipeline_.input();
-  replay_end_ = old.replay_end_;
   log::info("state carried over", {{"services", std::to_string(restored->services)},
                                    {"shards", std::to_string(restored->shards)}});
   return true;
 }
 
-void Engine::start_loki() {
-  input_->start();
+void Engine::start() {
+  started_ = std::chrono::steady_clock::now();
+  if (source_) {
+    source_->start(io_, {[this](const core::Entry& e, std::int64_t now) {
+                           return pipeline_.on_entry(e, now) != core::RejectReason::kTooLate;
+                         },
+                         [this](const source::Progress& p) {
+                           auto& in = pipeline_.input();
+                           in.records_read += p.records;
+                           in.malformed_records += p.malformed_records;
+                           in.malformed_entries += p.malformed_entries;
+                           in.parse_seconds_total += p.busy_seconds;
+                         },
+                         [this](const std::string& error) { on_end(error); }});
+  }
   if (!env_.state_file.empty()) {
     boost::asio::co_spawn(io_, every(cfg_.state.interval_ns, [this] { save_state(); }),
                           boost::asio::detached);
   }
   boost::asio::co_spawn(io_, every(cfg_.windows.publish_interval_ns, [this] { publish(); }),
                         boost::asio::detached);
-  log::info("tailing Loki",
-            {{"url", cfg_.loki.url}, {"shards", std::to_string(input_->status().size())}});
   thread_ = std::thread([this] { io_.run(); });
 }
 
-void Engine::start_replay(source::Replay& replay) {
-  replay_ = &replay;
-  thread_ = std::thread([this] {
-    const auto started = std::chrono::steady_clock::now();
-    const auto end = replay_into(
-        *replay_, pipeline_, cfg_.replay.speed > 0, cfg_.windows.publish_interval_ns,
-        [this](std::shared_ptr<const metrics::Published> p) { env_.latest.store(std::move(p)); });
-    replay_end_ = end.now_ns;
-    if (!end.error.empty())
-      log::error("replay input failed part way: serving what was read", {{"error", end.error}});
-    const auto& in = pipeline_.input();
-    log::info(
-        "replay finished; serving its state until stopped",
-        {{"lines", std::to_string(in.lines_read)},
-         {"records", std::to_string(replay_->stats().records)},
-         {"malformed_records", std::to_string(replay_->stats().malformed_records)},
-         {"seconds",
-          std::to_string(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())},
-         {"state_time", core::format_timestamp(replay_end_)}});
-    replay_done_ = true;
-  });
+// A finished input: nothing more can arrive, so every open minute closes (run
+// --replay and dq-report then hold the same lines in every window).
+void Engine::on_end(const std::string& error) {
+  if (!error.empty())
+    log::error("replay input failed part way: serving what was read", {{"error", error}});
+  pipeline_.store().close_open_minutes();
+  publish();
+  const auto& in = pipeline_.input();
+  log::info(
+      "replay finished; serving its state until stopped",
+      {{"lines", std::to_string(in.lines_read)},
+       {"records", std::to_string(in.records_read)},
+       {"malformed_records", std::to_string(in.malformed_records)},
+       {"seconds",
+        std::to_string(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count())},
+       {"state_time", core::format_timestamp(state_now())}});
 }
 
 void Engine::stop() {
-  if (replay_ && !replay_done_) replay_->stop();
   io_.stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void Engine::resume() {
-  if (!input_) return;
   io_.restart();
   thread_ = std::thread([this] { io_.run(); });
 }
 
 void Engine::save_state() {
-  if (env_.state_file.empty() || !input_) return;
+  if (env_.state_file.empty()) return;
   const auto started = std::chrono::steady_clock::now();
   try {
-    const std::string payload = state_payload(pipeline_.store(), input_.get(), env_.wall.now_ns());
+    const std::string payload = state_payload(pipeline_.store(), loki_.get(), env_.wall.now_ns());
     state::write_atomic(env_.state_file, payload);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -169,8 +161,8 @@ void Engine::save_state() {
 }
 
 void Engine::publish() {
-  pipeline_.loki() = input_->status();
-  env_.latest.store(pipeline_.publish(std::min(env_.wall.now_ns(), input_->backfill_floor())));
+  if (source_) pipeline_.loki() = source_->status();
+  env_.latest.store(pipeline_.publish(state_now()));
 }
 
 }  // namespace lle::ingest

@@ -1,12 +1,13 @@
 #pragma once
 // One generation of the ingest side, built from one configuration: the pipeline
-// and either the Loki input with its io thread, or a replay's thread, or nothing.
-// A reload builds the next generation, moves the state over and drops this one.
-// Thread safety: the owner (the main thread) calls every member; between
-// start_*() and stop() the pipeline belongs to this generation's thread.
+// and its source (the Loki input, built here, or the app's replay, which outlives
+// generations), run on this generation's io thread with publication and snapshots
+// on timers. A reload builds the next generation, moves the state over and drops
+// this one. Thread safety: the owner (the main thread) calls every member;
+// between start() and stop() the pipeline belongs to this generation's thread.
 
-#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -20,7 +21,7 @@
 #include "exporter/loki/client.h"
 #include "exporter/loki/plan.h"
 #include "exporter/metrics/latest.h"
-#include "exporter/source/replay.h"
+#include "exporter/source/source.h"
 
 namespace lle::ingest {
 
@@ -39,36 +40,33 @@ class Engine {
     std::string version, revision;  // build_info
   };
 
-  // Throws if the Loki input cannot be set up (e.g. an unreadable credentials file):
-  // a reload then leaves the running generation alone.
-  Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env);
+  // replay: the source when there are no Loki shards (nullptr: none). Throws if
+  // the Loki input cannot be set up (e.g. an unreadable credentials file): a
+  // reload then leaves the running generation alone.
+  Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const Env& env,
+         source::Source* replay);
   ~Engine() { stop(); }
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
   const config::Config& config() const { return cfg_; }
-  bool has_input() const { return input_ != nullptr; }
-  bool replaying() const { return replay_ != nullptr && !replay_done_; }
 
   // A missing snapshot is a cold start; a rejected one is moved aside (never
   // half-loaded) and the process starts cold.
   void restore_from_file();
-  // Takes over a stopped generation's state: windows by service id, shards by
-  // selector, the input's counters. False if its state could not be read back.
+  // Takes over a stopped generation's state: windows by service id, Loki shards
+  // by selector, the input's counters. False if its state could not be read back.
   bool take_over(Engine& old);
 
   // Publishes the state as it is, at `now`.
   void publish_now(std::int64_t now_ns) { env_.latest.store(pipeline_.publish(now_ns)); }
-  // The time a generation without input stands at: a finished replay's own end,
-  // or the wall clock.
-  std::int64_t state_now() const {
-    return cfg_.replay.path.empty() ? env_.wall.now_ns() : replay_end_;
-  }
+  // The time the state stands at: what the source vouches for, or without one
+  // the wall clock.
+  std::int64_t state_now() const { return source_ ? source_->vouched_ns() : env_.wall.now_ns(); }
 
-  void start_loki();
-  void start_replay(source::Replay& replay);
-  // Stops the input and waits for this generation's thread; the pipeline is the
-  // caller's again. resume() undoes it (a reload whose hand-over failed).
+  void start();
+  // Stops the io thread and waits for it; the pipeline is the caller's again.
+  // resume() undoes it (a reload whose hand-over failed).
   void stop();
   void resume();
 
@@ -77,17 +75,17 @@ class Engine {
 
  private:
   void publish();
+  void on_end(const std::string& error);
 
   // Members in this order so that the io_context (and the coroutines it still
   // holds) goes before the input they refer to, and both before the pipeline.
   const config::Config cfg_;
   Env env_;
   Pipeline pipeline_;
-  std::unique_ptr<loki::Input> input_;
+  std::unique_ptr<loki::Input> loki_;  // this generation's own, when it tails Loki
+  source::Source* source_ = nullptr;   // loki_, the app's replay, or none
   boost::asio::io_context io_;
-  source::Replay* replay_ = nullptr;
-  std::atomic<bool> replay_done_{false};
-  std::int64_t replay_end_ = 0;  // written by the replay thread before replay_done_
+  std::chrono::steady_clock::time_point started_;
   std::thread thread_;
 };
 

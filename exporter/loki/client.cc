@@ -125,22 +125,23 @@ std::string url_encode(std::string_view s) {
 }
 
 struct Input::Shared {
-  asio::io_context& io;
+  asio::io_context* io = nullptr;  // from start()
   config::LokiConfig cfg;
   Endpoint ep;
   std::vector<std::pair<std::string, std::string>> headers;
   ssl::context tls{ssl::context::tls_client};
   const core::Clock& clock;
-  Sink sink;
+  ServiceOf service_of;
+  std::vector<std::size_t> shard_of;  // by service id: the shard that tails it
+  source::Hooks hooks;                // from start()
   std::mt19937_64 rng{std::random_device{}()};
 
-  Shared(asio::io_context& i, config::LokiConfig c, const core::Clock& clk, Sink s)
-      : io(i),
-        cfg(std::move(c)),
+  Shared(config::LokiConfig c, const core::Clock& clk, ServiceOf s)
+      : cfg(std::move(c)),
         ep(parse_endpoint(cfg.url)),
         headers(request_headers(cfg)),
         clock(clk),
-        sink(std::move(s)) {
+        service_of(std::move(s)) {
     if (!ep.tls) return;
     if (cfg.ca_file.empty()) {
       tls.set_default_verify_paths();
@@ -223,7 +224,7 @@ class Input::Shard {
     status_.selector = plan_.selector;
   }
 
-  void start() { asio::co_spawn(sh_.io, run(), asio::detached); }
+  void start() { asio::co_spawn(*sh_.io, run(), asio::detached); }
 
   const std::string& selector() const { return plan_.selector; }
   void save(core::Writer& w) const {
@@ -265,7 +266,7 @@ class Input::Shard {
       if (sh_.cfg.backfill_ns > 0) co_await backfill(start);
       resume_ns_ = start;
     }
-    asio::co_spawn(sh_.io, reconcile_loop(), asio::detached);
+    asio::co_spawn(*sh_.io, reconcile_loop(), asio::detached);
     if (sh_.cfg.mode == config::LokiConfig::Mode::kPoll) {
       co_await poll_loop();
     } else {
@@ -296,7 +297,12 @@ class Input::Shard {
     if (via == Via::kRepair) ++status_.lines_repaired;
     if (via == Via::kTail && e.timestamp_ns > resume_ns_) resume_ns_ = e.timestamp_ns;
     if (e.timestamp_ns > status_.newest_line_ns) status_.newest_line_ns = e.timestamp_ns;
-    if (!sh_.sink(index_, e, via == Via::kBackfill ? backfill_now : sh_.clock.now_ns()))
+    if (plan_.field_matched) {  // its selector may cover services another shard tails
+      const int s = sh_.service_of(e);
+      const auto id = static_cast<std::size_t>(s);
+      if (s >= 0 && id < sh_.shard_of.size() && sh_.shard_of[id] != index_) return;
+    }
+    if (!sh_.hooks.entry(e, via == Via::kBackfill ? backfill_now : sh_.clock.now_ns()))
       ++status_.late_lines;
   }
 
@@ -310,7 +316,7 @@ class Input::Shard {
 
   awaitable<void> tail_loop() {
     std::int64_t backoff = sh_.cfg.backoff_initial_ns;
-    asio::steady_timer timer(sh_.io);
+    asio::steady_timer timer(*sh_.io);
     for (;;) {
       const std::uint64_t messages_before = status_.messages;
       std::string reason;
@@ -430,7 +436,7 @@ class Input::Shard {
     const std::size_t limit = static_cast<std::size_t>(sh_.cfg.limit);
     std::int64_t from = start;
     IdentitySet at_from;
-    asio::steady_timer pace(sh_.io);
+    asio::steady_timer pace(*sh_.io);
     std::uint64_t pages = 0;
     while (from < end) {
       const std::string body =
@@ -519,7 +525,7 @@ class Input::Shard {
 
   // ---- reconciliation -------------------------------------------------------
   awaitable<void> reconcile_loop() {
-    asio::steady_timer timer(sh_.io);
+    asio::steady_timer timer(*sh_.io);
     for (;;) {
       timer.expires_after(ns(config::kReconcileTickNs));
       co_await timer.async_wait(use_awaitable);
@@ -555,7 +561,7 @@ class Input::Shard {
 
   // ---- poll mode and backfill ------------------------------------------------
   awaitable<void> poll_loop() {
-    asio::steady_timer timer(sh_.io);
+    asio::steady_timer timer(*sh_.io);
     std::int64_t cursor = resume_ns_;
     for (;;) {
       timer.expires_after(ns(sh_.cfg.poll_interval_ns));
@@ -616,17 +622,24 @@ class Input::Shard {
   std::string last_error_;
 };
 
-Input::Input(asio::io_context& io, config::LokiConfig cfg, std::vector<ShardPlan> plan,
-             const core::Clock& clock, Sink sink)
-    : shared_(std::make_unique<Shared>(io, std::move(cfg), clock, std::move(sink))) {
+Input::Input(config::LokiConfig cfg, std::vector<ShardPlan> plan, const core::Clock& clock,
+             ServiceOf service_of)
+    : shared_(std::make_unique<Shared>(std::move(cfg), clock, std::move(service_of))) {
   for (std::size_t i = 0; i < plan.size(); ++i) {
+    for (int s : plan[i].services) {
+      const auto id = static_cast<std::size_t>(s);
+      if (shared_->shard_of.size() <= id) shared_->shard_of.resize(id + 1);
+      shared_->shard_of[id] = i;
+    }
     shards_.push_back(std::make_unique<Shard>(*shared_, std::move(plan[i]), i));
   }
 }
 
 Input::~Input() = default;
 
-void Input::start() {
+void Input::start(asio::io_context& io, source::Hooks hooks) {
+  shared_->io = &io;
+  shared_->hooks = std::move(hooks);
   for (auto& s : shards_) s->start();
 }
 
@@ -648,8 +661,8 @@ std::size_t Input::restore(core::Reader& r) {
   return restored;
 }
 
-std::int64_t Input::backfill_floor() const {
-  std::int64_t floor = std::numeric_limits<std::int64_t>::max();
+std::int64_t Input::vouched_ns() const {
+  std::int64_t floor = shared_->clock.now_ns();
   for (const auto& s : shards_) floor = std::min(floor, s->backfill_progress());
   return floor;
 }

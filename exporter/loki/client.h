@@ -21,13 +21,14 @@
 #include "exporter/core/entry.h"
 #include "exporter/core/shard_status.h"
 #include "exporter/loki/plan.h"
+#include "exporter/source/source.h"
 
 namespace lle::loki {
 
-// A new line of a shard, and the "now" to gate it with: the clock's time, or
-// during a backfill the line's own time so that history is not "too late".
-// Returns false when the line came too late for its window: it is lost.
-using Sink = std::function<bool(std::size_t shard, const core::Entry&, std::int64_t now_ns)>;
+// The service a line belongs to (-1: none), as the line parser decides: a shard
+// whose selector also covers services another shard tails (the field shard)
+// leaves their lines to that shard, so that none is counted twice.
+using ServiceOf = std::function<int(const core::Entry&)>;
 
 // scheme://host:port/prefix, split by Boost.URL; throws std::invalid_argument.
 struct Endpoint {
@@ -45,11 +46,15 @@ std::vector<std::pair<std::string, std::string>> request_headers(const config::L
 // take for a space; Boost.URL's params() leaves it as it is).
 std::string url_encode(std::string_view s);
 
-class Input {
+// Each new line goes to the hooks' entry sink with the "now" to gate it with: the
+// clock's time, or during a backfill the line's own time so that history is not
+// "too late". A line the sink finds too late is counted as lost.
+class Input final : public source::Source {
  public:
-  Input(boost::asio::io_context& io, config::LokiConfig cfg, std::vector<ShardPlan> plan,
-        const core::Clock& clock, Sink sink);
-  ~Input();
+  // Reads the credentials files now: throws std::runtime_error naming a file.
+  Input(config::LokiConfig cfg, std::vector<ShardPlan> plan, const core::Clock& clock,
+        ServiceOf service_of);
+  ~Input() override;
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
 
@@ -60,12 +65,12 @@ class Input {
   // Returns the shards restored; false-y input leaves everything fresh.
   std::size_t restore(core::Reader& r);
   void save(core::Writer& w) const;
-  void start();
-  std::vector<core::ShardStatus> status() const;
-  // While shards backfill, the oldest time one of them has reached (publishing
-  // at a later "now" would close windows their history still has to fill);
-  // otherwise the largest int64.
-  std::int64_t backfill_floor() const;
+  // Once: an Input belongs to one generation, and a reload builds a new one.
+  void start(boost::asio::io_context& io, source::Hooks hooks) override;
+  std::vector<core::ShardStatus> status() const override;
+  // The clock's time; while shards backfill, the oldest time one of them has
+  // reached (publishing later would close windows their history still has to fill).
+  std::int64_t vouched_ns() const override;
 
  private:
   struct Shared;

@@ -5,6 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -12,9 +17,9 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "exporter/parse/loki_json.h"
@@ -324,11 +329,9 @@ Replay::Replay(Replay&& other) noexcept
       shift_(other.shift_),
       blocks_(std::move(other.blocks_)),
       stats_(std::move(other.stats_)),
-      stopped_(other.stopped_.load()) {}
+      stopped_(other.stopped_.load()) {}  // moved from load(), before any delivery
 
-Replay::~Replay() {
-  if (fd_ >= 0) ::close(fd_);
-}
+Replay::~Replay() { finish(); }
 
 // One pass over the input: its records and entries counted, its order judged
 // from every neighbouring pair (one line far off at either end does not turn
@@ -388,64 +391,115 @@ Replay Replay::load(const ReplayOptions& options, const core::Clock& wall,
 // neighbours' (the window moved inwards at either end), never going back: one
 // line stamped far from its neighbours cannot move time, so the gates judge it
 // against the bulk of the data; a gap that two lines agree on does.
-bool Replay::run(const Sink& sink) {
-  if (fd_ < 0) throw std::runtime_error(options_.path + ": a replay runs once");
-  const std::uint64_t n = stats_.entries;
-  std::int64_t ts1 = 0, ts2 = 0;  // the previous two timestamps delivered
-  std::int64_t now = std::numeric_limits<std::int64_t>::min(), first_now = 0;
-  const auto started = std::chrono::steady_clock::now();
-  bool finished = true;
-  {
-    Blocks blocks(*this);
-    for (std::uint64_t i = 0; const core::Entry* e = blocks.peek(0); ++i) {
-      if (stopped_.load(std::memory_order_relaxed)) {
-        finished = false;
-        break;
-      }
-      // The window's first entry relative to this one: -2, -1 or 0.
-      const std::int64_t j =
-          n <= 3 ? -static_cast<std::int64_t>(i)
-                 : static_cast<std::int64_t>(std::clamp<std::uint64_t>(i, 1, n - 2)) - 1 -
-                       static_cast<std::int64_t>(i);
-      std::int64_t window[3];
-      std::size_t k = 0;
-      for (std::int64_t d = j; k < 3 && d <= 2; ++d) {
-        if (d < 0) {
-          window[k++] = d == -1 ? ts1 : ts2;
-        } else if (const core::Entry* w = blocks.peek(static_cast<std::size_t>(d))) {
-          window[k++] = w->timestamp_ns;
-        }
-      }
-      std::sort(window, window + k);
-      now = std::max(now, window[k / 2]);
-      if (i == 0) first_now = now;
-      if (options_.speed > 0 && !pace(now, first_now, started)) {
-        finished = false;
-        break;
-      }
-      sink(core::Entry{e->labels, core::saturating_add(e->timestamp_ns, shift_), e->line},
-           core::saturating_add(now, shift_));
-      ts2 = ts1;
-      ts1 = e->timestamp_ns;
-      blocks.pop();
+const core::Entry* Replay::next(std::int64_t* now) {
+  if (!blocks_cursor_) blocks_cursor_ = std::make_unique<Blocks>(*this);
+  const core::Entry* e = blocks_cursor_->peek(0);
+  if (e == nullptr) return nullptr;
+  const std::uint64_t n = stats_.entries, i = delivered_;
+  // The window's first entry relative to this one: -2, -1 or 0.
+  const std::int64_t j = n <= 3
+                             ? -static_cast<std::int64_t>(i)
+                             : static_cast<std::int64_t>(std::clamp<std::uint64_t>(i, 1, n - 2)) -
+                                   1 - static_cast<std::int64_t>(i);
+  std::int64_t window[3];
+  std::size_t k = 0;
+  for (std::int64_t d = j; k < 3 && d <= 2; ++d) {
+    if (d < 0) {
+      window[k++] = d == -1 ? ts1_ : ts2_;
+    } else if (const core::Entry* w = blocks_cursor_->peek(static_cast<std::size_t>(d))) {
+      window[k++] = w->timestamp_ns;
     }
   }
-  ::close(std::exchange(fd_, -1));
-  return finished;
+  std::sort(window, window + k);
+  now_ = std::max(now_, window[k / 2]);
+  *now = now_;
+  return e;
 }
 
-// Sleeps until entry time `now` is due at the replay's speed; false if stopped.
-bool Replay::pace(std::int64_t now, std::int64_t first_now,
-                  std::chrono::steady_clock::time_point started) const {
-  const auto due =
-      started + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                    (static_cast<double>(now) - static_cast<double>(first_now)) / options_.speed));
-  while (std::chrono::steady_clock::now() < due) {
-    if (stopped_.load(std::memory_order_relaxed)) return false;
-    std::this_thread::sleep_until(
-        std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+void Replay::deliver(const core::Entry& e, std::int64_t now, const Sink& sink) {
+  if (delivered_ == 0) {
+    first_now_ = now;
+    paced_from_ = std::chrono::steady_clock::now();
   }
+  sink(core::Entry{e.labels, core::saturating_add(e.timestamp_ns, shift_), e.line},
+       core::saturating_add(now, shift_));
+  ts2_ = ts1_;
+  ts1_ = e.timestamp_ns;
+  ++delivered_;
+  blocks_cursor_->pop();
+}
+
+void Replay::finish() {
+  blocks_cursor_.reset();
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+}
+
+bool Replay::run(const Sink& sink) {
+  if (fd_ < 0) throw std::runtime_error(options_.path + ": a replay runs once");
+  std::int64_t now;
+  while (const core::Entry* e = next(&now)) {
+    if (stopped_.load(std::memory_order_relaxed)) return false;
+    deliver(*e, now, sink);
+  }
+  finish();
   return true;
+}
+
+void Replay::start(boost::asio::io_context& io, Hooks hooks) {
+  if (!counted_) {
+    counted_ = true;
+    hooks.progress({stats_.records, stats_.malformed_records, stats_.malformed_entries, 0});
+  }
+  boost::asio::co_spawn(io, deliver_all(std::move(hooks)), boost::asio::detached);
+}
+
+// Batches of entries, yielding to the io_context's other work (publication,
+// stop) between them; at a speed, a timer waits until each entry is due.
+boost::asio::awaitable<void> Replay::deliver_all(Hooks hooks) {
+  using steady = std::chrono::steady_clock;
+  constexpr int kBatch = 1024;
+  auto executor = co_await boost::asio::this_coro::executor;
+  boost::asio::steady_timer timer(executor);
+  const Sink sink = [&hooks](const core::Entry& e, std::int64_t now) { hooks.entry(e, now); };
+  std::string error;
+  for (bool more = fd_ >= 0; more;) {
+    const auto started = steady::now();
+    std::optional<steady::time_point> due;
+    try {
+      std::int64_t now;
+      const core::Entry* e = nullptr;
+      for (int n = 0; n < kBatch && (e = next(&now)) != nullptr; ++n) {
+        if (options_.speed > 0 && delivered_ > 0) {
+          const auto at =
+              paced_from_ + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                (static_cast<double>(now) - first_now_) / options_.speed));
+          if (at > steady::now()) {
+            due = at;
+            break;
+          }
+        }
+        deliver(*e, now, sink);
+      }
+      more = e != nullptr;
+    } catch (const std::exception& ex) {
+      error = ex.what();
+      more = false;
+    }
+    hooks.progress({0, 0, 0, std::chrono::duration<double>(steady::now() - started).count()});
+    if (!more) break;
+    if (due) {
+      timer.expires_at(*due);
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    } else {
+      co_await boost::asio::post(executor, boost::asio::use_awaitable);
+    }
+  }
+  finish();
+  hooks.ended(error);
+}
+
+std::int64_t Replay::vouched_ns() const {
+  return delivered_ == 0 ? 0 : core::saturating_add(now_, shift_);
 }
 
 }  // namespace lle::source

@@ -17,18 +17,23 @@
 // unlinked temporary file in $TMPDIR (or /tmp). Memory is bounded by a few such
 // blocks, or by the largest single record when one is larger.
 //
-// Thread safety: load() once; run() once, from one thread; stop() from any thread.
+// Thread safety: load() once; then run() from one thread, or start() (see Source);
+// stop() (for run()) from any thread.
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "exporter/core/clock.h"
 #include "exporter/core/entry.h"
+#include "exporter/source/source.h"
 
 namespace lle::source {
 
@@ -46,7 +51,7 @@ struct ReplayStats {
   std::vector<std::string> first_errors;  // "record N: what", at most 10
 };
 
-class Replay {
+class Replay final : public Source {
  public:
   using Sink = std::function<void(const core::Entry&, std::int64_t now_ns)>;
 
@@ -55,22 +60,33 @@ class Replay {
   static Replay load(const ReplayOptions& options, const core::Clock& wall,
                      std::istream& standard_input);
 
-  // Delivers every entry in order, then lets go of the input. Returns false if
-  // stopped early. Throws std::runtime_error when the input can no longer be read.
+  // Delivers every entry in order, at once (no pacing), then lets go of the input.
+  // Returns false if stopped early. Throws std::runtime_error when the input can
+  // no longer be read, or has been run before.
   bool run(const Sink& sink);
   void stop() { stopped_.store(true); }
+
+  // As a Source: batches of entries on io, paced by a timer at options.speed;
+  // started again on another io_context it goes on where it stopped, and once
+  // finished it only reports the end again. hooks.progress first gets the
+  // records counted by load(); hooks.ended gets an error if the input failed.
+  void start(boost::asio::io_context& io, Hooks hooks) override;
+  // The replay time of the last entry delivered (0 before the first).
+  std::int64_t vouched_ns() const override;
 
   const ReplayStats& stats() const { return stats_; }
 
   Replay(Replay&& other) noexcept;
   Replay& operator=(Replay&&) = delete;
-  ~Replay();
+  ~Replay() override;
 
  private:
   Replay() = default;
   class Blocks;
-  bool pace(std::int64_t now, std::int64_t first_now,
-            std::chrono::steady_clock::time_point started) const;
+  const core::Entry* next(std::int64_t* now);
+  void deliver(const core::Entry& e, std::int64_t now, const Sink& sink);
+  void finish();
+  boost::asio::awaitable<void> deliver_all(Hooks hooks);
 
   ReplayOptions options_;
   int fd_ = -1;        // the input, read twice
@@ -80,6 +96,14 @@ class Replay {
   std::vector<std::uint64_t> blocks_;  // offsets where runs of whole records begin; then the end
   ReplayStats stats_;
   std::atomic<bool> stopped_{false};
+
+  // Where delivery stands (run() or the coroutine; never both).
+  std::unique_ptr<Blocks> blocks_cursor_;
+  std::uint64_t delivered_ = 0;
+  std::int64_t ts1_ = 0, ts2_ = 0;  // the last two timestamps delivered
+  std::int64_t now_ = std::numeric_limits<std::int64_t>::min(), first_now_ = 0;
+  std::chrono::steady_clock::time_point paced_from_;  // when the first entry went out
+  bool counted_ = false;                              // progress has had load()'s counts
 };
 
 }  // namespace lle::source

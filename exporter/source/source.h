@@ -1,0 +1,48 @@
+#pragma once
+// What the ingest engine knows of an input. The Loki input (loki::Input) and a
+// recorded export (source::Replay) implement it; both run as coroutines on the
+// engine's io_context, and the engine never asks which one it has.
+// Thread safety: every member is called from the thread that runs the
+// io_context the source was started on, or while that io_context is stopped.
+
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "exporter/core/entry.h"
+#include "exporter/core/shard_status.h"
+
+namespace lle::source {
+
+// Records read by a source, beside the entries it delivers.
+struct Progress {
+  std::uint64_t records = 0, malformed_records = 0, malformed_entries = 0;
+  double busy_seconds = 0;  // wall time spent delivering (parse_seconds_total)
+};
+
+struct Hooks {
+  // An entry delivered at `now`, the source's event time. False: it came too late
+  // for its window and is lost.
+  std::function<bool(const core::Entry&, std::int64_t now_ns)> entry;
+  std::function<void(const Progress&)> progress;  // counts since the last call
+  // A finite source has delivered everything, or (error) could not go on.
+  std::function<void(const std::string& error)> ended;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Starts delivering on io; returns at once. Once io has stopped, a source may
+  // be started again on another io_context (the next generation, after a reload):
+  // a replay goes on where it stopped; the Loki input is built anew instead.
+  virtual void start(boost::asio::io_context& io, Hooks hooks) = 0;
+  // The time the state may be published at: later than any line the source
+  // has delivered, and never so late that lines still to come would be too late.
+  virtual std::int64_t vouched_ns() const = 0;
+  // Its connections' health, for /metrics and the status page (none: a replay).
+  virtual std::vector<core::ShardStatus> status() const { return {}; }
+};
+
+}  // namespace lle::source
