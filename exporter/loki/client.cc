@@ -641,6 +641,8 @@ void Input::start(asio::io_context& io, source::Hooks hooks) {
   shared_->io = &io;
   shared_->hooks = std::move(hooks);
   for (auto& s : shards_) s->start();
+  log::info("tailing Loki",
+            {{"url", shared_->cfg.url}, {"shards", std::to_string(shards_.size())}});
 }
 
 void Input::save(core::Writer& w) const {
