@@ -268,6 +268,15 @@ std::optional<Inputs> open_inputs(const config::Config& cfg, const core::Clock& 
 }  // namespace
 
 int run(const RunArgs& args) {
+  // Signals are taken by sigwait in this thread only: blocked before anything else,
+  // so that every thread inherits the mask and a signal during a long replay load
+  // waits for the loop below instead of ending the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (!args.listen.empty() && !config::valid_listen_address(args.listen)) {
     log::error("invalid --listen", {{"value", args.listen}, {"expected", "HOST:PORT"}});
     return 2;
@@ -285,15 +294,6 @@ int run(const RunArgs& args) {
   if (!inputs) return 2;
   auto& replay = inputs->replay;
   const auto& state_file = inputs->state_file;
-
-  // Signals are taken by sigwait in this thread only: block them before any
-  // other thread starts so that every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   metrics::LatestState latest;
   metrics::Lifecycle lifecycle;
