@@ -112,7 +112,7 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
   }
   ingest::Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}, {}});
   // replay_into closes every open minute: the report covers all accepted lines.
-  const auto ended = ingest::replay_into(*replay, pipeline, false, INT64_MAX, [](auto) {});
+  const auto ended = ingest::replay_into(*replay, pipeline);
   if (!ended.error.empty()) {
     log::error("cannot read replay input", {{"error", ended.error}});
     return 2;

@@ -90,17 +90,7 @@ bool Engine::take_over(Engine& old) {
 void Engine::start() {
   started_ = std::chrono::steady_clock::now();
   if (source_) {
-    source_->start(io_, {[this](const core::Entry& e, std::int64_t now) {
-                           return pipeline_.on_entry(e, now) != core::RejectReason::kTooLate;
-                         },
-                         [this](const source::Progress& p) {
-                           auto& in = pipeline_.input();
-                           in.records_read += p.records;
-                           in.malformed_records += p.malformed_records;
-                           in.malformed_entries += p.malformed_entries;
-                           in.parse_seconds_total += p.busy_seconds;
-                         },
-                         [this](const std::string& error) { on_end(error); }});
+    source_->start(io_, hooks_into(pipeline_, [this](const std::string& error) { on_end(error); }));
   }
   if (!env_.state_file.empty()) {
     boost::asio::co_spawn(io_, every(cfg_.state.interval_ns, [this] { save_state(); }),

@@ -1,5 +1,6 @@
 #include "exporter/ingest/pipeline.h"
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 
@@ -79,46 +80,29 @@ std::shared_ptr<const metrics::Published> Pipeline::publish(std::int64_t now_ns)
       metrics::Published{store_.snapshot(now_ns), status_});
 }
 
-// Feeds a replay through the pipeline, publishing at most every interval of wall
-// time, and once at the end. parse_seconds_total is measured per chunk of
-// entries (unpaced) or per entry (paced, where the source sleeps between them).
-ReplayEnd replay_into(source::Replay& replay, Pipeline& pipeline, bool paced,
-                      std::int64_t publish_interval_ns,
-                      const std::function<void(std::shared_ptr<const metrics::Published>)>& out) {
-  using steady = std::chrono::steady_clock;
-  constexpr std::uint64_t kChunk = 1024;
+source::Hooks hooks_into(Pipeline& pipeline, std::function<void(const std::string&)> ended) {
+  return {[&pipeline](const core::Entry& e, std::int64_t now) {
+            return pipeline.on_entry(e, now) != core::RejectReason::kTooLate;
+          },
+          [&pipeline](const source::Progress& p) {
+            auto& in = pipeline.input();
+            in.records_read += p.records;
+            in.malformed_records += p.malformed_records;
+            in.malformed_entries += p.malformed_entries;
+            in.parse_seconds_total += p.busy_seconds;
+          },
+          std::move(ended)};
+}
+
+ReplayEnd replay_into(source::Replay& replay, Pipeline& pipeline) {
   ReplayEnd end;
-  std::int64_t& last_now = end.now_ns;
-  std::uint64_t n = 0;
-  auto& in = pipeline.input();
-  in.records_read += replay.stats().records;
-  in.malformed_records += replay.stats().malformed_records;
-  in.malformed_entries += replay.stats().malformed_entries;
-  auto chunk_start = steady::now(), last_publish = steady::now();
-  try {
-    replay.run([&](const core::Entry& e, std::int64_t now) {
-      if (paced) chunk_start = steady::now();
-      pipeline.on_entry(e, now);
-      last_now = now;
-      if (paced || ++n % kChunk == 0) {
-        const auto t = steady::now();
-        in.parse_seconds_total += std::chrono::duration<double>(t - chunk_start).count();
-        chunk_start = t;
-        if (t - last_publish >= std::chrono::nanoseconds(publish_interval_ns)) {
-          out(pipeline.publish(now));
-          last_publish = t;
-        }
-      }
-    });
-  } catch (const std::exception& e) {
-    end.error = e.what();
-  }
-  in.parse_seconds_total +=
-      paced ? 0 : std::chrono::duration<double>(steady::now() - chunk_start).count();
+  boost::asio::io_context io;
+  replay.start(io, hooks_into(pipeline, [&end](const std::string& error) { end.error = error; }));
+  io.run();
   // A finished replay has nothing more to deliver; run --replay and dq-report
   // then hold the same lines in every window.
   pipeline.store().close_open_minutes();
-  out(pipeline.publish(last_now));
+  end.now_ns = replay.vouched_ns();
   return end;
 }
 

@@ -51,16 +51,18 @@ class Pipeline {
   std::int64_t max_future_skew_ns_;
 };
 
-// Feeds a replay through the pipeline, handing a published state to `out` at
-// most every publish_interval of wall time and once at the end, after closing
-// every open minute (nothing more can arrive), also when the input could not be
-// read to its end (error says why).
+// What a source needs to feed the pipeline: entries (false: too late, lost),
+// its record counts and busy time; `ended` is the caller's. The engine and
+// replay_into use the same.
+source::Hooks hooks_into(Pipeline& pipeline, std::function<void(const std::string&)> ended);
+
+// Feeds a whole replay through the pipeline at once (on an io_context of its own),
+// then closes every open minute (nothing more can arrive), also when the input
+// could not be read to its end (error says why). For dq-report and tests.
 struct ReplayEnd {
   std::int64_t now_ns = 0;  // the replay's final "now"
   std::string error;
 };
-ReplayEnd replay_into(source::Replay& replay, Pipeline& pipeline, bool paced,
-                      std::int64_t publish_interval_ns,
-                      const std::function<void(std::shared_ptr<const metrics::Published>)>& out);
+ReplayEnd replay_into(source::Replay& replay, Pipeline& pipeline);
 
 }  // namespace lle::ingest

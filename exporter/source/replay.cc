@@ -149,19 +149,19 @@ int open_input(const ReplayOptions& options, std::istream& standard_input) {
   return spool;
 }
 
-// Reads bytes [offset, offset + n) of fd into out (fewer at the end of the file).
-void read_at(int fd, std::uint64_t offset, std::size_t n, std::string& out,
-             const std::string& path) {
-  out.resize(n);
+// Reads bytes [offset, offset + n) of fd into dst; how many there were (fewer
+// at the end of the file).
+std::size_t read_at(int fd, std::uint64_t offset, char* dst, std::size_t n,
+                    const std::string& path) {
   std::size_t got = 0;
   while (got < n) {
-    const ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    const ssize_t r = ::pread(fd, dst + got, n - got, static_cast<off_t>(offset + got));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) throw io_error("cannot read replay input", path);
     if (r == 0) break;
     got += static_cast<std::size_t>(r);
   }
-  out.resize(got);
+  return got;
 }
 
 // The records of fd from the start, in order, each with its offset; the buffer
@@ -206,11 +206,10 @@ class RecordReader {
     buf_.erase(0, pos_);
     base_ += pos_;
     pos_ = 0;
-    const std::size_t want = std::max(kBlockBytes, buf_.size());
-    std::string more;
-    read_at(fd_, base_ + buf_.size(), want, more, path_);
-    if (more.empty()) eof_ = true;
-    buf_ += more;
+    const std::size_t kept = buf_.size(), want = std::max(kBlockBytes, kept);
+    buf_.resize(kept + want);
+    buf_.resize(kept + read_at(fd_, base_ + kept, buf_.data() + kept, want, path_));
+    eof_ = buf_.size() == kept;
   }
 
   int fd_;
@@ -229,7 +228,7 @@ std::int64_t median(std::int64_t a, std::int64_t b, std::int64_t c) {
 // The entries of one run of whole records, in delivery order. An entry's views
 // point into the block's own copy, so they outlive the decoder's callback.
 struct Block {
-  std::string text, arena;
+  std::string arena;
   std::vector<core::Label> labels;
   std::vector<core::Entry> entries;
 };
@@ -269,7 +268,8 @@ class Replay::Blocks {
       --left_;
       const std::size_t k = r_.newest_first_ ? next_-- : next_++;
       Block& b = queue_.emplace_back();  // built in place: views into a moved string may dangle
-      read_at(r_.fd_, r_.blocks_[k], r_.blocks_[k + 1] - r_.blocks_[k], b.text, r_.options_.path);
+      text_.resize(r_.blocks_[k + 1] - r_.blocks_[k]);
+      text_.resize(read_at(r_.fd_, r_.blocks_[k], text_.data(), text_.size(), r_.options_.path));
       struct At {
         std::size_t labels_begin, labels_end, line_begin, line_size;
         std::int64_t ts;
@@ -282,7 +282,7 @@ class Replay::Blocks {
       };
       std::size_t pos = 0;
       std::string_view record;
-      while (next_record(b.text, pos, r_.jsonl_, true, record) == Found::kRecord) {
+      while (next_record(text_, pos, r_.jsonl_, true, record) == Found::kRecord) {
         decoder_.decode(record, [&](const core::Entry& e) {
           const std::size_t first = label_at.size();
           for (const auto& l : e.labels) {
@@ -308,7 +308,6 @@ class Replay::Blocks {
                              a.ts, arena.substr(a.line_begin, a.line_size)});
       }
       if (r_.newest_first_) std::reverse(b.entries.begin(), b.entries.end());
-      b.text = std::string();  // entries point into the arena only
       return true;
     }
     return false;
@@ -316,6 +315,7 @@ class Replay::Blocks {
 
   const Replay& r_;
   parse::LokiDecoder decoder_;
+  std::string text_;         // the block being decoded; entries point into its arena
   std::deque<Block> queue_;  // references stay valid as blocks come and go
   std::size_t pos_ = 0;      // the current entry in queue_.front()
   std::size_t next_, left_;  // the next block to read, how many are left

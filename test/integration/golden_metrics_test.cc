@@ -20,8 +20,7 @@ BOOST_AUTO_TEST_CASE(small_export_renders_the_golden_metrics_text) {
   const lle::core::ManualClock wall(0);
   auto replay = lle::source::Replay::load(
       {(root / "test/testdata/golden/small.jsonl").string(), false, 0}, wall, no_stdin);
-  const std::int64_t end =
-      lle::ingest::replay_into(replay, pipeline, false, INT64_MAX, [](auto) {}).now_ns;
+  const std::int64_t end = lle::ingest::replay_into(replay, pipeline).now_ns;
   pipeline.input().parse_seconds_total = 0;  // wall-clock timing: the one non-reproducible value
   const auto state = pipeline.publish(end);
   const std::string text = lle::metrics::render_exposition(*state);
