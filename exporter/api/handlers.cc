@@ -19,7 +19,6 @@ namespace lle::api {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kPrefix = "/api/services/";
 constexpr std::int64_t kDefaultWindowNs = 7 * 24 * 3'600'000'000'000LL;
 
 json::value num(double v) { return json_number(v); }
@@ -85,29 +84,6 @@ std::optional<double> threshold_in_bounds(double v, std::string* why) {
   return std::nullopt;
 }
 
-struct Route {
-  enum Kind { kOwned, kLatency, kThreshold, kBacktest, kNone } kind = kNone;
-  std::string service;
-};
-
-Route route(std::string_view path) {
-  if (!path.starts_with(kPrefix)) return {};
-  path.remove_prefix(kPrefix.size());
-  if (path == "owned") return {Route::kOwned, ""};
-  const auto slash = path.find('/');
-  if (slash == std::string_view::npos || slash == 0) return {};
-  const std::string id(path.substr(0, slash));
-  const std::string_view rest = path.substr(slash);
-  if (rest == "/latency") return {Route::kLatency, id};
-  if (rest == "/alert-threshold") return {Route::kThreshold, id};
-  if (rest == "/alert-threshold/backtest") return {Route::kBacktest, id};
-  return {};
-}
-
-const char* allowed_methods(Route::Kind k) {
-  return k == Route::kThreshold ? "GET, PUT, POST" : "GET";
-}
-
 json::array intervals(const std::vector<Interval>& list) {
   json::array out;
   for (const auto& i : list) {
@@ -161,225 +137,235 @@ Api::Api(std::shared_ptr<const config::Config> cfg, Credentials creds, Threshold
       hooks_(std::move(hooks)),
       clock_(clock) {}
 
-Response Api::handle(const Request& r, const window::Snapshot& state) const {
+// What every endpoint about one service needs: the service (it exists, and the
+// caller may see it), its threshold, and its view and trend in the snapshot.
+struct Api::Call {
+  const Request& r;
+  const window::Snapshot& state;
+  const std::string& engineer;
+  const config::ServiceConfig& service;
+  Effective current;
+  window::ServiceView view;
+  std::vector<window::TrendPoint> trend;
+};
+
+void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Done done) const {
   const auto& cfg = *cfg_;
   const auto who = api::identify(r.auth, cfg.api, creds_);
   const std::string engineer =
       std::holds_alternative<Caller>(who) ? std::get<Caller>(who).engineer : "";
-  const auto decide = [&](const Response& out, const std::string& why) {
+  const auto decide = [r, engineer, done](const Decision& d) {
     log::info("api", {{"engineer", engineer.empty() ? "-" : engineer},
                       {"method", r.method},
                       {"path", r.path},
-                      {"status", std::to_string(out.status)},
-                      {"decision", out.status < 400 ? "allow" : "deny"},
-                      {"why", why}});
-    return out;
+                      {"status", std::to_string(d.first.status)},
+                      {"decision", d.first.status < 400 ? "allow" : "deny"},
+                      {"why", d.second}});
+    done(d.first);
   };
   if (const auto* d = std::get_if<Denied>(&who)) {
     auto out = error(d->status, d->error, d->detail);
     out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"loki-latency-exporter\"");
-    return decide(out, d->error);
+    return decide({out, d->error});
   }
+  if (e == Endpoint::kOwned) return decide(owned(engineer, state));
 
-  const Route rt = route(r.path);
-  if (rt.kind == Route::kNone)
-    return decide(error(404, "not_found", "no such path: " + core::printable(r.path)), "path");
-  const bool write = rt.kind == Route::kThreshold && (r.method == "PUT" || r.method == "POST");
-  if (r.method != "GET" && r.method != "HEAD" && !write) {
-    auto out = error(405, "method_not_allowed",
-                     core::printable(r.method) + " is not allowed on " + core::printable(r.path));
-    out.headers.emplace_back("Allow", allowed_methods(rt.kind));
-    return decide(out, "method");
-  }
-  if (rt.kind == Route::kOwned) {
-    json::array list;
-    const window::ServiceView none;
-    const auto at = positions(state);
-    for (const auto& s : cfg.services) {
-      if (!owns(cfg, s, engineer)) continue;
-      const auto i = at.find(s.info.id);
-      const auto& v = i == at.end() ? none : state.views[i->second];
-      const Effective e = thresholds_.effective(*cfg.alert_policy, s.info.id);
-      list.push_back(json::object{{"id", s.info.id},
-                                  {"display_name", s.info.display_name},
-                                  {"team", s.info.team},
-                                  {"p95_5m_ms", ms(v.last_5m.p95)},
-                                  {"threshold_ms", num(e.ms)},
-                                  {"baseline_p95_ms", ms(v.baseline.p95)},
-                                  {"baseline_ready", v.baseline_ready},
-                                  {"breaching", breaching(v.last_5m.p95, e.ms)}});
-    }
-    return decide(ok({{"engineer", engineer}, {"services", list}}), "owned");
-  }
-
-  // Every other route is about one service: it must exist, and the caller may see it.
+  // Every other endpoint is about one service: it must exist, and the caller may see it.
   const auto it =
       std::find_if(cfg.services.begin(), cfg.services.end(),
-                   [&](const config::ServiceConfig& s) { return s.info.id == rt.service; });
+                   [&](const config::ServiceConfig& s) { return s.info.id == r.service; });
   if (it == cfg.services.end())
-    return decide(error(404, "unknown_service", "no service '" + core::printable(rt.service) + "'"),
-                  "service");
-  const auto at = positions(state);
-  const auto found = at.find(rt.service);
-  const bool known = found != at.end();
-  const bool owner = owns(cfg, *it, engineer);
-  if (write && !owner) {
-    return decide(error(403, "forbidden",
-                        "only the owners of " + rt.service + " (and its team) may change it"),
-                  "not an owner");
+    return decide({error(404, "unknown_service", "no service '" + core::printable(r.service) + "'"),
+                   "service"});
+  if (e == Endpoint::kSetThreshold && !owns(cfg, *it, engineer)) {
+    return decide({error(403, "forbidden",
+                         "only the owners of " + r.service + " (and its team) may change it"),
+                   "not an owner"});
   }
   if (!may_read(cfg, *it, engineer)) {
-    return decide(error(403, "forbidden", "only the owners of " + rt.service + " may read it"),
-                  "not an owner");
+    return decide({error(403, "forbidden", "only the owners of " + r.service + " may read it"),
+                   "not an owner"});
   }
-  const Effective current = thresholds_.effective(*cfg.alert_policy, rt.service);
-  const window::ServiceView empty_view;
-  const auto& view = known ? state.views[found->second] : empty_view;
-  const auto& series =
-      known && found->second < state.trends.size() ? state.trends[found->second] : window::Trend();
-  const std::vector<window::TrendPoint> trend =
-      series ? series->points() : std::vector<window::TrendPoint>{};
+  Call c{r, state, engineer, *it, thresholds_.effective(*cfg.alert_policy, r.service), {}, {}};
+  const auto at = positions(state);
+  if (const auto found = at.find(r.service); found != at.end()) {
+    c.view = state.views[found->second];
+    if (found->second < state.trends.size() && state.trends[found->second])
+      c.trend = state.trends[found->second]->points();
+  }
+  switch (e) {
+    case Endpoint::kLatency:
+      return decide(latency(c));
+    case Endpoint::kBacktest:
+      return decide(threshold_backtest(c));
+    case Endpoint::kThreshold:
+      return decide(threshold(c));
+    default:
+      if (auto d = set_threshold(c, decide)) decide(*d);
+  }
+}
+
+Api::Decision Api::owned(const std::string& engineer, const window::Snapshot& state) const {
+  const auto& cfg = *cfg_;
+  json::array list;
+  const window::ServiceView none;
+  const auto at = positions(state);
+  for (const auto& s : cfg.services) {
+    if (!owns(cfg, s, engineer)) continue;
+    const auto i = at.find(s.info.id);
+    const auto& v = i == at.end() ? none : state.views[i->second];
+    const Effective e = thresholds_.effective(*cfg.alert_policy, s.info.id);
+    list.push_back(json::object{{"id", s.info.id},
+                                {"display_name", s.info.display_name},
+                                {"team", s.info.team},
+                                {"p95_5m_ms", ms(v.last_5m.p95)},
+                                {"threshold_ms", num(e.ms)},
+                                {"baseline_p95_ms", ms(v.baseline.p95)},
+                                {"baseline_ready", v.baseline_ready},
+                                {"breaching", breaching(v.last_5m.p95, e.ms)}});
+  }
+  return {ok({{"engineer", engineer}, {"services", list}}), "owned"};
+}
+
+Api::Decision Api::latency(const Call& c) const {
   std::pair<std::string, std::string> bad;
-
-  if (rt.kind == Route::kLatency) {
-    const auto params = parameters(r.query, {"window"}, &bad);
-    if (!params) return decide(error(400, bad.first, bad.second), "query");
-    std::int64_t window_ns = kDefaultWindowNs;
-    if (params->contains("window")) {
-      const auto w = parse_window(params->at("window"));
-      if (!w) {
-        return decide(error(400, "invalid_window",
-                            "window must be a duration from 5m to 7d, e.g. 24h; got '" +
-                                core::printable(params->at("window")) + "'"),
-                      "query");
-      }
-      window_ns = *w;
+  const auto params = parameters(c.r.query, {"window"}, &bad);
+  if (!params) return {error(400, bad.first, bad.second), "query"};
+  std::int64_t window_ns = kDefaultWindowNs;
+  if (params->contains("window")) {
+    const auto w = parse_window(params->at("window"));
+    if (!w) {
+      return {error(400, "invalid_window",
+                    "window must be a duration from 5m to 7d, e.g. 24h; got '" +
+                        core::printable(params->at("window")) + "'"),
+              "query"};
     }
-    json::array points;
-    std::vector<window::TrendPoint> in_window;
-    for (const auto& p : trend) {
-      if (p.bucket_start_ns + window::kFiveMinutesNs <= state.at_ns - window_ns) continue;
-      in_window.push_back(p);
-      points.push_back(
-          json::object{{"t", core::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
-    }
-    json::object body{
-        {"service", rt.service},
-        {"display_name", it->info.display_name},
-        {"team", it->info.team},
-        {"at", core::format_timestamp(state.at_ns)},
-        {"window_s", num(static_cast<double>(window_ns) / 1e9)},
-        {"current", json::object{{"5m", stats(view.last_5m)}, {"1h", stats(view.last_1h)}}},
-        {"baseline", json::object{{"p95_ms", ms(view.baseline.p95)},
-                                  {"ready", view.baseline_ready},
-                                  {"buckets", view.baseline_buckets}}},
-        {"accepted_total", view.accepted_total},
-        {"threshold", threshold_json(rt.service, current)},
-        {"breaching", breaching(view.last_5m.p95, current.ms)},
-        {"trend", points},
-        {"breaches", intervals(breaches(in_window, current.ms / 1000))}};
-    return decide(ok(body), "read");
+    window_ns = *w;
   }
+  json::array points;
+  std::vector<window::TrendPoint> in_window;
+  for (const auto& p : c.trend) {
+    if (p.bucket_start_ns + window::kFiveMinutesNs <= c.state.at_ns - window_ns) continue;
+    in_window.push_back(p);
+    points.push_back(
+        json::object{{"t", core::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
+  }
+  const auto& view = c.view;
+  json::object body{
+      {"service", c.r.service},
+      {"display_name", c.service.info.display_name},
+      {"team", c.service.info.team},
+      {"at", core::format_timestamp(c.state.at_ns)},
+      {"window_s", num(static_cast<double>(window_ns) / 1e9)},
+      {"current", json::object{{"5m", stats(view.last_5m)}, {"1h", stats(view.last_1h)}}},
+      {"baseline", json::object{{"p95_ms", ms(view.baseline.p95)},
+                                {"ready", view.baseline_ready},
+                                {"buckets", view.baseline_buckets}}},
+      {"accepted_total", view.accepted_total},
+      {"threshold", threshold_json(c.r.service, c.current)},
+      {"breaching", breaching(view.last_5m.p95, c.current.ms)},
+      {"trend", points},
+      {"breaches", intervals(breaches(in_window, c.current.ms / 1000))}};
+  return {ok(body), "read"};
+}
 
-  if (rt.kind == Route::kBacktest) {
-    const auto params = parameters(r.query, {"threshold_ms"}, &bad);
-    if (!params) return decide(error(400, bad.first, bad.second), "query");
-    if (!params->contains("threshold_ms"))
-      return decide(error(400, "missing_parameter", "threshold_ms is required"), "query");
-    const std::string& text = params->at("threshold_ms");
-    // Decimal only, as JSON writes numbers: no hex, no leading space or '+'.
-    double v = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
-      return decide(error(400, "invalid_threshold",
-                          "threshold_ms must be a number, got '" + core::printable(text) + "'"),
-                    "query");
-    std::string why;
-    if (!threshold_in_bounds(v, &why)) return decide(error(400, "invalid_threshold", why), "query");
-    const Backtest b = backtest(trend, v / 1000, current.for_ns);
-    const Backtest now = backtest(trend, current.ms / 1000, current.for_ns);
-    const auto summary = [](const Backtest& x) {
-      return json::object{{"alerts", x.alerts},
-                          {"firing_s", num(static_cast<double>(x.firing_ns) / 1e9)},
-                          {"longest_firing_s", num(static_cast<double>(x.longest_firing_ns) / 1e9)},
-                          {"breaches", x.breaches}};
-    };
-    json::object candidate = summary(b);
-    candidate["threshold_ms"] = num(v);
-    candidate["fired"] = intervals(b.fired);
-    json::object current_summary = summary(now);
-    current_summary["threshold_ms"] = num(current.ms);
-    json::object body{
-        {"service", rt.service},
-        {"for_s", num(static_cast<double>(current.for_ns) / 1e9)},
-        {"trend_points", trend.size()},
-        {"from", trend.empty()
-                     ? json::value(nullptr)
-                     : json::value(core::format_timestamp(trend.front().bucket_start_ns))},
-        {"to", trend.empty() ? json::value(nullptr)
-                             : json::value(core::format_timestamp(trend.back().bucket_start_ns +
-                                                                  window::kFiveMinutesNs))},
-        {"candidate", candidate},
-        {"current", current_summary}};
-    return decide(ok(body), "read");
-  }
+Api::Decision Api::threshold_backtest(const Call& c) const {
+  std::pair<std::string, std::string> bad;
+  const auto params = parameters(c.r.query, {"threshold_ms"}, &bad);
+  if (!params) return {error(400, bad.first, bad.second), "query"};
+  if (!params->contains("threshold_ms"))
+    return {error(400, "missing_parameter", "threshold_ms is required"), "query"};
+  const std::string& text = params->at("threshold_ms");
+  // Decimal only, as JSON writes numbers: no hex, no leading space or '+'.
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    return {error(400, "invalid_threshold",
+                  "threshold_ms must be a number, got '" + core::printable(text) + "'"),
+            "query"};
+  std::string why;
+  if (!threshold_in_bounds(v, &why)) return {error(400, "invalid_threshold", why), "query"};
+  const auto& trend = c.trend;
+  const Backtest b = backtest(trend, v / 1000, c.current.for_ns);
+  const Backtest now = backtest(trend, c.current.ms / 1000, c.current.for_ns);
+  const auto summary = [](const Backtest& x) {
+    return json::object{{"alerts", x.alerts},
+                        {"firing_s", num(static_cast<double>(x.firing_ns) / 1e9)},
+                        {"longest_firing_s", num(static_cast<double>(x.longest_firing_ns) / 1e9)},
+                        {"breaches", x.breaches}};
+  };
+  json::object candidate = summary(b);
+  candidate["threshold_ms"] = num(v);
+  candidate["fired"] = intervals(b.fired);
+  json::object current_summary = summary(now);
+  current_summary["threshold_ms"] = num(c.current.ms);
+  json::object body{
+      {"service", c.r.service},
+      {"for_s", num(static_cast<double>(c.current.for_ns) / 1e9)},
+      {"trend_points", trend.size()},
+      {"from", trend.empty() ? json::value(nullptr)
+                             : json::value(core::format_timestamp(trend.front().bucket_start_ns))},
+      {"to", trend.empty() ? json::value(nullptr)
+                           : json::value(core::format_timestamp(trend.back().bucket_start_ns +
+                                                                window::kFiveMinutesNs))},
+      {"candidate", candidate},
+      {"current", current_summary}};
+  return {ok(body), "read"};
+}
 
-  // The threshold itself.
-  if (!write) {
-    if (!r.query.empty())
-      return decide(error(400, "unknown_parameter", "no parameters here"), "query");
-    return decide(ok(threshold_json(rt.service, current), {{"ETag", current.etag}}), "read");
-  }
+Api::Decision Api::threshold(const Call& c) const {
+  if (!c.r.query.empty()) return {error(400, "unknown_parameter", "no parameters here"), "query"};
+  return {ok(threshold_json(c.r.service, c.current), {{"ETag", c.current.etag}}), "read"};
+}
+
+std::optional<Api::Decision> Api::set_threshold(const Call& c,
+                                                std::function<void(Decision)> done) const {
+  const auto& r = c.r;
   if (!thresholds_.writable()) {
-    return decide(error(409, "read_only",
-                        "thresholds cannot be changed here: alerting.thresholds_file is not set"),
-                  "read only");
+    return Decision{error(409, "read_only",
+                          "thresholds cannot be changed here: alerting.thresholds_file is not set"),
+                    "read only"};
   }
   if (r.body_too_large) {
-    return decide(
+    return Decision{
         error(413, "body_too_large",
-              "the body is larger than " + std::to_string(cfg.api.max_body_bytes) + " bytes"),
-        "body");
+              "the body is larger than " + std::to_string(cfg_->api.max_body_bytes) + " bytes"),
+        "body"};
   }
   std::string why_not;
   const auto parsed = parse_json_strict(r.body, &why_not);
-  if (!parsed) return decide(error(400, "malformed_json", "the body is " + why_not), "body");
+  if (!parsed) return Decision{error(400, "malformed_json", "the body is " + why_not), "body"};
   const json::value& doc = *parsed;
   if (!doc.is_object())
-    return decide(error(400, "invalid_body", "expected {\"threshold_ms\": N}"), "body");
+    return Decision{error(400, "invalid_body", "expected {\"threshold_ms\": N}"), "body"};
   for (const auto& kv : doc.as_object()) {
     if (kv.key() != "threshold_ms")
-      return decide(
-          error(400, "unknown_field", "unknown field '" + core::printable(kv.key()) + "'"), "body");
+      return Decision{
+          error(400, "unknown_field", "unknown field '" + core::printable(kv.key()) + "'"), "body"};
   }
   const auto* field = doc.as_object().if_contains("threshold_ms");
-  if (!field) return decide(error(400, "missing_field", "threshold_ms is required"), "body");
+  if (!field) return Decision{error(400, "missing_field", "threshold_ms is required"), "body"};
   if (!field->is_number())
-    return decide(error(400, "invalid_type", "threshold_ms must be a number"), "body");
+    return Decision{error(400, "invalid_type", "threshold_ms must be a number"), "body"};
   std::string why;
   const auto value = threshold_in_bounds(field->to_number<double>(), &why);
   if (!value)
-    return decide(error(400, "out_of_range", why + ", got " + json::serialize(*field)), "body");
+    return Decision{error(400, "out_of_range", why + ", got " + json::serialize(*field)), "body"};
 
-  RulesOutcome rules;
-  const auto change =
-      thresholds_.set(*cfg.alert_policy, rt.service, *value, r.if_match, engineer, clock_.now_ns(),
-                      [&](const std::map<std::string, ApiThreshold>& all) {
-                        if (hooks_.write_rules) rules = hooks_.write_rules(all);
-                      });
+  const auto change = thresholds_.set(*cfg_->alert_policy, r.service, *value, r.if_match,
+                                      c.engineer, clock_.now_ns());
   if (change.outcome == ThresholdStore::Outcome::kStale) {
     auto out =
         error(412, "precondition_failed",
               "the threshold changed since " + core::printable(r.if_match) + ": GET it again");
     out.headers.emplace_back("ETag", change.before.etag);
-    return decide(out, "stale etag");
+    return Decision{out, "stale etag"};
   }
-  if (change.outcome == ThresholdStore::Outcome::kFailed) {
-    return decide(error(503, "not_stored", "nothing was changed: " + change.error), "store failed");
-  }
-  const ReloadOutcome reload =
-      hooks_.reload_prometheus && rules.written ? hooks_.reload_prometheus() : ReloadOutcome{};
-  json::object body = threshold_json(rt.service, change.after);
+  if (change.outcome == ThresholdStore::Outcome::kFailed)
+    return Decision{error(503, "not_stored", "nothing was changed: " + change.error),
+                    "store failed"};
+  const RulesOutcome rules = hooks_.write_rules ? hooks_.write_rules(change.all) : RulesOutcome{};
+  json::object body = threshold_json(r.service, change.after);
   body["previous"] =
       json::object{{"threshold_ms", num(change.before.ms)}, {"source", change.before.source}};
   body["rules"] = json::object{
@@ -387,11 +373,20 @@ Response Api::handle(const Request& r, const window::Snapshot& state) const {
       {"written", rules.written},
       {"file", rules.file},
       {"error", rules.error.empty() ? json::value(nullptr) : json::value(rules.error)}};
-  body["prometheus_reload"] = json::object{
-      {"status", reload.status}, {"attempts", reload.attempts}, {"detail", reload.detail}};
-  // Stored either way; `applied` says whether Prometheus is known to use it.
-  body["applied"] = rules.written && reload.status == "ok";
-  return decide(ok(body, {{"ETag", change.after.etag}}), "owner changed threshold");
+  auto answer = [body = std::move(body), etag = change.after.etag, rules,
+                 done](const ReloadOutcome& reload) mutable {
+    body["prometheus_reload"] = json::object{
+        {"status", reload.status}, {"attempts", reload.attempts}, {"detail", reload.detail}};
+    // Stored either way; `applied` says whether Prometheus is known to use it.
+    body["applied"] = rules.written && reload.status == "ok";
+    done({ok(body, {{"ETag", etag}}), "owner changed threshold"});
+  };
+  if (hooks_.reload_prometheus && rules.written) {
+    hooks_.reload_prometheus(std::move(answer));
+  } else {
+    answer(ReloadOutcome{});
+  }
+  return std::nullopt;
 }
 
 }  // namespace lle::api

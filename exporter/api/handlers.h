@@ -1,13 +1,14 @@
 #pragma once
-// The REST API (docs/api.md): request -> response, with the caller identified
-// and authorised first. Pure but for the threshold store and the two hooks that
-// a change sets off (writing the rule file, asking Prometheus to reload), which
-// app supplies. Every decision is logged.
-// Thread safety: handle() may run on any number of threads at once.
+// The REST API (docs/api.md): one function per endpoint, each with the caller
+// identified and authorised first; the HTTP layer routes by routes(). Pure but
+// for the threshold store and the two hooks that a change sets off (writing the
+// rule file, asking Prometheus to reload), which app supplies. Every decision
+// is logged. Thread safety: serve() may run on any number of threads at once.
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -25,11 +26,29 @@ namespace lle::api {
 // so its order need not be the configuration's).
 std::unordered_map<std::string_view, std::size_t> positions(const window::Snapshot& state);
 
+enum class Endpoint { kOwned, kLatency, kThreshold, kBacktest, kSetThreshold };
+
+// The API's routes: {id} in a path is the service.
+struct ApiRoute {
+  const char* method;
+  const char* path;
+  Endpoint endpoint;
+};
+inline constexpr ApiRoute kRoutes[] = {
+    {"GET", "/api/services/owned", Endpoint::kOwned},
+    {"GET", "/api/services/{id}/latency", Endpoint::kLatency},
+    {"GET", "/api/services/{id}/alert-threshold", Endpoint::kThreshold},
+    {"PUT", "/api/services/{id}/alert-threshold", Endpoint::kSetThreshold},
+    {"POST", "/api/services/{id}/alert-threshold", Endpoint::kSetThreshold},
+    {"GET", "/api/services/{id}/alert-threshold/backtest", Endpoint::kBacktest},
+};
+
 struct Request {
   std::string method, path, query, body;
   std::string if_match;
   RequestAuth auth;
   bool body_too_large = false;  // the HTTP layer stopped reading at max_body_bytes
+  std::string service;          // the path's {id}
 };
 
 struct Response {
@@ -53,16 +72,20 @@ struct ReloadOutcome {
 
 class Api {
  public:
+  using Done = std::function<void(Response)>;
   struct Hooks {
-    // Under the store's lock, with every API threshold: regenerate the rule file.
-    std::function<RulesOutcome(const std::map<std::string, ApiThreshold>&)> write_rules;
-    // After the lock: ask Prometheus to reload (retried inside).
-    std::function<ReloadOutcome()> reload_prometheus;
+    // After a change, with every API threshold: regenerate the rule file.
+    std::function<RulesOutcome(const ThresholdStore::All&)> write_rules;
+    // Then ask Prometheus to reload; done gets the outcome (at once, or later
+    // from any thread).
+    std::function<void(std::function<void(ReloadOutcome)> done)> reload_prometheus;
   };
   Api(std::shared_ptr<const config::Config> cfg, Credentials creds, ThresholdStore& thresholds,
       Hooks hooks, const core::Clock& clock);
 
-  Response handle(const Request& r, const window::Snapshot& state) const;
+  // Answers through done: at once, or for a threshold change once Prometheus
+  // was asked to reload.
+  void serve(Endpoint e, const Request& r, const window::Snapshot& state, Done done) const;
   // The access settings the HTTP layer needs to extract a Request.
   const config::ApiConfig& access() const { return cfg_->api; }
   // Who a request comes from, as handle() decides it (the status pages ask too).
@@ -72,6 +95,16 @@ class Api {
   const config::Config& config() const { return *cfg_; }
 
  private:
+  struct Call;  // one request to an endpoint about one service
+  // (answer, why): the endpoints, after the caller was identified.
+  using Decision = std::pair<Response, std::string>;
+  Decision owned(const std::string& engineer, const window::Snapshot& state) const;
+  Decision latency(const Call& c) const;
+  Decision threshold(const Call& c) const;
+  Decision threshold_backtest(const Call& c) const;
+  // nullopt when the change was accepted and done will be called with the answer.
+  std::optional<Decision> set_threshold(const Call& c, std::function<void(Decision)> done) const;
+
   std::shared_ptr<const config::Config> cfg_;
   Credentials creds_;
   ThresholdStore& thresholds_;

@@ -108,9 +108,9 @@ ThresholdStore::ThresholdStore(config::ThresholdsConfig c) : cfg_(std::move(c)) 
   }
 }
 
-std::map<std::string, ApiThreshold> ThresholdStore::all() const {
+ThresholdStore::All ThresholdStore::all() const {
   std::lock_guard lock(mutex_);
-  return by_service_;
+  return {by_service_, generation_};
 }
 
 std::optional<ApiThreshold> ThresholdStore::get(const std::string& id) const {
@@ -127,10 +127,9 @@ Effective ThresholdStore::effective(const config::AlertPolicy& policy,
   return api::effective(policy, id, it == by_service_.end() ? nullptr : &it->second);
 }
 
-ThresholdStore::Change ThresholdStore::set(
-    const config::AlertPolicy& policy, const std::string& id, double ms,
-    const std::string& if_match, const std::string& who, std::int64_t now_ns,
-    const std::function<void(const std::map<std::string, ApiThreshold>&)>& after) {
+ThresholdStore::Change ThresholdStore::set(const config::AlertPolicy& policy, const std::string& id,
+                                           double ms, const std::string& if_match,
+                                           const std::string& who, std::int64_t now_ns) {
   std::lock_guard lock(mutex_);
   Change c;
   const auto it = by_service_.find(id);
@@ -174,7 +173,7 @@ ThresholdStore::Change ThresholdStore::set(
   by_service_ = std::move(next);
   c.outcome = Outcome::kChanged;
   c.after = api::effective(policy, id, &by_service_.at(id));
-  after(by_service_);
+  c.all = {by_service_, ++generation_};
   return c;
 }
 

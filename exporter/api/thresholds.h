@@ -3,13 +3,13 @@
 // (alerting.thresholds_file) over the human-written policy: the effective
 // threshold of a service is the API's if set, else the policy's override, else
 // its default. Every change is checked against the caller's ETag, persisted
-// atomically, appended to the audit log (who, when, old, new) and handed to
-// `after` (which regenerates the rule file) under one lock, so two racing
-// changes never lose one another and the file, the log and the rules agree.
+// atomically and appended to the audit log (who, when, old, new) under one
+// lock, so two racing changes never lose one another and the file and the log
+// agree. Every change makes a new generation: whoever writes something from the
+// thresholds (the rule file) does so outside this lock and keeps the newest.
 // Thread safety: all members may be called from any thread.
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -51,16 +51,14 @@ class ThresholdStore {
   // nothing and refuses changes.
   explicit ThresholdStore(config::ThresholdsConfig c);
 
+  // Every API threshold, and the generation they make (1 + changes so far).
+  struct All {
+    std::map<std::string, ApiThreshold> by_service;
+    std::uint64_t generation = 0;
+  };
+
   bool writable() const { return !cfg_.file.empty(); }
-  std::map<std::string, ApiThreshold> all() const;
-  // Runs fn with every API threshold under the lock that set() holds while it
-  // runs `after`: whatever fn writes from them (the rule file) is serialised
-  // with every change, so an older set of thresholds never lands after a newer.
-  template <class Fn>
-  auto with_all(Fn&& fn) const {
-    std::lock_guard lock(mutex_);
-    return fn(std::as_const(by_service_));
-  }
+  All all() const;
   std::optional<ApiThreshold> get(const std::string& id) const;
   // The threshold in force for a service: the API's over the policy's.
   Effective effective(const config::AlertPolicy& policy, const std::string& id) const;
@@ -70,17 +68,17 @@ class ThresholdStore {
     Outcome outcome = Outcome::kFailed;
     Effective before, after;
     std::string error;  // kFailed: what could not be written (nothing was changed)
+    All all;            // kChanged: every API threshold once the change is durable
   };
   // if_match: the ETag the caller last saw ("" = no precondition; '*' = any).
-  // `after` runs under the lock once the change is durable, with every API threshold.
   Change set(const config::AlertPolicy& policy, const std::string& id, double ms,
-             const std::string& if_match, const std::string& who, std::int64_t now_ns,
-             const std::function<void(const std::map<std::string, ApiThreshold>&)>& after);
+             const std::string& if_match, const std::string& who, std::int64_t now_ns);
 
  private:
   config::ThresholdsConfig cfg_;
   mutable std::mutex mutex_;
   std::map<std::string, ApiThreshold> by_service_;
+  std::uint64_t generation_ = 1;
 };
 
 }  // namespace lle::api

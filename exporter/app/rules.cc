@@ -26,7 +26,7 @@ int rules_generate(const std::string& config_path, const std::string& out,
   try {
     const auto cfg = config::load(config_path);
     const api::ThresholdStore api_thresholds(cfg.thresholds);
-    const std::string text = rules_for(cfg, api_thresholds.all(),
+    const std::string text = rules_for(cfg, api_thresholds.all().by_service,
                                        format == "prometheusrule" ? rulegen::Format::kPrometheusRule
                                                                   : rulegen::Format::kPrometheus);
     if (out == "-") {

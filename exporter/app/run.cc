@@ -1,10 +1,12 @@
-#include <unistd.h>
+#include <pthread.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <csignal>
-#include <deque>
 #include <filesystem>
-#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -13,7 +15,6 @@
 
 #include "exporter/api/handlers.h"
 #include "exporter/app/commands.h"
-#include "exporter/app/prometheus_reload.h"
 #include "exporter/app/rules.h"
 #include "exporter/app/version.h"
 #include "exporter/core/atomic_file.h"
@@ -22,6 +23,7 @@
 #include "exporter/log/log.h"
 #include "exporter/loki/plan.h"
 #include "exporter/metrics/latest.h"
+#include "exporter/outbound/http_post.h"
 #include "exporter/source/replay.h"
 #include "exporter/web/http_server.h"
 #include "exporter/web/routes.h"
@@ -29,8 +31,12 @@
 namespace lle::app {
 namespace {
 
+namespace asio = boost::asio;
 using ingest::Engine;
 using ingest::plan_for;
+
+// Each attempt to have Prometheus reload its rules ends within this.
+constexpr std::chrono::seconds kPostTimeout{5};
 
 // The configuration as `run` sees it: the files, then the command line's overrides
 // (checked once, before the first load). Throws config::ConfigError.
@@ -59,169 +65,6 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
   next.replay = running.replay;
   keep("alerting.thresholds_file", next.thresholds.file, running.thresholds.file);
   keep("alerting.audit_log", next.thresholds.audit_log, running.thresholds.audit_log);
-}
-
-// The REST API as configured now (nullptr: off), replaced whole on reload.
-using ApiHolder = metrics::Latest<api::Api>;
-
-// Writes alerting.rules_file (when set) from the policy and the API's thresholds,
-// counting the write; the API calls it after a change, start and reload after a load.
-api::RulesOutcome write_rules_file(const config::Config& cfg,
-                                   const std::map<std::string, api::ApiThreshold>& all,
-                                   metrics::Lifecycle& life) {
-  const auto& t = cfg.thresholds;
-  api::RulesOutcome o{!t.rules_file.empty() && cfg.alert_policy, false, t.rules_file, ""};
-  if (!o.configured) return o;
-  try {
-    core::write_file_atomic(t.rules_file,
-                            {rules_for(cfg, all,
-                                       t.rules_prometheus_rule ? rulegen::Format::kPrometheusRule
-                                                               : rulegen::Format::kPrometheus)},
-                            0644);
-    o.written = true;
-  } catch (const std::exception& e) {
-    o.error = e.what();
-    log::error("cannot write the rule file", {{"file", t.rules_file}, {"error", e.what()}});
-  }
-  life.update([&](metrics::LifecycleStatus& s) {
-    ++(o.written ? s.rules_writes_ok : s.rules_writes_failed);
-  });
-  return o;
-}
-
-// Asks Prometheus to reload (when a URL is set), logging and counting a failure.
-api::ReloadOutcome ask_prometheus_to_reload(const config::ThresholdsConfig& t,
-                                            metrics::Lifecycle& life) {
-  const auto r = reload_prometheus(t.prometheus_reload_url, t.reload_attempts);
-  if (r.status == "not_configured") return r;
-  if (r.status != "ok") {
-    log::error("Prometheus did not reload the rules",
-               {{"attempts", std::to_string(r.attempts)}, {"error", r.detail}});
-  }
-  life.update([&](metrics::LifecycleStatus& s) {
-    ++(r.status == "ok" ? s.prometheus_reloads_ok : s.prometheus_reloads_failed);
-  });
-  return r;
-}
-
-// After the configuration was loaded (start, reload): the rule file follows it.
-void refresh_rules(const config::Config& cfg, const api::ThresholdStore& thresholds,
-                   metrics::Lifecycle& life) {
-  // Under the store's lock, like a change through the API: the two never interleave.
-  const bool written = thresholds.with_all(
-      [&](const auto& all) { return write_rules_file(cfg, all, life).written; });
-  if (written) ask_prometheus_to_reload(cfg.thresholds, life);
-}
-
-// The API for cfg (nullptr when no api.auth is configured): its credentials are
-// read now (throws config::ConfigError), and a threshold change rewrites the rule
-// file and asks Prometheus to reload, each counted in the lifecycle metrics.
-std::shared_ptr<const api::Api> make_api(const config::Config& cfg, api::ThresholdStore& store,
-                                         metrics::Lifecycle& life, const core::Clock& wall) {
-  if (!cfg.api.enabled()) return nullptr;
-  auto shared = std::make_shared<const config::Config>(cfg);
-  api::Api::Hooks hooks;
-  hooks.write_rules = [shared, &life](const std::map<std::string, api::ApiThreshold>& all) {
-    life.update([](metrics::LifecycleStatus& s) { ++s.threshold_changes; });
-    return write_rules_file(*shared, all, life);
-  };
-  hooks.reload_prometheus = [shared, &life] {
-    return ask_prometheus_to_reload(shared->thresholds, life);
-  };
-  return std::make_shared<const api::Api>(shared, api::load_credentials(cfg.api), store, hooks,
-                                          wall);
-}
-
-// Reload requests from HTTP workers, carried out by the main thread (which also
-// takes SIGHUP) so that a reload never runs beside another.
-// Thread safety: all members may be called from any thread.
-class ReloadRequests {
- public:
-  using Outcome = web::ReloadOutcome;
-
-  // From an HTTP worker: asks for a reload and waits for its outcome.
-  std::optional<Outcome> ask(std::chrono::seconds timeout) {
-    auto promise = std::make_shared<std::promise<Outcome>>();
-    auto future = promise->get_future();
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) return Outcome{false, "shutting down"};
-      waiting_.push_back(std::move(promise));
-    }
-    kill(getpid(), SIGHUP);  // blocked in every thread: the main thread's sigwait takes it
-    if (future.wait_for(timeout) != std::future_status::ready) return std::nullopt;
-    return future.get();
-  }
-  // From the main thread, as a reload begins: who will be told its outcome.
-  std::vector<std::shared_ptr<std::promise<Outcome>>> take() {
-    std::lock_guard lock(mutex_);
-    std::vector<std::shared_ptr<std::promise<Outcome>>> out(waiting_.begin(), waiting_.end());
-    waiting_.clear();
-    return out;
-  }
-  // At shutdown: whoever waits is told so, and later requests are refused at once.
-  void close() {
-    for (const auto& p : take()) p->set_value({false, "shutting down"});
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::deque<std::shared_ptr<std::promise<Outcome>>> waiting_;
-  bool closed_ = false;
-};
-
-// Loads the configuration again and, if it is valid, replaces the running
-// generation with one built from it, carrying the state over. On any failure the
-// running generation stays as it was. Returns (ok, what happened).
-ReloadRequests::Outcome reload(const RunArgs& args, std::unique_ptr<Engine>& engine,
-                               const Engine::Env& env, source::Source* replay, ApiHolder& apis,
-                               api::ThresholdStore& thresholds) {
-  const auto started = std::chrono::steady_clock::now();
-  const auto failed = [&](const std::string& why) {
-    env.lifecycle.update([](metrics::LifecycleStatus& s) {
-      s.last_reload_ok = false;
-      ++s.reloads_failed;
-    });
-    return ReloadRequests::Outcome{false, why};
-  };
-  std::unique_ptr<Engine> next;
-  std::shared_ptr<const api::Api> next_api;
-  try {
-    config::Config cfg = load_config(args);
-    keep_restart_only_keys(engine->config(), cfg);
-    const bool replayed = !cfg.replay.path.empty();
-    auto shards = plan_for(cfg, replayed);
-    next_api = make_api(cfg, thresholds, env.lifecycle, env.wall);
-    next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env, replay);
-  } catch (const std::exception& e) {
-    log::error("reload failed: the running configuration stays in force", {{"error", e.what()}});
-    return failed(e.what());
-  }
-  engine->stop();
-  if (!next->take_over(*engine)) {
-    engine->resume();
-    log::error("reload failed: the running state could not be carried over; nothing changed");
-    return failed("the running state could not be carried over");
-  }
-  engine = std::move(next);  // the old generation is stopped and dropped here
-  apis.store(std::move(next_api));
-  env.lifecycle.update([&](metrics::LifecycleStatus& s) {
-    s.last_reload_ok = true;
-    ++s.reloads_ok;
-    s.last_reload_ok_ns = env.wall.now_ns();
-  });
-  engine->publish_now(engine->state_now());
-  engine->start();
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  const std::string what = "reloaded " + args.config + " (" +
-                           std::to_string(engine->config().services.size()) + " services)";
-  log::info("configuration reloaded",
-            {{"services", std::to_string(engine->config().services.size())},
-             {"ms", std::to_string(static_cast<long>(ms))}});
-  return {true, what};
 }
 
 // What feeds the ingest side at start: a replay (read now), or the Loki shards
@@ -265,17 +108,266 @@ std::optional<Inputs> open_inputs(const config::Config& cfg, const core::Clock& 
   return in;
 }
 
+// The REST API as configured now (nullptr: off), replaced whole on reload.
+using ApiHolder = metrics::Latest<api::Api>;
+
+// alerting.rules_file (when set) from the policy and the API's thresholds, each
+// write counted. Written outside the threshold store's lock: a write of thresholds
+// older than those last written is skipped (the file on disk already holds that
+// change), so racing changes never leave an older file behind.
+// Thread safety: write() may be called from any thread.
+class RulesFile {
+ public:
+  explicit RulesFile(metrics::Lifecycle& life) : life_(life) {}
+
+  api::RulesOutcome write(const config::Config& cfg, const api::ThresholdStore::All& all) {
+    const auto& t = cfg.thresholds;
+    api::RulesOutcome o{!t.rules_file.empty() && cfg.alert_policy, false, t.rules_file, ""};
+    if (!o.configured) return o;
+    std::lock_guard lock(mutex_);
+    if (all.generation < written_generation_) return {true, true, t.rules_file, ""};
+    try {
+      const auto format =
+          t.rules_prometheus_rule ? rulegen::Format::kPrometheusRule : rulegen::Format::kPrometheus;
+      core::write_file_atomic(t.rules_file, {rules_for(cfg, all.by_service, format)}, 0644);
+      o.written = true;
+      written_generation_ = all.generation;
+    } catch (const std::exception& e) {
+      o.error = e.what();
+      log::error("cannot write the rule file", {{"file", t.rules_file}, {"error", e.what()}});
+    }
+    life_.update([&](metrics::LifecycleStatus& s) {
+      ++(o.written ? s.rules_writes_ok : s.rules_writes_failed);
+    });
+    return o;
+  }
+
+ private:
+  metrics::Lifecycle& life_;
+  std::mutex mutex_;
+  std::uint64_t written_generation_ = 0;
+};
+
+// Everything `run` serves with once its input is open: the engine generation in
+// force and what outlives generations (the replay, thresholds, API, rule file,
+// HTTP server). Reloads (SIGHUP, POST /-/reload), rule refreshes and Prometheus
+// reloads all run on the main thread's io_context, one at a time; HTTP handlers
+// post to it and answer when it is done, holding no handler thread meanwhile.
+class Exporter {
+ public:
+  // Throws (the caller logs it) if the engine or the API cannot be set up.
+  Exporter(const RunArgs& args, const config::Config& cfg, Inputs inputs, const core::Clock& wall);
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  // Binds the port. Throws std::runtime_error.
+  void listen(const config::Config& cfg);
+  // Restores the snapshot, starts ingesting, and serves until SIGINT or SIGTERM;
+  // then stops the input and saves the state.
+  void serve();
+
+ private:
+  using Outcome = web::ReloadOutcome;
+  Outcome reload();
+  void refresh_rules(const config::Config& cfg);
+  std::shared_ptr<const api::Api> make_api(const config::Config& cfg);
+  void ask_prometheus_to_reload(const config::ThresholdsConfig& t,
+                                std::function<void(api::ReloadOutcome)> done);
+  void on_signal(const boost::system::error_code& ec, int sig);
+
+  const RunArgs& args_;
+  const core::Clock& wall_;
+  Inputs inputs_;
+  metrics::LatestState latest_;
+  metrics::Lifecycle lifecycle_;
+  const std::int64_t started_ns_;
+  const Engine::Env env_;
+  api::ThresholdStore thresholds_;
+  RulesFile rules_{lifecycle_};
+  // The main thread's: before the server, so that the server stops (and its
+  // handlers, which post here, end) before this goes.
+  asio::io_context io_{1};
+  asio::signal_set signals_{io_};
+  ApiHolder apis_;
+  metrics::Latest<config::Config> configs_;  // the configuration in force, for the status pages
+  std::unique_ptr<Engine> engine_;
+  const web::Site site_{
+      latest_, lifecycle_, apis_, configs_, thresholds_, [this](std::function<void(Outcome)> done) {
+        asio::post(io_, [this, done = std::move(done)] { done(reload()); });
+      }};
+  web::HttpServer http_;
+};
+
+Exporter::Exporter(const RunArgs& args, const config::Config& cfg, Inputs inputs,
+                   const core::Clock& wall)
+    : args_(args),
+      wall_(wall),
+      inputs_(std::move(inputs)),
+      started_ns_(wall.now_ns()),
+      env_{wall, latest_, lifecycle_, inputs_.state_file, started_ns_, kVersion, kRevision},
+      thresholds_(cfg.thresholds),
+      http_({.max_connections = cfg.http.max_connections,
+             .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::nanoseconds(cfg.http.request_timeout_ns))}) {
+  lifecycle_.update([&](metrics::LifecycleStatus& s) { s.last_reload_ok_ns = started_ns_; });
+  source::Source* replay = inputs_.replay ? &*inputs_.replay : nullptr;
+  engine_ = std::make_unique<Engine>(cfg, std::move(inputs_.shards), env_, replay);
+  configs_.store(std::make_shared<const config::Config>(cfg));
+  apis_.store(make_api(cfg));
+  refresh_rules(cfg);
+  // A replay (or a backfill) drives time from its own timestamps: the empty initial
+  // state must not move the windows to the wall clock, or every such line is too late.
+  engine_->publish_now(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns());
+}
+
+// Asks Prometheus to reload (when a URL is set), logging and counting a failure;
+// done gets the outcome on the main thread.
+void Exporter::ask_prometheus_to_reload(const config::ThresholdsConfig& t,
+                                        std::function<void(api::ReloadOutcome)> done) {
+  if (t.prometheus_reload_url.empty()) return done({});
+  asio::co_spawn(io_, outbound::post(t.prometheus_reload_url, t.reload_attempts, kPostTimeout),
+                 [this, done](const std::exception_ptr& failed, outbound::PostResult r) {
+                   api::ReloadOutcome out{r.ok ? "ok" : "failed", r.attempts,
+                                          failed ? "internal error" : r.detail};
+                   if (!r.ok) {
+                     log::error("Prometheus did not reload the rules",
+                                {{"attempts", std::to_string(r.attempts)}, {"error", out.detail}});
+                   }
+                   lifecycle_.update([&](metrics::LifecycleStatus& s) {
+                     ++(r.ok ? s.prometheus_reloads_ok : s.prometheus_reloads_failed);
+                   });
+                   done(out);
+                 });
+}
+
+// After the configuration was loaded (start, reload): the rule file follows it,
+// and Prometheus is asked to load it.
+void Exporter::refresh_rules(const config::Config& cfg) {
+  if (rules_.write(cfg, thresholds_.all()).written)
+    ask_prometheus_to_reload(cfg.thresholds, [](const api::ReloadOutcome&) {});
+}
+
+// The API for cfg (nullptr when no api.auth is configured): its credentials are
+// read now (throws config::ConfigError), and a threshold change rewrites the rule
+// file and asks Prometheus to reload (from the main thread), each counted.
+std::shared_ptr<const api::Api> Exporter::make_api(const config::Config& cfg) {
+  if (!cfg.api.enabled()) return nullptr;
+  auto shared = std::make_shared<const config::Config>(cfg);
+  api::Api::Hooks hooks;
+  hooks.write_rules = [this, shared](const api::ThresholdStore::All& all) {
+    lifecycle_.update([](metrics::LifecycleStatus& s) { ++s.threshold_changes; });
+    return rules_.write(*shared, all);
+  };
+  hooks.reload_prometheus = [this, shared](std::function<void(api::ReloadOutcome)> done) {
+    asio::post(io_, [this, shared, done = std::move(done)]() mutable {
+      ask_prometheus_to_reload(shared->thresholds, std::move(done));
+    });
+  };
+  return std::make_shared<const api::Api>(shared, api::load_credentials(cfg.api), thresholds_,
+                                          hooks, wall_);
+}
+
+void Exporter::listen(const config::Config& cfg) {
+  web::add_routes(http_, site_);
+  http_.start(cfg.listen);
+  const std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
+  log::info("serving",
+            {{"metrics", "http://" + host + ":" + std::to_string(http_.port()) + "/metrics"},
+             {"services", std::to_string(cfg.services.size())}});
+}
+
+// Loads the configuration again and, if it is valid, replaces the running
+// generation with one built from it, carrying the state over. On any failure the
+// running generation stays as it was. Returns (ok, what happened).
+Exporter::Outcome Exporter::reload() {
+  const auto started = std::chrono::steady_clock::now();
+  const auto failed = [&](const std::string& why) {
+    lifecycle_.update([](metrics::LifecycleStatus& s) {
+      s.last_reload_ok = false;
+      ++s.reloads_failed;
+    });
+    return Outcome{false, why};
+  };
+  std::unique_ptr<Engine> next;
+  std::shared_ptr<const api::Api> next_api;
+  try {
+    config::Config cfg = load_config(args_);
+    keep_restart_only_keys(engine_->config(), cfg);
+    const bool replayed = !cfg.replay.path.empty();
+    auto shards = plan_for(cfg, replayed);
+    next_api = make_api(cfg);
+    source::Source* replay = inputs_.replay ? &*inputs_.replay : nullptr;
+    next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env_, replay);
+  } catch (const std::exception& e) {
+    log::error("reload failed: the running configuration stays in force", {{"error", e.what()}});
+    return failed(e.what());
+  }
+  engine_->stop();
+  if (!next->take_over(*engine_)) {
+    engine_->resume();
+    log::error("reload failed: the running state could not be carried over; nothing changed");
+    return failed("the running state could not be carried over");
+  }
+  engine_ = std::move(next);  // the old generation is stopped and dropped here
+  apis_.store(std::move(next_api));
+  lifecycle_.update([&](metrics::LifecycleStatus& s) {
+    s.last_reload_ok = true;
+    ++s.reloads_ok;
+    s.last_reload_ok_ns = wall_.now_ns();
+  });
+  engine_->publish_now(engine_->state_now());
+  engine_->start();
+  configs_.store(std::make_shared<const config::Config>(engine_->config()));
+  refresh_rules(engine_->config());
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  const std::string services = std::to_string(engine_->config().services.size());
+  log::info("configuration reloaded",
+            {{"services", services}, {"ms", std::to_string(static_cast<long>(ms))}});
+  return {true, "reloaded " + args_.config + " (" + services + " services)"};
+}
+
+void Exporter::on_signal(const boost::system::error_code& ec, int sig) {
+  if (ec) return;
+  if (sig == SIGHUP) {
+    reload();
+    signals_.async_wait([this](const auto& e, int s) { on_signal(e, s); });
+    return;
+  }
+  log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  io_.stop();
+}
+
+void Exporter::serve() {
+  if (!inputs_.state_file.empty()) engine_->restore_from_file();
+  engine_->start();
+  // The signals were blocked in every thread since the start; asio takes them
+  // here, on this thread, from now (one that came meanwhile is delivered now).
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.add(SIGHUP);
+  signals_.async_wait([this](const auto& e, int s) { on_signal(e, s); });
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&mask, s);
+  pthread_sigmask(SIG_UNBLOCK, &mask, nullptr);
+  io_.run();
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  // Nothing is ingested or answered any more: the last snapshot holds everything counted.
+  http_.stop();
+  engine_->stop();
+  engine_->save_state();
+}
+
 }  // namespace
 
 int run(const RunArgs& args) {
-  // Signals are taken by sigwait in this thread only: blocked before anything else,
-  // so that every thread inherits the mask and a signal during a long replay load
-  // waits for the loop below instead of ending the process.
+  // Blocked before anything else, so that every thread inherits the mask and a
+  // signal during a long replay load waits for Exporter::serve() to take it
+  // instead of ending the process.
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
+  for (const int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   if (!args.listen.empty() && !config::valid_listen_address(args.listen)) {
     log::error("invalid --listen", {{"value", args.listen}, {"expected", "HOST:PORT"}});
@@ -288,81 +380,23 @@ int run(const RunArgs& args) {
     log::error("invalid configuration", {{"error", e.what()}});
     return 2;
   }
-
   const core::SystemClock wall;
   auto inputs = open_inputs(cfg, wall);
   if (!inputs) return 2;
-  auto& replay = inputs->replay;
-  const auto& state_file = inputs->state_file;
-
-  metrics::LatestState latest;
-  metrics::Lifecycle lifecycle;
-  const std::int64_t started_ns = wall.now_ns();
-  lifecycle.update([&](metrics::LifecycleStatus& s) { s.last_reload_ok_ns = started_ns; });
-  const Engine::Env env{wall, latest, lifecycle, state_file, started_ns, kVersion, kRevision};
-  std::unique_ptr<Engine> engine;
+  std::optional<Exporter> exporter;
   try {
-    engine =
-        std::make_unique<Engine>(cfg, std::move(inputs->shards), env, replay ? &*replay : nullptr);
+    exporter.emplace(args, cfg, std::move(*inputs), wall);
   } catch (const std::exception& e) {
-    log::error("cannot set up the Loki input", {{"error", e.what()}});
+    log::error("cannot set up the exporter", {{"error", e.what()}});
     return 2;
   }
-  std::optional<api::ThresholdStore> thresholds;
-  ApiHolder apis;
-  metrics::Latest<config::Config> configs;  // the configuration in force, for the status pages
-  configs.store(std::make_shared<const config::Config>(cfg));
   try {
-    thresholds.emplace(cfg.thresholds);
-    apis.store(make_api(cfg, *thresholds, lifecycle, wall));
-    refresh_rules(cfg, *thresholds, lifecycle);
-  } catch (const std::exception& e) {
-    log::error("cannot set up the API", {{"error", e.what()}});
-    return 2;
-  }
-  // A replay (or a backfill) drives time from its own timestamps: the empty initial
-  // state must not move the windows to the wall clock, or every such line is too late.
-  engine->publish_now(replay || cfg.loki.backfill_ns > 0 ? 0 : wall.now_ns());
-  ReloadRequests reloads;
-  web::HttpServer http({.max_connections = cfg.http.max_connections,
-                        .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::nanoseconds(cfg.http.request_timeout_ns))});
-  const web::Site site{latest,      lifecycle,
-                       apis,        configs,
-                       *thresholds, [&reloads] { return reloads.ask(std::chrono::seconds(60)); }};
-  web::add_routes(http, site);
-  try {
-    http.start(cfg.listen);
+    exporter->listen(cfg);
   } catch (const std::exception& e) {
     log::error("cannot start HTTP server", {{"listen", cfg.listen}, {"error", e.what()}});
     return 1;
   }
-  const std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
-  log::info("serving",
-            {{"metrics", "http://" + host + ":" + std::to_string(http.port()) + "/metrics"},
-             {"services", std::to_string(cfg.services.size())}});
-
-  if (!state_file.empty()) engine->restore_from_file();
-  engine->start();
-
-  int sig = 0;
-  for (;;) {
-    sigwait(&signals, &sig);
-    if (sig != SIGHUP) break;
-    const auto asked = reloads.take();
-    const auto outcome = reload(args, engine, env, replay ? &*replay : nullptr, apis, *thresholds);
-    if (outcome.first) {
-      configs.store(std::make_shared<const config::Config>(engine->config()));
-      refresh_rules(engine->config(), *thresholds, lifecycle);
-    }
-    for (const auto& p : asked) p->set_value(outcome);
-  }
-  log::info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  engine->stop();
-  // The input is stopped: the last snapshot holds everything counted.
-  engine->save_state();
-  reloads.close();
-  http.stop();
+  exporter->serve();
   return 0;
 }
 

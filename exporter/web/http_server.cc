@@ -5,9 +5,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <cctype>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -20,23 +20,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-
-HttpResponse json_error(int status, const std::string& error, const std::string& detail) {
-  boost::json::object o{{"error", error}, {"detail", detail}};
-  return {status, "application/json", boost::json::serialize(o) + "\n"};
-}
-
-std::string_view HttpRequest::header(std::string_view name) const {
-  const auto same = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) ==
-                    std::tolower(static_cast<unsigned char>(y));
-           });
-  };
-  for (const auto& [k, v] : headers)
-    if (same(k, name)) return v;
-  return {};
-}
 
 namespace {
 
@@ -57,18 +40,25 @@ tcp::endpoint endpoint_of(const std::string& listen, asio::io_context& ioc) {
   return results.begin()->endpoint();
 }
 
+class Connection;
+
 }  // namespace
 
 struct HttpServer::Impl {
   explicit Impl(HttpServer& s)
       : server(s), handlers(static_cast<std::size_t>(s.limits_.handler_threads)) {}
 
-  using Prefix = HttpServer::Prefix;
   void accept();
   void refuse(tcp::socket socket);
-  const Prefix* prefix_for(const std::string& path) const { return server.prefix_for(path); }
-  HttpResponse dispatch(const HttpRequest& r, const Prefix* p) const {
-    return server.dispatch(r, p);
+  const Router& router() const { return server.router_; }
+  // Connections whose answer a handler still owes.
+  void hold(std::shared_ptr<Connection> c) {
+    std::lock_guard lock(waiting_mutex);
+    waiting.emplace(c.get(), std::move(c));
+  }
+  void release(Connection* c) {
+    std::lock_guard lock(waiting_mutex);
+    waiting.erase(c);
   }
 
   HttpServer& server;
@@ -79,6 +69,8 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{ioc};
   asio::steady_timer retry{ioc};
   asio::thread_pool handlers;
+  std::mutex waiting_mutex;
+  std::map<Connection*, std::shared_ptr<Connection>> waiting;  // before ioc goes
   std::thread io_thread;
   int port = 0;
 };
@@ -128,10 +120,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::system::error_code peer_ec;
     request_.peer = stream_.socket().remote_endpoint(peer_ec).address().to_string();
     for (const auto& f : req) request_.headers.emplace_back(f.name_string(), f.value());
-    prefix_ = impl_.prefix_for(request_.path);
-    max_body_ = prefix_ ? prefix_->max_body : 0;
-    if (parser_->content_length().value_or(0) > max_body_) return on_body(http::error::body_limit);
-    parser_->body_limit(max_body_);  // a chunked body: checked as it arrives
+    const std::size_t max_body = impl_.router().max_body(request_.path);
+    if (parser_->content_length().value_or(0) > max_body) return on_body(http::error::body_limit);
+    parser_->body_limit(max_body);  // a chunked body: checked as it arrives
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
@@ -147,10 +138,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
       request_.body = std::move(parser_->get().body());
       keep_alive = parser_->get().keep_alive();
     }
-    asio::post(impl_.handlers, [self = shared_from_this(), keep_alive] {
-      HttpResponse r = self->impl_.dispatch(self->request_, self->prefix_);
-      asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
-        self->answer(std::move(r), keep_alive);
+    // Until answered the server holds the connection: an answer that comes after
+    // the server stopped finds it gone and is dropped.
+    impl_.hold(shared_from_this());
+    asio::post(impl_.handlers, [this, weak = weak_from_this(), keep_alive] {
+      impl_.router().dispatch(request_, [weak, keep_alive](HttpResponse r) {
+        const auto self = weak.lock();
+        if (!self) return;
+        asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
+          self->impl_.release(self.get());
+          self->answer(std::move(r), keep_alive);
+        });
       });
     });
   }
@@ -210,8 +208,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::chrono::milliseconds timeout_;
   HttpRequest request_;
-  const HttpServer::Impl::Prefix* prefix_ = nullptr;
-  std::size_t max_body_ = 0;
 };
 
 }  // namespace
@@ -257,42 +253,6 @@ void HttpServer::Impl::refuse(tcp::socket socket) {
 HttpServer::HttpServer() : HttpServer(Limits{}) {}
 HttpServer::HttpServer(Limits limits) : limits_(limits) {}
 HttpServer::~HttpServer() { stop(); }
-
-const HttpServer::Prefix* HttpServer::prefix_for(const std::string& path) const {
-  if (routes_.contains(path)) return nullptr;
-  const auto p = std::find_if(prefixes_.begin(), prefixes_.end(),
-                              [&](const Prefix& x) { return path.starts_with(x.prefix); });
-  return p == prefixes_.end() ? nullptr : &*p;
-}
-
-HttpResponse HttpServer::dispatch(const HttpRequest& request, const Prefix* prefix) const {
-  const auto guarded = [&](const Handler& h) {
-    try {
-      return h(request);
-    } catch (const std::exception& e) {
-      return json_error(500, "internal_error", e.what());
-    }
-  };
-  if (prefix != nullptr) {
-    HttpResponse r = guarded(prefix->handler);
-    if (request.body_too_large) r.headers.emplace_back("Connection", "close");
-    return r;
-  }
-  const auto it = routes_.find(request.path);
-  if (it == routes_.end())
-    return json_error(404, "not_found", "no such path: " + core::printable(request.path));
-  const auto& methods = it->second;
-  const auto handler = methods.find(request.method == "HEAD" ? "GET" : request.method);
-  if (handler != methods.end()) return guarded(handler->second);
-  std::string allow;
-  for (const auto& [m, h] : methods) allow += (allow.empty() ? "" : ", ") + m;
-  if (methods.contains("GET")) allow += ", HEAD";
-  HttpResponse r = json_error(
-      405, "method_not_allowed",
-      core::printable(request.method) + " is not allowed on " + core::printable(request.path));
-  r.headers.emplace_back("Allow", allow);
-  return r;
-}
 
 void HttpServer::start(const std::string& listen) {
   impl_ = std::make_unique<Impl>(*this);

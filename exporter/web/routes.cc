@@ -78,14 +78,7 @@ HttpResponse landing(const Site& site, const HttpRequest& h) {
 }
 
 HttpResponse service(const Site& site, const HttpRequest& h) {
-  if (h.method != "GET" && h.method != "HEAD") {
-    auto r =
-        json_error(405, "method_not_allowed",
-                   core::printable(h.method) + " is not allowed on " + core::printable(h.path));
-    r.headers.emplace_back("Allow", "GET, HEAD");
-    return r;
-  }
-  const std::string id = h.path.substr(std::strlen("/service/"));
+  const std::string& id = h.params.at("id");
   return status_page(
       site, h,
       [&](const metrics::Published& s, const std::vector<StatusRow>& rows, const std::string&) {
@@ -96,47 +89,64 @@ HttpResponse service(const Site& site, const HttpRequest& h) {
       });
 }
 
-// The REST API (docs/api.md), held to the configured api.max_body_bytes.
-HttpResponse rest_api(const Site& site, const HttpRequest& h) {
-  const auto a = site.api.load();
-  if (!a) return json_error(404, "api_disabled", "the REST API is off: configure api.auth");
-  const config::ApiConfig& api_cfg = a->access();
-  api::Request r{h.method,
-                 h.path,
-                 h.query,
-                 h.body,
-                 std::string(h.header("If-Match")),
-                 {h.header("Authorization"), h.header(api_cfg.proxy_header),
-                  h.header(api_cfg.proxy_secret_header), h.peer},
-                 h.body_too_large || h.body.size() > api_cfg.max_body_bytes};
-  const auto out = a->handle(r, site.state.load()->snapshot);
-  return {out.status, "application/json", out.body, out.headers};
-}
-
-HttpResponse reload(const Site& site) {
-  const auto outcome = site.reload();
-  if (!outcome) return json_error(503, "reload_pending", "no outcome within 60 s");
-  if (!outcome->first) return json_error(500, "reload_failed", outcome->second);
-  boost::json::object o{{"status", "reloaded"}, {"detail", outcome->second}};
-  return {200, "application/json", boost::json::serialize(o) + "\n"};
+void reload(const Site& site, const Respond& respond) {
+  site.reload([respond](const ReloadOutcome& outcome) {
+    if (!outcome.first) return respond(json_error(500, "reload_failed", outcome.second));
+    boost::json::object o{{"status", "reloaded"}, {"detail", outcome.second}};
+    respond({200, "application/json", boost::json::serialize(o) + "\n"});
+  });
 }
 
 }  // namespace
 
+void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api>()> api,
+                    std::function<std::shared_ptr<const window::Snapshot>()> state) {
+  for (const auto& route : api::kRoutes) {
+    const auto serve = [api, state, endpoint = route.endpoint](const HttpRequest& h,
+                                                               const Respond& respond) {
+      const auto a = api();
+      if (!a)
+        return respond(json_error(404, "api_disabled", "the REST API is off: configure api.auth"));
+      const config::ApiConfig& access = a->access();
+      const auto it = h.params.find("id");
+      api::Request r{h.method,
+                     h.path,
+                     h.query,
+                     h.body,
+                     std::string(h.header("If-Match")),
+                     {h.header("Authorization"), h.header(access.proxy_header),
+                      h.header(access.proxy_secret_header), h.peer},
+                     h.body_too_large || h.body.size() > access.max_body_bytes,
+                     it == h.params.end() ? "" : it->second};
+      // The snapshot stays alive until the answer is made.
+      a->serve(endpoint, r, *state(), [respond, a](api::Response out) {
+        respond({out.status, "application/json", std::move(out.body), std::move(out.headers)});
+      });
+    };
+    router.add({route.method, route.path, serve,
+                route.endpoint == api::Endpoint::kSetThreshold ? 1u << 20 : 0});
+  }
+}
+
 void add_routes(HttpServer& http, const Site& site) {
-  http.route("/metrics", [&](const HttpRequest&) { return metrics_page(site, http); });
-  http.route("/", [&](const HttpRequest& h) { return landing(site, h); });
-  http.route_prefix("/service/", 0, [&](const HttpRequest& h) { return service(site, h); });
-  http.route("/-/healthy", [](const HttpRequest&) {
+  Router& routes = http.routes();
+  routes.add_page("/metrics", [&](const HttpRequest&) { return metrics_page(site, http); });
+  routes.add_page("/", [&](const HttpRequest& h) { return landing(site, h); });
+  routes.add_page("/service/{id}", [&](const HttpRequest& h) { return service(site, h); });
+  routes.add_page("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
   });
   // Ready as soon as state is served; never tied to the input being reachable.
-  http.route("/-/ready", [](const HttpRequest&) {
+  routes.add_page("/-/ready", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"};
   });
-  // Bodies are read up to the largest api.max_body_bytes allowed.
-  http.route_prefix("/api/", 1u << 20, [&](const HttpRequest& h) { return rest_api(site, h); });
-  http.route("POST", "/-/reload", [&](const HttpRequest&) { return reload(site); });
+  add_api_routes(
+      routes, [&site] { return site.api.load(); },
+      [&site]() -> std::shared_ptr<const window::Snapshot> {
+        auto published = site.state.load();
+        return {published, &published->snapshot};
+      });
+  routes.add({"POST", "/-/reload", [&](const HttpRequest&, const Respond& r) { reload(site, r); }});
 }
 
 }  // namespace lle::web

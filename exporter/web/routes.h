@@ -1,12 +1,12 @@
 #pragma once
-// Every endpoint of the exporter's port, one function each, on one HttpServer:
-// /metrics, the status pages (/ and /service/<id>), the REST API (/api/...),
-// /-/healthy, /-/ready and POST /-/reload.
+// Every endpoint of the exporter's port, one function each, in one route table:
+// /metrics, the status pages (/ and /service/{id}), the REST API (/api/..., the
+// routes api::kRoutes names), /-/healthy, /-/ready and POST /-/reload.
 // Thread safety: the handlers run on the server's handler threads and read only
 // what the Site hands over (each a thread-safe hand-over) and the threshold store.
 
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -27,11 +27,16 @@ struct Site {
   const metrics::Latest<api::Api>& api;           // holds nullptr while the API is off
   const metrics::Latest<config::Config>& config;  // the configuration in force
   const api::ThresholdStore& thresholds;
-  // Asks for a reload and waits for its outcome; nullopt when none came in time.
-  std::function<std::optional<ReloadOutcome>()> reload;
+  // Asks for a reload; done gets its outcome, from the thread that carried it out.
+  std::function<void(std::function<void(ReloadOutcome)> done)> reload;
 };
 
 // Adds every route; `site` must outlive the server.
 void add_routes(HttpServer& http, const Site& site);
+
+// The REST API's routes, each served by the API in force (nullptr: off, a 404)
+// on the state published; bodies read up to the largest api.max_body_bytes.
+void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api>()> api,
+                    std::function<std::shared_ptr<const window::Snapshot>()> state);
 
 }  // namespace lle::web

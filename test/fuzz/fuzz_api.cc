@@ -1,5 +1,6 @@
-// The REST API as request -> response, from untrusted bytes split at newlines
-// into method, path, query, body and If-Match (the caller is an owner). Every
+// The REST API as request -> response through the web module's route table,
+// from untrusted bytes split at newlines into method, path, query, body and
+// If-Match (the caller is an owner). Every
 // answer is a status below 500 with a valid JSON body, and nothing has
 // undefined behaviour.
 #include <boost/json.hpp>
@@ -13,6 +14,7 @@
 #include "exporter/api/handlers.h"
 #include "exporter/core/clock.h"
 #include "exporter/log/log.h"
+#include "exporter/web/routes.h"
 #include "test/fuzz/scratch_dir.h"
 
 namespace {
@@ -23,6 +25,7 @@ struct World {
   std::unique_ptr<lle::api::ThresholdStore> store;
   std::unique_ptr<lle::api::Api> api;
   lle::window::Snapshot state;
+  lle::web::Router router;
 
   World() {
     lle::log::configure(lle::log::Format::kText, lle::log::Level::kError);
@@ -45,6 +48,12 @@ struct World {
     const std::int64_t now = clock.now_ns();
     for (int m = 0; m < 120; ++m) windows.add(0, now - m * 60'000'000'000LL, 0.1, 200, now);
     state = windows.snapshot(now);
+    lle::web::add_api_routes(
+        router,
+        [this] { return std::shared_ptr<const lle::api::Api>(std::shared_ptr<void>(), api.get()); },
+        [this] {
+          return std::shared_ptr<const lle::window::Snapshot>(std::shared_ptr<void>(), &state);
+        });
   }
 };
 
@@ -60,17 +69,19 @@ std::string_view next(std::string_view& rest) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static World world;
   std::string_view rest(reinterpret_cast<const char*>(data), size);
-  lle::api::Request r;
+  lle::web::HttpRequest r;
   r.method = next(rest);
   r.path = next(rest);
   r.query = next(rest);
-  r.if_match = next(rest);
+  r.headers = {{"Authorization", "Bearer alice-token"}, {"If-Match", std::string(next(rest))}};
   r.body = rest;
-  r.body_too_large = r.body.size() > 256;
-  r.auth = {"Bearer alice-token", "", "", "127.0.0.1"};
-  const auto out = world.api->handle(r, world.state);
+  r.peer = "127.0.0.1";
+  lle::web::HttpResponse out;
+  out.status = 0;
+  world.router.dispatch(r, [&](lle::web::HttpResponse x) { out = std::move(x); });
   boost::system::error_code ec;
   boost::json::parse(out.body, ec);
-  if (out.status < 200 || out.status >= 500 || ec) std::abort();
+  if (out.status < 200 || out.status >= 500 || ec || out.content_type != "application/json")
+    std::abort();
   return 0;
 }

@@ -1,5 +1,6 @@
-// The REST API as pure request -> response: routing, validation and
-// authorisation, over a real store of windows and a threshold store in a temp dir.
+// The REST API as pure request -> response: routing (through the web module's
+// route table, in process), validation and authorisation, over a real store of
+// windows and a threshold store in a temp dir.
 #include "exporter/api/handlers.h"
 
 #include <boost/json.hpp>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "exporter/core/clock.h"
+#include "exporter/web/routes.h"
 #include "test/support/files.h"
 
 namespace json = boost::json;
@@ -25,6 +27,7 @@ struct Fixture {
   std::unique_ptr<lle::api::ThresholdStore> store;
   std::unique_ptr<lle::api::Api> api;
   lle::window::Snapshot state;
+  lle::web::Router router;
   int rules_written = 0, reloads = 0;
 
   explicit Fixture(const std::string& read_access = "any") {
@@ -47,11 +50,17 @@ struct Fixture {
       ++rules_written;
       return lle::api::RulesOutcome{true, true, "rules.yaml", ""};
     };
-    hooks.reload_prometheus = [this] {
+    hooks.reload_prometheus = [this](const auto& done) {
       ++reloads;
-      return lle::api::ReloadOutcome{"ok", 1, ""};
+      done(lle::api::ReloadOutcome{"ok", 1, ""});
     };
     api = std::make_unique<lle::api::Api>(cfg, creds, *store, hooks, clock);
+    lle::web::add_api_routes(
+        router,
+        [this] { return std::shared_ptr<const lle::api::Api>(std::shared_ptr<void>(), api.get()); },
+        [this] {
+          return std::shared_ptr<const lle::window::Snapshot>(std::shared_ptr<void>(), &state);
+        });
 
     // checkout: 100 ms for an hour, 400 ms for 30 minutes, then 100 ms for an hour.
     std::vector<lle::core::ServiceInfo> infos;
@@ -71,8 +80,23 @@ struct Fixture {
                 const std::string& query = "", const std::string& body = "",
                 const std::string& if_match = "") {
     const std::string auth = who.empty() ? "" : "Bearer " + who + "-token";
-    Request r{method, path, query, body, if_match, {auth, "", "", "127.0.0.1"}, false};
-    return api->handle(r, state);
+    Request r{method, path, query, body, if_match, {auth, "", "", "127.0.0.1"}, false, ""};
+    return handle(r);
+  }
+  // Through the route table, as the HTTP server does it.
+  Response handle(const Request& r) const {
+    lle::web::HttpRequest h{
+        r.method,
+        r.path,
+        r.query,
+        r.body,
+        std::string(r.auth.peer),
+        r.body_too_large,
+        {{"Authorization", std::string(r.auth.authorization)}, {"If-Match", r.if_match}},
+        {}};
+    Response out{0, "", {}};
+    router.dispatch(h, [&](lle::web::HttpResponse x) { out = {x.status, x.body, x.headers}; });
+    return out;
   }
   static json::object body(const Response& r) { return json::parse(r.body).as_object(); }
   static std::string header(const Response& r, const std::string& name) {
@@ -195,8 +219,9 @@ BOOST_AUTO_TEST_CASE(bad_bodies_get_a_4xx_and_change_nothing) {
               c.body,
               "",
               {"Bearer alice-token", "", "", "127.0.0.1"},
-              c.body.size() > 128};
-    const auto out = api->handle(r, state);
+              c.body.size() > 128,
+              ""};
+    const auto out = handle(r);
     BOOST_TEST(out.status == c.status, c.body << " -> " << out.body);
     BOOST_TEST(body(out).at("error").as_string() == c.error, c.body);
     BOOST_TEST(body(out).contains("detail"));

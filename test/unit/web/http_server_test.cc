@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test/support/process.h"
@@ -14,6 +16,7 @@
 using lle::web::HttpRequest;
 using lle::web::HttpResponse;
 using lle::web::HttpServer;
+using lle::web::Respond;
 using namespace std::chrono_literals;
 
 namespace {
@@ -30,12 +33,15 @@ std::string read_all(int fd) {
 struct Server {
   HttpServer http;
   explicit Server(HttpServer::Limits limits) : http(limits) {
-    http.route("/hello", [](const HttpRequest& r) {
+    http.routes().add_page("/hello", [](const HttpRequest& r) {
       return HttpResponse{200, "text/plain", "hello " + r.path + " " + r.query};
     });
-    http.route_prefix("/api/", 8, [](const HttpRequest& r) {
-      return HttpResponse{r.body_too_large ? 413 : 200, "text/plain", r.body};
-    });
+    http.routes().add(
+        "PUT", "/api/{name}",
+        [](const HttpRequest& r) {
+          return HttpResponse{r.body_too_large ? 413 : 200, "text/plain", r.body};
+        },
+        8);
     http.start("127.0.0.1:0");
   }
 };
@@ -112,6 +118,42 @@ BOOST_AUTO_TEST_CASE(connections_beyond_the_limit_are_refused_at_once) {
   BOOST_TEST(lle::test::wait_until(
       [&] { return lle::test::http_request(port, "GET", "/hello").status == 200; }, 5s));
   for (const int fd : held) ::close(fd);
+}
+
+// A handler that answers later holds no handler thread meanwhile: with one
+// handler thread and two answers owed, other requests are still served. An
+// answer still owed when the server stops is dropped safely (ASan/TSan watch).
+BOOST_AUTO_TEST_CASE(answers_given_later_hold_no_handler_thread) {
+  HttpServer http({.handler_threads = 1});
+  std::mutex mutex;
+  std::vector<Respond> owed;
+  http.routes().add({"POST", "/later", [&](const HttpRequest&, Respond respond) {
+                       std::lock_guard lock(mutex);
+                       owed.push_back(std::move(respond));
+                     }});
+  http.routes().add_page("/now", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", "now"};
+  });
+  http.start("127.0.0.1:0");
+  const int port = http.port();
+  lle::test::HttpReply first, second;
+  std::thread a([&] { first = lle::test::http_request(port, "POST", "/later"); });
+  std::thread b([&] { second = lle::test::http_request(port, "POST", "/later"); });
+  const auto waiting = [&] {
+    std::lock_guard lock(mutex);
+    return owed.size() == 2;
+  };
+  BOOST_TEST_REQUIRE(lle::test::wait_until(waiting, 5s));
+  BOOST_TEST(lle::test::http_request(port, "GET", "/now").body == "now");
+  std::thread([respond = owed[0]] { respond({201, "text/plain", "later"}); }).join();
+  a.join();
+  BOOST_TEST(first.status == 201);
+  BOOST_TEST(first.body == "later");
+  http.stop();  // the second answer is still owed: its connection is closed
+  b.join();
+  BOOST_TEST(second.status == 0);
+  owed[1]({200, "text/plain", "too late"});  // after stop: dropped, nothing breaks
+  owed.clear();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
