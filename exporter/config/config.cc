@@ -31,19 +31,19 @@ bool valid_label_name(std::string_view n) {
   });
 }
 
-ParsingConfig load_parsing(const At& at) {
-  ParsingConfig p;
+parse::Options load_parsing(const At& at) {
+  parse::Options p;
   if (!at.present()) return p;
   at.require_map({"format", "fields", "latency_unit", "supported_schema_versions",
                   "default_schema_version", "max_latency", "max_line_bytes"});
   if (at.key("format").present()) {
     const auto f = at.key("format").str();
     if (f == "auto")
-      p.format = LineFormat::kAuto;
+      p.format = parse::Format::kAuto;
     else if (f == "json")
-      p.format = LineFormat::kJson;
+      p.format = parse::Format::kJson;
     else if (f == "logfmt")
-      p.format = LineFormat::kLogfmt;
+      p.format = parse::Format::kLogfmt;
     else
       at.key("format").fail("expected one of: auto, json, logfmt");
   }
@@ -83,7 +83,7 @@ ParsingConfig load_parsing(const At& at) {
   return p;
 }
 
-std::vector<ServiceConfig> load_services(const std::string& file, const ParsingConfig& parsing,
+std::vector<ServiceConfig> load_services(const std::string& file, const parse::Options& parsing,
                                          std::map<std::string, std::vector<std::string>>* teams) {
   const At root{file, load_yaml(file), ""};
   root.require_map({"services", "teams"});

@@ -17,6 +17,9 @@
 #include "exporter/core/printable.h"
 #include "exporter/core/service_info.h"
 #include "exporter/core/units.h"
+#include "exporter/parse/line_parser.h"
+#include "exporter/source/replay.h"
+#include "exporter/window/service_window.h"
 
 namespace lle::config {
 
@@ -30,8 +33,6 @@ class ConfigError : public std::runtime_error {
             core::printable(file + ": " + (path.empty() ? "" : path + ": ") + what)) {}
 };
 
-enum class LineFormat { kAuto, kJson, kLogfmt };
-
 struct ServiceConfig {
   core::ServiceInfo info;
   // How lines are recognised: all label matchers equal (Loki stream labels),
@@ -43,35 +44,16 @@ struct ServiceConfig {
   std::optional<core::LatencyUnit> latency_unit;
 };
 
-struct ParsingConfig {
-  LineFormat format = LineFormat::kAuto;
-  std::string service_field = "service";
-  std::string latency_field = "latency_ms";
-  std::string status_field = "status";
-  std::string schema_version_field = "schema_version";
-  core::LatencyUnit latency_unit = core::LatencyUnit::kMilliseconds;
-  std::vector<std::string> supported_schema_versions = {"1"};
-  std::string default_schema_version;  // used when a line has none; "" = required
-  double max_latency_seconds = 60;
-  std::size_t max_line_bytes = 64 * 1024;
-};
+// Each module declares the options it takes (parse::Options, window::Options,
+// source::ReplayOptions, ...), one default per field; this file adds only what is
+// the process's own and load() fills them all from YAML.
 
-struct WindowsConfig {
+// window::Options (hold_ns is derived in load(): the lateness, and with the Loki
+// input also until its last reconciliation has fetched what was missing).
+struct WindowsConfig : window::Options {
   // A line Loki received within this long of its own timestamp is counted.
   std::int64_t allowed_lateness_ns = 5 * 60'000'000'000LL;
-  // How long after a minute ends its slice stays open for lines: the lateness,
-  // and with the Loki input also until its last reconciliation has fetched what
-  // was missing (see load()). Derived, not a key of its own.
-  std::int64_t hold_ns = 5 * 60'000'000'000LL;
-  std::int64_t max_future_skew_ns = 60'000'000'000LL;
-  int baseline_min_buckets = 3;
   std::int64_t publish_interval_ns = 1'000'000'000LL;
-};
-
-struct ReplayConfig {
-  std::string path;  // "" = none; "-" = stdin
-  bool rebase_to_now = false;
-  double speed = 0;  // 0 = as fast as possible; 1 = real time
 };
 
 // Grafana Loki as the live input (docs/loki.md). Secrets are never here: only the
@@ -161,10 +143,10 @@ struct Config {
   std::string services_file;
   std::string listen = "127.0.0.1:9464";
   HttpConfig http;
-  ReplayConfig replay;
+  source::ReplayOptions replay;
   LokiConfig loki;
   StateConfig state;
-  ParsingConfig parsing;
+  parse::Options parsing;
   WindowsConfig windows;
   DataQualityGates data_quality;
   std::vector<ServiceConfig> services;

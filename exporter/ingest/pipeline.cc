@@ -7,28 +7,11 @@
 namespace lle::ingest {
 
 parse::Rules rules_from(const config::Config& c) {
-  parse::Rules r;
-  const auto& p = c.parsing;
-  r.format = p.format == config::LineFormat::kJson     ? parse::Format::kJson
-             : p.format == config::LineFormat::kLogfmt ? parse::Format::kLogfmt
-                                                       : parse::Format::kAuto;
-  r.service_field = p.service_field;
-  r.latency_field = p.latency_field;
-  r.status_field = p.status_field;
-  r.schema_version_field = p.schema_version_field;
-  r.latency_unit = p.latency_unit;
-  r.supported_schema_versions = p.supported_schema_versions;
-  r.default_schema_version = p.default_schema_version;
-  r.max_latency_seconds = p.max_latency_seconds;
-  r.max_line_bytes = p.max_line_bytes;
+  parse::Rules r{c.parsing, {}};
   for (const auto& s : c.services) {
     r.services.push_back({s.match_labels, s.match_field, s.latency_field, s.latency_unit});
   }
   return r;
-}
-
-window::Options window_options_from(const config::Config& c) {
-  return {c.windows.hold_ns, c.windows.max_future_skew_ns, c.windows.baseline_min_buckets};
 }
 
 namespace {
@@ -41,7 +24,7 @@ std::vector<core::ServiceInfo> infos(const config::Config& c) {
 
 Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
     : parser_(rules_from(c)),
-      store_(infos(c), window_options_from(c)),
+      store_(infos(c), c.windows),
       status_(std::move(status)),
       max_future_skew_ns_(c.windows.max_future_skew_ns) {}
 

@@ -24,7 +24,6 @@
 namespace lle::ingest {
 
 parse::Rules rules_from(const config::Config& c);
-window::Options window_options_from(const config::Config& c);
 
 class Pipeline {
  public:

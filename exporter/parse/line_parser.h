@@ -30,7 +30,8 @@ struct ServiceRule {
   std::optional<core::LatencyUnit> latency_unit;
 };
 
-struct Rules {
+// The parsing options (exporter.yaml `parsing:`), one default each; config fills them.
+struct Options {
   Format format = Format::kAuto;
   std::string service_field = "service";
   std::string latency_field = "latency_ms";
@@ -41,6 +42,9 @@ struct Rules {
   std::string default_schema_version;  // "" = a line without a version is rejected
   double max_latency_seconds = 60;
   std::size_t max_line_bytes = 64 * 1024;
+};
+
+struct Rules : Options {
   std::vector<ServiceRule> services;  // index = service index everywhere else
 };
 

@@ -38,7 +38,7 @@
 namespace lle::source {
 
 struct ReplayOptions {
-  std::string path;            // a file, or "-" for stdin
+  std::string path;            // a file, or "-" for stdin ("" in a configuration: none)
   bool rebase_to_now = false;  // shift all timestamps so the newest is now
   double speed = 0;            // 0: as fast as possible; 1: real time; 10: ten times faster
 };

@@ -28,8 +28,7 @@ WindowStats stats_of(const sketch::LatencySketch& s) {
 std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds, int status,
                                                      std::int64_t now_ns) {
   advance(now_ns);
-  if (ts_ns < core::saturating_add(now_ns_, -options_.allowed_lateness_ns))
-    return core::RejectReason::kTooLate;
+  if (ts_ns < core::saturating_add(now_ns_, -options_.hold_ns)) return core::RejectReason::kTooLate;
   if (ts_ns > core::saturating_add(now_ns_, options_.max_future_skew_ns))
     return core::RejectReason::kTooFarInFuture;
 
@@ -63,7 +62,7 @@ void ServiceWindow::advance(std::int64_t now_ns) {
   if (now_ns <= now_ns_) return;
   now_ns_ = now_ns;
   const std::int64_t horizon =
-      floor_div(core::saturating_add(now_ns, -options_.allowed_lateness_ns), kNanosPerMinute);
+      floor_div(core::saturating_add(now_ns, -options_.hold_ns), kNanosPerMinute);
   if (horizon > horizon_minute_) {
     horizon_minute_ = horizon;
     for (auto& m : minutes_) {

@@ -29,8 +29,11 @@ inline constexpr int kHourBuckets = 12;    // the "1h" window, in 5-minute bucke
 inline constexpr int kArchiveHours = 168;  // the 7-day baseline, in hours
 inline constexpr int kTrendPoints = 2016;  // the 7-day trend, in 5-minute buckets
 
+// The windows' options, one default each (config fills them from `windows:`).
 struct Options {
-  std::int64_t allowed_lateness_ns = 5 * core::kNanosPerMinute;
+  // How long after a minute ends its slice stays open for lines (config derives it
+  // from windows.allowed_lateness and the Loki input's reconciliation).
+  std::int64_t hold_ns = 5 * core::kNanosPerMinute;
   std::int64_t max_future_skew_ns = core::kNanosPerMinute;
   int baseline_min_buckets = 3;
 };

@@ -38,8 +38,8 @@ void Store::close_open_minutes() {
 Snapshot Store::snapshot(std::int64_t now_ns) {
   // Views change with time only when a minute slice or the lateness horizon moves.
   const std::int64_t minute = core::floor_div(now_ns, core::kNanosPerMinute);
-  const std::int64_t horizon = core::floor_div(
-      core::saturating_add(now_ns, -options_.allowed_lateness_ns), core::kNanosPerMinute);
+  const std::int64_t horizon =
+      core::floor_div(core::saturating_add(now_ns, -options_.hold_ns), core::kNanosPerMinute);
   const bool moved = minute != views_minute_ || horizon != views_horizon_;
   views_minute_ = minute;
   views_horizon_ = horizon;

@@ -106,7 +106,7 @@ void BM_MemoryPerServiceSevenDays(benchmark::State& state) {
   const double rate = static_cast<double>(state.range(0)) / 100.0;
   const double sigma = static_cast<double>(state.range(1)) / 100.0;
   lle::window::Options options;
-  options.allowed_lateness_ns = state.range(2) * 1'000'000'000LL;
+  options.hold_ns = state.range(2) * 1'000'000'000LL;
   std::size_t bytes = 0;
   for (auto _ : state) {
     lle::window::ServiceWindow w(options);

@@ -137,13 +137,16 @@ BOOST_AUTO_TEST_CASE(answers_given_later_hold_no_handler_thread) {
   http.start("127.0.0.1:0");
   const int port = http.port();
   lle::test::HttpReply first, second;
-  std::thread a([&] { first = lle::test::http_request(port, "POST", "/later"); });
-  std::thread b([&] { second = lle::test::http_request(port, "POST", "/later"); });
-  const auto waiting = [&] {
-    std::lock_guard lock(mutex);
-    return owed.size() == 2;
+  const auto owing = [&](std::size_t n) {
+    return [&, n] {
+      std::lock_guard lock(mutex);
+      return owed.size() == n;
+    };
   };
-  BOOST_TEST_REQUIRE(lle::test::wait_until(waiting, 5s));
+  std::thread a([&] { first = lle::test::http_request(port, "POST", "/later"); });
+  BOOST_TEST_REQUIRE(lle::test::wait_until(owing(1), 5s));
+  std::thread b([&] { second = lle::test::http_request(port, "POST", "/later"); });
+  BOOST_TEST_REQUIRE(lle::test::wait_until(owing(2), 5s));
   BOOST_TEST(lle::test::http_request(port, "GET", "/now").body == "now");
   std::thread([respond = owed[0]] { respond({201, "text/plain", "later"}); }).join();
   a.join();
