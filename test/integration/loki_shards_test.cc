@@ -1,0 +1,158 @@
+// The Loki input in process (no exporter binary): loki::Input against the
+// Loki-compatible test server, on an io_context of the test's own, with the
+// wall clock injected. The shards' tails, the field shard leaving lines of
+// label-tailed services to their shard, and the reconciler, which runs only once
+// the test moves the clock past a bucket's last check: each line Loki stored
+// reaches the sink exactly once. Waits are bounded and wait for conditions.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/test/unit_test.hpp>
+#include <future>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "exporter/config/config.h"
+#include "exporter/core/clock.h"
+#include "exporter/ingest/pipeline.h"
+#include "exporter/loki/client.h"
+#include "exporter/loki/plan.h"
+#include "test/support/exporter_harness.h"
+
+using namespace lle::test;
+
+namespace {
+
+// One Input and its sink: the lines it delivered, by their "seq" field.
+struct Shards {
+  TempDir dir;
+  lle::config::Config cfg;
+  lle::core::ManualClock clock{now_ns()};
+  lle::parse::LineParser parser;
+  std::optional<lle::loki::Input> input;
+  boost::asio::io_context io;  // after the input: its coroutines go first
+  std::thread thread;
+  mutable std::mutex mutex;
+  std::map<int, int> delivered;  // seq -> times
+
+  Shards(const FakeLoki& loki, int shards)
+      : cfg(load(loki, shards)), parser(lle::ingest::rules_from(cfg)) {
+    input.emplace(cfg.loki, lle::loki::plan_shards(cfg), clock,
+                  [this](const lle::core::Entry& e) { return parser.service_by_labels(e); });
+    lle::source::Hooks hooks;
+    hooks.entry = [this](const lle::core::Entry& e, std::int64_t) {
+      const auto at = e.line.find("\"seq\":");
+      BOOST_TEST_REQUIRE(at != std::string_view::npos);
+      std::lock_guard lock(mutex);
+      ++delivered[std::stoi(std::string(e.line.substr(at + 6)))];
+      return true;
+    };
+    hooks.progress = [](const lle::source::Progress&) {};
+    hooks.ended = [](const std::string& error) { BOOST_TEST(error.empty(), error); };
+    input->start(io, std::move(hooks));
+    thread = std::thread([this] { io.run(); });
+  }
+  ~Shards() {
+    io.stop();
+    thread.join();
+  }
+
+  lle::config::Config load(const FakeLoki& loki, int shards) {
+    dir.write("services.yaml", kServices);
+    return lle::config::load(dir.write(
+        "exporter.yaml",
+        "services_file: services.yaml\ninput:\n  loki:\n    url: " + loki.url() +
+            "\n    selector: '{namespace=\"shop\"}'\n    shards: " + std::to_string(shards) +
+            "\n    reconcile_bucket: 1s\n    reconcile_settle: 1s\n"
+            "    backoff_initial: 20ms\n    backoff_max: 200ms\n    connect_timeout: 2s\n"
+            "windows:\n  allowed_lateness: 3s\n"));
+  }
+
+  // The shards' status, read on the io thread as the Input requires.
+  std::vector<lle::core::ShardStatus> status() {
+    std::promise<std::vector<lle::core::ShardStatus>> p;
+    boost::asio::post(io, [&] { p.set_value(input->status()); });
+    return p.get_future().get();
+  }
+  std::uint64_t sum(std::uint64_t lle::core::ShardStatus::*field) {
+    std::uint64_t n = 0;
+    for (const auto& s : status()) n += s.*field;
+    return n;
+  }
+  std::size_t distinct() const {
+    std::lock_guard lock(mutex);
+    return delivered.size();
+  }
+  // Every one of the `stored` lines (seq from..from+stored-1) exactly once, nothing else.
+  void expect_each_once(int from, std::size_t stored) const {
+    std::lock_guard lock(mutex);
+    BOOST_TEST(delivered.size() == stored);
+    for (const auto& [seq, times] : delivered) {
+      BOOST_TEST(times == 1, "seq " << seq << " delivered " << times << " times");
+      BOOST_TEST((seq >= from && seq < from + static_cast<int>(stored)), seq);
+    }
+  }
+  // Moves the clock past the last check of every bucket so far, and waits until
+  // the reconciler has checked them.
+  bool reconcile() {
+    const auto before = sum(&lle::core::ShardStatus::minutes_reconciled);
+    clock.advance(cfg.loki.reconcile_final_ns + 2 * cfg.loki.reconcile_bucket_ns);
+    return wait_until([&] { return sum(&lle::core::ShardStatus::minutes_reconciled) > before; },
+                      20s);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(loki_shards_in_process)
+
+BOOST_AUTO_TEST_CASE(three_shards_deliver_each_line_once_and_the_reconciler_agrees) {
+  FakeLoki loki({});
+  const int from = push_seq();
+  Shards s(loki, 3);
+  BOOST_TEST_REQUIRE(reopened(loki, 2));  // checkout, search and the field shard
+  push(loki, 300);
+  BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == 300; }, 20s));
+  BOOST_TEST_REQUIRE(s.reconcile());
+  s.expect_each_once(from, loki.stored());
+  BOOST_TEST(s.sum(&lle::core::ShardStatus::lines_repaired) == 0u);
+  BOOST_TEST(s.sum(&lle::core::ShardStatus::excess_lines) == 0u);
+  BOOST_TEST(loki.query_ranges() == 0u);  // nothing was missing: nothing fetched
+}
+
+BOOST_AUTO_TEST_CASE(what_a_capped_tail_loses_the_reconciler_repairs_exactly) {
+  FakeLoki::Options o;
+  o.lines_per_second = 300;
+  FakeLoki loki(o);
+  const int from = push_seq();
+  Shards s(loki, 1);
+  BOOST_TEST_REQUIRE(reopened(loki, 0));
+  push(loki, 2000);
+  // The tail carries what it can; the rest waits for the clock to pass the buckets.
+  BOOST_TEST_REQUIRE(wait_until([&] { return loki.lines_dropped_by_cap() > 0; }, 20s));
+  BOOST_TEST(s.distinct() < 2000u);
+  BOOST_TEST_REQUIRE(s.reconcile());
+  BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == 2000; }, 20s));
+  s.expect_each_once(from, loki.stored());
+  BOOST_TEST(s.sum(&lle::core::ShardStatus::lines_repaired) > 0u);
+  BOOST_TEST(s.sum(&lle::core::ShardStatus::unrepaired_lines) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(abrupt_drops_mid_message_lose_nothing_and_repeat_nothing) {
+  FakeLoki loki({});
+  const int from = push_seq();
+  Shards s(loki, 3);
+  BOOST_TEST_REQUIRE(reopened(loki, 2));
+  for (bool mid : {true, false}) {
+    push(loki, 150);
+    const auto opened = loki.tails_opened();
+    loki.drop_tails(mid);
+    push(loki, 150);  // while the tails are down or coming back
+    BOOST_TEST_REQUIRE(reopened(loki, opened + 2));
+  }
+  BOOST_TEST_REQUIRE(s.reconcile());
+  BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == loki.stored(); }, 20s));
+  s.expect_each_once(from, loki.stored());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
