@@ -185,6 +185,18 @@ void LatencySketch::grow_to(int index) {
   offset_ = new_begin;
 }
 
+LatencySketch LatencySketch::with_room_of(const LatencySketch& other) {
+  LatencySketch s;
+  std::size_t first = 0, last = other.counts_.size();
+  while (first < last && other.counts_[first] == 0) ++first;
+  while (last > first && other.counts_[last - 1] == 0) --last;
+  if (first == last) return s;
+  s.offset_ = std::max(kMinIndex, other.offset_ + static_cast<int>(first) - kGrowSlack);
+  const int end = std::min(kMaxIndex + 1, other.offset_ + static_cast<int>(last) + kGrowSlack);
+  s.counts_.assign(static_cast<std::size_t>(end - s.offset_), 0);
+  return s;
+}
+
 void LatencySketch::merge(const LatencySketch& other) {
   if (other.count_ == 0) return;
   const int other_last = other.offset_ + static_cast<int>(other.counts_.size()) - 1;

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/core/heap.h"
+
 namespace lle::sketch {
 
 inline constexpr int kBucketsPerOctave = 64;           // schema 6
@@ -77,6 +79,11 @@ class LatencySketch {
     sum_ += seconds;
   }
 
+  // An empty sketch with room for the buckets other holds: the next minute of a
+  // busy service spans what its last one did, allocated once instead of regrown
+  // bucket by bucket (each regrowth leaves a hole in the heap).
+  static LatencySketch with_room_of(const LatencySketch& other);
+
   void merge(const LatencySketch& other);
   // Removes other, which must have been merged into this before. Returns false
   // (and clamps at zero) if other holds counts this does not.
@@ -95,7 +102,10 @@ class LatencySketch {
   bool empty() const { return count_ == 0; }
   std::uint64_t clamped_low() const { return clamped_low_; }
   std::uint64_t clamped_high() const { return clamped_high_; }
-  std::size_t memory_bytes() const { return counts_.capacity() * sizeof(std::uint64_t); }
+  // The heap block behind the counts, as the allocator holds it.
+  std::size_t memory_bytes() const {
+    return core::heap_bytes(counts_.capacity() * sizeof(std::uint64_t));
+  }
 
   // Compact, platform-independent encoding, used for archived slices and snapshots:
   // the occupied range, then the zigzag differences between neighbouring buckets
@@ -143,7 +153,7 @@ class CompactSketch {
   // bytes give an empty sketch.
   static CompactSketch from_format_1(std::string_view bytes);
   LatencySketch expand() const;
-  std::size_t memory_bytes() const { return size_; }
+  std::size_t memory_bytes() const { return core::heap_bytes(size_); }
   std::string_view bytes() const { return {data_.get(), size_}; }
 
  private:

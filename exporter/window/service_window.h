@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -75,7 +74,9 @@ struct TrendPoint {
 struct TrendSeries {
   static constexpr std::int16_t kNoPoint = std::numeric_limits<std::int16_t>::min();
   std::int64_t last_bucket_start_ns = 0;
-  std::vector<std::int16_t> p95_index;  // oldest first; kNoPoint where no data
+  // Oldest first, the last at last_bucket_start_ns; from the oldest point with data
+  // (up to 7 days); kNoPoint where a bucket had none.
+  std::vector<std::int16_t> p95_index;
   // The buckets with data, oldest first.
   std::vector<TrendPoint> points() const;
 };
@@ -135,34 +136,38 @@ class ServiceWindow {
   void set_trend(std::int64_t bucket, int p95_bucket);
   void move_trend_to(std::int64_t bucket);
 
+  // What every line touches first, together: the gates, the minutes, the counters.
   Options options_;
   std::int64_t now_ns_ = kNone;
   std::int64_t horizon_minute_ = kNone;  // minutes below this are final
-
-  std::deque<Minute> minutes_;  // ascending; final ones kept while in the 5m window
-  sketch::LatencySketch five_acc_;
-  std::int64_t five_acc_bucket_ = kNone;
-  sketch::LatencySketch hour_acc_;
-  std::int64_t hour_acc_hour_ = kNone;
-  std::deque<Archived> fives_;  // completed 5-minute buckets of the last hour
-  sketch::LatencySketch fives_sum_;
-  std::deque<Archived> hours_;  // completed hours of the last 7 days
-  sketch::LatencySketch hours_sum_;
-
-  // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
-  // in 2 bytes a point. kNoPoint: no data in that bucket.
-  static constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
-  std::vector<std::int16_t> trend_ = std::vector<std::int16_t>(kTrendPoints, kNoPoint);
-  std::int64_t trend_latest_ = kNone;
-  int trend_points_ = 0;
-  std::uint64_t trend_changes_ = 0;
-
+  std::int64_t expired_minute_ = kNone;  // the minute of now when expiry last ran
+  // Vectors, not deques: a deque allocates 576 bytes before its first element,
+  // and these stay short (a few minutes, 12 slices, 168 hours).
+  std::vector<Minute> minutes_;  // ascending; final ones kept while in the 5m window
   std::uint64_t accepted_ = 0;
   double latency_total_ = 0;
   StatusCounts by_status_{};
   std::uint64_t clamped_low_ = 0, clamped_high_ = 0;
   double min_ = kNaN, max_ = kNaN;
   std::int64_t first_event_ = 0, last_event_ = 0;
+
+  sketch::LatencySketch five_acc_;
+  std::int64_t five_acc_bucket_ = kNone;
+  sketch::LatencySketch hour_acc_;
+  std::int64_t hour_acc_hour_ = kNone;
+  std::vector<Archived> fives_;  // completed 5-minute buckets of the last hour
+  sketch::LatencySketch fives_sum_;
+  std::vector<Archived> hours_;  // completed hours of the last 7 days
+  sketch::LatencySketch hours_sum_;
+
+  // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
+  // in 2 bytes a point, a ring of kTrendPoints allocated with the first point.
+  // kNoPoint: no data in that bucket.
+  static constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
+  std::vector<std::int16_t> trend_;
+  std::int64_t trend_latest_ = kNone;
+  int trend_points_ = 0;
+  std::uint64_t trend_changes_ = 0;
   core::RejectCounts rejects_{};
 };
 

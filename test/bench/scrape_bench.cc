@@ -3,10 +3,13 @@
 // cost to publish (views of every service), and memory per service with a full
 // 7-day state at several line rates (target <= 128 KiB).
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 #include <prometheus/text_serializer.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -130,6 +133,49 @@ BENCHMARK(BM_MemoryPerServiceSevenDays)
     ->Args({1000, 50, 421})
     ->Args({10000, 50, 421})
     ->Args({10000, 120, 421})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+// The same as the process sees it: N services filled side by side (so that their
+// allocations interleave as in a running exporter), the growth of the resident
+// set per service next to the windows' own accounting (memory_bytes, which
+// counts each heap block as glibc's malloc holds it). Arguments: lines/s x 100,
+// sigma x 100, services.
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+void BM_MemoryPerServiceResident(benchmark::State& state) {
+  const double rate = static_cast<double>(state.range(0)) / 100.0;
+  const double sigma = static_cast<double>(state.range(1)) / 100.0;
+  const auto n = static_cast<std::size_t>(state.range(2));
+  for (auto _ : state) {
+    malloc_trim(0);  // what earlier benchmarks freed must not be reused unseen
+    const std::size_t before = resident_bytes();
+    std::vector<lle::window::ServiceWindow> windows;
+    windows.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) windows.emplace_back(lle::window::Options{});
+    std::mt19937_64 rng(3);
+    std::lognormal_distribution<double> lat(std::log(0.08), sigma);
+    const auto step = static_cast<std::int64_t>(1e9 / rate);
+    const std::int64_t end = kT0 + 7 * 24 * 60 * kMin;
+    for (std::int64_t t = kT0; t < end; t += step)
+      for (auto& w : windows) w.add(t, lat(rng), 200, t);
+    std::size_t accounted = 0;
+    for (auto& w : windows) accounted += w.view(end).memory_bytes;
+    const std::size_t grown = resident_bytes() - before;
+    state.counters["accounted_per_service"] = static_cast<double>(accounted) / n;
+    state.counters["resident_per_service"] = static_cast<double>(grown) / n;
+  }
+}
+BENCHMARK(BM_MemoryPerServiceResident)
+    ->Args({10, 50, 200})    // 0.1 lines/s
+    ->Args({100, 50, 100})   // 1 line/s
+    ->Args({1000, 50, 40})   // 10 lines/s
+    ->Args({10000, 50, 10})  // 100 lines/s
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
