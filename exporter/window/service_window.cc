@@ -10,6 +10,14 @@ using core::floor_div;
 using core::kNanosPerMinute;
 constexpr std::int64_t kMinutesPerFive = 5, kMinutesPerHour = 60;
 
+// Room for one more, doubling as a vector does but never past `most`, the most the
+// list holds: the 168 hours would otherwise sit in room for 256 (2 KiB a service).
+template <class V>
+void room_for_one(V& v, std::size_t most) {
+  if (v.size() == v.capacity())
+    v.reserve(std::min(most, std::max<std::size_t>(1, 2 * v.capacity())));
+}
+
 WindowStats stats_of(const sketch::LatencySketch& s) {
   WindowStats w;
   w.count = s.count();
@@ -139,6 +147,7 @@ void ServiceWindow::complete_five() {
     int p95;
     five_acc_.quantile_buckets(kP95, {&p95, 1});
     set_trend(five_acc_bucket_, p95);
+    room_for_one(fives_, kHourBuckets + 1);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
     fives_sum_.merge(five_acc_);
     five_acc_.clear();
@@ -148,6 +157,7 @@ void ServiceWindow::complete_five() {
 
 void ServiceWindow::complete_hour() {
   if (hour_acc_hour_ != kNone && !hour_acc_.empty()) {
+    room_for_one(hours_, kArchiveHours + 1);
     hours_.push_back({hour_acc_hour_, sketch::CompactSketch(hour_acc_)});
     hours_sum_.merge(hour_acc_);
     hour_acc_.clear();
