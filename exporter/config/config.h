@@ -18,7 +18,6 @@
 #include "exporter/core/service_info.h"
 #include "exporter/core/units.h"
 #include "exporter/parse/line_parser.h"
-#include "exporter/source/replay.h"
 #include "exporter/window/service_window.h"
 
 namespace lle::config {
@@ -45,8 +44,16 @@ struct ServiceConfig {
 };
 
 // Each module declares the options it takes (parse::Options, window::Options,
-// source::ReplayOptions, ...), one default per field; this file adds only what is
+// ...), one default per field; this file adds only what is
 // the process's own and load() fills them all from YAML.
+
+// What a replay reads and how (source::Replay); declared here because source
+// builds on config.
+struct ReplayOptions {
+  std::string path;            // a file, or "-" for stdin ("" in a configuration: none)
+  bool rebase_to_now = false;  // shift all timestamps so the newest is now
+  double speed = 0;            // 0: as fast as possible; 1: real time; 10: ten times faster
+};
 
 // window::Options (hold_ns is derived in load(): the lateness, and with the Loki
 // input also until its last reconciliation has fetched what was missing).
@@ -143,7 +150,7 @@ struct Config {
   std::string services_file;
   std::string listen = "127.0.0.1:9464";
   HttpConfig http;
-  source::ReplayOptions replay;
+  ReplayOptions replay;
   LokiConfig loki;
   StateConfig state;
   parse::Options parsing;
