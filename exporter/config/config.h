@@ -43,9 +43,9 @@ struct ServiceConfig {
   std::optional<core::LatencyUnit> latency_unit;
 };
 
-// Each module declares the options it takes (parse::Options, window::Options,
-// ...), one default per field; this file adds only what is
-// the process's own and load() fills them all from YAML.
+// Each module declares the options it takes (parse::Options, window::Options, ...),
+// one default per field; this file adds only what is the process's own and load()
+// fills them all from YAML.
 
 // What a replay reads and how (source::Replay); declared here because source
 // builds on config.

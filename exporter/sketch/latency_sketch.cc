@@ -185,11 +185,16 @@ void LatencySketch::grow_to(int index) {
   offset_ = new_begin;
 }
 
+std::pair<std::size_t, std::size_t> LatencySketch::occupied() const {
+  std::size_t first = 0, last = counts_.size();
+  while (first < last && counts_[first] == 0) ++first;
+  while (last > first && counts_[last - 1] == 0) --last;
+  return {first, last};
+}
+
 LatencySketch LatencySketch::with_room_of(const LatencySketch& other) {
   LatencySketch s;
-  std::size_t first = 0, last = other.counts_.size();
-  while (first < last && other.counts_[first] == 0) ++first;
-  while (last > first && other.counts_[last - 1] == 0) --last;
+  const auto [first, last] = other.occupied();
   if (first == last) return s;
   s.offset_ = std::max(kMinIndex, other.offset_ + static_cast<int>(first) - kGrowSlack);
   const int end = std::min(kMaxIndex + 1, other.offset_ + static_cast<int>(last) + kGrowSlack);
@@ -282,9 +287,7 @@ void LatencySketch::quantile_buckets(std::span<const double> qs, std::span<int> 
 
 void LatencySketch::encode(std::string& out) const {
   out.clear();
-  std::size_t first = 0, last = counts_.size();
-  while (first < last && counts_[first] == 0) ++first;
-  while (last > first && counts_[last - 1] == 0) --last;
+  const auto [first, last] = occupied();
   put_varint(out, zigzag(offset_ + static_cast<std::int64_t>(first)));
   put_varint(out, last - first);
   BitWriter bits(out);

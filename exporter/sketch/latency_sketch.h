@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "exporter/core/heap.h"
@@ -127,6 +128,8 @@ class LatencySketch {
   template <bool kFill>
   static bool walk(std::string_view in, Encoding encoding, LatencySketch* s);
   void grow_to(int index);
+  // [first, last) of counts_ without the zero buckets at either end.
+  std::pair<std::size_t, std::size_t> occupied() const;
 
   int offset_ = 0;  // bucket index of counts_[0]
   std::vector<std::uint64_t> counts_;

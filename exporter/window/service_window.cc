@@ -230,16 +230,16 @@ TrendSeries ServiceWindow::trend_series() const {
   if (trend_latest_ == kNone) return out;
   out.last_bucket_start_ns = trend_latest_ * kFiveMinutesNs;
   if (trend_.empty()) return out;
-  // The ring holds bucket b at b mod kTrendPoints: the oldest of the 7 days first.
+  // The ring holds bucket b at b mod kTrendPoints; the series runs from the
+  // oldest bucket with a point (a young service's is not 4 KiB of nothing).
   const std::int64_t oldest = trend_latest_ - kTrendPoints + 1;
-  const auto start = trend_.begin() + (oldest - floor_div(oldest, kTrendPoints) * kTrendPoints);
-  out.p95_index.resize(kTrendPoints);
-  std::rotate_copy(trend_.begin(), start, trend_.end(), out.p95_index.begin());
-  // From the oldest point on: a young service's series is not 4 KiB of nothing.
-  const auto first = std::find_if(out.p95_index.begin(), out.p95_index.end(),
-                                  [](std::int16_t p) { return p != kNoPoint; });
-  out.p95_index.erase(out.p95_index.begin(), first);
-  out.p95_index.shrink_to_fit();
+  const auto at = [&](std::int64_t b) {
+    return trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
+  };
+  std::int64_t first = oldest;
+  while (first <= trend_latest_ && at(first) == kNoPoint) ++first;
+  out.p95_index.reserve(static_cast<std::size_t>(trend_latest_ - first + 1));
+  for (std::int64_t b = first; b <= trend_latest_; ++b) out.p95_index.push_back(at(b));
   return out;
 }
 

@@ -102,6 +102,19 @@ void BM_PublishAllServicesChanged(benchmark::State& state) {
 }
 BENCHMARK(BM_PublishAllServicesChanged)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
 
+// Fills the windows side by side with 7 days of lines at `rate` lines/s each
+// (lognormal latencies around 80 ms); returns the end of those 7 days.
+std::int64_t fill_seven_days(std::vector<lle::window::ServiceWindow>& windows, double rate,
+                             double sigma) {
+  std::mt19937_64 rng(3);
+  std::lognormal_distribution<double> lat(std::log(0.08), sigma);
+  const auto step = static_cast<std::int64_t>(1e9 / rate);
+  const std::int64_t end = kT0 + 7 * 24 * 60 * kMin;
+  for (std::int64_t t = kT0; t < end; t += step)
+    for (auto& w : windows) w.add(t, lat(rng), 200, t);
+  return end;
+}
+
 // Memory of one service after 7 days at `lines per second` (range 0, in 1/100 s),
 // with minutes held open for range 2 seconds: 300 is allowed_lateness alone (a
 // replay), 421 the Loki input's hold with the default timings (docs/loki.md).
@@ -112,13 +125,10 @@ void BM_MemoryPerServiceSevenDays(benchmark::State& state) {
   options.hold_ns = state.range(2) * 1'000'000'000LL;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    lle::window::ServiceWindow w(options);
-    std::mt19937_64 rng(3);
-    std::lognormal_distribution<double> lat(std::log(0.08), sigma);
-    const auto step = static_cast<std::int64_t>(1e9 / rate);
-    const std::int64_t end = kT0 + 7 * 24 * 60 * kMin;
-    for (std::int64_t t = kT0; t < end; t += step) w.add(t, lat(rng), 200, t);
-    bytes = w.view(end).memory_bytes;
+    std::vector<lle::window::ServiceWindow> one;
+    one.emplace_back(options);
+    const std::int64_t end = fill_seven_days(one, rate, sigma);
+    bytes = one[0].view(end).memory_bytes;
   }
   state.counters["bytes_per_service"] = static_cast<double>(bytes);
 }
@@ -158,12 +168,7 @@ void BM_MemoryPerServiceResident(benchmark::State& state) {
     std::vector<lle::window::ServiceWindow> windows;
     windows.reserve(n);
     for (std::size_t i = 0; i < n; ++i) windows.emplace_back(lle::window::Options{});
-    std::mt19937_64 rng(3);
-    std::lognormal_distribution<double> lat(std::log(0.08), sigma);
-    const auto step = static_cast<std::int64_t>(1e9 / rate);
-    const std::int64_t end = kT0 + 7 * 24 * 60 * kMin;
-    for (std::int64_t t = kT0; t < end; t += step)
-      for (auto& w : windows) w.add(t, lat(rng), 200, t);
+    const std::int64_t end = fill_seven_days(windows, rate, sigma);
     std::size_t accounted = 0;
     for (auto& w : windows) accounted += w.view(end).memory_bytes;
     const std::size_t grown = resident_bytes() - before;

@@ -107,14 +107,14 @@ struct Exporter {
   }
 };
 
-// Lines of the three services, round robin, one nanosecond apart from `from`
-// (0 = now); all at `same_ts` instead when it is given.
 // The "seq" the next line push() writes will carry (they count up from 0 per process).
 inline int& push_seq() {
   static int seq = 0;
   return seq;
 }
 
+// Lines of the three services, round robin, one nanosecond apart from `from`
+// (0 = now); all at `same_ts` instead when it is given.
 inline void push(FakeLoki& loki, int n, std::int64_t same_ts = 0, std::int64_t from = 0) {
   int& seq = push_seq();
   const char* apps[] = {"checkout", "search", "payments"};
