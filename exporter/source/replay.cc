@@ -270,12 +270,13 @@ class Replay::Blocks {
       Block& b = queue_.emplace_back();  // built in place: views into a moved string may dangle
       text_.resize(r_.blocks_[k + 1] - r_.blocks_[k]);
       text_.resize(read_at(r_.fd_, r_.blocks_[k], text_.data(), text_.size(), r_.options_.path));
-      struct At {
-        std::size_t labels_begin, labels_end, line_begin, line_size;
-        std::int64_t ts;
-      };
-      std::vector<At> at;
-      std::vector<std::size_t> label_at;  // name offset, name size, value offset, value size
+      // Decoded lines are no longer than their JSON text; labels repeat per entry
+      // but are few: one allocation for most blocks instead of a doubling chain.
+      b.arena.reserve(text_.size());
+      at_.clear();
+      label_at_.clear();
+      auto& at = at_;
+      auto& label_at = label_at_;
       const auto copy = [&](std::string_view s) {
         b.arena.append(s);
         return b.arena.size() - s.size();
@@ -299,6 +300,8 @@ class Replay::Blocks {
         continue;
       }
       const std::string_view arena = b.arena;
+      b.labels.reserve(label_at.size() / 4);
+      b.entries.reserve(at.size());
       for (std::size_t i = 0; i < label_at.size(); i += 4)
         b.labels.push_back({arena.substr(label_at[i], label_at[i + 1]),
                             arena.substr(label_at[i + 2], label_at[i + 3])});
@@ -316,6 +319,13 @@ class Replay::Blocks {
   const Replay& r_;
   parse::LokiDecoder decoder_;
   std::string text_;         // the block being decoded; entries point into its arena
+  // Where each entry's copies sit in the arena while the block is decoded.
+  struct At {
+    std::size_t labels_begin, labels_end, line_begin, line_size;
+    std::int64_t ts;
+  };
+  std::vector<At> at_;
+  std::vector<std::size_t> label_at_;  // name offset, name size, value offset, value size
   std::deque<Block> queue_;  // references stay valid as blocks come and go
   std::size_t pos_ = 0;      // the current entry in queue_.front()
   std::size_t next_, left_;  // the next block to read, how many are left
