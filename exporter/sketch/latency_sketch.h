@@ -98,6 +98,13 @@ class LatencySketch {
   // The same as bucket indices (quantile = bucket_value(index)); not for an empty sketch.
   void quantile_buckets(std::span<const double> qs, std::span<int> out) const;
 
+  // f(index, count) for each bucket with a count, ascending.
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    for (std::size_t i = 0; i < counts_.size(); ++i)
+      if (counts_[i] != 0) f(offset_ + static_cast<int>(i), counts_[i]);
+  }
+
   std::uint64_t count() const { return count_; }
   double sum() const { return sum_; }
   bool empty() const { return count_ == 0; }
