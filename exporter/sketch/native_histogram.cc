@@ -16,8 +16,8 @@ NativeHistogram to_native(const LatencySketch& s, int schema) {
   h.count = s.count();
   h.sum = s.sum();
   h.zero_count = s.clamped_low();
-  std::int64_t previous = 0;  // the count of the last bucket written
-  int next = 0;               // the index after the last bucket written
+  std::int64_t previous = 0;       // the count of the last bucket written
+  int next = 0;                    // the index after the last bucket written
   int pending = 0;                 // the bucket being summed
   std::int64_t pending_count = 0;  // 0: none yet
   const auto flush = [&] {

@@ -318,7 +318,7 @@ class Replay::Blocks {
 
   const Replay& r_;
   parse::LokiDecoder decoder_;
-  std::string text_;         // the block being decoded; entries point into its arena
+  std::string text_;  // the block being decoded; entries point into its arena
   // Where each entry's copies sit in the arena while the block is decoded.
   struct At {
     std::size_t labels_begin, labels_end, line_begin, line_size;
@@ -326,9 +326,9 @@ class Replay::Blocks {
   };
   std::vector<At> at_;
   std::vector<std::size_t> label_at_;  // name offset, name size, value offset, value size
-  std::deque<Block> queue_;  // references stay valid as blocks come and go
-  std::size_t pos_ = 0;      // the current entry in queue_.front()
-  std::size_t next_, left_;  // the next block to read, how many are left
+  std::deque<Block> queue_;            // references stay valid as blocks come and go
+  std::size_t pos_ = 0;                // the current entry in queue_.front()
+  std::size_t next_, left_;            // the next block to read, how many are left
 };
 
 Replay::Replay(Replay&& other) noexcept
