@@ -9,6 +9,8 @@ packages=(
   prometheus-cpp-dev libyaml-cpp-dev libssl-dev zlib1g-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libbenchmark-dev clang-format
+  # the protobuf exposition of /metrics (native histograms)
+  libprotobuf-dev protobuf-compiler
   # the libFuzzer targets (the fuzz preset)
   clang-14 libclang-rt-14-dev
   # tests and the local stack: real Prometheus and Alertmanager, headless Chromium,

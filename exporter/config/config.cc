@@ -313,8 +313,8 @@ Config load(const std::string& exporter_yaml_path) {
   const auto optional_path = [&](const At& at) {
     return at.str_or("").empty() ? std::string() : relative_to(at);
   };
-  root.require_map({"listen", "http", "services_file", "input", "state", "parsing", "windows",
-                    "data_quality", "alerting", "api"});
+  root.require_map({"listen", "http", "metrics", "services_file", "input", "state", "parsing",
+                    "windows", "data_quality", "alerting", "api"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
   if (const At h = root.key("http"); h.present()) {
@@ -322,6 +322,12 @@ Config load(const std::string& exporter_yaml_path) {
     c.http.max_connections = h.key("max_connections").int_or(c.http.max_connections, 1, 100000);
     c.http.request_timeout_ns =
         h.key("request_timeout").duration_or(c.http.request_timeout_ns, 0.1, 600);
+  }
+
+  if (const At m = root.key("metrics"); m.present()) {
+    m.require_map({"native_histogram_schema"});
+    c.metrics.native_histogram_schema =
+        m.key("native_histogram_schema").int_or(c.metrics.native_histogram_schema, 0, 6);
   }
 
   if (const At in = root.key("input"); in.present()) {

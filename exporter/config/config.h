@@ -145,11 +145,19 @@ struct HttpConfig {
   std::int64_t request_timeout_ns = 10'000'000'000;  // to send a request, take an answer, or idle
 };
 
+// What /metrics exposes (docs/metrics.md).
+struct MetricsConfig {
+  // The native histograms' schema in protobuf scrapes, 0 to 6: buckets grow by
+  // 2^(2^-schema); 6 is the sketch's own grid, 3 about 100 buckets a service.
+  int native_histogram_schema = 3;
+};
+
 struct Config {
   std::string exporter_file;
   std::string services_file;
   std::string listen = "127.0.0.1:9464";
   HttpConfig http;
+  MetricsConfig metrics;
   ReplayOptions replay;
   LokiConfig loki;
   StateConfig state;

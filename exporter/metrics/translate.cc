@@ -4,6 +4,7 @@
 #include <array>
 
 #include "exporter/core/reject_reason.h"
+#include "exporter/metrics/proto_render.h"
 #include "exporter/metrics/text_render.h"
 
 namespace lle::metrics {
@@ -27,6 +28,8 @@ class FamilySink {
     for (const auto& l : labels) m.label.push_back({std::string(l.name), std::string(l.value)});
     (current_.type == MetricType::Counter ? m.counter.value : m.gauge.value) = value;
   }
+  // prometheus-cpp has no native histograms: the family stays out.
+  void histogram(std::initializer_list<LabelRef>, const sketch::LatencySketch&, std::int64_t) {}
   std::vector<MetricFamily> finish() {
     end();
     return std::move(out_);
@@ -51,9 +54,31 @@ class TextSink {
   void sample(std::initializer_list<LabelRef> labels, double value) {
     writer_.sample(labels, value);
   }
+  // The text format (0.0.4) has no native histograms.
+  void histogram(std::initializer_list<LabelRef>, const sketch::LatencySketch&, std::int64_t) {}
 
  private:
   TextWriter writer_;
+};
+
+// Writes length-delimited MetricFamily messages, native histograms included.
+class ProtoSink {
+ public:
+  ProtoSink(std::string& out, int schema) : writer_(out), schema_(schema) {}
+  void family(const char* name, const char* help, MetricType type, std::size_t) {
+    writer_.family(name, help, type);
+  }
+  void sample(std::initializer_list<LabelRef> labels, double value) {
+    writer_.sample(labels.begin(), labels.end(), value);
+  }
+  void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
+                 std::int64_t created_ns) {
+    writer_.histogram(labels.begin(), labels.end(), sketch::to_native(s, schema_), created_ns);
+  }
+
+ private:
+  ProtoWriter writer_;
+  int schema_;
 };
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
@@ -137,6 +162,16 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   each([&](std::string_view id, const window::ServiceView& v) {
     out.sample({{"service", id}}, v.latency_seconds_total);
   });
+  out.family("loki_latency_request_duration_seconds",
+             "Latency of every accepted line since the state began: a native histogram, in "
+             "protobuf scrapes only (docs/metrics.md).",
+             MetricType::Histogram, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& v = snap.views[i];
+    if (v.accepted_total > 0)
+      out.histogram({{"service", services[i].id}, {"team", services[i].team}}, v.lifetime,
+                    v.first_event_ns);
+  }
   out.family("loki_latency_clamped_total",
              "Accepted latencies outside 0.1ms-100s, counted in the edge buckets.",
              MetricType::Counter, 0);
@@ -336,6 +371,16 @@ std::string render_exposition(const Published& state, const LifecycleStatus& lif
   out.reserve(4096 + n * 2048);
   TextSink sink(out);
   emit(state, lifecycle, sink);
+  return out;
+}
+
+std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema) {
+  std::string out;
+  out.reserve(4096 + state.snapshot.views.size() * 1024);
+  {
+    ProtoSink sink(out, schema);
+    emit(state, lifecycle, sink);
+  }  // the last family is written as the sink goes
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/core/shard_status.h"
@@ -68,6 +69,16 @@ std::string render_exposition(const Published& state);
 // The same with the process's lifecycle as it is now rather than as published
 // (reloads and threshold changes happen between publications, or after the last).
 std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle);
+
+inline constexpr std::string_view kProtobufContentType =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
+    "encoding=delimited";
+
+// The same families as render_exposition, as length-delimited protobuf
+// MetricFamily messages (metrics::kProtobufContentType), plus what only protobuf
+// carries: the native histogram per service, at `schema` (0 to 6: buckets grow by
+// 2^(2^-schema); 6 is the sketch's own grid).
+std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema);
 
 // Serves translate() of whatever `latest` returns at scrape time.
 // Thread safety: Collect() may run on any thread as long as `latest` may.

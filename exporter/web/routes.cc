@@ -1,6 +1,9 @@
 #include "exporter/web/routes.h"
 
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <variant>
@@ -38,9 +41,14 @@ std::vector<StatusRow> status_rows(const metrics::Published& state, const config
   return rows;
 }
 
-HttpResponse metrics_page(const Site& site, const HttpServer& http) {
+HttpResponse metrics_page(const Site& site, const HttpServer& http, const HttpRequest& h) {
   auto life = site.lifecycle.get();
   life.http_connections_refused = http.refused_connections();
+  if (prefers_protobuf(h.header("Accept"))) {
+    return {200, std::string(metrics::kProtobufContentType),
+            metrics::render_protobuf(*site.state.load(), life,
+                                     site.config.load()->metrics.native_histogram_schema)};
+  }
   return {200, "text/plain; version=0.0.4; charset=utf-8",
           metrics::render_exposition(*site.state.load(), life)};
 }
@@ -99,6 +107,42 @@ void reload(const Site& site, const Respond& respond) {
 
 }  // namespace
 
+bool prefers_protobuf(std::string_view accept) {
+  namespace http = boost::beast::http;
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  double protobuf = 0, other = 0;
+  while (!accept.empty()) {
+    const auto comma = accept.find(',');
+    const std::string_view range = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    const auto semicolon = std::min(range.find(';'), range.size());
+    const std::string_view type = trim(range.substr(0, semicolon));
+    if (type.empty()) continue;
+    double q = 1;
+    bool metric_family = false, delimited = false;
+    for (const auto& [name, value] : http::param_list(range.substr(semicolon))) {
+      if (boost::beast::iequals(name, "q")) {
+        const auto v = trim(value);
+        if (std::from_chars(v.data(), v.data() + v.size(), q).ec != std::errc()) q = 0;
+      }
+      if (boost::beast::iequals(name, "proto"))
+        metric_family = value == "io.prometheus.client.MetricFamily";
+      if (boost::beast::iequals(name, "encoding")) delimited = value == "delimited";
+    }
+    if (boost::beast::iequals(type, "application/vnd.google.protobuf") && metric_family &&
+        delimited) {
+      protobuf = std::max(protobuf, q);
+    } else {
+      other = std::max(other, q);
+    }
+  }
+  return protobuf > 0 && protobuf >= other;
+}
+
 void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api>()> api,
                     std::function<std::shared_ptr<const window::Snapshot>()> state) {
   for (const auto& route : api::kRoutes) {
@@ -130,7 +174,7 @@ void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api
 
 void add_routes(HttpServer& http, const Site& site) {
   Router& routes = http.routes();
-  routes.add_page("/metrics", [&](const HttpRequest&) { return metrics_page(site, http); });
+  routes.add_page("/metrics", [&](const HttpRequest& h) { return metrics_page(site, http, h); });
   routes.add_page("/", [&](const HttpRequest& h) { return landing(site, h); });
   routes.add_page("/service/{id}", [&](const HttpRequest& h) { return service(site, h); });
   routes.add_page("/-/healthy", [](const HttpRequest&) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "exporter/api/handlers.h"
@@ -30,6 +31,11 @@ struct Site {
   // Asks for a reload; done gets its outcome, from the thread that carried it out.
   std::function<void(std::function<void(ReloadOutcome)> done)> reload;
 };
+
+// Whether an Accept header prefers the protobuf exposition (length-delimited
+// MetricFamily messages) to every other type it lists; /metrics answers text
+// otherwise (no header, text/plain, */*, OpenMetrics: the text format 0.0.4).
+bool prefers_protobuf(std::string_view accept);
 
 // Adds every route; `site` must outlive the server.
 void add_routes(HttpServer& http, const Site& site);

@@ -54,6 +54,7 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   } else if (it->final)
     return core::RejectReason::kTooLate;  // closed early: its input has ended
   it->sketch.add(seconds);
+  lifetime_.add(seconds);
 
   ++accepted_;
   latency_total_ += seconds;
@@ -221,6 +222,7 @@ ServiceView ServiceWindow::view(std::int64_t now_ns) {
   v.first_event_ns = first_event_;
   v.last_event_ns = last_event_;
   v.rejects = rejects_;
+  v.lifetime = lifetime_;
   v.memory_bytes = memory_bytes();
   return v;
 }
@@ -265,7 +267,7 @@ std::size_t ServiceWindow::memory_bytes() const {
     bytes += heap_bytes(d->capacity() * sizeof(Archived));
     for (const auto& a : *d) bytes += a.sketch.memory_bytes();
   }
-  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
+  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_, &lifetime_})
     bytes += s->memory_bytes();
   return bytes;
 }
@@ -340,6 +342,7 @@ void ServiceWindow::save(core::Writer& w) const {
   w.i64(first_event_);
   w.i64(last_event_);
   put_counts(w, rejects_);
+  put_sketch(w, lifetime_);  // since state format 3
 }
 
 // A snapshot's checksum proves it was not damaged, not that it was written by
@@ -409,6 +412,8 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   x.first_event_ = r.i64();
   x.last_event_ = r.i64();
   get_counts(r, x.rejects_);
+  // State format 2 ends here: its windows start the lifetime histogram empty.
+  if (r.ok() && !r.done() && !get_sketch(r, encoding, &x.lifetime_)) return false;
   if (!r.ok()) return false;
   *this = std::move(x);
   return true;

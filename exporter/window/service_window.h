@@ -60,6 +60,9 @@ struct ServiceView {
   double min_latency = kNaN, max_latency = kNaN;
   std::int64_t first_event_ns = 0, last_event_ns = 0;
   core::RejectCounts rejects{};
+  // Every accepted line since the state began (kept in snapshots from state
+  // format 3 on; late lines count when they arrive): the native histogram.
+  sketch::LatencySketch lifetime;
   std::size_t memory_bytes = 0;
 };
 
@@ -159,6 +162,7 @@ class ServiceWindow {
   sketch::LatencySketch fives_sum_;
   std::vector<Archived> hours_;  // completed hours of the last 7 days
   sketch::LatencySketch hours_sum_;
+  sketch::LatencySketch lifetime_;  // every accepted line (ServiceView::lifetime)
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring of kTrendPoints allocated with the first point.

@@ -46,6 +46,7 @@ BOOST_AUTO_TEST_CASE(minimal_config_loads_with_documented_defaults) {
   BOOST_TEST(c.listen == "127.0.0.1:9464");
   BOOST_TEST(c.http.max_connections == 512);
   BOOST_TEST(c.http.request_timeout_ns == 10'000'000'000LL);
+  BOOST_TEST(c.metrics.native_histogram_schema == 3);
   BOOST_TEST(c.services.size() == 2u);
   BOOST_TEST(c.services[0].match_labels.size() == 1u);
   BOOST_TEST(c.services[1].match_field == "auth");  // default: matched by its id
@@ -117,6 +118,8 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "http.request_timeout: expected a duration"},
       {std::string(kExporter) + "http: {max_conns: 5}\n", s, "exporter.yaml:2",
        "http.max_conns: unknown key"},
+      {std::string(kExporter) + "metrics: {native_histogram_schema: 7}\n", s, "exporter.yaml:2",
+       "metrics.native_histogram_schema: expected a whole number from 0 to 6"},
   };
   for (const auto& c : cases) {
     const std::string err = error_of(c.exporter, c.services);

@@ -75,7 +75,11 @@ BOOST_AUTO_TEST_CASE(a_restored_store_answers_exactly_as_the_original_now_and_la
   BOOST_TEST(n == 2u);
   for (const std::int64_t t : {now, now + 3 * kMin, now + 61 * kMin}) {
     const auto a = original.snapshot(t), b = restored.snapshot(t);
-    for (std::size_t i = 0; i < 2; ++i) same(a.views[i], b.views[i]);
+    for (std::size_t i = 0; i < 2; ++i) {
+      same(a.views[i], b.views[i]);
+      BOOST_TEST((a.views[i].lifetime == b.views[i].lifetime));
+      BOOST_TEST(b.views[i].lifetime.count() == b.views[i].accepted_total);
+    }
     BOOST_TEST(a.unknown_rejects == b.unknown_rejects, boost::test_tools::per_element());
   }
   // And both keep taking lines the same way.
@@ -168,6 +172,33 @@ BOOST_AUTO_TEST_CASE(snapshots_share_a_trend_until_it_changes) {
     BOOST_TEST(a[i].bucket_start_ns == b[i].bucket_start_ns);
     BOOST_TEST(a[i].p95 == b[i].p95);
   }
+}
+
+// State format 2 windows end before the lifetime histogram: they restore with
+// every other answer and an empty histogram, which counts from then on.
+BOOST_AUTO_TEST_CASE(a_window_of_state_format_2_restores_with_an_empty_lifetime_histogram) {
+  lle::window::ServiceWindow original(lle::window::Options{});
+  for (int i = 0; i < 100; ++i)
+    original.add(kT0 + i * kMin / 10, 0.01 * (i + 1), 200, kT0 + i * kMin / 10);
+  const std::int64_t now = kT0 + 10 * kMin;
+  const auto before = original.view(now);
+  BOOST_TEST_REQUIRE(before.lifetime.count() == 100u);
+  Writer w;
+  original.save(w);
+  std::string lifetime;
+  before.lifetime.encode(lifetime);
+  Writer tail;
+  tail.str(lifetime);
+  const std::string format_2 = w.bytes().substr(0, w.bytes().size() - tail.bytes().size());
+  lle::window::ServiceWindow restored(lle::window::Options{});
+  Reader r(format_2);
+  BOOST_TEST_REQUIRE(restored.load(r, kCurrent));
+  BOOST_TEST(r.done());
+  auto after = restored.view(now);
+  same(before, after);
+  BOOST_TEST(after.lifetime.empty());
+  restored.add(now, 0.2, 200, now);
+  BOOST_TEST(restored.view(now).lifetime.count() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a_half_load) {

@@ -1,0 +1,172 @@
+// The native histograms on Debian's Prometheus 2.42 (--enable-feature=native-histograms):
+// two exporter processes replay known latencies, one Prometheus scrapes both over
+// protobuf, and PromQL over the histograms is checked against the exact values.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <boost/url.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "test/support/files.h"
+#include "test/support/process.h"
+#include "test/support/prometheus.h"
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A logcli export of (service, latency in ms) lines, a second apart, ending now.
+std::string export_of(const std::vector<std::pair<std::string, double>>& lines) {
+  std::string out;
+  const std::time_t now = std::time(nullptr);
+  char ts[64], line[160];
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::time_t t = now - static_cast<std::time_t>(lines.size() - i);
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    std::snprintf(
+        line, sizeof line,
+        R"({\"service\":\"%s\",\"latency_ms\":%.3f,\"status\":200,\"schema_version\":\"1\"})",
+        lines[i].first.c_str(), lines[i].second);
+    out += std::string(R"({"labels":{"app":"shop"},"line":")") + line + R"(","timestamp":")" + ts +
+           "\"}\n";
+  }
+  return out;
+}
+
+// The value of rank ceil(q n) (1-based) of what was replayed, in seconds.
+double exact_quantile(std::vector<double> ms, double q) {
+  std::sort(ms.begin(), ms.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+  return ms[std::max<std::size_t>(rank, 1) - 1] / 1000;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(integration_native_histogram)
+
+// Team a: services a1 (its lines split between the two exporters) and a2; team b:
+// service b. At schema 3 a bucket spans a factor 2^(1/8); the sketch's own
+// buckets (2^(1/64)) lie inside those, and its counts are exact, so the bucket
+// histogram_quantile interpolates in is the one holding the exact quantile:
+// |log2(answer / exact)| <= 1/8, whatever the services, teams or replicas summed.
+BOOST_AUTO_TEST_CASE(prometheus_aggregates_the_histograms_across_services_teams_and_replicas) {
+  lle::test::TempDir dir;
+  const auto d = [&](const std::string& name) { return (dir.path() / name).string(); };
+  std::mt19937_64 rng(16);
+  std::map<std::string, std::vector<double>> by_service, by_team;
+  std::vector<std::pair<std::string, double>> first, second;
+  const std::map<std::string, std::pair<double, double>> shape = {
+      {"a1", {120, 0.6}}, {"a2", {300, 0.4}}, {"b", {40, 0.9}}};
+  int k = 0;
+  for (int i = 0; i < 6000; ++i) {
+    const std::string service = i % 3 == 0 ? "a1" : i % 3 == 1 ? "a2" : "b";
+    std::lognormal_distribution<double> lat(std::log(shape.at(service).first),
+                                            shape.at(service).second);
+    double ms = std::round(lat(rng) * 1000) / 1000;
+    if (std::abs(ms - 250) < 0.01) continue;  // at the boundary a parse may round either way
+    by_service[service].push_back(ms);
+    by_team[service == "b" ? "b" : "a"].push_back(ms);
+    // a1 alternates between the exporters; the others stay on one each.
+    (service == "a1"   ? (k++ % 2 ? first : second)
+     : service == "a2" ? first
+                       : second)
+        .push_back({service, ms});
+  }
+  dir.write("services.yaml",
+            "services:\n"
+            "  - {id: a1, team: a, owners: [x], match: {field: a1}}\n"
+            "  - {id: a2, team: a, owners: [x], match: {field: a2}}\n"
+            "  - {id: b, team: b, owners: [y], match: {field: b}}\n");
+  dir.write("exporter.yaml",
+            "services_file: services.yaml\nwindows: {allowed_lateness: 5m}\n"
+            "metrics: {native_histogram_schema: 3}\n");
+  dir.write("first.jsonl", export_of(first));
+  dir.write("second.jsonl", export_of(second));
+  std::vector<std::unique_ptr<lle::test::Process>> exporters;
+  std::string targets;
+  for (const char* name : {"first", "second"}) {
+    const int port = lle::test::free_port();
+    exporters.push_back(std::make_unique<lle::test::Process>(
+        std::vector<std::string>{lle::test::exporter_binary(), "run", "--config",
+                                 d("exporter.yaml"), "--replay", d(std::string(name) + ".jsonl"),
+                                 "--rebase-to-now", "--listen",
+                                 "127.0.0.1:" + std::to_string(port)},
+        "/dev/null", d(std::string(name) + ".out"), d(std::string(name) + ".err")));
+    BOOST_TEST_REQUIRE(lle::test::wait_for_replay(d(std::string(name) + ".err"), 30s) == port,
+                       lle::test::read_file(d(std::string(name) + ".err")));
+    targets += (targets.empty() ? "'" : ", '") + ("127.0.0.1:" + std::to_string(port)) + "'";
+  }
+  dir.write("prometheus.yml",
+            "global: {scrape_interval: 1s}\n"
+            "scrape_configs:\n  - job_name: lle\n    static_configs: [{targets: [" +
+                targets + "]}]\n");
+  const int prom_port = lle::test::free_port();
+  const auto prometheus =
+      lle::test::start_prometheus(dir.path(), prom_port, {"--enable-feature=native-histograms"});
+
+  // Each result's value by the label `by`; a histogram result has no plain value.
+  const auto query = [&](const std::string& expr, const std::string& by) {
+    boost::urls::url u("/api/v1/query");
+    u.params().append({"query", expr});
+    const auto r = lle::test::http_request(prom_port, "GET", std::string(u.buffer()));
+    std::map<std::string, double> out;
+    if (r.status != 200) return out;
+    const json::value body = json::parse(r.body);
+    for (const auto& s : body.at("data").at("result").as_array()) {
+      const auto& m = s.at("metric").as_object();
+      const std::string key =
+          by.empty() || !m.contains(by) ? "" : std::string(m.at(by).as_string());
+      out[key] = std::stod(std::string(s.at("value").at(1).as_string()));
+    }
+    return out;
+  };
+  const std::string h = "loki_latency_request_duration_seconds";
+  std::map<std::string, double> counts;
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           counts =
+                               query("histogram_count(sum by (service) (" + h + "))", "service");
+                           return counts.size() == 3 && counts["a1"] == by_service["a1"].size();
+                         },
+                         30s),
+                     lle::test::read_file(d("prom.err")));
+  for (const auto& [service, ms] : by_service) {
+    BOOST_TEST(counts[service] == ms.size(), service);  // exact: every line, none twice
+  }
+  const auto within_a_bucket = [](double got, double exact) {
+    return std::abs(std::log2(got / exact)) <= 1.0 / 8;
+  };
+  for (const auto& [label, groups] :
+       {std::pair{std::string("service"), &by_service}, std::pair{std::string("team"), &by_team}}) {
+    for (double q : {0.5, 0.95, 0.99}) {
+      const auto got =
+          query("histogram_quantile(" + std::to_string(q) + ", sum by (" + label + ") (" + h + "))",
+                label);
+      BOOST_TEST(got.size() == groups->size());
+      for (const auto& [key, ms] : *groups) {
+        const double exact = exact_quantile(ms, q);
+        BOOST_TEST(within_a_bucket(got.at(key), exact),
+                   label << " " << key << " q" << q << ": " << got.at(key) << " vs " << exact);
+      }
+    }
+  }
+  // 0.25 s closes a bucket at every schema: the fraction is exact.
+  const auto fraction =
+      query("histogram_fraction(0, 0.25, sum by (service) (" + h + "))", "service");
+  for (const auto& [service, ms] : by_service) {
+    const double below =
+        static_cast<double>(std::count_if(ms.begin(), ms.end(), [](double v) { return v <= 250; }));
+    BOOST_TEST(std::abs(fraction.at(service) - below / static_cast<double>(ms.size())) < 1e-12,
+               service << ": " << fraction.at(service));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,151 @@
+// The protobuf answer read back with the project's own reader (the classes
+// protoc generates from exporter/metrics/prometheus_client.proto).
+#include <google/protobuf/io/coded_stream.h>
+
+#include <boost/test/unit_test.hpp>
+#include <charconv>
+#include <map>
+#include <random>
+#include <string>
+
+#include "exporter/metrics/translate.h"
+#include "exporter/sketch/native_histogram.h"
+#include "prometheus_client.pb.h"
+
+namespace pb = io::prometheus::client;
+
+namespace {
+
+std::vector<pb::MetricFamily> read_delimited(const std::string& bytes) {
+  std::vector<pb::MetricFamily> out;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  std::uint32_t size;
+  while (in.ReadVarint32(&size)) {
+    const auto limit = in.PushLimit(static_cast<int>(size));
+    BOOST_TEST_REQUIRE(out.emplace_back().ParseFromCodedStream(&in));
+    BOOST_TEST_REQUIRE(in.ConsumedEntireMessage());
+    in.PopLimit(limit);
+  }
+  BOOST_TEST(in.CurrentPosition() == static_cast<int>(bytes.size()));
+  return out;
+}
+
+// "name{l=v,...}" -> value, from the text format.
+std::map<std::string, std::string> text_samples(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto end = text.find('\n', pos);
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    std::string key = line.substr(0, space);
+    if (key.find('{') == std::string::npos) key += "{}";
+    out[key] = line.substr(space + 1);
+  }
+  return out;
+}
+
+std::string escaped(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+lle::metrics::Published state(std::vector<double>* latencies) {
+  lle::metrics::Published p;
+  p.snapshot.at_ns = 2'000'000'000;
+  p.snapshot.services = std::make_shared<const std::vector<lle::core::ServiceInfo>>(
+      std::vector<lle::core::ServiceInfo>{{"a", "Service \"A\"", "team-a", "1", {"x"}},
+                                          {"b", "Service B", "team-b", "2", {"y"}}});
+  p.snapshot.views.resize(2);
+  auto& a = p.snapshot.views[0];
+  a.last_5m = {10, 1.0, 0.1, 0.2, 0.3};
+  a.baseline = {100, 5.0, 0.05, 0.15, 0.25};
+  std::mt19937_64 rng(5);
+  std::lognormal_distribution<double> lat(std::log(0.1), 0.7);
+  for (int i = 0; i < 1000; ++i) latencies->push_back(lat(rng));
+  latencies->push_back(0);  // the zero bucket
+  for (double v : *latencies) a.lifetime.add(v);
+  a.accepted_total = latencies->size();
+  a.accepted_by_status[2] = latencies->size();
+  a.first_event_ns = 1'500'000'000'250;
+  p.status = {"1.2.3", "abc", 1'000'000'000, {}, {}, {}};
+  p.status.input.lines_read = 1001;
+  return p;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(metrics_proto_render)
+
+BOOST_AUTO_TEST_CASE(every_text_sample_is_in_the_protobuf_answer_with_the_same_value) {
+  std::vector<double> latencies;
+  const auto p = state(&latencies);
+  const auto text = text_samples(lle::metrics::render_exposition(p));
+  std::map<std::string, std::string> proto;
+  for (const auto& f : read_delimited(lle::metrics::render_protobuf(p, {}, 3))) {
+    if (f.type() == pb::HISTOGRAM) continue;
+    for (const auto& m : f.metric()) {
+      std::string key = f.name();
+      if (m.label_size() > 0) {
+        key += '{';
+        for (int i = 0; i < m.label_size(); ++i) {
+          if (i > 0) key += ',';
+          key += m.label(i).name() + "=\"" + escaped(m.label(i).value()) + '"';
+        }
+        key += '}';
+      } else {
+        key += "{}";
+      }
+      const double v = f.type() == pb::COUNTER ? m.counter().value() : m.gauge().value();
+      char buf[32];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v);
+      proto[key] = std::string(buf, r.ptr);
+    }
+  }
+  BOOST_TEST(text.size() > 30u);
+  BOOST_TEST((proto == text));
+}
+
+BOOST_AUTO_TEST_CASE(the_native_histogram_holds_every_line_at_the_schema_asked_for) {
+  std::vector<double> latencies;
+  const auto p = state(&latencies);
+  for (int schema : {0, 3, 6}) {
+    const pb::MetricFamily* family = nullptr;
+    const auto families = read_delimited(lle::metrics::render_protobuf(p, {}, schema));
+    for (const auto& f : families)
+      if (f.name() == "loki_latency_request_duration_seconds") family = &f;
+    BOOST_TEST_REQUIRE(family != nullptr);
+    BOOST_TEST(family->type() == pb::HISTOGRAM);
+    BOOST_TEST_REQUIRE(family->metric_size() == 1);  // b has no lines: no series
+    const auto& m = family->metric(0);
+    BOOST_TEST(m.label(0).value() == "a");
+    BOOST_TEST(m.label(1).name() == "team");
+    BOOST_TEST(m.label(1).value() == "team-a");
+    const auto& h = m.histogram();
+    BOOST_TEST(h.schema() == schema);
+    BOOST_TEST(h.sample_count() == latencies.size());
+    BOOST_TEST(h.zero_count() == 1u);
+    BOOST_TEST(h.zero_threshold() == lle::sketch::kZeroThreshold);
+    BOOST_TEST(h.created_timestamp().seconds() == 1500);
+    BOOST_TEST(h.created_timestamp().nanos() == 250);
+    std::int64_t count = 0, total = 0;
+    for (auto d : h.positive_delta()) total += (count += d);
+    BOOST_TEST(total + 1 == static_cast<std::int64_t>(latencies.size()));
+    const auto expected = lle::sketch::to_native(p.snapshot.views[0].lifetime, schema);
+    BOOST_TEST(h.positive_span_size() == static_cast<int>(expected.spans.size()));
+    BOOST_TEST(h.positive_delta_size() == static_cast<int>(expected.deltas.size()));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

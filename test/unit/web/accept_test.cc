@@ -1,0 +1,43 @@
+#include <boost/test/unit_test.hpp>
+
+#include "exporter/web/routes.h"
+
+using lle::web::prefers_protobuf;
+
+BOOST_AUTO_TEST_SUITE(web_accept)
+
+BOOST_AUTO_TEST_CASE(protobuf_only_when_the_scraper_prefers_it) {
+  // What Prometheus 2.42 sends with --enable-feature=native-histograms, and without.
+  BOOST_TEST(prefers_protobuf(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited,"
+      "application/openmetrics-text;version=1.0.0;q=0.8,application/openmetrics-text;"
+      "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+  BOOST_TEST(!prefers_protobuf(
+      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+      "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+  BOOST_TEST(!prefers_protobuf(""));
+  BOOST_TEST(!prefers_protobuf("*/*"));
+  BOOST_TEST(!prefers_protobuf("text/plain"));
+  // Case and spaces do not matter; the q values do.
+  BOOST_TEST(prefers_protobuf(
+      "text/plain; q=0.2, Application/Vnd.Google.Protobuf; proto=io.prometheus.client.MetricFamily;"
+      " encoding=delimited; q=0.9"));
+  BOOST_TEST(!prefers_protobuf(
+      "text/plain;q=1,application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+      "encoding=delimited;q=0.9"));
+  BOOST_TEST(
+      !prefers_protobuf("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+                        "encoding=delimited;q=0"));
+  // Another message or encoding is not what /metrics writes.
+  BOOST_TEST(
+      !prefers_protobuf("application/vnd.google.protobuf;proto=other.Message;encoding=delimited"));
+  BOOST_TEST(!prefers_protobuf(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text"));
+  // Nonsense is not a preference.
+  BOOST_TEST(!prefers_protobuf(",,;;==,q=x"));
+  BOOST_TEST(!prefers_protobuf(
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;"
+      "q=abc"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
