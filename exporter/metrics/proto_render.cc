@@ -1,8 +1,6 @@
 #include "exporter/metrics/proto_render.h"
 
-#include <google/protobuf/arena.h>
 #include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "prometheus_client.pb.h"
 
@@ -10,28 +8,57 @@ namespace lle::metrics {
 
 namespace pb = io::prometheus::client;
 
+namespace {
+void append_varint(std::string& out, std::uint64_t v) {
+  std::uint8_t bytes[10];
+  const std::uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(v, bytes);
+  out.append(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(end - bytes));
+}
+
+// Appends m serialized, exactly ByteSizeLong() bytes.
+void append_message(std::string& out, const google::protobuf::MessageLite& m) {
+  const std::size_t size = m.ByteSizeLong();
+  append_varint(out, size);
+  const std::size_t at = out.size();
+  out.resize(at + size);
+  m.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(out.data() + at));
+}
+
+// MetricFamily.metric (field 4, length-delimited): a family on the wire is its
+// name, help and type followed by each metric under this tag, so each metric is
+// built in one reused message and appended, never held as a tree of thousands.
+constexpr std::uint64_t kMetricTag = (4 << 3) | 2;
+}  // namespace
+
 struct ProtoWriter::Impl {
   explicit Impl(std::string& o) : out(o) {}
   std::string& out;
-  pb::MetricFamily family;
+  pb::MetricFamily header;  // name, help, type
   prometheus::MetricType type = prometheus::MetricType::Untyped;
+  pb::Metric metric;  // the one being written
+  std::string body;   // the family's metrics so far
 
+  // The family as a length and its bytes.
   void flush() {
-    if (family.metric_size() == 0) return;
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.WriteVarint32(static_cast<std::uint32_t>(family.ByteSizeLong()));
-    family.SerializeWithCachedSizes(&coded);
-    family.clear_metric();
+    if (body.empty()) return;
+    const std::string head = header.SerializeAsString();
+    append_varint(out, head.size() + body.size());
+    out += head;
+    out += body;
+    body.clear();
   }
-  pb::Metric* metric(const LabelRef* first, const LabelRef* last) {
-    pb::Metric* m = family.add_metric();
+  pb::Metric& start(const LabelRef* first, const LabelRef* last) {
+    metric.Clear();
     for (const LabelRef* l = first; l != last; ++l) {
-      pb::LabelPair* p = m->add_label();
+      pb::LabelPair* p = metric.add_label();
       p->set_name(l->name.data(), l->name.size());
       p->set_value(l->value.data(), l->value.size());
     }
-    return m;
+    return metric;
+  }
+  void end() {
+    append_varint(body, kMetricTag);
+    append_message(body, metric);
   }
 };
 
@@ -41,41 +68,43 @@ ProtoWriter::~ProtoWriter() { impl_->flush(); }
 void ProtoWriter::family(std::string_view name, std::string_view help,
                          prometheus::MetricType type) {
   impl_->flush();
-  impl_->family.set_name(name.data(), name.size());
-  impl_->family.set_help(help.data(), help.size());
+  auto& family = impl_->header;
+  family.set_name(name.data(), name.size());
+  family.set_help(help.data(), help.size());
   impl_->type = type;
   switch (type) {
     case prometheus::MetricType::Counter:
-      impl_->family.set_type(pb::COUNTER);
+      family.set_type(pb::COUNTER);
       break;
     case prometheus::MetricType::Gauge:
-      impl_->family.set_type(pb::GAUGE);
+      family.set_type(pb::GAUGE);
       break;
     case prometheus::MetricType::Histogram:
-      impl_->family.set_type(pb::HISTOGRAM);
+      family.set_type(pb::HISTOGRAM);
       break;
     default:
-      impl_->family.set_type(pb::UNTYPED);
+      family.set_type(pb::UNTYPED);
   }
 }
 
 void ProtoWriter::sample(const LabelRef* first, const LabelRef* last, double value) {
-  pb::Metric* m = impl_->metric(first, last);
+  pb::Metric& m = impl_->start(first, last);
   switch (impl_->type) {
     case prometheus::MetricType::Counter:
-      m->mutable_counter()->set_value(value);
+      m.mutable_counter()->set_value(value);
       break;
     case prometheus::MetricType::Gauge:
-      m->mutable_gauge()->set_value(value);
+      m.mutable_gauge()->set_value(value);
       break;
     default:
-      m->mutable_untyped()->set_value(value);
+      m.mutable_untyped()->set_value(value);
   }
+  impl_->end();
 }
 
 void ProtoWriter::histogram(const LabelRef* first, const LabelRef* last,
                             const sketch::NativeHistogram& h, std::int64_t created_ns) {
-  pb::Histogram* out = impl_->metric(first, last)->mutable_histogram();
+  pb::Histogram* out = impl_->start(first, last).mutable_histogram();
   out->set_sample_count(h.count);
   out->set_sample_sum(h.sum);
   out->set_schema(h.schema);
@@ -92,6 +121,7 @@ void ProtoWriter::histogram(const LabelRef* first, const LabelRef* last,
     ts->set_seconds(created_ns / 1'000'000'000);
     ts->set_nanos(static_cast<std::int32_t>(created_ns % 1'000'000'000));
   }
+  impl_->end();
 }
 
 }  // namespace lle::metrics
