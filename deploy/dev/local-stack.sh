@@ -123,7 +123,7 @@ prometheus-alertmanager --config.file="$stack/alertmanager/alertmanager.yml" \
 pids+=($!)
 wait_ready Alertmanager "http://127.0.0.1:$alertmanager_port/-/ready" "$stack/alertmanager.log"
 prometheus --config.file="$stack/prometheus/prometheus.yml" \
-  --storage.tsdb.path="$stack/prometheus/data" \
+  --storage.tsdb.path="$stack/prometheus/data" --enable-feature=native-histograms \
   --web.listen-address="127.0.0.1:$prometheus_port" >"$stack/prometheus.log" 2>&1 &
 pids+=($!)
 wait_ready Prometheus "http://127.0.0.1:$prometheus_port/-/ready" "$stack/prometheus.log"

@@ -103,6 +103,19 @@ std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& 
        0,
        {},
        {}});
+  const std::string rate = "rate(loki_latency_request_duration_seconds{" + job + "}[5m])";
+  latency.rules.push_back({"record",
+                           kTeamP95Rule,
+                           "histogram_quantile(0.95, sum by (team) (" + rate + "))",
+                           0,
+                           {},
+                           {}});
+  latency.rules.push_back({"record",
+                           kFleetP95Rule,
+                           "histogram_quantile(0.95, sum by (job) (" + rate + "))",
+                           0,
+                           {},
+                           {}});
   for (const auto* s : services) {
     const auto& id = s->info.id;
     const auto e = p.for_service(id);

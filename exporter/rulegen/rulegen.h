@@ -1,7 +1,8 @@
 #pragma once
 // Prometheus rules from the alert policy and services.yaml: per-service
 // thresholds as recording rules (so dashboards draw the same line the alerts
-// use), the 5-minute P95 and 7-day baseline recording rules, the latency and
+// use), the 5-minute P95 and 7-day baseline recording rules, team and fleet P95
+// from the native histograms, the latency and
 // regression alerts per service, and the exporter's own alerts.
 // Pure and deterministic: services in id order, fixed key order, so that a diff
 // of two generated files shows only real changes.
@@ -23,6 +24,10 @@ enum class Format {
 inline constexpr const char* kThresholdRule = "service:loki_latency_threshold_seconds:config";
 inline constexpr const char* kP95Rule = "service:loki_latency_p95_seconds:5m";
 inline constexpr const char* kBaselineRule = "service:loki_latency_baseline_p95_seconds:7d";
+// Aggregates of the native histograms (protobuf scrapes, docs/dashboard.md): a team's
+// and the whole fleet's P95 over 5 minutes, every replica and service summed.
+inline constexpr const char* kTeamP95Rule = "team:loki_latency_p95_seconds:rate5m";
+inline constexpr const char* kFleetP95Rule = "job:loki_latency_p95_seconds:rate5m";
 
 // Throws std::invalid_argument if cfg has no alert policy.
 std::string generate(const config::Config& cfg, Format format);

@@ -206,7 +206,9 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
             "scrape_configs:\n  - job_name: loki-latency-exporter\n"
             "    static_configs: [{targets: ['127.0.0.1:" +
                 std::to_string(exporter_port) + "']}]\n");
-  const auto prometheus = lle::test::start_prometheus(dir.path(), prom_port);
+  // Native histograms on: the team and fleet panel reads them (docs/dashboard.md).
+  const auto prometheus =
+      lle::test::start_prometheus(dir.path(), prom_port, {"--enable-feature=native-histograms"});
 
   const auto query = [&](const std::string& expr) {
     const auto r =
