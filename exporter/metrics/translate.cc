@@ -168,8 +168,8 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
              MetricType::Histogram, n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& v = snap.views[i];
-    if (v.accepted_total > 0)
-      out.histogram({{"service", services[i].id}, {"team", services[i].team}}, v.lifetime,
+    if (v.accepted_total > 0 && v.lifetime)
+      out.histogram({{"service", services[i].id}, {"team", services[i].team}}, *v.lifetime,
                     v.first_event_ns);
   }
   out.family("loki_latency_clamped_total",

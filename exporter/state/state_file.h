@@ -15,8 +15,9 @@ namespace lle::state {
 
 // 2: sketches are Rice-coded (ingest/snapshot_payload.h); version 1 files still read, and a
 // build that knows only version 1 moves a version 2 file aside with that reason.
-// 3: each window ends with its lifetime histogram; version 2 files read with an
-// empty one, and a build that knows only version 2 moves a version 3 file aside.
+// 3: each window ends with the hours that left its 7 days (the lifetime histogram's
+// older part); version 2 files read as if none had, and a build that knows only
+// version 2 moves a version 3 file aside.
 constexpr std::uint32_t kFormatVersion = 3;
 
 // A state file above this is refused unread (about 10,000 services' worth).

@@ -54,7 +54,6 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   } else if (it->final)
     return core::RejectReason::kTooLate;  // closed early: its input has ended
   it->sketch.add(seconds);
-  lifetime_.add(seconds);
 
   ++accepted_;
   latency_total_ += seconds;
@@ -110,7 +109,11 @@ void ServiceWindow::advance(std::int64_t now_ns) {
     fives_.erase(fives_.begin());
   }
   while (!hours_.empty() && hours_.front().index <= now_hour - kArchiveHours) {
-    hours_sum_.subtract(hours_.front().sketch.expand());
+    const sketch::LatencySketch hour = hours_.front().sketch.expand();
+    hours_sum_.subtract(hour);
+    sketch::LatencySketch expired = expired_.expand();  // once an hour: kept compact
+    expired.merge(hour);
+    expired_ = sketch::CompactSketch(expired);
     hours_.erase(hours_.begin());
   }
   move_trend_to(now_five);
@@ -222,7 +225,12 @@ ServiceView ServiceWindow::view(std::int64_t now_ns) {
   v.first_event_ns = first_event_;
   v.last_event_ns = last_event_;
   v.rejects = rejects_;
-  v.lifetime = lifetime_;
+  // Every accepted line: the 7 days, what left them, the minutes not yet final.
+  auto lifetime = std::make_shared<sketch::LatencySketch>(std::move(baseline));
+  if (!expired_.bytes().empty()) lifetime->merge(expired_.expand());
+  for (const auto& m : minutes_)
+    if (!m.final) lifetime->merge(m.sketch);
+  v.lifetime = std::move(lifetime);
   v.memory_bytes = memory_bytes();
   return v;
 }
@@ -267,8 +275,9 @@ std::size_t ServiceWindow::memory_bytes() const {
     bytes += heap_bytes(d->capacity() * sizeof(Archived));
     for (const auto& a : *d) bytes += a.sketch.memory_bytes();
   }
-  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_, &lifetime_})
+  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
     bytes += s->memory_bytes();
+  bytes += expired_.memory_bytes();
   return bytes;
 }
 
@@ -342,7 +351,7 @@ void ServiceWindow::save(core::Writer& w) const {
   w.i64(first_event_);
   w.i64(last_event_);
   put_counts(w, rejects_);
-  put_sketch(w, lifetime_);  // since state format 3
+  w.str(expired_.bytes());  // since state format 3
 }
 
 // A snapshot's checksum proves it was not damaged, not that it was written by
@@ -412,8 +421,11 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   x.first_event_ = r.i64();
   x.last_event_ = r.i64();
   get_counts(r, x.rejects_);
-  // State format 2 ends here: its windows start the lifetime histogram empty.
-  if (r.ok() && !r.done() && !get_sketch(r, encoding, &x.lifetime_)) return false;
+  // State format 2 ends here: its lifetime histogram starts with the 7 days it holds.
+  if (r.ok() && !r.done()) {
+    const auto bytes = r.str();
+    if (r.ok()) x.expired_ = sketch::CompactSketch::from_checksummed(bytes);
+  }
   if (!r.ok()) return false;
   *this = std::move(x);
   return true;

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -60,9 +61,9 @@ struct ServiceView {
   double min_latency = kNaN, max_latency = kNaN;
   std::int64_t first_event_ns = 0, last_event_ns = 0;
   core::RejectCounts rejects{};
-  // Every accepted line since the state began (kept in snapshots from state
-  // format 3 on; late lines count when they arrive): the native histogram.
-  sketch::LatencySketch lifetime;
+  // Every accepted line since the state began (late lines count when they
+  // arrive): the native histogram. Shared, as snapshots copy their views.
+  std::shared_ptr<const sketch::LatencySketch> lifetime;
   std::size_t memory_bytes = 0;
 };
 
@@ -162,7 +163,10 @@ class ServiceWindow {
   sketch::LatencySketch fives_sum_;
   std::vector<Archived> hours_;  // completed hours of the last 7 days
   sketch::LatencySketch hours_sum_;
-  sketch::LatencySketch lifetime_;  // every accepted line (ServiceView::lifetime)
+  // The hours that left the 7-day archive, all merged: with the archive and the
+  // open minutes, every accepted line (ServiceView::lifetime). Saved from state
+  // format 3 on.
+  sketch::CompactSketch expired_;
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring of kTrendPoints allocated with the first point.

@@ -72,7 +72,7 @@ void BM_ScrapeRenderProtobuf(benchmark::State& state) {
   const int schema = static_cast<int>(state.range(1));
   std::size_t bytes = 0;
   for (auto _ : state) bytes = lle::metrics::render_protobuf(p, {}, schema).size();
-  for (auto& v : p.snapshot.views) v.lifetime = {};
+  for (auto& v : p.snapshot.views) v.lifetime = std::make_shared<lle::sketch::LatencySketch>();
   const std::size_t without = lle::metrics::render_protobuf(p, {}, schema).size();
   state.counters["scrape_bytes"] = static_cast<double>(bytes);
   state.counters["histogram_bytes_per_series"] = static_cast<double>(bytes - without) / n;

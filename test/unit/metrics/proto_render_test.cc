@@ -75,7 +75,9 @@ lle::metrics::Published state(std::vector<double>* latencies) {
   std::lognormal_distribution<double> lat(std::log(0.1), 0.7);
   for (int i = 0; i < 1000; ++i) latencies->push_back(lat(rng));
   latencies->push_back(0);  // the zero bucket
-  for (double v : *latencies) a.lifetime.add(v);
+  auto lifetime = std::make_shared<lle::sketch::LatencySketch>();
+  for (double v : *latencies) lifetime->add(v);
+  a.lifetime = lifetime;
   a.accepted_total = latencies->size();
   a.accepted_by_status[2] = latencies->size();
   a.first_event_ns = 1'500'000'000'250;
@@ -142,7 +144,7 @@ BOOST_AUTO_TEST_CASE(the_native_histogram_holds_every_line_at_the_schema_asked_f
     std::int64_t count = 0, total = 0;
     for (auto d : h.positive_delta()) total += (count += d);
     BOOST_TEST(total + 1 == static_cast<std::int64_t>(latencies.size()));
-    const auto expected = lle::sketch::to_native(p.snapshot.views[0].lifetime, schema);
+    const auto expected = lle::sketch::to_native(*p.snapshot.views[0].lifetime, schema);
     BOOST_TEST(h.positive_span_size() == static_cast<int>(expected.spans.size()));
     BOOST_TEST(h.positive_delta_size() == static_cast<int>(expected.deltas.size()));
   }

@@ -77,8 +77,8 @@ BOOST_AUTO_TEST_CASE(a_restored_store_answers_exactly_as_the_original_now_and_la
     const auto a = original.snapshot(t), b = restored.snapshot(t);
     for (std::size_t i = 0; i < 2; ++i) {
       same(a.views[i], b.views[i]);
-      BOOST_TEST((a.views[i].lifetime == b.views[i].lifetime));
-      BOOST_TEST(b.views[i].lifetime.count() == b.views[i].accepted_total);
+      BOOST_TEST((*a.views[i].lifetime == *b.views[i].lifetime));
+      BOOST_TEST(b.views[i].lifetime->count() == b.views[i].accepted_total);
     }
     BOOST_TEST(a.unknown_rejects == b.unknown_rejects, boost::test_tools::per_element());
   }
@@ -174,31 +174,49 @@ BOOST_AUTO_TEST_CASE(snapshots_share_a_trend_until_it_changes) {
   }
 }
 
-// State format 2 windows end before the lifetime histogram: they restore with
-// every other answer and an empty histogram, which counts from then on.
-BOOST_AUTO_TEST_CASE(a_window_of_state_format_2_restores_with_an_empty_lifetime_histogram) {
+// The lifetime histogram is every accepted line: the 7 days the window keeps plus
+// the hours that left them, across saves. A state format 2 window (which ends
+// before those hours) restores with what its 7 days hold.
+BOOST_AUTO_TEST_CASE(the_lifetime_histogram_outlives_the_seven_days_and_a_restore) {
   lle::window::ServiceWindow original(lle::window::Options{});
-  for (int i = 0; i < 100; ++i)
-    original.add(kT0 + i * kMin / 10, 0.01 * (i + 1), 200, kT0 + i * kMin / 10);
-  const std::int64_t now = kT0 + 10 * kMin;
+  std::mt19937_64 rng(9);
+  std::lognormal_distribution<double> lat(std::log(0.08), 0.7);
+  std::int64_t now = kT0;
+  lle::sketch::LatencySketch all;
+  for (int m = 0; m < 9 * 24 * 60; m += 7) {  // 9 days, a line every 7 minutes
+    now = kT0 + m * kMin;
+    const double v = lat(rng);
+    BOOST_TEST_REQUIRE(!original.add(now - kMin, v, 200, now).has_value());
+    all.add(v);
+  }
   const auto before = original.view(now);
-  BOOST_TEST_REQUIRE(before.lifetime.count() == 100u);
+  BOOST_TEST(before.lifetime->count() == before.accepted_total);
+  BOOST_TEST((*before.lifetime == all));
+  BOOST_TEST(before.baseline.count < before.accepted_total);  // some hours left the 7 days
   Writer w;
   original.save(w);
-  std::string lifetime;
-  before.lifetime.encode(lifetime);
-  Writer tail;
-  tail.str(lifetime);
-  const std::string format_2 = w.bytes().substr(0, w.bytes().size() - tail.bytes().size());
   lle::window::ServiceWindow restored(lle::window::Options{});
-  Reader r(format_2);
+  Reader r(w.bytes());
   BOOST_TEST_REQUIRE(restored.load(r, kCurrent));
   BOOST_TEST(r.done());
-  auto after = restored.view(now);
+  const auto after = restored.view(now);
   same(before, after);
-  BOOST_TEST(after.lifetime.empty());
-  restored.add(now, 0.2, 200, now);
-  BOOST_TEST(restored.view(now).lifetime.count() == 1u);
+  BOOST_TEST((*after.lifetime == all));
+
+  // Format 2: the same bytes without the expired hours (one empty string at the end
+  // would be a format 3 window with none expired; these end before it).
+  lle::window::ServiceWindow young(lle::window::Options{});
+  for (int m = 0; m < 60; ++m) young.add(kT0 + m * kMin, 0.01 * (m + 1), 200, kT0 + m * kMin);
+  Writer y;
+  young.save(y);
+  const std::string format_2 = y.bytes().substr(0, y.bytes().size() - 1);  // "" is one byte
+  lle::window::ServiceWindow old(lle::window::Options{});
+  Reader r2(format_2);
+  BOOST_TEST_REQUIRE(old.load(r2, kCurrent));
+  BOOST_TEST(r2.done());
+  const auto v = old.view(kT0 + 60 * kMin);
+  BOOST_TEST(v.lifetime->count() == 60u);
+  BOOST_TEST((*v.lifetime == *young.view(kT0 + 60 * kMin).lifetime));
 }
 
 BOOST_AUTO_TEST_CASE(every_truncation_and_a_corrupted_byte_are_refused_without_a_half_load) {
