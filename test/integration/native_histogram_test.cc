@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "test/support/exporter_harness.h"
 #include "test/support/files.h"
 #include "test/support/process.h"
 #include "test/support/prometheus.h"
@@ -39,6 +40,16 @@ std::string export_of(const std::vector<std::pair<std::string, double>>& lines) 
            "\"}\n";
   }
   return out;
+}
+
+// The body's data.result of a Prometheus API answer (empty unless 200).
+json::array prometheus_result(int port, const std::string& path,
+                              const std::vector<std::pair<std::string, std::string>>& params) {
+  boost::urls::url u(path);
+  for (const auto& [k, v] : params) u.params().append({k, v});
+  const auto r = lle::test::http_request(port, "GET", std::string(u.buffer()));
+  if (r.status != 200) return {};
+  return json::parse(r.body).at("data").at("result").as_array();
 }
 
 // The value of rank ceil(q n) (1-based) of what was replayed, in seconds.
@@ -114,13 +125,8 @@ BOOST_AUTO_TEST_CASE(prometheus_aggregates_the_histograms_across_services_teams_
 
   // Each result's value by the label `by`; a histogram result has no plain value.
   const auto query = [&](const std::string& expr, const std::string& by) {
-    boost::urls::url u("/api/v1/query");
-    u.params().append({"query", expr});
-    const auto r = lle::test::http_request(prom_port, "GET", std::string(u.buffer()));
     std::map<std::string, double> out;
-    if (r.status != 200) return out;
-    const json::value body = json::parse(r.body);
-    for (const auto& s : body.at("data").at("result").as_array()) {
+    for (const auto& s : prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
       const auto& m = s.at("metric").as_object();
       const std::string key =
           by.empty() || !m.contains(by) ? "" : std::string(m.at(by).as_string());
@@ -167,6 +173,83 @@ BOOST_AUTO_TEST_CASE(prometheus_aggregates_the_histograms_across_services_teams_
     BOOST_TEST(std::abs(fraction.at(service) - below / static_cast<double>(ms.size())) < 1e-12,
                service << ": " << fraction.at(service));
   }
+}
+
+// The histogram is in the state snapshot: an exporter restarted between scrapes
+// continues its counts, so Prometheus sees no reset and no jump (the peers all reset).
+BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
+  lle::test::FakeLoki loki({});
+  lle::test::TempDir state, prom;
+  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
+  // file_sd with the instance fixed: the restarted exporter is the same target.
+  const auto target = [&](int port) {
+    prom.write("targets.tmp", "[{\"targets\": [\"127.0.0.1:" + std::to_string(port) + "\"]}]");
+    std::filesystem::rename(prom.path() / "targets.tmp", prom.path() / "targets.json");
+  };
+  prom.write("prometheus.yml",
+             "global: {scrape_interval: 1s}\n"
+             "scrape_configs:\n  - job_name: lle\n"
+             "    file_sd_configs: [{files: [targets.json], refresh_interval: 1s}]\n"
+             "    relabel_configs: [{target_label: instance, replacement: exporter}]\n");
+  const int prom_port = lle::test::free_port();
+  const std::string count =
+      "sum(histogram_count(loki_latency_request_duration_seconds{instance=\"exporter\"}))";
+  const auto seen = [&] {
+    const auto r = prometheus_result(prom_port, "/api/v1/query", {{"query", count}});
+    return r.empty() ? -1.0 : std::stod(std::string(r[0].at("value").at(1).as_string()));
+  };
+  std::unique_ptr<lle::test::Process> prometheus;
+  {
+    lle::test::Exporter first(loki, "", 3, "", top, "6s");
+    target(first.port);
+    prometheus =
+        lle::test::start_prometheus(prom.path(), prom_port, {"--enable-feature=native-histograms"});
+    lle::test::push(loki, 300);
+    first.expect_exact(loki);
+    BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return seen() == 300; }, 30s),
+                       "Prometheus sees " << seen());
+    const auto scrapes = [&] {  // of the exporter so far
+      const auto r = prometheus_result(prom_port, "/api/v1/query",
+                                       {{"query", "count_over_time(up{job=\"lle\"}[5m])"}});
+      return r.empty() ? 0.0 : std::stod(std::string(r[0].at("value").at(1).as_string()));
+    };
+    const double before = scrapes();
+    BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return scrapes() >= before + 2; }, 30s));
+    first.process->signal(SIGTERM);  // the last snapshot holds every line
+    BOOST_TEST_REQUIRE(first.process->wait(20s).value_or(-1) == 0);
+  }
+  lle::test::push(loki, 150);  // while the exporter is down
+  lle::test::Exporter second(loki, "", 3, "", top, "6s");
+  target(second.port);
+  second.expect_exact(loki, true);
+  BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return seen() == 450; }, 30s),
+                     "Prometheus sees " << seen() << "\n"
+                                        << second.log());
+  const auto resets =
+      prometheus_result(prom_port, "/api/v1/query",
+                        {{"query", "sum(resets(loki_latency_request_duration_seconds[5m]))"}});
+  BOOST_TEST_REQUIRE(resets.size() == 1u);
+  BOOST_TEST(std::string(resets[0].at("value").at(1).as_string()) == "0");
+  // Every scrape's total, before and after the restart: never down, so no rate spike.
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const auto series = prometheus_result(prom_port, "/api/v1/query_range",
+                                        {{"query", count},
+                                         {"start", std::to_string(now - 120)},
+                                         {"end", std::to_string(now + 2)},
+                                         {"step", "1"}});
+  BOOST_TEST_REQUIRE(series.size() == 1u);
+  double last = 0;
+  std::size_t points = 0;
+  for (const auto& p : series[0].at("values").as_array()) {
+    const double v = std::stod(std::string(p.at(1).as_string()));
+    BOOST_TEST(v >= last, "the total went from " << last << " to " << v);
+    last = v;
+    ++points;
+  }
+  BOOST_TEST(points >= 4u);  // at least 3 scrapes before the restart, 1 after
+  BOOST_TEST(last == 450);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
