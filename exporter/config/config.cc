@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <initializer_list>
 #include <set>
@@ -325,9 +326,22 @@ Config load(const std::string& exporter_yaml_path) {
   }
 
   if (const At m = root.key("metrics"); m.present()) {
-    m.require_map({"native_histogram_schema"});
+    m.require_map({"native_histogram_schema", "classic_buckets"});
     c.metrics.native_histogram_schema =
         m.key("native_histogram_schema").int_or(c.metrics.native_histogram_schema, 0, 6);
+    if (const At b = m.key("classic_buckets"); b.present()) {
+      if (!b.node.IsSequence() || b.node.size() > 16) b.fail("expected a list of up to 16 bounds");
+      for (std::size_t i = 0; i < b.node.size(); ++i) {
+        const At at = b.index(i);
+        const double v = at.number_or(0, 1.0 / 8192, 64);
+        int exponent;
+        if (std::frexp(v, &exponent) != 0.5)
+          at.fail("expected a power of two (0.125, 0.25, 0.5, 1, ...): other bounds are not exact");
+        if (!c.metrics.classic_buckets.empty() && v <= c.metrics.classic_buckets.back())
+          at.fail("bounds must ascend");
+        c.metrics.classic_buckets.push_back(v);
+      }
+    }
   }
 
   if (const At in = root.key("input"); in.present()) {

@@ -150,6 +150,10 @@ struct MetricsConfig {
   // The native histograms' schema in protobuf scrapes, 0 to 6: buckets grow by
   // 2^(2^-schema); 6 is the sketch's own grid, 3 about 100 buckets a service.
   int native_histogram_schema = 3;
+  // Classic `_bucket{le}` bounds of the same histogram, in seconds, for scrapers
+  // without native histograms (text and protobuf): powers of two only, so that each
+  // is exact. Empty (the default): none, and the text format has no such family.
+  std::vector<double> classic_buckets;
 };
 
 struct Config {

@@ -103,10 +103,16 @@ void ProtoWriter::sample(const LabelRef* first, const LabelRef* last, double val
 }
 
 void ProtoWriter::histogram(const LabelRef* first, const LabelRef* last,
-                            const sketch::NativeHistogram& h, std::int64_t created_ns) {
+                            const sketch::NativeHistogram& h, std::int64_t created_ns,
+                            std::span<const std::pair<double, std::uint64_t>> classic) {
   pb::Histogram* out = impl_->start(first, last).mutable_histogram();
   out->set_sample_count(h.count);
   out->set_sample_sum(h.sum);
+  for (const auto& [bound, count] : classic) {
+    pb::Bucket* b = out->add_bucket();
+    b->set_upper_bound(bound);
+    b->set_cumulative_count(count);
+  }
   out->set_schema(h.schema);
   out->set_zero_threshold(sketch::kZeroThreshold);
   out->set_zero_count(h.zero_count);

@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "exporter/metrics/text_render.h"
 #include "exporter/sketch/native_histogram.h"
@@ -23,9 +25,11 @@ class ProtoWriter {
   ~ProtoWriter();  // writes the last family
   void family(std::string_view name, std::string_view help, prometheus::MetricType type);
   void sample(const LabelRef* first, const LabelRef* last, double value);
-  // A native histogram with its created timestamp (0: none).
+  // A native histogram with its created timestamp (0: none) and classic buckets
+  // (bound, cumulative count), ascending, none to leave them out.
   void histogram(const LabelRef* first, const LabelRef* last, const sketch::NativeHistogram& h,
-                 std::int64_t created_ns);
+                 std::int64_t created_ns,
+                 std::span<const std::pair<double, std::uint64_t>> classic = {});
 
  private:
   struct Impl;

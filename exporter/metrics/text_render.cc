@@ -41,6 +41,8 @@ const char* type_name(prometheus::MetricType t) {
       return "counter";
     case prometheus::MetricType::Gauge:
       return "gauge";
+    case prometheus::MetricType::Histogram:
+      return "histogram";
     default:
       return "untyped";
   }
@@ -55,8 +57,8 @@ void TextWriter::family(std::string_view name, std::string_view help, prometheus
   header_written_ = false;
 }
 
-void TextWriter::sample(const LabelRef* first, const LabelRef* last, double value,
-                        std::int64_t timestamp_ms) {
+void TextWriter::sample(std::string_view suffix, const LabelRef* first, const LabelRef* last,
+                        double value, std::int64_t timestamp_ms) {
   if (!header_written_) {
     out_ += "# HELP ";
     out_ += name_;
@@ -70,6 +72,7 @@ void TextWriter::sample(const LabelRef* first, const LabelRef* last, double valu
     header_written_ = true;
   }
   out_ += name_;
+  out_ += suffix;
   if (first != last) {
     out_ += '{';
     for (const LabelRef* l = first; l != last; ++l) {

@@ -32,6 +32,11 @@ class TextWriter {
     sample(labels.begin(), labels.end(), value);
   }
   void sample(const LabelRef* first, const LabelRef* last, double value,
+              std::int64_t timestamp_ms = 0) {
+    sample("", first, last, value, timestamp_ms);
+  }
+  // A sample of the family's name plus suffix (a histogram's "_bucket", "_sum", "_count").
+  void sample(std::string_view suffix, const LabelRef* first, const LabelRef* last, double value,
               std::int64_t timestamp_ms = 0);
 
  private:

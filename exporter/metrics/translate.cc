@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <span>
 
 #include "exporter/core/reject_reason.h"
 #include "exporter/metrics/proto_render.h"
@@ -44,27 +46,55 @@ class FamilySink {
   std::vector<MetricFamily> out_;
 };
 
+// Each classic bound with the lines at or below it.
+std::vector<std::pair<double, std::uint64_t>> classic_of(const sketch::LatencySketch& s,
+                                                         std::span<const double> bounds) {
+  const auto counts = sketch::cumulative_counts(s, bounds);
+  std::vector<std::pair<double, std::uint64_t>> out;
+  for (std::size_t i = 0; i < bounds.size(); ++i) out.emplace_back(bounds[i], counts[i]);
+  return out;
+}
+
 // Writes samples straight into exposition text.
 class TextSink {
  public:
-  explicit TextSink(std::string& out) : writer_(out) {}
+  TextSink(std::string& out, std::span<const double> classic) : writer_(out), classic_(classic) {}
   void family(const char* name, const char* help, MetricType type, std::size_t) {
     writer_.family(name, help, type);
   }
   void sample(std::initializer_list<LabelRef> labels, double value) {
     writer_.sample(labels, value);
   }
-  // The text format (0.0.4) has no native histograms.
-  void histogram(std::initializer_list<LabelRef>, const sketch::LatencySketch&, std::int64_t) {}
+  // The text format (0.0.4) has no native histograms: classic buckets, if configured.
+  void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
+                 std::int64_t) {
+    if (classic_.empty()) return;
+    std::vector<LabelRef> l(labels);
+    l.push_back({"le", ""});  // l's last label; the others are the histogram's own
+    const LabelRef* first = l.data();
+    const LabelRef* own_end = first + labels.size();
+    char le[32];
+    for (const auto& [bound, count] : classic_of(s, classic_)) {
+      const auto r = std::to_chars(le, le + sizeof le, bound);
+      l.back().value = std::string_view(le, static_cast<std::size_t>(r.ptr - le));
+      writer_.sample("_bucket", first, own_end + 1, static_cast<double>(count));
+    }
+    l.back().value = "+Inf";
+    writer_.sample("_bucket", first, own_end + 1, static_cast<double>(s.count()));
+    writer_.sample("_sum", first, own_end, s.sum());
+    writer_.sample("_count", first, own_end, static_cast<double>(s.count()));
+  }
 
  private:
   TextWriter writer_;
+  std::span<const double> classic_;
 };
 
 // Writes length-delimited MetricFamily messages, native histograms included.
 class ProtoSink {
  public:
-  ProtoSink(std::string& out, int schema) : writer_(out), schema_(schema) {}
+  ProtoSink(std::string& out, int schema, std::span<const double> classic)
+      : writer_(out), schema_(schema), classic_(classic) {}
   void family(const char* name, const char* help, MetricType type, std::size_t) {
     writer_.family(name, help, type);
   }
@@ -73,12 +103,14 @@ class ProtoSink {
   }
   void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
                  std::int64_t created_ns) {
-    writer_.histogram(labels.begin(), labels.end(), sketch::to_native(s, schema_), created_ns);
+    writer_.histogram(labels.begin(), labels.end(), sketch::to_native(s, schema_), created_ns,
+                      classic_of(s, classic_));
   }
 
  private:
   ProtoWriter writer_;
   int schema_;
+  std::span<const double> classic_;
 };
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
@@ -163,8 +195,8 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
     out.sample({{"service", id}}, v.latency_seconds_total);
   });
   out.family("loki_latency_request_duration_seconds",
-             "Latency of every accepted line since the state began: a native histogram, in "
-             "protobuf scrapes only (docs/metrics.md).",
+             "Latency of every accepted line since the state began: a native histogram in "
+             "protobuf scrapes, classic buckets where configured (docs/metrics.md).",
              MetricType::Histogram, n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& v = snap.views[i];
@@ -365,20 +397,22 @@ std::string render_exposition(const Published& state) {
   return render_exposition(state, state.status.lifecycle);
 }
 
-std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle) {
+std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle,
+                              std::span<const double> classic_buckets) {
   std::string out;
   const std::size_t n = state.snapshot.views.size();
   out.reserve(4096 + n * 2048);
-  TextSink sink(out);
+  TextSink sink(out, classic_buckets);
   emit(state, lifecycle, sink);
   return out;
 }
 
-std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema) {
+std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema,
+                            std::span<const double> classic_buckets) {
   std::string out;
   out.reserve(4096 + state.snapshot.views.size() * 1024);
   {
-    ProtoSink sink(out, schema);
+    ProtoSink sink(out, schema, classic_buckets);
     emit(state, lifecycle, sink);
   }  // the last family is written as the sink goes
   return out;

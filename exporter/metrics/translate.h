@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,7 +69,10 @@ std::vector<prometheus::MetricFamily> translate(const Published& state);
 std::string render_exposition(const Published& state);
 // The same with the process's lifecycle as it is now rather than as published
 // (reloads and threshold changes happen between publications, or after the last).
-std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle);
+// classic_buckets: bounds (powers of two) of the latency histogram's classic
+// buckets; none (the default): the text has no histogram.
+std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle,
+                              std::span<const double> classic_buckets = {});
 
 inline constexpr std::string_view kProtobufContentType =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
@@ -78,7 +82,8 @@ inline constexpr std::string_view kProtobufContentType =
 // MetricFamily messages (metrics::kProtobufContentType), plus what only protobuf
 // carries: the native histogram per service, at `schema` (0 to 6: buckets grow by
 // 2^(2^-schema); 6 is the sketch's own grid).
-std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema);
+std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema,
+                            std::span<const double> classic_buckets = {});
 
 // Serves translate() of whatever `latest` returns at scrape time.
 // Thread safety: Collect() may run on any thread as long as `latest` may.

@@ -9,6 +9,7 @@
 // at schema 6. Thread safety: pure.
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "exporter/sketch/latency_sketch.h"
@@ -34,6 +35,11 @@ struct NativeHistogram {
 
 // schema: 0 to 6 (clamped).
 NativeHistogram to_native(const LatencySketch& s, int schema);
+
+// Classic cumulative buckets: for each bound (a power of two of seconds, so a
+// bucket bound at every schema), the lines at or below it; exact.
+std::vector<std::uint64_t> cumulative_counts(const LatencySketch& s,
+                                             std::span<const double> bounds);
 
 // The bucket at `schema` that sketch bucket `index` falls in.
 inline int native_index(int index, int schema) {

@@ -44,13 +44,15 @@ std::vector<StatusRow> status_rows(const metrics::Published& state, const config
 HttpResponse metrics_page(const Site& site, const HttpServer& http, const HttpRequest& h) {
   auto life = site.lifecycle.get();
   life.http_connections_refused = http.refused_connections();
+  const auto cfg = site.config.load();
+  const auto& m = cfg->metrics;
   if (prefers_protobuf(h.header("Accept"))) {
     return {200, std::string(metrics::kProtobufContentType),
-            metrics::render_protobuf(*site.state.load(), life,
-                                     site.config.load()->metrics.native_histogram_schema)};
+            metrics::render_protobuf(*site.state.load(), life, m.native_histogram_schema,
+                                     m.classic_buckets)};
   }
   return {200, "text/plain; version=0.0.4; charset=utf-8",
-          metrics::render_exposition(*site.state.load(), life)};
+          metrics::render_exposition(*site.state.load(), life, m.classic_buckets)};
 }
 
 // The status pages show what the API would: with api.auth on, only to an

@@ -72,6 +72,26 @@ BOOST_AUTO_TEST_CASE(run_on_the_sample_serves_metrics_that_promtool_accepts) {
   BOOST_TEST(run_to_exit({"promtool", "check", "metrics"}, out, err, scrape_file) == 0,
              read_file(out) + read_file(err));
 
+  // The shipped config's classic buckets (6 bounds plus +Inf): cumulative, and the
+  // last holds every accepted line of the service.
+  const std::string buckets = series_of(
+      metrics.body,
+      "loki_latency_request_duration_seconds_bucket{service=\"payments-api\",team=\"payments\",");
+  std::vector<double> counts;
+  for (std::size_t at = 0; (at = buckets.find("} ", at)) != std::string::npos; ++at)
+    counts.push_back(std::stod(buckets.substr(at + 2)));
+  BOOST_TEST_REQUIRE(counts.size() == 7u, buckets);
+  BOOST_TEST(std::is_sorted(counts.begin(), counts.end()), buckets);
+  BOOST_TEST(counts.front() < counts.back());
+  double accepted = 0;
+  for (const char* c : {"1xx", "2xx", "3xx", "4xx", "5xx", "unknown"}) {
+    accepted += std::max(0.0, sample_value(metrics.body,
+                                           "loki_latency_requests_total{service=\"payments-api\","
+                                           "status_class=\"" +
+                                               std::string(c) + "\"}"));
+  }
+  BOOST_TEST(counts.back() == accepted);
+
   // The regressed service stands out: its 5m P95 against its own 7-day median.
   auto ratio = [&](const std::string& svc) {
     return sample_value(metrics.body,

@@ -120,6 +120,10 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "http.max_conns: unknown key"},
       {std::string(kExporter) + "metrics: {native_histogram_schema: 7}\n", s, "exporter.yaml:2",
        "metrics.native_histogram_schema: expected a whole number from 0 to 6"},
+      {std::string(kExporter) + "metrics: {classic_buckets: [0.25, 0.3]}\n", s, "exporter.yaml:2",
+       "metrics.classic_buckets[1]: expected a power of two"},
+      {std::string(kExporter) + "metrics: {classic_buckets: [0.5, 0.25]}\n", s, "exporter.yaml:2",
+       "metrics.classic_buckets[1]: bounds must ascend"},
   };
   for (const auto& c : cases) {
     const std::string err = error_of(c.exporter, c.services);

@@ -90,33 +90,54 @@ lle::metrics::Published state(std::vector<double>* latencies) {
 
 BOOST_AUTO_TEST_SUITE(metrics_proto_render)
 
+// With and without classic buckets (which the text format carries as a classic
+// histogram, and protobuf in the same Histogram as the native buckets).
 BOOST_AUTO_TEST_CASE(every_text_sample_is_in_the_protobuf_answer_with_the_same_value) {
   std::vector<double> latencies;
   const auto p = state(&latencies);
-  const auto text = text_samples(lle::metrics::render_exposition(p));
-  std::map<std::string, std::string> proto;
-  for (const auto& f : read_delimited(lle::metrics::render_protobuf(p, {}, 3))) {
-    if (f.type() == pb::HISTOGRAM) continue;
-    for (const auto& m : f.metric()) {
-      std::string key = f.name();
-      if (m.label_size() > 0) {
-        key += '{';
+  const auto number = [](double v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+  };
+  for (const std::vector<double>& classic : {std::vector<double>{}, {0.125, 0.25, 0.5, 1}}) {
+    const auto text = text_samples(lle::metrics::render_exposition(p, {}, classic));
+    std::map<std::string, std::string> proto;
+    for (const auto& f : read_delimited(lle::metrics::render_protobuf(p, {}, 3, classic))) {
+      for (const auto& m : f.metric()) {
+        std::string labels;
         for (int i = 0; i < m.label_size(); ++i) {
-          if (i > 0) key += ',';
-          key += m.label(i).name() + "=\"" + escaped(m.label(i).value()) + '"';
+          labels +=
+              (i > 0 ? "," : "") + m.label(i).name() + "=\"" + escaped(m.label(i).value()) + '"';
         }
-        key += '}';
-      } else {
-        key += "{}";
+        const auto key = [&](const std::string& suffix, const std::string& more = "") {
+          const std::string all = labels + (labels.empty() || more.empty() ? "" : ",") + more;
+          return f.name() + suffix + "{" + all + "}";
+        };
+        if (f.type() == pb::HISTOGRAM) {
+          const auto& h = m.histogram();
+          if (h.bucket_size() == 0) continue;  // native only: not in the text
+          for (const auto& b : h.bucket())
+            proto[key("_bucket", "le=\"" + number(b.upper_bound()) + "\"")] =
+                number(static_cast<double>(b.cumulative_count()));
+          proto[key("_bucket", "le=\"+Inf\"")] = number(static_cast<double>(h.sample_count()));
+          proto[key("_sum")] = number(h.sample_sum());
+          proto[key("_count")] = number(static_cast<double>(h.sample_count()));
+          continue;
+        }
+        proto[key("")] = number(f.type() == pb::COUNTER ? m.counter().value() : m.gauge().value());
       }
-      const double v = f.type() == pb::COUNTER ? m.counter().value() : m.gauge().value();
-      char buf[32];
-      const auto r = std::to_chars(buf, buf + sizeof buf, v);
-      proto[key] = std::string(buf, r.ptr);
+    }
+    BOOST_TEST(text.size() > 30u + 7 * classic.size() / 4);
+    BOOST_TEST((proto == text));
+    if (!classic.empty()) {
+      std::size_t at_most_quarter = 0;
+      for (double v : latencies) at_most_quarter += v <= 0.25;
+      BOOST_TEST(
+          text.at("loki_latency_request_duration_seconds_bucket{service=\"a\",team=\"team-a\","
+                  "le=\"0.25\"}") == number(static_cast<double>(at_most_quarter)));
     }
   }
-  BOOST_TEST(text.size() > 30u);
-  BOOST_TEST((proto == text));
 }
 
 BOOST_AUTO_TEST_CASE(the_native_histogram_holds_every_line_at_the_schema_asked_for) {

@@ -100,4 +100,21 @@ BOOST_AUTO_TEST_CASE(short_gaps_stay_inside_a_span_and_long_ones_start_a_new_one
   BOOST_TEST(lle::sketch::to_native(LatencySketch{}, 3).spans.empty());
 }
 
+BOOST_AUTO_TEST_CASE(classic_buckets_at_powers_of_two_count_exactly) {
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> lat(std::log(0.2), 1.2);
+  std::vector<double> values = {0.25, 0.5, 1.0, 0.0, 1e-6, 500.0};  // bounds, clamped
+  for (int i = 0; i < 5000; ++i) values.push_back(lat(rng));
+  LatencySketch s;
+  for (double v : values) s.add(v);
+  const std::vector<double> bounds = {1.0 / 8192, 0.125, 0.25, 0.5, 1, 2, 64};
+  const auto counts = lle::sketch::cumulative_counts(s, bounds);
+  BOOST_TEST_REQUIRE(counts.size() == bounds.size());
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    std::uint64_t expected = 0;
+    for (double v : values) expected += std::min(v, lle::sketch::kMaxValue) <= bounds[i];
+    BOOST_TEST(counts[i] == expected, "le " << bounds[i]);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
