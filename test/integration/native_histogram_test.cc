@@ -186,9 +186,24 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
     prom.write("targets.tmp", "[{\"targets\": [\"127.0.0.1:" + std::to_string(port) + "\"]}]");
     std::filesystem::rename(prom.path() / "targets.tmp", prom.path() / "targets.json");
   };
+  // The generated rules, for the team and fleet P95 on data that flows while scraped.
+  prom.write("services.yaml", lle::test::kServices);
+  prom.write("policy.yaml",
+             "defaults: {latency: {threshold_ms: 300}}\n"
+             "links: {runbook: 'https://r/#{alert}', dashboard: 'https://d'}\n");
+  const std::string config = prom.write("exporter.yaml",
+                                        "services_file: services.yaml\nalerting: {policy_file: "
+                                        "policy.yaml}\n");
+  BOOST_TEST_REQUIRE(
+      lle::test::run_to_exit({lle::test::exporter_binary(), "rules", "generate", "--config", config,
+                              "--out", (prom.path() / "rules.yaml").string()},
+                             (prom.path() / "gen.err").string(),
+                             (prom.path() / "gen.err").string()) == 0,
+      lle::test::read_file(prom.path() / "gen.err"));
   prom.write("prometheus.yml",
-             "global: {scrape_interval: 1s}\n"
-             "scrape_configs:\n  - job_name: lle\n"
+             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+             "rule_files: [rules.yaml]\n"
+             "scrape_configs:\n  - job_name: loki-latency-exporter\n"
              "    file_sd_configs: [{files: [targets.json], refresh_interval: 1s}]\n"
              "    relabel_configs: [{target_label: instance, replacement: exporter}]\n");
   const int prom_port = lle::test::free_port();
@@ -209,8 +224,9 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
     BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return seen() == 300; }, 30s),
                        "Prometheus sees " << seen());
     const auto scrapes = [&] {  // of the exporter so far
-      const auto r = prometheus_result(prom_port, "/api/v1/query",
-                                       {{"query", "count_over_time(up{job=\"lle\"}[5m])"}});
+      const auto r =
+          prometheus_result(prom_port, "/api/v1/query",
+                            {{"query", "count_over_time(up{job=\"loki-latency-exporter\"}[5m])"}});
       return r.empty() ? 0.0 : std::stod(std::string(r[0].at("value").at(1).as_string()));
     };
     const double before = scrapes();
@@ -250,6 +266,40 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
   }
   BOOST_TEST(points >= 4u);  // at least 3 scrapes before the restart, 1 after
   BOOST_TEST(last == 450);
+
+  // The recording rules over rate(): lines 10 + seq % 90 ms, round robin over the
+  // services, so whatever scrapes the 5 minutes span, each team's P95 is the P95 of
+  // near-uniform latencies in [10, 99] ms: within a bucket (2^(1/8)) of 94.5 ms
+  // allowing for a partial cycle. The rules' value is the expression's own, on data
+  // that stopped flowing.
+  const auto values = [&](const std::string& expr, const std::string& by) {
+    std::map<std::string, double> out;
+    for (const auto& r : prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
+      const auto& m = r.at("metric").as_object();
+      out[m.contains(by) ? std::string(m.at(by).as_string()) : ""] =
+          std::stod(std::string(r.at("value").at(1).as_string()));
+    }
+    return out;
+  };
+  std::map<std::string, double> team, fleet, direct;
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] {  // once the rules have been evaluated on the last scrapes
+            team = values("team:loki_latency_p95_seconds:rate5m", "team");
+            fleet = values("job:loki_latency_p95_seconds:rate5m", "job");
+            direct = values(
+                "histogram_quantile(0.95, sum by (team) "
+                "(rate(loki_latency_request_duration_seconds[5m])))",
+                "team");
+            return team.size() == 2 && fleet.size() == 1 && team == direct;
+          },
+          30s),
+      "rules " << team.size() << " " << fleet.size() << ", direct " << direct.size());
+  fleet.merge(team);
+  for (const auto& [key, p95] : fleet) {
+    BOOST_TEST(std::isfinite(p95), key);
+    BOOST_TEST(std::abs(std::log2(p95 / 0.0945)) <= 1.0 / 8 + 0.05, key << ": " << p95);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
