@@ -129,7 +129,9 @@ bool prefers_protobuf(std::string_view accept) {
     for (const auto& [name, value] : http::param_list(range.substr(semicolon))) {
       if (boost::beast::iequals(name, "q")) {
         const auto v = trim(value);
-        if (std::from_chars(v.data(), v.data() + v.size(), q).ec != std::errc()) q = 0;
+        // A qvalue is 0 to 1 (RFC 9110 12.4.2); anything else makes the range unacceptable.
+        const auto r = std::from_chars(v.data(), v.data() + v.size(), q);
+        if (r.ec != std::errc() || r.ptr != v.data() + v.size() || !(q >= 0 && q <= 1)) q = 0;
       }
       if (boost::beast::iequals(name, "proto"))
         metric_family = value == "io.prometheus.client.MetricFamily";

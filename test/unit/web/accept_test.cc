@@ -38,6 +38,15 @@ BOOST_AUTO_TEST_CASE(protobuf_only_when_the_scraper_prefers_it) {
   BOOST_TEST(!prefers_protobuf(
       "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;"
       "q=abc"));
+  // A qvalue outside 0-1 (or with trailing junk) makes its range unacceptable: it
+  // cannot outrank a protobuf range of q=1.
+  const std::string protobuf =
+      "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited";
+  for (const char* odd : {"text/plain;q=inf", "text/plain;q=2", "text/plain;q=1e9",
+                          "text/plain;q=1x", "text/plain;q=-1", "text/plain;q=nan"}) {
+    BOOST_TEST(prefers_protobuf(std::string(odd) + "," + protobuf), odd);
+    BOOST_TEST(!prefers_protobuf(protobuf + ";q=" + (odd + 13)), odd);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
