@@ -58,7 +58,13 @@ std::vector<std::pair<double, std::uint64_t>> classic_of(const sketch::LatencySk
 // Writes samples straight into exposition text.
 class TextSink {
  public:
-  TextSink(std::string& out, std::span<const double> classic) : writer_(out), classic_(classic) {}
+  TextSink(std::string& out, std::span<const double> classic) : writer_(out), classic_(classic) {
+    for (const double bound : classic) {
+      char buf[32];
+      le_.emplace_back(buf, std::to_chars(buf, buf + sizeof buf, bound).ptr);
+    }
+    le_.emplace_back("+Inf");
+  }
   void family(const char* name, const char* help, MetricType type, std::size_t) {
     writer_.family(name, help, type);
   }
@@ -69,18 +75,16 @@ class TextSink {
   void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
                  std::int64_t) {
     if (classic_.empty()) return;
-    std::vector<LabelRef> l(labels);
-    l.push_back({"le", ""});  // l's last label; the others are the histogram's own
-    const LabelRef* first = l.data();
+    labels_.assign(labels);
+    labels_.push_back({"le", ""});  // the last label; the others are the histogram's own
+    const LabelRef* first = labels_.data();
     const LabelRef* own_end = first + labels.size();
-    char le[32];
-    for (const auto& [bound, count] : classic_of(s, classic_)) {
-      const auto r = std::to_chars(le, le + sizeof le, bound);
-      l.back().value = std::string_view(le, static_cast<std::size_t>(r.ptr - le));
-      writer_.sample("_bucket", first, own_end + 1, static_cast<double>(count));
+    const auto counts = sketch::cumulative_counts(s, classic_);
+    for (std::size_t i = 0; i <= counts.size(); ++i) {
+      labels_.back().value = le_[i];
+      writer_.sample("_bucket", first, own_end + 1,
+                     static_cast<double>(i < counts.size() ? counts[i] : s.count()));
     }
-    l.back().value = "+Inf";
-    writer_.sample("_bucket", first, own_end + 1, static_cast<double>(s.count()));
     writer_.sample("_sum", first, own_end, s.sum());
     writer_.sample("_count", first, own_end, static_cast<double>(s.count()));
   }
@@ -88,6 +92,8 @@ class TextSink {
  private:
   TextWriter writer_;
   std::span<const double> classic_;
+  std::vector<std::string> le_;   // each bound as text, then "+Inf"
+  std::vector<LabelRef> labels_;  // reused by histogram()
 };
 
 // Writes length-delimited MetricFamily messages, native histograms included.
@@ -401,7 +407,9 @@ std::string render_exposition(const Published& state, const LifecycleStatus& lif
                               std::span<const double> classic_buckets) {
   std::string out;
   const std::size_t n = state.snapshot.views.size();
-  out.reserve(4096 + n * 2048);
+  // About 2 KiB of text per service, and about 100 bytes per classic series.
+  out.reserve(4096 +
+              n * (2048 + (classic_buckets.empty() ? 0 : 100 * (classic_buckets.size() + 3))));
   TextSink sink(out, classic_buckets);
   emit(state, lifecycle, sink);
   return out;

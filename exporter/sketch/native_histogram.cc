@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace lle::sketch {
 
@@ -53,18 +54,23 @@ NativeHistogram to_native(const LatencySketch& s, int schema) {
 std::vector<std::uint64_t> cumulative_counts(const LatencySketch& s,
                                              std::span<const double> bounds) {
   // Bucket index holds (2^((index-1)/64), 2^(index/64)]: at or below 2^e exactly
-  // when index <= 64 e. Count each bucket under the first bound that holds it, then
-  // accumulate.
-  std::vector<int> last_index(bounds.size());
-  std::transform(bounds.begin(), bounds.end(), last_index.begin(), [](double b) {
-    return kBucketsPerOctave * static_cast<int>(std::lround(std::log2(b)));
-  });
+  // when index <= 64 e. Buckets and bounds both ascend: one walk.
   std::vector<std::uint64_t> out(bounds.size(), 0);
+  std::size_t b = 0;
+  const auto last_index = [&] {  // of the bound b
+    return b < bounds.size() ? kBucketsPerOctave * std::ilogb(bounds[b])
+                             : std::numeric_limits<int>::max();
+  };
+  int limit = last_index();
+  std::uint64_t below = 0;
   s.for_each_bucket([&](int index, std::uint64_t n) {
-    const auto at = std::lower_bound(last_index.begin(), last_index.end(), index);
-    if (at != last_index.end()) out[static_cast<std::size_t>(at - last_index.begin())] += n;
+    while (index > limit) {
+      out[b++] = below;
+      limit = last_index();
+    }
+    below += n;
   });
-  for (std::size_t i = 1; i < out.size(); ++i) out[i] += out[i - 1];
+  while (b < bounds.size()) out[b++] = below;
   return out;
 }
 

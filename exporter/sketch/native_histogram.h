@@ -37,7 +37,7 @@ struct NativeHistogram {
 NativeHistogram to_native(const LatencySketch& s, int schema);
 
 // Classic cumulative buckets: for each bound (a power of two of seconds, so a
-// bucket bound at every schema), the lines at or below it; exact.
+// bucket bound at every schema; ascending), the lines at or below it; exact.
 std::vector<std::uint64_t> cumulative_counts(const LatencySketch& s,
                                              std::span<const double> bounds);
 

@@ -28,6 +28,10 @@ BOOST_AUTO_TEST_CASE(protobuf_only_when_the_scraper_prefers_it) {
   BOOST_TEST(
       !prefers_protobuf("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
                         "encoding=delimited;q=0"));
+  // Quoted values, with or without quoted-pairs, are the same values (RFC 9110 5.6.4).
+  BOOST_TEST(prefers_protobuf(
+      R"(application/vnd.google.protobuf;proto="io.prometheus.cl\ient.MetricFamily";)"
+      R"(encoding="delimited")"));
   // Another message or encoding is not what /metrics writes.
   BOOST_TEST(
       !prefers_protobuf("application/vnd.google.protobuf;proto=other.Message;encoding=delimited"));
