@@ -124,8 +124,73 @@ double seconds(std::int64_t ns) { return static_cast<double>(ns) / 1e9; }
 constexpr std::string_view kStatusClass[] = {"unknown", "1xx", "2xx", "3xx", "4xx", "5xx"};
 constexpr std::string_view kWindows[] = {"5m", "1h", "7d"};
 
-std::array<const window::WindowStats*, 3> windows(const window::ServiceView& v) {
+// A service's or a team's three windows.
+template <class View>
+std::array<const window::WindowStats*, 3> windows(const View& v) {
   return {&v.last_5m, &v.last_1h, &v.baseline};
+}
+
+// The names and help of the window families, for services and for teams.
+struct WindowFamilies {
+  const char* label;
+  const char* quantile[3];
+  const char* quantile_help[3];
+  const char* requests[2];  // name, help
+  const char* sum[2];
+};
+
+constexpr WindowFamilies kServiceWindows = {
+    "service",
+    {"loki_latency_window_p50_seconds", "loki_latency_window_p95_seconds",
+     "loki_latency_window_p99_seconds"},
+    {"Median latency of accepted lines over a sliding event-time window "
+     "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline).",
+     "95th percentile latency over the window (7d is the baseline).",
+     "99th percentile latency over the window."},
+    {"loki_latency_window_requests", "Accepted lines in the window."},
+    {"loki_latency_window_latency_sum_seconds",
+     "Sum of accepted latencies in the window (mean = sum / requests)."}};
+
+constexpr WindowFamilies kTeamWindows = {
+    "team",
+    {"loki_latency_team_window_p50_seconds", "loki_latency_team_window_p95_seconds",
+     "loki_latency_team_window_p99_seconds"},
+    {"Median latency of all the team's services' lines over the window (an exact merge "
+     "of their sketches, not an average).",
+     "95th percentile latency of all the team's services' lines over the window.",
+     "99th percentile latency of all the team's services' lines over the window."},
+    {"loki_latency_team_window_requests", "Accepted lines of the team's services in the window."},
+    {"loki_latency_team_window_latency_sum_seconds",
+     "Sum of the team's accepted latencies in the window (mean = sum / requests)."}};
+
+// One gauge family per quantile: a `quantile` label is reserved for summaries,
+// and these are sliding-window values, not a summary's cumulative count/sum.
+// each(f) calls f(label value, view) for every service or team.
+template <class Sink, class Each>
+void emit_windows(Sink& out, const WindowFamilies& names, std::size_t n, const Each& each) {
+  for (int q = 0; q < 3; ++q) {
+    out.family(names.quantile[q], names.quantile_help[q], MetricType::Gauge, 3 * n);
+    each([&](std::string_view id, const auto& v) {
+      const auto w = windows(v);
+      for (int k = 0; k < 3; ++k) {
+        if (w[k]->count == 0) continue;  // no quantile of nothing: absent, not NaN
+        const double value[] = {w[k]->p50, w[k]->p95, w[k]->p99};
+        out.sample({{names.label, id}, {"window", kWindows[k]}}, value[q]);
+      }
+    });
+  }
+  out.family(names.requests[0], names.requests[1], MetricType::Gauge, 3 * n);
+  each([&](std::string_view id, const auto& v) {
+    const auto w = windows(v);
+    for (int k = 0; k < 3; ++k)
+      out.sample({{names.label, id}, {"window", kWindows[k]}}, static_cast<double>(w[k]->count));
+  });
+  out.family(names.sum[0], names.sum[1], MetricType::Gauge, 3 * n);
+  each([&](std::string_view id, const auto& v) {
+    const auto w = windows(v);
+    for (int k = 0; k < 3; ++k)
+      out.sample({{names.label, id}, {"window", kWindows[k]}}, w[k]->sum_seconds);
+  });
 }
 
 // The one definition of what /metrics holds, family by family (the exposition
@@ -139,41 +204,9 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
     for (std::size_t i = 0; i < n; ++i) f(std::string_view(services[i].id), snap.views[i]);
   };
 
-  // One gauge family per quantile: a `quantile` label is reserved for summaries,
-  // and these are sliding-window values, not a summary's cumulative count/sum.
-  constexpr const char* kQuantileNames[] = {"loki_latency_window_p50_seconds",
-                                            "loki_latency_window_p95_seconds",
-                                            "loki_latency_window_p99_seconds"};
-  constexpr const char* kQuantileHelp[] = {
-      ("Median latency of accepted lines over a sliding event-time window "
-       "(5m: 1-minute slices; 1h: 5-minute buckets; 7d: hours, the baseline)."),
-      "95th percentile latency over the window (7d is the baseline).",
-      "99th percentile latency over the window."};
-  for (int q = 0; q < 3; ++q) {
-    out.family(kQuantileNames[q], kQuantileHelp[q], MetricType::Gauge, 3 * n);
-    each([&](std::string_view id, const window::ServiceView& v) {
-      const auto w = windows(v);
-      for (int k = 0; k < 3; ++k) {
-        if (w[k]->count == 0) continue;  // no quantile of nothing: absent, not NaN
-        const double value[] = {w[k]->p50, w[k]->p95, w[k]->p99};
-        out.sample({{"service", id}, {"window", kWindows[k]}}, value[q]);
-      }
-    });
-  }
-  out.family("loki_latency_window_requests", "Accepted lines in the window.", MetricType::Gauge,
-             3 * n);
-  each([&](std::string_view id, const window::ServiceView& v) {
-    const auto w = windows(v);
-    for (int k = 0; k < 3; ++k)
-      out.sample({{"service", id}, {"window", kWindows[k]}}, static_cast<double>(w[k]->count));
-  });
-  out.family("loki_latency_window_latency_sum_seconds",
-             "Sum of accepted latencies in the window (mean = sum / requests).", MetricType::Gauge,
-             3 * n);
-  each([&](std::string_view id, const window::ServiceView& v) {
-    const auto w = windows(v);
-    for (int k = 0; k < 3; ++k)
-      out.sample({{"service", id}, {"window", kWindows[k]}}, w[k]->sum_seconds);
+  emit_windows(out, kServiceWindows, n, each);
+  emit_windows(out, kTeamWindows, snap.teams.size(), [&](auto&& f) {
+    for (const auto& t : snap.teams) f(std::string_view(t.team), t);
   });
   out.family("loki_latency_baseline_ready",
              "1 when the 7-day baseline has enough 5-minute buckets with data.", MetricType::Gauge,

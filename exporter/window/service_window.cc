@@ -18,6 +18,8 @@ void room_for_one(V& v, std::size_t most) {
     v.reserve(std::min(most, std::max<std::size_t>(1, 2 * v.capacity())));
 }
 
+}  // namespace
+
 WindowStats stats_of(const sketch::LatencySketch& s) {
   WindowStats w;
   w.count = s.count();
@@ -30,8 +32,6 @@ WindowStats stats_of(const sketch::LatencySketch& s) {
   w.p99 = out[2];
   return w;
 }
-
-}  // namespace
 
 std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds, int status,
                                                      std::int64_t now_ns) {
@@ -196,20 +196,8 @@ void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
 ServiceView ServiceWindow::view(std::int64_t now_ns) {
   advance(now_ns);
   ServiceView v;
-  const std::int64_t now = now_ns_;
-  const std::int64_t now_minute = floor_div(now, kNanosPerMinute);
-  const std::int64_t first_five = floor_div(now, kFiveMinutesNs) - kHourBuckets + 1;
-
-  sketch::LatencySketch live;
-  sketch::LatencySketch hour = fives_sum_;
-  if (five_acc_bucket_ != kNone && five_acc_bucket_ >= first_five) hour.merge(five_acc_);
-  for (const auto& m : minutes_) {
-    if (m.index > now_minute - kLiveMinutes) live.merge(m.sketch);
-    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) hour.merge(m.sketch);
-  }
-  sketch::LatencySketch baseline = hours_sum_;
-  baseline.merge(hour_acc_);
-
+  sketch::LatencySketch live, hour, baseline;
+  merge_windows_into(live, hour, baseline);
   v.last_5m = stats_of(live);
   v.last_1h = stats_of(hour);
   v.baseline = stats_of(baseline);
@@ -233,6 +221,22 @@ ServiceView ServiceWindow::view(std::int64_t now_ns) {
   v.lifetime = std::move(lifetime);
   v.memory_bytes = memory_bytes();
   return v;
+}
+
+void ServiceWindow::merge_windows_into(sketch::LatencySketch& last_5m,
+                                       sketch::LatencySketch& last_1h,
+                                       sketch::LatencySketch& baseline) const {
+  if (now_ns_ == kNone) return;  // nothing added yet
+  const std::int64_t now_minute = floor_div(now_ns_, kNanosPerMinute);
+  const std::int64_t first_five = floor_div(now_ns_, kFiveMinutesNs) - kHourBuckets + 1;
+  last_1h.merge(fives_sum_);
+  if (five_acc_bucket_ != kNone && five_acc_bucket_ >= first_five) last_1h.merge(five_acc_);
+  for (const auto& m : minutes_) {
+    if (m.index > now_minute - kLiveMinutes) last_5m.merge(m.sketch);
+    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) last_1h.merge(m.sketch);
+  }
+  baseline.merge(hours_sum_);
+  baseline.merge(hour_acc_);
 }
 
 TrendSeries ServiceWindow::trend_series() const {

@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "exporter/core/binary.h"
@@ -67,6 +68,17 @@ struct ServiceView {
   std::size_t memory_bytes = 0;
 };
 
+// The quantiles, count and sum of one window's sketch.
+WindowStats stats_of(const sketch::LatencySketch& s);
+
+// A team's windows: the exact merge of its services' (same grid, so the team's
+// P95 is the P95 of all their lines, not an average of P95s).
+struct TeamView {
+  std::string team;
+  std::size_t services = 0;
+  WindowStats last_5m, last_1h, baseline;
+};
+
 struct TrendPoint {
   std::int64_t bucket_start_ns;
   double p95;
@@ -107,6 +119,11 @@ class ServiceWindow {
   void count_reject(core::RejectReason r) { ++rejects_[static_cast<std::size_t>(r)]; }
 
   ServiceView view(std::int64_t now_ns);
+  // The lines of the last 5 minutes, the last hour and the 7-day baseline as of
+  // the last advance(), merged into the given sketches: a view starts from empty
+  // ones, a team's gather its services' (exact: one grid).
+  void merge_windows_into(sketch::LatencySketch& last_5m, sketch::LatencySketch& last_1h,
+                          sketch::LatencySketch& baseline) const;
 
   // Everything the window holds, for state snapshots (docs/operations.md).
   void save(core::Writer& w) const;

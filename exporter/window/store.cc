@@ -17,6 +17,18 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
       options_(options) {
   windows_.reserve(services_->size());
   for (std::size_t i = 0; i < services_->size(); ++i) windows_.emplace_back(options);
+  std::vector<std::string> names;
+  for (const auto& s : *services_) names.push_back(s.team);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  team_members_.resize(names.size());
+  for (const auto& name : names) teams_.push_back({name, 0, {}, {}, {}});
+  for (std::size_t i = 0; i < services_->size(); ++i) {
+    const auto at = std::lower_bound(names.begin(), names.end(), (*services_)[i].team);
+    team_of_.push_back(static_cast<std::size_t>(at - names.begin()));
+    team_members_[team_of_.back()].push_back(i);
+    ++teams_[team_of_.back()].services;
+  }
 }
 
 void Store::reject(int service, core::RejectReason reason) {
@@ -43,8 +55,10 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
   const bool moved = minute != views_minute_ || horizon != views_horizon_;
   views_minute_ = minute;
   views_horizon_ = horizon;
+  std::vector<bool> team_changed(teams_.size(), moved);
   for (std::size_t i = 0; i < windows_.size(); ++i) {
     if (moved || dirty_[i]) {
+      team_changed[team_of_[i]] = true;
       views_[i] = windows_[i].view(now_ns);
       dirty_[i] = false;
       if (windows_[i].trend_changes() != trends_seen_[i]) {
@@ -53,7 +67,20 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
       }
     }
   }
-  return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_};
+  // Each changed team: its services' windows (as their views just saw them) merged.
+  sketch::LatencySketch last_5m, last_1h, baseline;
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
+    if (!team_changed[t]) continue;
+    last_5m.clear();
+    last_1h.clear();
+    baseline.clear();
+    for (const std::size_t i : team_members_[t])
+      windows_[i].merge_windows_into(last_5m, last_1h, baseline);
+    teams_[t].last_5m = stats_of(last_5m);
+    teams_[t].last_1h = stats_of(last_1h);
+    teams_[t].baseline = stats_of(baseline);
+  }
+  return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_, teams_};
 }
 
 void Store::save(core::Writer& w) const {

@@ -27,6 +27,7 @@ struct Snapshot {
   // Each service's 7-day trend of 5-minute P95s (same order). Shared between
   // snapshots and rebuilt only when a service's trend changed.
   std::vector<Trend> trends;
+  std::vector<TeamView> teams;  // by team name
 };
 
 class Store {
@@ -46,8 +47,9 @@ class Store {
   // The input has ended: see ServiceWindow::close_open_minutes.
   void close_open_minutes();
 
-  // Views for every service at now; recomputes only services that changed or
-  // whose windows moved to a new minute since the last call.
+  // Views for every service and team at now; recomputes only services that
+  // changed or whose windows moved to a new minute since the last call, and the
+  // teams of those services.
   Snapshot snapshot(std::int64_t now_ns);
 
   // All windows by service id, and the unknown-service rejects.
@@ -64,6 +66,9 @@ class Store {
   std::vector<ServiceView> views_;
   std::vector<Trend> trends_;
   std::vector<std::uint64_t> trends_seen_;  // trend_changes() when trends_ was built
+  std::vector<TeamView> teams_;
+  std::vector<std::vector<std::size_t>> team_members_;  // same order as teams_
+  std::vector<std::size_t> team_of_;                    // by service
   Options options_;
   std::int64_t views_minute_ = 0, views_horizon_ = 0;
   core::RejectCounts unknown_rejects_{};

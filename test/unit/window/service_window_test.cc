@@ -206,4 +206,61 @@ BOOST_AUTO_TEST_CASE(snapshot_reflects_adds_and_rejects_per_service_and_unknown)
   BOOST_TEST(s.views[0].last_5m.count == 0u);
 }
 
+// A team's windows hold all its services' lines: the same as one window fed with
+// every line of the team, at every snapshot, also when only one of its services
+// changed since the last (the others' views are not recomputed then).
+BOOST_AUTO_TEST_CASE(a_team_is_the_exact_merge_of_its_services) {
+  lle::window::Store store(
+      {{"s0", "S0", "a", "1", {"x"}}, {"s1", "S1", "b", "1", {"y"}}, {"s2", "S2", "a", "1", {"x"}}},
+      {});
+  lle::window::Options options;
+  std::vector<ServiceWindow> team;  // by team: a, b
+  team.emplace_back(options);
+  team.emplace_back(options);
+  std::mt19937_64 rng(17);
+  const double median[] = {0.05, 0.2, 0.8};
+  std::int64_t now = kT0;
+  bool checked_partial = false;
+  for (int step = 0; step < 3 * 60 * 4; ++step, now += 15 * lle::core::kNanosPerSecond) {
+    // Every fourth step only s0 has lines: its team changes, s2's view stays as it was.
+    for (std::size_t svc = 0; svc < 3; ++svc) {
+      if (step % 4 == 3 && svc != 0) continue;
+      std::lognormal_distribution<double> lat(std::log(median[svc]), 0.5);
+      const double v = lat(rng);
+      store.add(svc, now, v, 200, now);
+      team[svc == 1 ? 1 : 0].add(now, v, 200, now);
+    }
+    if (step % 7 != 0 && step % 4 != 3) continue;
+    const auto snap = store.snapshot(now);
+    BOOST_TEST_REQUIRE(snap.teams.size() == 2u);
+    BOOST_TEST(snap.teams[0].team == "a");
+    BOOST_TEST(snap.teams[0].services == 2u);
+    checked_partial = checked_partial || step % 4 == 3;
+    for (std::size_t t = 0; t < 2; ++t) {
+      const auto want = team[t].view(now);
+      const auto& got = snap.teams[t];
+      const std::pair<const lle::window::WindowStats*, const lle::window::WindowStats*> pairs[] = {
+          {&got.last_5m, &want.last_5m},
+          {&got.last_1h, &want.last_1h},
+          {&got.baseline, &want.baseline}};
+      for (const auto& [g, w] : pairs) {
+        BOOST_TEST(g->count == w->count, "step " << step);
+        BOOST_TEST(g->sum_seconds == w->sum_seconds, boost::test_tools::tolerance(1e-9));
+        if (w->count == 0) {  // no quantiles of nothing
+          BOOST_TEST((std::isnan(g->p50) && std::isnan(g->p95) && std::isnan(g->p99)));
+          continue;
+        }
+        BOOST_TEST(g->p50 == w->p50);
+        BOOST_TEST(g->p95 == w->p95);
+        BOOST_TEST(g->p99 == w->p99);
+      }
+    }
+  }
+  BOOST_TEST(checked_partial);
+  // Not an average of its services' P95s: s2's tail dominates team a's.
+  const auto snap = store.snapshot(now);
+  const double mean_p95 = (snap.views[0].baseline.p95 + snap.views[2].baseline.p95) / 2;
+  BOOST_TEST(snap.teams[0].baseline.p95 > 1.2 * mean_p95);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
