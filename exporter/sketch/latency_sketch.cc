@@ -204,12 +204,17 @@ LatencySketch LatencySketch::with_room_of(const LatencySketch& other) {
 
 void LatencySketch::merge(const LatencySketch& other) {
   if (other.count_ == 0) return;
-  const int other_last = other.offset_ + static_cast<int>(other.counts_.size()) - 1;
-  if (counts_.empty() || other.offset_ < offset_) grow_to(other.offset_);
-  if (other_last >= offset_ + static_cast<int>(counts_.size())) grow_to(other_last);
-  std::uint64_t* dst = counts_.data() + (other.offset_ - offset_);
-  const std::uint64_t* src = other.counts_.data();
-  for (std::size_t i = 0, n = other.counts_.size(); i < n; ++i) dst[i] += src[i];
+  if (counts_.empty()) {  // into nothing: one copy, not two regrowths
+    counts_ = other.counts_;
+    offset_ = other.offset_;
+  } else {
+    const int other_last = other.offset_ + static_cast<int>(other.counts_.size()) - 1;
+    if (other.offset_ < offset_) grow_to(other.offset_);
+    if (other_last >= offset_ + static_cast<int>(counts_.size())) grow_to(other_last);
+    std::uint64_t* dst = counts_.data() + (other.offset_ - offset_);
+    const std::uint64_t* src = other.counts_.data();
+    for (std::size_t i = 0, n = other.counts_.size(); i < n; ++i) dst[i] += src[i];
+  }
   count_ += other.count_;
   sum_ += other.sum_;
   clamped_low_ += other.clamped_low_;

@@ -193,14 +193,15 @@ void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
   ++trend_changes_;
 }
 
-ServiceView ServiceWindow::view(std::int64_t now_ns) {
+ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   advance(now_ns);
   ServiceView v;
-  sketch::LatencySketch live, hour, baseline;
-  merge_windows_into(live, hour, baseline);
-  v.last_5m = stats_of(live);
-  v.last_1h = stats_of(hour);
-  v.baseline = stats_of(baseline);
+  WindowSketches w;
+  merge_windows_into(w);
+  if (team) team->merge(w);
+  v.last_5m = stats_of(w.last_5m);
+  v.last_1h = stats_of(w.last_1h);
+  v.baseline = stats_of(w.baseline);
   v.baseline_buckets = trend_points_;
   v.baseline_ready = trend_points_ >= options_.baseline_min_buckets;
   v.accepted_total = accepted_;
@@ -214,7 +215,7 @@ ServiceView ServiceWindow::view(std::int64_t now_ns) {
   v.last_event_ns = last_event_;
   v.rejects = rejects_;
   // Every accepted line: the 7 days, what left them, the minutes not yet final.
-  auto lifetime = std::make_shared<sketch::LatencySketch>(std::move(baseline));
+  auto lifetime = std::make_shared<sketch::LatencySketch>(std::move(w.baseline));
   if (!expired_.bytes().empty()) lifetime->merge(expired_.expand());
   for (const auto& m : minutes_)
     if (!m.final) lifetime->merge(m.sketch);
@@ -223,20 +224,18 @@ ServiceView ServiceWindow::view(std::int64_t now_ns) {
   return v;
 }
 
-void ServiceWindow::merge_windows_into(sketch::LatencySketch& last_5m,
-                                       sketch::LatencySketch& last_1h,
-                                       sketch::LatencySketch& baseline) const {
+void ServiceWindow::merge_windows_into(WindowSketches& into) const {
   if (now_ns_ == kNone) return;  // nothing added yet
   const std::int64_t now_minute = floor_div(now_ns_, kNanosPerMinute);
   const std::int64_t first_five = floor_div(now_ns_, kFiveMinutesNs) - kHourBuckets + 1;
-  last_1h.merge(fives_sum_);
-  if (five_acc_bucket_ != kNone && five_acc_bucket_ >= first_five) last_1h.merge(five_acc_);
+  into.last_1h.merge(fives_sum_);
+  if (five_acc_bucket_ != kNone && five_acc_bucket_ >= first_five) into.last_1h.merge(five_acc_);
   for (const auto& m : minutes_) {
-    if (m.index > now_minute - kLiveMinutes) last_5m.merge(m.sketch);
-    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) last_1h.merge(m.sketch);
+    if (m.index > now_minute - kLiveMinutes) into.last_5m.merge(m.sketch);
+    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) into.last_1h.merge(m.sketch);
   }
-  baseline.merge(hours_sum_);
-  baseline.merge(hour_acc_);
+  into.baseline.merge(hours_sum_);
+  into.baseline.merge(hour_acc_);
 }
 
 TrendSeries ServiceWindow::trend_series() const {

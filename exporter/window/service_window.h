@@ -71,6 +71,22 @@ struct ServiceView {
 // The quantiles, count and sum of one window's sketch.
 WindowStats stats_of(const sketch::LatencySketch& s);
 
+// The lines of the last 5 minutes, the last hour and the 7-day baseline. A view
+// starts from empty ones; a team's gather its services' (exact: one grid).
+struct WindowSketches {
+  sketch::LatencySketch last_5m, last_1h, baseline;
+  void clear() {
+    last_5m.clear();
+    last_1h.clear();
+    baseline.clear();
+  }
+  void merge(const WindowSketches& other) {
+    last_5m.merge(other.last_5m);
+    last_1h.merge(other.last_1h);
+    baseline.merge(other.baseline);
+  }
+};
+
 // A team's windows: the exact merge of its services' (same grid, so the team's
 // P95 is the P95 of all their lines, not an average of P95s).
 struct TeamView {
@@ -118,12 +134,10 @@ class ServiceWindow {
   // Rejects are counted here too so a service's view is complete.
   void count_reject(core::RejectReason r) { ++rejects_[static_cast<std::size_t>(r)]; }
 
-  ServiceView view(std::int64_t now_ns);
-  // The lines of the last 5 minutes, the last hour and the 7-day baseline as of
-  // the last advance(), merged into the given sketches: a view starts from empty
-  // ones, a team's gather its services' (exact: one grid).
-  void merge_windows_into(sketch::LatencySketch& last_5m, sketch::LatencySketch& last_1h,
-                          sketch::LatencySketch& baseline) const;
+  // team: where the view's window sketches are also merged (a team's, see Store).
+  ServiceView view(std::int64_t now_ns, WindowSketches* team = nullptr);
+  // The window sketches as of the last advance(), merged into `into`.
+  void merge_windows_into(WindowSketches& into) const;
 
   // Everything the window holds, for state snapshots (docs/operations.md).
   void save(core::Writer& w) const;

@@ -22,6 +22,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   team_members_.resize(names.size());
+  team_sketches_.resize(names.size());
   for (const auto& name : names) teams_.push_back({name, 0, {}, {}, {}});
   for (std::size_t i = 0; i < services_->size(); ++i) {
     const auto at = std::lower_bound(names.begin(), names.end(), (*services_)[i].team);
@@ -55,30 +56,28 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
   const bool moved = minute != views_minute_ || horizon != views_horizon_;
   views_minute_ = minute;
   views_horizon_ = horizon;
-  std::vector<bool> team_changed(teams_.size(), moved);
+  // A team changes with any of its services: its sketches are re-gathered, from the
+  // views being recomputed (while their sketches are at hand) and from the rest.
+  std::vector<bool> team_changed(teams_.size(), false), recomputed(windows_.size(), false);
   for (std::size_t i = 0; i < windows_.size(); ++i) {
-    if (moved || dirty_[i]) {
-      team_changed[team_of_[i]] = true;
-      views_[i] = windows_[i].view(now_ns);
-      dirty_[i] = false;
-      if (windows_[i].trend_changes() != trends_seen_[i]) {
-        trends_[i] = std::make_shared<const TrendSeries>(windows_[i].trend_series());
-        trends_seen_[i] = windows_[i].trend_changes();
-      }
+    if (!moved && !dirty_[i]) continue;
+    const std::size_t t = team_of_[i];
+    if (!team_changed[t]) team_sketches_[t].clear();
+    team_changed[t] = recomputed[i] = true;
+    views_[i] = windows_[i].view(now_ns, &team_sketches_[t]);
+    dirty_[i] = false;
+    if (windows_[i].trend_changes() != trends_seen_[i]) {
+      trends_[i] = std::make_shared<const TrendSeries>(windows_[i].trend_series());
+      trends_seen_[i] = windows_[i].trend_changes();
     }
   }
-  // Each changed team: its services' windows (as their views just saw them) merged.
-  sketch::LatencySketch last_5m, last_1h, baseline;
   for (std::size_t t = 0; t < teams_.size(); ++t) {
     if (!team_changed[t]) continue;
-    last_5m.clear();
-    last_1h.clear();
-    baseline.clear();
     for (const std::size_t i : team_members_[t])
-      windows_[i].merge_windows_into(last_5m, last_1h, baseline);
-    teams_[t].last_5m = stats_of(last_5m);
-    teams_[t].last_1h = stats_of(last_1h);
-    teams_[t].baseline = stats_of(baseline);
+      if (!recomputed[i]) windows_[i].merge_windows_into(team_sketches_[t]);
+    teams_[t].last_5m = stats_of(team_sketches_[t].last_5m);
+    teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
+    teams_[t].baseline = stats_of(team_sketches_[t].baseline);
   }
   return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_, teams_};
 }

@@ -67,6 +67,7 @@ class Store {
   std::vector<Trend> trends_;
   std::vector<std::uint64_t> trends_seen_;  // trend_changes() when trends_ was built
   std::vector<TeamView> teams_;
+  std::vector<WindowSketches> team_sketches_;           // same order; kept to reuse their room
   std::vector<std::vector<std::size_t>> team_members_;  // same order as teams_
   std::vector<std::size_t> team_of_;                    // by service
   Options options_;
