@@ -104,14 +104,15 @@ void ProtoWriter::sample(const LabelRef* first, const LabelRef* last, double val
 
 void ProtoWriter::histogram(const LabelRef* first, const LabelRef* last,
                             const sketch::NativeHistogram& h, std::int64_t created_ns,
-                            std::span<const std::pair<double, std::uint64_t>> classic) {
+                            std::span<const double> classic_bounds,
+                            std::span<const std::uint64_t> classic_counts) {
   pb::Histogram* out = impl_->start(first, last).mutable_histogram();
   out->set_sample_count(h.count);
   out->set_sample_sum(h.sum);
-  for (const auto& [bound, count] : classic) {
+  for (std::size_t i = 0; i < classic_bounds.size() && i < classic_counts.size(); ++i) {
     pb::Bucket* b = out->add_bucket();
-    b->set_upper_bound(bound);
-    b->set_cumulative_count(count);
+    b->set_upper_bound(classic_bounds[i]);
+    b->set_cumulative_count(classic_counts[i]);
   }
   out->set_schema(h.schema);
   out->set_zero_threshold(sketch::kZeroThreshold);

@@ -12,7 +12,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include "exporter/metrics/text_render.h"
 #include "exporter/sketch/native_histogram.h"
@@ -26,10 +25,10 @@ class ProtoWriter {
   void family(std::string_view name, std::string_view help, prometheus::MetricType type);
   void sample(const LabelRef* first, const LabelRef* last, double value);
   // A native histogram with its created timestamp (0: none) and classic buckets
-  // (bound, cumulative count), ascending, none to leave them out.
+  // (ascending bounds and their cumulative counts), none to leave them out.
   void histogram(const LabelRef* first, const LabelRef* last, const sketch::NativeHistogram& h,
-                 std::int64_t created_ns,
-                 std::span<const std::pair<double, std::uint64_t>> classic = {});
+                 std::int64_t created_ns, std::span<const double> classic_bounds = {},
+                 std::span<const std::uint64_t> classic_counts = {});
 
  private:
   struct Impl;

@@ -46,15 +46,6 @@ class FamilySink {
   std::vector<MetricFamily> out_;
 };
 
-// Each classic bound with the lines at or below it.
-std::vector<std::pair<double, std::uint64_t>> classic_of(const sketch::LatencySketch& s,
-                                                         std::span<const double> bounds) {
-  const auto counts = sketch::cumulative_counts(s, bounds);
-  std::vector<std::pair<double, std::uint64_t>> out;
-  for (std::size_t i = 0; i < bounds.size(); ++i) out.emplace_back(bounds[i], counts[i]);
-  return out;
-}
-
 // Writes samples straight into exposition text.
 class TextSink {
  public:
@@ -110,7 +101,7 @@ class ProtoSink {
   void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
                  std::int64_t created_ns) {
     writer_.histogram(labels.begin(), labels.end(), sketch::to_native(s, schema_), created_ns,
-                      classic_of(s, classic_));
+                      classic_, sketch::cumulative_counts(s, classic_));
   }
 
  private:
