@@ -3,7 +3,8 @@
 namespace lle::ingest {
 namespace {
 // kStoreFormat1: the windows with state format 1's varint sketches (read only).
-enum Tag : std::uint64_t { kSavedAt = 1, kStoreFormat1 = 2, kLoki = 3, kStore = 4 };
+// kTeams: the teams' trends (absent before; a build that predates it skips it).
+enum Tag : std::uint64_t { kSavedAt = 1, kStoreFormat1 = 2, kLoki = 3, kStore = 4, kTeams = 5 };
 }  // namespace
 
 std::string state_payload(const window::Store& store, const loki::Input* input,
@@ -17,6 +18,10 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
   store.save(windows);
   w.u64(kStore);
   w.str(windows.bytes());
+  core::Writer teams;
+  store.save_team_trends(teams);
+  w.u64(kTeams);
+  w.str(teams.bytes());
   if (input) {
     core::Writer shards;
     input->save(shards);
@@ -28,7 +33,7 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
 
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input) {
-  std::string_view saved_at, current_windows, format_1_windows, shards;
+  std::string_view saved_at, current_windows, format_1_windows, shards, teams;
   core::Reader r(payload);
   while (r.ok() && !r.done()) {
     const std::uint64_t tag = r.u64();
@@ -37,6 +42,7 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
     if (tag == kStore) current_windows = bytes;
     if (tag == kStoreFormat1) format_1_windows = bytes;
     if (tag == kLoki) shards = bytes;
+    if (tag == kTeams) teams = bytes;
   }
   const bool format_1 = current_windows.empty();
   const std::string_view windows = format_1 ? format_1_windows : current_windows;
@@ -47,7 +53,10 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
   core::Reader at(saved_at);
   out.saved_at_ns = at.i64();
   core::Reader w(windows);
-  if (!at.done() || !store.restore(w, encoding, &out.services) || !w.done()) return std::nullopt;
+  core::Reader t(teams);
+  if (!at.done() || !store.restore(w, encoding, &out.services, teams.empty() ? nullptr : &t) ||
+      !w.done())
+    return std::nullopt;
   if (input && !shards.empty()) {
     core::Reader s(shards);
     out.shards = input->restore(s);

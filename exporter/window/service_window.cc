@@ -153,6 +153,8 @@ void ServiceWindow::complete_five() {
     set_trend(five_acc_bucket_, p95);
     room_for_one(fives_, kHourBuckets + 1);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
+    if (completed_.size() == kHourBuckets) completed_.erase(completed_.begin());
+    completed_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
     fives_sum_.merge(five_acc_);
     five_acc_.clear();
   }
@@ -280,7 +282,8 @@ std::size_t ServiceWindow::memory_bytes() const {
   }
   for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
     bytes += s->memory_bytes();
-  bytes += expired_.memory_bytes();
+  bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Archived));
+  for (const auto& a : completed_) bytes += a.sketch.memory_bytes();
   return bytes;
 }
 

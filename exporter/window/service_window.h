@@ -138,6 +138,14 @@ class ServiceWindow {
   ServiceView view(std::int64_t now_ns, WindowSketches* team = nullptr);
   // The window sketches as of the last advance(), merged into `into`.
   void merge_windows_into(WindowSketches& into) const;
+  // Calls f(bucket, sketch) for each 5-minute bucket completed since the last
+  // call, oldest first, and forgets them: a team's trend gathers its services'
+  // (Store). Kept for the last hour's buckets at most; not saved.
+  template <class F>
+  void take_completed_fives(F&& f) {
+    for (const auto& a : completed_) f(a.index, a.sketch);
+    completed_.clear();
+  }
 
   // Everything the window holds, for state snapshots (docs/operations.md).
   void save(core::Writer& w) const;
@@ -198,6 +206,7 @@ class ServiceWindow {
   // open minutes, every accepted line (ServiceView::lifetime). Saved from state
   // format 3 on.
   sketch::CompactSketch expired_;
+  std::vector<Archived> completed_;  // see take_completed_fives()
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring of kTrendPoints allocated with the first point.

@@ -6,7 +6,34 @@
 namespace lle::window {
 namespace {
 constexpr std::uint64_t kNeverSeen = ~std::uint64_t{0};
+constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
+
+// Moves a series' last bucket forward to `bucket`: points 7 days older go.
+void move_series_to(TrendSeries& s, std::int64_t bucket) {
+  const std::int64_t last = core::floor_div(s.last_bucket_start_ns, kFiveMinutesNs);
+  if (bucket <= last) return;
+  s.last_bucket_start_ns = bucket * kFiveMinutesNs;
+  auto& v = s.p95_index;
+  if (bucket - last >= kTrendPoints) v.clear();
+  if (v.empty()) return;
+  v.insert(v.end(), static_cast<std::size_t>(bucket - last), kNoPoint);
+  if (v.size() > kTrendPoints) v.erase(v.begin(), v.end() - kTrendPoints);
+  v.erase(v.begin(), std::find_if(v.begin(), v.end(), [](auto p) { return p != kNoPoint; }));
 }
+
+// Sets the point of `bucket` (moving the series' end to it if later); one older
+// than the series' 7 days is dropped.
+void set_point(TrendSeries& s, std::int64_t bucket, std::int16_t p95) {
+  move_series_to(s, bucket);
+  const std::int64_t back = core::floor_div(s.last_bucket_start_ns, kFiveMinutesNs) - bucket;
+  if (back >= kTrendPoints) return;
+  auto& v = s.p95_index;
+  const auto need = static_cast<std::size_t>(back) + 1;
+  if (v.size() < need) v.insert(v.begin(), need - v.size(), kNoPoint);
+  v[v.size() - need] = p95;
+}
+
+}  // namespace
 
 Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
     : services_(std::make_shared<const std::vector<core::ServiceInfo>>(std::move(services))),
@@ -23,6 +50,8 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
   names.erase(std::unique(names.begin(), names.end()), names.end());
   team_members_.resize(names.size());
   team_sketches_.resize(names.size());
+  team_trend_.resize(names.size());
+  team_trends_.resize(names.size());
   for (const auto& name : names) teams_.push_back({name, 0, {}, {}, {}});
   for (std::size_t i = 0; i < services_->size(); ++i) {
     const auto at = std::lower_bound(names.begin(), names.end(), (*services_)[i].team);
@@ -46,6 +75,7 @@ void Store::close_open_minutes() {
     windows_[i].close_open_minutes();
     dirty_[i] = true;
   }
+  fives_completed_ = true;
 }
 
 Snapshot Store::snapshot(std::int64_t now_ns) {
@@ -79,7 +109,43 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
     teams_[t].baseline = stats_of(team_sketches_[t].baseline);
   }
-  return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_, teams_};
+  if (moved || fives_completed_) gather_team_trends(now_ns);
+  fives_completed_ = false;
+  return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_, teams_, team_trends_};
+}
+
+void Store::gather_team_trends(std::int64_t now_ns) {
+  const std::int64_t now_five = core::floor_div(now_ns, kFiveMinutesNs);
+  std::vector<std::pair<std::int64_t, sketch::LatencySketch>> buckets;  // one or two, usually
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
+    std::size_t used = 0;
+    for (const std::size_t i : team_members_[t]) {
+      windows_[i].take_completed_fives([&](std::int64_t b, const sketch::CompactSketch& s) {
+        auto it = std::find_if(buckets.begin(), buckets.begin() + used,
+                               [b](const auto& x) { return x.first == b; });
+        if (it == buckets.begin() + used) {
+          if (used == buckets.size()) buckets.emplace_back();
+          it = buckets.begin() + used++;
+          it->first = b;
+          it->second.clear();
+        }
+        it->second.merge(s.expand());
+      });
+    }
+    TrendSeries& trend = team_trend_[t];
+    const std::int64_t last_before = trend.last_bucket_start_ns;
+    std::sort(buckets.begin(), buckets.begin() + used,
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t k = 0; k < used; ++k) {
+      static constexpr double kP95[] = {0.95};
+      int p95;
+      buckets[k].second.quantile_buckets(kP95, {&p95, 1});
+      set_point(trend, buckets[k].first, static_cast<std::int16_t>(p95));
+    }
+    move_series_to(trend, now_five);
+    if (!team_trends_[t] || used > 0 || trend.last_bucket_start_ns != last_before)
+      team_trends_[t] = std::make_shared<const TrendSeries>(trend);
+  }
 }
 
 void Store::save(core::Writer& w) const {
@@ -95,7 +161,7 @@ void Store::save(core::Writer& w) const {
 }
 
 bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
-                    std::size_t* restored) {
+                    std::size_t* restored, core::Reader* teams) {
   std::unordered_map<std::string_view, std::size_t> index_of;
   for (std::size_t i = 0; i < services_->size(); ++i) index_of.emplace((*services_)[i].id, i);
   std::vector<std::pair<std::size_t, ServiceWindow>> loaded;
@@ -114,6 +180,12 @@ bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
     if (i < unknown.size()) unknown[i] = v;
   }
   if (!r.ok()) return false;
+  std::vector<std::pair<std::size_t, TrendSeries>> team_trends;
+  if (teams && (!load_team_trends(*teams, &team_trends) || !teams->done())) return false;
+  for (auto& [t, s] : team_trends) {
+    team_trend_[t] = std::move(s);
+    team_trends_[t] = std::make_shared<const TrendSeries>(team_trend_[t]);
+  }
   for (auto& [index, w] : loaded) {
     windows_[index] = std::move(w);
     dirty_[index] = true;
@@ -123,6 +195,43 @@ bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
   views_minute_ = views_horizon_ = 0;  // recompute every view
   *restored = loaded.size();
   return true;
+}
+
+bool Store::load_team_trends(core::Reader& r,
+                             std::vector<std::pair<std::size_t, TrendSeries>>* out) const {
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    const std::string_view team = r.str();
+    TrendSeries s;
+    s.last_bucket_start_ns = r.i64();
+    // Whole buckets whose 7 days before and 5 minutes after fit in int64.
+    if (s.last_bucket_start_ns % kFiveMinutesNs != 0 ||
+        s.last_bucket_start_ns < INT64_MIN + (kTrendPoints + 1) * kFiveMinutesNs ||
+        s.last_bucket_start_ns > INT64_MAX - kFiveMinutesNs)
+      return false;
+    const std::uint64_t points = r.count();
+    if (points > kTrendPoints) return false;
+    for (std::uint64_t k = 0; k < points && r.ok(); ++k) {
+      const std::int64_t v = r.i64();
+      if (v != kNoPoint && (v < sketch::kMinIndex || v > sketch::kMaxIndex)) return false;
+      s.p95_index.push_back(static_cast<std::int16_t>(v));
+    }
+    const auto at =
+        std::lower_bound(teams_.begin(), teams_.end(), team,
+                         [](const TeamView& v, std::string_view name) { return v.team < name; });
+    if (at != teams_.end() && at->team == team)
+      out->emplace_back(static_cast<std::size_t>(at - teams_.begin()), std::move(s));
+  }
+  return r.ok();
+}
+
+void Store::save_team_trends(core::Writer& w) const {
+  w.u64(teams_.size());
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
+    w.str(teams_[t].team);
+    w.i64(team_trend_[t].last_bucket_start_ns);
+    w.u64(team_trend_[t].p95_index.size());
+    for (const std::int16_t p : team_trend_[t].p95_index) w.i64(p);
+  }
 }
 
 }  // namespace lle::window

@@ -28,6 +28,8 @@ struct Snapshot {
   // snapshots and rebuilt only when a service's trend changed.
   std::vector<Trend> trends;
   std::vector<TeamView> teams;  // by team name
+  // Each team's trend of 5-minute P95s over all its services' lines (same order).
+  std::vector<Trend> team_trends;
 };
 
 class Store {
@@ -49,7 +51,9 @@ class Store {
 
   // Views for every service and team at now; recomputes only services that
   // changed or whose windows moved to a new minute since the last call, and the
-  // teams of those services.
+  // teams of those services. A team's trend gets a point for each 5-minute bucket
+  // its services completed (all at once: one horizon moves them), the P95 of
+  // their merge.
   Snapshot snapshot(std::int64_t now_ns);
 
   // All windows by service id, and the unknown-service rejects.
@@ -57,9 +61,17 @@ class Store {
   // Restores what save() wrote, matching services by id: services no longer
   // configured are dropped, new ones start empty. All or nothing: false (and
   // the store unchanged) on malformed input. *restored: services restored.
-  bool restore(core::Reader& r, sketch::LatencySketch::Encoding encoding, std::size_t* restored);
+  // teams: what save_team_trends() wrote, if there is any (teams matched by name).
+  bool restore(core::Reader& r, sketch::LatencySketch::Encoding encoding, std::size_t* restored,
+               core::Reader* teams = nullptr);
+  // The teams' trends, by team name (a section of its own: older files have none).
+  void save_team_trends(core::Writer& w) const;
 
  private:
+  void gather_team_trends(std::int64_t now_ns);
+  bool load_team_trends(core::Reader& r,
+                        std::vector<std::pair<std::size_t, TrendSeries>>* out) const;
+
   std::shared_ptr<const std::vector<core::ServiceInfo>> services_;
   std::vector<ServiceWindow> windows_;
   std::vector<bool> dirty_;
@@ -70,6 +82,9 @@ class Store {
   std::vector<WindowSketches> team_sketches_;           // same order; kept to reuse their room
   std::vector<std::vector<std::size_t>> team_members_;  // same order as teams_
   std::vector<std::size_t> team_of_;                    // by service
+  std::vector<TrendSeries> team_trend_;                 // same order as teams_
+  std::vector<Trend> team_trends_;                      // their last published copies
+  bool fives_completed_ = false;  // services may hold completed buckets for the teams
   Options options_;
   std::int64_t views_minute_ = 0, views_horizon_ = 0;
   core::RejectCounts unknown_rejects_{};

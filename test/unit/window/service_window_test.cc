@@ -261,6 +261,38 @@ BOOST_AUTO_TEST_CASE(a_team_is_the_exact_merge_of_its_services) {
   const auto snap = store.snapshot(now);
   const double mean_p95 = (snap.views[0].baseline.p95 + snap.views[2].baseline.p95) / 2;
   BOOST_TEST(snap.teams[0].baseline.p95 > 1.2 * mean_p95);
+
+  // Each team's trend: per 5-minute bucket, the P95 of all its services' lines;
+  // then with the open minutes closed, and after a save and restore.
+  const auto same_trends = [&](const lle::window::Snapshot& s, const char* when) {
+    BOOST_TEST_REQUIRE(s.team_trends.size() == 2u);
+    for (std::size_t t = 0; t < 2; ++t) {
+      team[t].view(s.at_ns);
+      const auto want = team[t].trend();
+      const auto got = s.team_trends[t]->points();
+      BOOST_TEST_REQUIRE(got.size() == want.size(), when << ", team " << t);
+      BOOST_TEST(want.size() >= 30u);
+      for (std::size_t k = 0; k < want.size(); ++k) {
+        BOOST_TEST(got[k].bucket_start_ns == want[k].bucket_start_ns, when << " point " << k);
+        BOOST_TEST(got[k].p95 == want[k].p95, when << " point " << k);
+      }
+    }
+  };
+  same_trends(snap, "live");
+  store.close_open_minutes();
+  for (auto& w : team) w.close_open_minutes();
+  same_trends(store.snapshot(now), "closed");
+  lle::core::Writer windows, trends;
+  store.save(windows);
+  store.save_team_trends(trends);
+  lle::window::Store again(
+      {{"s0", "S0", "a", "1", {"x"}}, {"s1", "S1", "b", "1", {"y"}}, {"s2", "S2", "a", "1", {"x"}}},
+      {});
+  lle::core::Reader wr(windows.bytes()), tr(trends.bytes());
+  std::size_t restored = 0;
+  BOOST_TEST_REQUIRE(
+      again.restore(wr, lle::sketch::LatencySketch::Encoding::kBlockRice, &restored, &tr));
+  same_trends(again.snapshot(now), "restored");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
