@@ -143,6 +143,7 @@ class ServiceWindow {
   // (Store). Kept for the last hour's buckets at most; not saved.
   template <class F>
   void take_completed_fives(F&& f) {
+    if (completed_.empty()) return;
     for (const auto& a : completed_) f(a.index, a.sketch);
     completed_.clear();
   }
@@ -157,6 +158,11 @@ class ServiceWindow {
   // 5-minute P95 values of the last 7 days, oldest first, buckets with data only.
   std::vector<TrendPoint> trend() const { return trend_series().points(); }
   TrendSeries trend_series() const;
+  // Whether lines of a 5-minute bucket not yet complete are held (open minutes,
+  // or a bucket being gathered).
+  bool holds_incomplete_buckets() const {
+    return five_acc_bucket_ != kNone || (!minutes_.empty() && !minutes_.back().final);
+  }
   // Changes whenever trend() would return something else (not kept in snapshots).
   std::uint64_t trend_changes() const { return trend_changes_; }
   std::size_t memory_bytes() const;

@@ -41,6 +41,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
       views_(services_->size()),
       trends_(services_->size()),
       trends_seen_(services_->size(), kNeverSeen),
+      is_open_(services_->size(), false),
       options_(options) {
   windows_.reserve(services_->size());
   for (std::size_t i = 0; i < services_->size(); ++i) windows_.emplace_back(options);
@@ -52,6 +53,8 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
   team_sketches_.resize(names.size());
   team_trend_.resize(names.size());
   team_trends_.resize(names.size());
+  team_trend_changed_.resize(names.size());
+  team_pending_.resize(names.size());
   for (const auto& name : names) teams_.push_back({name, 0, {}, {}, {}});
   for (std::size_t i = 0; i < services_->size(); ++i) {
     const auto at = std::lower_bound(names.begin(), names.end(), (*services_)[i].team);
@@ -75,10 +78,11 @@ void Store::close_open_minutes() {
     windows_[i].close_open_minutes();
     dirty_[i] = true;
   }
-  fives_completed_ = true;
+  complete_team_buckets(0, true);
 }
 
 Snapshot Store::snapshot(std::int64_t now_ns) {
+  if (now_ns >= next_team_buckets_ns_) complete_team_buckets(now_ns, false);
   // Views change with time only when a minute slice or the lateness horizon moves.
   const std::int64_t minute = core::floor_div(now_ns, core::kNanosPerMinute);
   const std::int64_t horizon =
@@ -109,42 +113,62 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
     teams_[t].baseline = stats_of(team_sketches_[t].baseline);
   }
-  if (moved || fives_completed_) gather_team_trends(now_ns);
-  fives_completed_ = false;
+  const std::int64_t now_five = core::floor_div(now_ns, kFiveMinutesNs);
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
+    const std::int64_t last = team_trend_[t].last_bucket_start_ns;
+    move_series_to(team_trend_[t], now_five);  // 7 days move on
+    if (team_trend_changed_[t] || last != team_trend_[t].last_bucket_start_ns || !team_trends_[t])
+      team_trends_[t] = std::make_shared<const TrendSeries>(team_trend_[t]);
+    team_trend_changed_[t] = false;
+  }
   return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_, teams_, team_trends_};
 }
 
-void Store::gather_team_trends(std::int64_t now_ns) {
-  const std::int64_t now_five = core::floor_div(now_ns, kFiveMinutesNs);
-  std::vector<std::pair<std::int64_t, sketch::LatencySketch>> buckets;  // one or two, usually
-  for (std::size_t t = 0; t < teams_.size(); ++t) {
-    std::size_t used = 0;
-    for (const std::size_t i : team_members_[t]) {
-      windows_[i].take_completed_fives([&](std::int64_t b, const sketch::CompactSketch& s) {
-        auto it = std::find_if(buckets.begin(), buckets.begin() + used,
-                               [b](const auto& x) { return x.first == b; });
-        if (it == buckets.begin() + used) {
-          if (used == buckets.size()) buckets.emplace_back();
-          it = buckets.begin() + used++;
-          it->first = b;
-          it->second.clear();
-        }
-        it->second.merge(s.expand());
-      });
+void Store::complete_team_buckets(std::int64_t now_ns, bool closed) {
+  if (!closed) {
+    // Buckets before the horizon's are complete; the next completes when it moves on.
+    const std::int64_t horizon_five =
+        core::floor_div(core::saturating_add(now_ns, -options_.hold_ns), kFiveMinutesNs);
+    next_team_buckets_ns_ = core::saturating_add(
+        core::saturating_add(horizon_five, 1) * kFiveMinutesNs, options_.hold_ns);
+  }
+  std::vector<std::size_t> touched;
+  const auto take = [&](std::size_t i) {
+    const std::size_t t = team_of_[i];
+    auto& pending = team_pending_[t];
+    windows_[i].take_completed_fives([&](std::int64_t b, const sketch::CompactSketch& s) {
+      auto it =
+          std::find_if(pending.begin(), pending.end(), [b](const auto& x) { return x.first == b; });
+      if (it == pending.end()) {
+        if (pending.empty()) touched.push_back(t);
+        it = pending.emplace(pending.end(), b, sketch::LatencySketch());
+      }
+      it->second.merge(s.expand());
+    });
+  };
+  std::size_t kept = 0;
+  for (const std::size_t i : open_) {
+    if (!closed) windows_[i].advance(now_ns);
+    take(i);
+    if (!closed && windows_[i].holds_incomplete_buckets()) {
+      open_[kept++] = i;
+    } else {
+      is_open_[i] = false;
     }
-    TrendSeries& trend = team_trend_[t];
-    const std::int64_t last_before = trend.last_bucket_start_ns;
-    std::sort(buckets.begin(), buckets.begin() + used,
+  }
+  open_.resize(kept);
+  for (const std::size_t t : touched) {
+    auto& pending = team_pending_[t];
+    std::sort(pending.begin(), pending.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t k = 0; k < used; ++k) {
+    for (const auto& [bucket, sketch] : pending) {
       static constexpr double kP95[] = {0.95};
       int p95;
-      buckets[k].second.quantile_buckets(kP95, {&p95, 1});
-      set_point(trend, buckets[k].first, static_cast<std::int16_t>(p95));
+      sketch.quantile_buckets(kP95, {&p95, 1});
+      set_point(team_trend_[t], bucket, static_cast<std::int16_t>(p95));
     }
-    move_series_to(trend, now_five);
-    if (!team_trends_[t] || used > 0 || trend.last_bucket_start_ns != last_before)
-      team_trends_[t] = std::make_shared<const TrendSeries>(trend);
+    pending.clear();
+    team_trend_changed_[t] = true;
   }
 }
 
@@ -184,12 +208,14 @@ bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
   if (teams && (!load_team_trends(*teams, &team_trends) || !teams->done())) return false;
   for (auto& [t, s] : team_trends) {
     team_trend_[t] = std::move(s);
-    team_trends_[t] = std::make_shared<const TrendSeries>(team_trend_[t]);
+    team_trend_changed_[t] = true;
   }
   for (auto& [index, w] : loaded) {
     windows_[index] = std::move(w);
     dirty_[index] = true;
     trends_seen_[index] = kNeverSeen;
+    if (!is_open_[index]) open_.push_back(index);
+    is_open_[index] = true;  // its open buckets go to its team once complete
   }
   unknown_rejects_ = unknown;
   views_minute_ = views_horizon_ = 0;  // recompute every view

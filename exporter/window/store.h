@@ -6,6 +6,7 @@
 // value that may be handed to any thread; readers never touch the Store.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -39,6 +40,11 @@ class Store {
   // service: an index into services(). Returns the time gate the line fails, if any.
   std::optional<core::RejectReason> add(std::size_t service, std::int64_t ts_ns, double seconds,
                                         int status, std::int64_t now_ns) {
+    if (now_ns >= next_team_buckets_ns_) complete_team_buckets(now_ns, false);
+    if (!is_open_[service]) {
+      is_open_[service] = true;
+      open_.push_back(service);
+    }
     dirty_[service] = true;
     const auto r = windows_[service].add(ts_ns, seconds, status, now_ns);
     if (r) windows_[service].count_reject(*r);
@@ -51,9 +57,7 @@ class Store {
 
   // Views for every service and team at now; recomputes only services that
   // changed or whose windows moved to a new minute since the last call, and the
-  // teams of those services. A team's trend gets a point for each 5-minute bucket
-  // its services completed (all at once: one horizon moves them), the P95 of
-  // their merge.
+  // teams of those services.
   Snapshot snapshot(std::int64_t now_ns);
 
   // All windows by service id, and the unknown-service rejects.
@@ -68,7 +72,11 @@ class Store {
   void save_team_trends(core::Writer& w) const;
 
  private:
-  void gather_team_trends(std::int64_t now_ns);
+  // Each time the lateness horizon passes a 5-minute boundary (seen by add() and
+  // snapshot()), every service holding lines of a bucket now complete hands it
+  // over, and each team's trend gets the P95 of its services' merged bucket.
+  // closed: the input ended (close_open_minutes), every bucket is complete.
+  void complete_team_buckets(std::int64_t now_ns, bool closed);
   bool load_team_trends(core::Reader& r,
                         std::vector<std::pair<std::size_t, TrendSeries>>* out) const;
 
@@ -84,7 +92,12 @@ class Store {
   std::vector<std::size_t> team_of_;                    // by service
   std::vector<TrendSeries> team_trend_;                 // same order as teams_
   std::vector<Trend> team_trends_;                      // their last published copies
-  bool fives_completed_ = false;  // services may hold completed buckets for the teams
+  std::vector<bool> team_trend_changed_;                // since last published
+  std::vector<std::vector<std::pair<std::int64_t, sketch::LatencySketch>>> team_pending_;
+  // Services holding lines of buckets not yet complete (so not in their team's trend).
+  std::vector<std::size_t> open_;
+  std::vector<bool> is_open_;
+  std::int64_t next_team_buckets_ns_ = std::numeric_limits<std::int64_t>::min();
   Options options_;
   std::int64_t views_minute_ = 0, views_horizon_ = 0;
   core::RejectCounts unknown_rejects_{};
