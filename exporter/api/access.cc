@@ -137,4 +137,18 @@ bool may_read(const config::Config& c, const config::ServiceConfig& s, std::stri
   return c.api.read == config::ApiConfig::Read::kAnyEngineer || owns(c, s, engineer);
 }
 
+bool in_team(const config::Config& c, std::string_view team, std::string_view engineer) {
+  if (const auto t = c.team_members.find(std::string(team)); t != c.team_members.end()) {
+    if (std::find(t->second.begin(), t->second.end(), engineer) != t->second.end()) return true;
+  }
+  return std::any_of(c.services.begin(), c.services.end(), [&](const config::ServiceConfig& s) {
+    const auto& owners = s.info.owners;
+    return s.info.team == team && std::find(owners.begin(), owners.end(), engineer) != owners.end();
+  });
+}
+
+bool may_read_team(const config::Config& c, std::string_view team, std::string_view engineer) {
+  return c.api.read == config::ApiConfig::Read::kAnyEngineer || in_team(c, team, engineer);
+}
+
 }  // namespace lle::api

@@ -52,5 +52,9 @@ std::variant<Caller, Denied> identify(const RequestAuth& r, const config::ApiCon
 bool owns(const config::Config& c, const config::ServiceConfig& s, std::string_view engineer);
 // Reading a service's latency: owners, or anyone when api.read_access is `any`.
 bool may_read(const config::Config& c, const config::ServiceConfig& s, std::string_view engineer);
+// A team's members: those listed under it in services.yaml `teams`, and the
+// owners of its services. Reading a team: members, or anyone as above.
+bool in_team(const config::Config& c, std::string_view team, std::string_view engineer);
+bool may_read_team(const config::Config& c, std::string_view team, std::string_view engineer);
 
 }  // namespace lle::api

@@ -111,6 +111,38 @@ json::object threshold_json(const std::string& id, const Effective& e) {
   return o;
 }
 
+// The window parameter of a latency endpoint (default 7 days) into *window_ns,
+// or the 400 to answer.
+std::optional<Response> window_of(std::string_view query, std::int64_t* window_ns) {
+  std::pair<std::string, std::string> bad;
+  const auto params = parameters(query, {"window"}, &bad);
+  if (!params) return error(400, bad.first, bad.second);
+  *window_ns = kDefaultWindowNs;
+  if (!params->contains("window")) return std::nullopt;
+  const auto w = parse_window(params->at("window"));
+  if (!w) {
+    return error(400, "invalid_window",
+                 "window must be a duration from 5m to 7d, e.g. 24h; got '" +
+                     core::printable(params->at("window")) + "'");
+  }
+  *window_ns = *w;
+  return std::nullopt;
+}
+
+// The points of a trend whose bucket ends after `since`, as JSON (and into
+// *in_window unless null).
+json::array trend_json(const std::vector<window::TrendPoint>& trend, std::int64_t since,
+                       std::vector<window::TrendPoint>* in_window) {
+  json::array points;
+  for (const auto& p : trend) {
+    if (p.bucket_start_ns + window::kFiveMinutesNs <= since) continue;
+    if (in_window) in_window->push_back(p);
+    points.push_back(
+        json::object{{"t", core::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
+  }
+  return points;
+}
+
 json::object stats(const window::WindowStats& s) {
   return {{"count", s.count}, {"p50_ms", ms(s.p50)}, {"p95_ms", ms(s.p95)}, {"p99_ms", ms(s.p99)}};
 }
@@ -169,6 +201,8 @@ void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Don
     return decide({out, d->error});
   }
   if (e == Endpoint::kOwned) return decide(owned(engineer, state));
+  if (e == Endpoint::kTeams) return decide(teams(engineer, state));
+  if (e == Endpoint::kTeamLatency) return decide(team_latency(r, engineer, state));
 
   // Every other endpoint is about one service: it must exist, and the caller may see it.
   const auto it =
@@ -228,28 +262,10 @@ Api::Decision Api::owned(const std::string& engineer, const window::Snapshot& st
 }
 
 Api::Decision Api::latency(const Call& c) const {
-  std::pair<std::string, std::string> bad;
-  const auto params = parameters(c.r.query, {"window"}, &bad);
-  if (!params) return {error(400, bad.first, bad.second), "query"};
-  std::int64_t window_ns = kDefaultWindowNs;
-  if (params->contains("window")) {
-    const auto w = parse_window(params->at("window"));
-    if (!w) {
-      return {error(400, "invalid_window",
-                    "window must be a duration from 5m to 7d, e.g. 24h; got '" +
-                        core::printable(params->at("window")) + "'"),
-              "query"};
-    }
-    window_ns = *w;
-  }
-  json::array points;
+  std::int64_t window_ns = 0;
+  if (auto bad = window_of(c.r.query, &window_ns)) return {std::move(*bad), "query"};
   std::vector<window::TrendPoint> in_window;
-  for (const auto& p : c.trend) {
-    if (p.bucket_start_ns + window::kFiveMinutesNs <= c.state.at_ns - window_ns) continue;
-    in_window.push_back(p);
-    points.push_back(
-        json::object{{"t", core::format_timestamp(p.bucket_start_ns)}, {"p95_ms", ms(p.p95)}});
-  }
+  json::array points = trend_json(c.trend, c.state.at_ns - window_ns, &in_window);
   const auto& view = c.view;
   json::object body{
       {"service", c.r.service},
@@ -266,6 +282,86 @@ Api::Decision Api::latency(const Call& c) const {
       {"breaching", breaching(view.last_5m.p95, c.current.ms)},
       {"trend", points},
       {"breaches", intervals(breaches(in_window, c.current.ms / 1000))}};
+  return {ok(body), "read"};
+}
+
+Api::Decision Api::teams(const std::string& engineer, const window::Snapshot& state) const {
+  const auto& cfg = *cfg_;
+  const auto at = positions(state);
+  json::array list;
+  for (const auto& team : state.teams) {
+    if (!may_read_team(cfg, team.team, engineer)) continue;
+    std::uint64_t breaching_services = 0;
+    for (const auto& s : cfg.services) {
+      const auto i = at.find(s.info.id);
+      if (s.info.team != team.team || i == at.end()) continue;
+      breaching_services += breaching(state.views[i->second].last_5m.p95,
+                                      thresholds_.effective(*cfg.alert_policy, s.info.id).ms);
+    }
+    list.push_back(json::object{{"team", team.team},
+                                {"services", team.services},
+                                {"member", in_team(cfg, team.team, engineer)},
+                                {"p95_5m_ms", ms(team.last_5m.p95)},
+                                {"baseline_p95_ms", ms(team.baseline.p95)},
+                                {"breaching_services", breaching_services}});
+  }
+  return {ok({{"engineer", engineer}, {"teams", list}}), "teams"};
+}
+
+Api::Decision Api::team_latency(const Request& r, const std::string& engineer,
+                                const window::Snapshot& state) const {
+  const auto& cfg = *cfg_;
+  const auto found = std::lower_bound(
+      state.teams.begin(), state.teams.end(), r.team,
+      [](const window::TeamView& t, const std::string& name) { return t.team < name; });
+  if (found == state.teams.end() || found->team != r.team)
+    return {error(404, "unknown_team", "no team '" + core::printable(r.team) + "'"), "team"};
+  if (!may_read_team(cfg, r.team, engineer))
+    return {error(403, "forbidden", "only the members of " + r.team + " may read it"),
+            "not a member"};
+  std::int64_t window_ns = 0;
+  if (auto bad = window_of(r.query, &window_ns)) return {std::move(*bad), "query"};
+  const auto t = static_cast<std::size_t>(found - state.teams.begin());
+  const std::vector<window::TrendPoint> trend = t < state.team_trends.size() && state.team_trends[t]
+                                                    ? state.team_trends[t]->points()
+                                                    : std::vector<window::TrendPoint>{};
+  // Its services, breaching first, each with its breaches in the window.
+  struct Member {
+    bool breaching;
+    json::object row;
+  };
+  std::vector<Member> members;
+  const auto at = positions(state);
+  const window::ServiceView none;
+  for (const auto& s : cfg.services) {
+    if (s.info.team != r.team) continue;
+    const auto i = at.find(s.info.id);
+    const auto& v = i == at.end() ? none : state.views[i->second];
+    std::vector<window::TrendPoint> in_window;
+    if (i != at.end() && i->second < state.trends.size() && state.trends[i->second])
+      trend_json(state.trends[i->second]->points(), state.at_ns - window_ns, &in_window);
+    const Effective e = thresholds_.effective(*cfg.alert_policy, s.info.id);
+    const bool now = breaching(v.last_5m.p95, e.ms);
+    members.push_back({now, json::object{{"id", s.info.id},
+                                         {"display_name", s.info.display_name},
+                                         {"p95_5m_ms", ms(v.last_5m.p95)},
+                                         {"baseline_p95_ms", ms(v.baseline.p95)},
+                                         {"threshold_ms", num(e.ms)},
+                                         {"breaching", now},
+                                         {"breaches", breaches(in_window, e.ms / 1000).size()}}});
+  }
+  std::stable_sort(members.begin(), members.end(),
+                   [](const Member& a, const Member& b) { return a.breaching > b.breaching; });
+  json::array services;
+  for (auto& m : members) services.push_back(std::move(m.row));
+  json::object body{
+      {"team", r.team},
+      {"at", core::format_timestamp(state.at_ns)},
+      {"window_s", num(static_cast<double>(window_ns) / 1e9)},
+      {"current", json::object{{"5m", stats(found->last_5m)}, {"1h", stats(found->last_1h)}}},
+      {"baseline", stats(found->baseline)},
+      {"services", services},
+      {"trend", trend_json(trend, state.at_ns - window_ns, nullptr)}};
   return {ok(body), "read"};
 }
 

@@ -26,9 +26,17 @@ namespace lle::api {
 // so its order need not be the configuration's).
 std::unordered_map<std::string_view, std::size_t> positions(const window::Snapshot& state);
 
-enum class Endpoint { kOwned, kLatency, kThreshold, kBacktest, kSetThreshold };
+enum class Endpoint {
+  kOwned,
+  kLatency,
+  kThreshold,
+  kBacktest,
+  kSetThreshold,
+  kTeams,
+  kTeamLatency
+};
 
-// The API's routes: {id} in a path is the service.
+// The API's routes: {id} in a path is the service, {team} the team.
 struct ApiRoute {
   const char* method;
   const char* path;
@@ -41,6 +49,8 @@ inline constexpr ApiRoute kRoutes[] = {
     {"PUT", "/api/services/{id}/alert-threshold", Endpoint::kSetThreshold},
     {"POST", "/api/services/{id}/alert-threshold", Endpoint::kSetThreshold},
     {"GET", "/api/services/{id}/alert-threshold/backtest", Endpoint::kBacktest},
+    {"GET", "/api/teams", Endpoint::kTeams},
+    {"GET", "/api/teams/{team}/latency", Endpoint::kTeamLatency},
 };
 
 struct Request {
@@ -49,6 +59,7 @@ struct Request {
   RequestAuth auth;
   bool body_too_large = false;  // the HTTP layer stopped reading at max_body_bytes
   std::string service;          // the path's {id}
+  std::string team;             // the path's {team}
 };
 
 struct Response {
@@ -99,6 +110,9 @@ class Api {
   // (answer, why): the endpoints, after the caller was identified.
   using Decision = std::pair<Response, std::string>;
   Decision owned(const std::string& engineer, const window::Snapshot& state) const;
+  Decision teams(const std::string& engineer, const window::Snapshot& state) const;
+  Decision team_latency(const Request& r, const std::string& engineer,
+                        const window::Snapshot& state) const;
   Decision latency(const Call& c) const;
   Decision threshold(const Call& c) const;
   Decision threshold_backtest(const Call& c) const;

@@ -149,12 +149,16 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
       {"GET", kThreshold, ""},
       {"PUT", kThreshold, R"({"threshold_ms": 240})"},
       {"GET", kThreshold + "/backtest?threshold_ms=200", ""},
+      {"GET", "/api/teams", ""},
+      {"GET", "/api/teams/payments/latency?window=24h", ""},
   };
   // Expected status per caller, in the order of `endpoints`.
   const std::pair<const Caller*, std::vector<int>> matrix[] = {
-      {&kOwner, {200, 200, 200, 200, 200}},  {&kTeamMember, {200, 200, 200, 200, 200}},
-      {&kOther, {200, 200, 200, 403, 200}},  {&kAnonymous, {401, 401, 401, 401, 401}},
-      {&kForged, {401, 401, 401, 401, 401}},
+      {&kOwner, {200, 200, 200, 200, 200, 200, 200}},
+      {&kTeamMember, {200, 200, 200, 200, 200, 200, 200}},
+      {&kOther, {200, 200, 200, 403, 200, 200, 200}},
+      {&kAnonymous, {401, 401, 401, 401, 401, 401, 401}},
+      {&kForged, {401, 401, 401, 401, 401, 401, 401}},
   };
   for (const auto& [caller, expected] : matrix) {
     for (std::size_t i = 0; i < std::size(endpoints); ++i) {
@@ -173,6 +177,14 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
   BOOST_TEST(others.at("services").at(0).at("id").as_string() == "search");
   BOOST_TEST(e.call(kForged, "GET", "/api/services/owned").body.find("untrusted_identity") !=
              std::string::npos);
+  // A team is the merge of its services' lines: checkout's and ledger's (none here).
+  const auto team = json::parse(e.call(kTeamMember, "GET", "/api/teams/payments/latency").body);
+  const auto checkout =
+      json::parse(e.call(kTeamMember, "GET", "/api/services/checkout/latency").body);
+  BOOST_TEST(team.at("current").at("1h").at("count") ==
+             checkout.at("current").at("1h").at("count"));
+  BOOST_TEST(team.at("services").as_array().size() == 2u);
+  BOOST_TEST(!team.at("trend").as_array().empty());
   // The status pages answer to the same identities as the API.
   for (const auto* caller : {&kAnonymous, &kForged}) {
     BOOST_TEST(lle::test::http_request(e.port, "GET", "/", caller->headers).status == 401);
@@ -222,6 +234,10 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_4xx_and_changes_nothing) {
        "precondition_failed"},
       {"GET", "/api/services/nope/latency", "", {}, 404, "unknown_service"},
       {"GET", "/api/services/checkout/latency?window=9d", "", {}, 400, "invalid_window"},
+      {"GET", "/api/teams/nope/latency", "", {}, 404, "unknown_team"},
+      {"GET", "/api/teams/payments/latency?window=1m", "", {}, 400, "invalid_window"},
+      {"GET", "/api/teams/payments/latency?x=1", "", {}, 400, "unknown_parameter"},
+      {"POST", "/api/teams", "", {}, 405, "method_not_allowed"},
       {"GET", kThreshold + "/backtest", "", {}, 400, "missing_parameter"},
       {"GET", kThreshold + "/backtest?threshold_ms=2000", "", {}, 400, "invalid_threshold"},
       {"DELETE", kThreshold, "", {}, 405, "method_not_allowed"},

@@ -43,7 +43,7 @@ struct Fixture {
                              ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n")));
     store = std::make_unique<lle::api::ThresholdStore>(cfg->thresholds);
     lle::api::Credentials creds;
-    for (const char* e : {"alice", "erin", "dave", "mallory"})
+    for (const char* e : {"alice", "erin", "dave", "frank", "mallory"})
       creds.engineer_by_token_sha256[lle::api::sha256_hex(std::string(e) + "-token")] = e;
     lle::api::Api::Hooks hooks;
     hooks.write_rules = [this](const auto&) {
@@ -72,6 +72,7 @@ struct Fixture {
       const double latency = m >= 60 && m < 90 ? 0.4 : 0.1;
       for (int k = 0; k < 20; ++k) windows.add(0, now + k * 1'000'000'000LL, latency, 200, now);
       windows.add(1, now, 0.05, 200, now);
+      windows.add(2, now, 0.5, 200, now);  // ledger: above the default 300 ms throughout
     }
     state = windows.snapshot(now + kMin);
   }
@@ -80,7 +81,7 @@ struct Fixture {
                 const std::string& query = "", const std::string& body = "",
                 const std::string& if_match = "") {
     const std::string auth = who.empty() ? "" : "Bearer " + who + "-token";
-    Request r{method, path, query, body, if_match, {auth, "", "", "127.0.0.1"}, false, ""};
+    Request r{method, path, query, body, if_match, {auth, "", "", "127.0.0.1"}, false, "", ""};
     return handle(r);
   }
   // Through the route table, as the HTTP server does it.
@@ -122,7 +123,7 @@ BOOST_AUTO_TEST_CASE(owned_lists_the_callers_services_by_owner_or_team) {
     return out;
   };
   BOOST_TEST(names("alice") == "checkout;");
-  BOOST_TEST(names("erin") == "checkout;");  // payments team member
+  BOOST_TEST(names("erin") == "checkout;ledger;");  // payments team member
   BOOST_TEST(names("dave") == "search;");
   BOOST_TEST(names("mallory") == "");
   const auto owned = body(call("alice", "GET", "/api/services/owned"));
@@ -154,6 +155,46 @@ BOOST_AUTO_TEST_CASE(latency_has_the_trend_current_quantiles_and_the_breach) {
   BOOST_TEST(call("dave", "GET", "/api/services/checkout/latency", "window=7d").status == 200);
   for (const char* q : {"window=1m", "window=8d", "window=soon", "windows=1h"})
     BOOST_TEST(call("dave", "GET", "/api/services/checkout/latency", q).status == 400, q);
+}
+
+BOOST_AUTO_TEST_CASE(a_team_has_its_merged_windows_trend_and_services_breaching_first) {
+  const auto teams = body(call("dave", "GET", "/api/teams"));
+  const auto& list = teams.at("teams").as_array();
+  BOOST_TEST_REQUIRE(list.size() == 2u);  // read_access: any
+  BOOST_TEST(list[0].at("team").as_string() == "discovery");
+  BOOST_TEST(list[0].at("member").as_bool());  // dave owns search
+  BOOST_TEST(list[1].at("team").as_string() == "payments");
+  BOOST_TEST(!list[1].at("member").as_bool());
+  BOOST_TEST(list[1].at("services").to_number<int>() == 2);
+  BOOST_TEST(list[1].at("breaching_services").to_number<int>() == 1);
+
+  const auto r = call("dave", "GET", "/api/teams/payments/latency");
+  BOOST_TEST_REQUIRE(r.status == 200, r.body);
+  const auto b = body(r);
+  const auto& services = b.at("services").as_array();
+  BOOST_TEST_REQUIRE(services.size() == 2u);
+  BOOST_TEST(services[0].at("id").as_string() == "ledger");  // breaching first
+  BOOST_TEST(services[0].at("breaching").as_bool());
+  BOOST_TEST(services[0].at("breaches").to_number<int>() == 1);  // one long breach
+  BOOST_TEST(services[1].at("id").as_string() == "checkout");
+  BOOST_TEST(services[1].at("breaches").to_number<int>() == 1);  // minutes 60 to 90
+  // The team's windows hold both services' lines: counts add up.
+  const auto count = [&](const std::string& path, const char* w) {
+    return body(call("dave", "GET", path)).at("current").at(w).at("count").to_number<int>();
+  };
+  for (const char* w : {"5m", "1h"}) {
+    BOOST_TEST(
+        b.at("current").at(w).at("count").to_number<int>() ==
+            count("/api/services/checkout/latency", w) + count("/api/services/ledger/latency", w),
+        w);
+  }
+  BOOST_TEST(b.at("trend").as_array().size() >= 25u);
+  const auto recent = body(call("dave", "GET", "/api/teams/payments/latency", "window=30m"));
+  BOOST_TEST(recent.at("trend").as_array().size() < b.at("trend").as_array().size());
+  BOOST_TEST(recent.at("services").at(1).at("breaches").to_number<int>() == 0);
+  BOOST_TEST(call("dave", "GET", "/api/teams/nope/latency").status == 404);
+  BOOST_TEST(call("dave", "GET", "/api/teams/payments/latency", "window=9d").status == 400);
+  BOOST_TEST(call("", "GET", "/api/teams").status == 401);
 }
 
 BOOST_AUTO_TEST_CASE(an_owner_changes_a_threshold_once_per_etag_and_it_is_audited) {
@@ -220,6 +261,7 @@ BOOST_AUTO_TEST_CASE(bad_bodies_get_a_4xx_and_change_nothing) {
               "",
               {"Bearer alice-token", "", "", "127.0.0.1"},
               c.body.size() > 128,
+              "",
               ""};
     const auto out = handle(r);
     BOOST_TEST(out.status == c.status, c.body << " -> " << out.body);
@@ -309,6 +351,13 @@ BOOST_AUTO_TEST_CASE(reading_can_be_limited_to_owners) {
   BOOST_TEST(f.call("dave", "GET", "/api/services/checkout/latency").status == 403);
   BOOST_TEST(f.call("erin", "GET", "/api/services/checkout/latency").status == 200);
   BOOST_TEST(f.call("dave", "GET", "/api/services/search/latency").status == 200);
+  // A team is for its members: those listed under it and its services' owners.
+  BOOST_TEST(f.call("dave", "GET", "/api/teams/payments/latency").status == 403);
+  BOOST_TEST(f.call("erin", "GET", "/api/teams/payments/latency").status == 200);
+  BOOST_TEST(f.call("frank", "GET", "/api/teams/payments/latency").status == 200);
+  const auto teams = f.body(f.call("dave", "GET", "/api/teams"));
+  BOOST_TEST(teams.at("teams").as_array().size() == 1u);
+  BOOST_TEST(teams.at("teams").at(0).at("team").as_string() == "discovery");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
