@@ -1,11 +1,16 @@
 #include "exporter/web/pages.h"
 
 #include <algorithm>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/url.hpp>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
 #include "exporter/api/breaches.h"
 #include "exporter/core/clock.h"
+#include "exporter/core/printable.h"
 
 namespace lle::web {
 
@@ -58,7 +63,7 @@ std::string ms(double seconds) {
 
 bool breaching(const StatusRow& r) { return api::breaching(r.view.last_5m.p95, r.threshold_ms); }
 
-std::string page(const std::string& title, const std::string& body) {
+std::string page_html(const std::string& title, const std::string& body) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<title>" +
@@ -70,6 +75,7 @@ std::string page(const std::string& title, const std::string& body) {
          "white-space:nowrap}tr.breaching td{background:#fde8e8}"
          ".badge{padding:0 .4rem;border-radius:.3rem;font-size:.85em}"
          ".bad{background:#c62828;color:#fff}.good{background:#2e7d32;color:#fff}"
+         "form.filter label{display:inline-block;margin:0 .6rem .3rem 0}"
          "svg{width:100%;height:auto;max-width:760px}small{color:#666}"
          "</style></head><body>" +
          body + "</body></html>\n";
@@ -153,39 +159,235 @@ std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t
   return svg + "</svg>";
 }
 
+std::optional<ListQuery> parse_list_query(std::string_view query, std::string* why) {
+  ListQuery q;
+  const auto parsed = boost::urls::parse_query(query);
+  if (!parsed) {
+    *why = "the query string is not validly percent-encoded";
+    return std::nullopt;
+  }
+  boost::urls::encoding_opts plus;
+  plus.space_as_plus = true;
+  for (const auto& p : *parsed) {
+    const std::string key = p.key.decode(plus), value = p.value.decode(plus);
+    if (key == "team") {
+      q.team = value;
+    } else if (key == "name") {
+      q.name = value;
+    } else if (key == "state") {
+      if (value == "breaching") {
+        q.state = ListQuery::State::kBreaching;
+      } else if (value == "ok") {
+        q.state = ListQuery::State::kOk;
+      } else if (!value.empty() && value != "any") {
+        *why = "state is any, breaching or ok";
+        return std::nullopt;
+      }
+    } else if (key == "sort") {
+      if (value == "name") {
+        q.order = ListQuery::Order::kName;
+      } else if (value == "p95") {
+        q.order = ListQuery::Order::kP95;
+      } else if (!value.empty() && value != "breaching") {
+        *why = "sort is breaching, name or p95";
+        return std::nullopt;
+      }
+    } else if (key == "page") {
+      const auto r = std::from_chars(value.data(), value.data() + value.size(), q.page);
+      if (r.ec != std::errc() || r.ptr != value.data() + value.size() || q.page == 0) {
+        *why = "page is a whole number from 1";
+        return std::nullopt;
+      }
+    } else if (!key.empty()) {
+      *why = "unknown parameter '" + core::printable(key) + "'";
+      return std::nullopt;
+    }
+  }
+  return q;
+}
+
+namespace {
+
+bool contains_folded(std::string_view text, std::string_view part) {
+  return std::search(text.begin(), text.end(), part.begin(), part.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         }) != text.end();
+}
+
+// "/" with the query's filter and order, at `page`.
+std::string list_url(const ListQuery& q, std::size_t page) {
+  boost::urls::url u("/");
+  if (!q.team.empty()) u.params().append({"team", q.team});
+  if (q.state != ListQuery::State::kAny)
+    u.params().append({"state", q.state == ListQuery::State::kBreaching ? "breaching" : "ok"});
+  if (!q.name.empty()) u.params().append({"name", q.name});
+  if (q.order != ListQuery::Order::kBreachingFirst)
+    u.params().append({"sort", q.order == ListQuery::Order::kName ? "name" : "p95"});
+  if (page > 1) u.params().append({"page", std::to_string(page)});
+  return std::string(u.buffer());
+}
+
+// Breaching first, then the highest P95 (no data last), then by id.
+void sort_rows(std::vector<const StatusRow*>& rows, ListQuery::Order order) {
+  const auto p95 = [](const StatusRow* r) {
+    return std::isnan(r->view.last_5m.p95) ? -1.0 : r->view.last_5m.p95;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const StatusRow* a, const StatusRow* b) {
+    if (order == ListQuery::Order::kBreachingFirst && breaching(*a) != breaching(*b))
+      return breaching(*a);
+    if (order != ListQuery::Order::kName && p95(a) != p95(b)) return p95(a) > p95(b);
+    return a->info.id < b->info.id;
+  });
+}
+
+std::string service_row(const StatusRow& r, bool team_column) {
+  const bool bad = breaching(r);
+  return std::string("<tr class=\"service") + (bad ? " breaching" : "") + "\" id=\"" +
+         html_escape(r.info.id) + "\"><td><a href=\"/service/" + html_escape(r.info.id) + "\">" +
+         html_escape(r.info.display_name) + "</a> <small>(" + html_escape(r.info.id) +
+         ")</small></td>" +
+         (team_column ? "<td><a href=\"/team/" + html_escape(r.info.team) + "\">" +
+                            html_escape(r.info.team) + "</a></td>"
+                      : std::string()) +
+         "<td class=\"p95\">" + ms(r.view.last_5m.p95) + "</td><td>" +
+         (std::isnan(r.threshold_ms) ? std::string("&ndash;") : fmt("%.0f ms", r.threshold_ms)) +
+         "</td><td>" + ms(r.view.baseline.p95) +
+         (r.view.baseline_ready ? "" : " <small>(not ready)</small>") + "</td><td>" +
+         (bad ? "<span class=\"badge bad\">breaching</span>"
+              : "<span class=\"badge good\">ok</span>") +
+         "</td>";
+}
+
+std::string option(const std::string& value, const std::string& label, bool selected) {
+  return "<option value=\"" + html_escape(value) + "\"" + (selected ? " selected" : "") + ">" +
+         html_escape(label) + "</option>";
+}
+
+const char kFooter[] =
+    " &middot; <a href=\"/metrics\">/metrics</a> &middot; <a href=\"/-/healthy\">"
+    "/-/healthy</a> &middot; <a href=\"/-/ready\">/-/ready</a></small></p>";
+
+}  // namespace
+
 std::string landing_page(const metrics::Published& state, const std::vector<StatusRow>& rows,
-                         const std::string& who) {
+                         const std::string& who, const ListQuery& q) {
   const auto& snap = state.snapshot;
-  std::string table;
+  std::vector<const StatusRow*> shown;
+  std::vector<std::string> teams;
   int breaches = 0;
   for (const auto& r : rows) {
     const bool bad = breaching(r);
     breaches += bad;
-    table +=
-        std::string("<tr class=\"service") + (bad ? " breaching" : "") + "\" id=\"" +
-        html_escape(r.info.id) + "\"><td><a href=\"/service/" + html_escape(r.info.id) + "\">" +
-        html_escape(r.info.display_name) + "</a> <small>(" + html_escape(r.info.id) +
-        ")</small></td><td>" + html_escape(r.info.team) + "</td><td class=\"p95\">" +
-        ms(r.view.last_5m.p95) + "</td><td>" +
-        (std::isnan(r.threshold_ms) ? std::string("&ndash;") : fmt("%.0f ms", r.threshold_ms)) +
-        "</td><td>" + ms(r.view.baseline.p95) +
-        (r.view.baseline_ready ? "" : " <small>(not ready)</small>") + "</td><td>" +
-        (bad ? "<span class=\"badge bad\">breaching</span>"
-             : "<span class=\"badge good\">ok</span>") +
-        "</td><td>" + std::to_string(r.view.accepted_total) + "</td></tr>\n";
+    teams.push_back(r.info.team);
+    if (!q.team.empty() && r.info.team != q.team) continue;
+    if (q.state != ListQuery::State::kAny && bad != (q.state == ListQuery::State::kBreaching))
+      continue;
+    if (!q.name.empty() && !contains_folded(r.info.id, q.name) &&
+        !contains_folded(r.info.display_name, q.name))
+      continue;
+    shown.push_back(&r);
   }
-  return page("loki-latency-exporter",
-              "<h1>Service latency</h1><p>5-minute P95 against each service's alert threshold. " +
-                  std::to_string(rows.size()) + " services, " + std::to_string(breaches) +
-                  " breaching. State as of " + core::format_timestamp(snap.at_ns) +
-                  (who.empty() ? std::string() : "; signed in as " + html_escape(who)) +
-                  ".</p><div class=\"scroll\"><table><thead><tr><th>Service</th><th>Team</th>"
-                  "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th><th>Status</th>"
-                  "<th>Lines</th></tr></thead><tbody>\n" +
-                  table + "</tbody></table></div><p><small>loki-latency-exporter " +
-                  html_escape(state.status.version) +
-                  " &middot; <a href=\"/metrics\">/metrics</a> &middot; <a href=\"/-/healthy\">"
-                  "/-/healthy</a> &middot; <a href=\"/-/ready\">/-/ready</a></small></p>");
+  std::sort(teams.begin(), teams.end());
+  teams.erase(std::unique(teams.begin(), teams.end()), teams.end());
+  sort_rows(shown, q.order);
+  const std::size_t pages = std::max<std::size_t>(1, (shown.size() + q.kPerPage - 1) / q.kPerPage);
+  const std::size_t page = std::min(q.page, pages);
+  const std::size_t first = (page - 1) * q.kPerPage;
+  const std::size_t last = std::min(shown.size(), first + q.kPerPage);
+  std::string table;
+  for (std::size_t i = first; i < last; ++i)
+    table += service_row(*shown[i], true) + "<td>" + std::to_string(shown[i]->view.accepted_total) +
+             "</td></tr>\n";
+
+  std::string form =
+      "<form method=\"get\" action=\"/\" class=\"filter\"><label>Name <input name=\"name\" "
+      "value=\"" +
+      html_escape(q.name) + "\" size=\"12\"></label> <label>Team <select name=\"team\">" +
+      option("", "all", q.team.empty());
+  for (const auto& t : teams) form += option(t, t, t == q.team);
+  form += "</select></label> <label>State <select name=\"state\">" +
+          option("any", "any", q.state == ListQuery::State::kAny) +
+          option("breaching", "breaching", q.state == ListQuery::State::kBreaching) +
+          option("ok", "ok", q.state == ListQuery::State::kOk) +
+          "</select></label> <label>Sort <select name=\"sort\">" +
+          option("breaching", "breaching first", q.order == ListQuery::Order::kBreachingFirst) +
+          option("p95", "highest P95", q.order == ListQuery::Order::kP95) +
+          option("name", "name", q.order == ListQuery::Order::kName) +
+          "</select></label> <button>Show</button></form>";
+  std::string pager = "<p class=\"pager\">";
+  pager += shown.empty()
+               ? std::string("No service matches.")
+               : "Services " + std::to_string(first + 1) + "&ndash;" + std::to_string(last) +
+                     " of " + std::to_string(shown.size()) + " matching";
+  if (page > 1)
+    pager += " &middot; <a rel=\"prev\" href=\"" + html_escape(list_url(q, page - 1)) +
+             "\">previous</a>";
+  if (page < pages)
+    pager +=
+        " &middot; <a rel=\"next\" href=\"" + html_escape(list_url(q, page + 1)) + "\">next</a>";
+  pager += "</p>";
+  return page_html("loki-latency-exporter",
+                   "<h1>Service latency</h1><p>5-minute P95 against each service's alert "
+                   "threshold. " +
+                       std::to_string(rows.size()) + " services, " + std::to_string(breaches) +
+                       " breaching. State as of " + core::format_timestamp(snap.at_ns) +
+                       (who.empty() ? std::string() : "; signed in as " + html_escape(who)) +
+                       ".</p>" + form + pager +
+                       "<div class=\"scroll\"><table><thead><tr><th>Service</th><th>Team</th>"
+                       "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th>"
+                       "<th>Status</th><th>Lines</th></tr></thead><tbody>\n" +
+                       table + "</tbody></table></div>" + pager +
+                       "<p><small>loki-latency-exporter " + html_escape(state.status.version) +
+                       kFooter);
+}
+
+std::string team_page(const metrics::Published& state, const window::TeamView& team,
+                      const window::Trend& trend, std::vector<StatusRow> members) {
+  std::vector<const StatusRow*> rows;
+  for (const auto& r : members) rows.push_back(&r);
+  sort_rows(rows, ListQuery::Order::kBreachingFirst);
+  std::string table;
+  int breaching_now = 0;
+  for (const auto* r : rows) {
+    breaching_now += breaching(*r);
+    const auto points = r->trend ? r->trend->points() : std::vector<window::TrendPoint>{};
+    const std::size_t week =
+        std::isnan(r->threshold_ms) ? 0 : api::breaches(points, r->threshold_ms / 1000).size();
+    table += service_row(*r, false) + "<td class=\"breaches-7d\">" + std::to_string(week) +
+             "</td></tr>\n";
+  }
+  const auto stats_row = [&](const char* name, const window::WindowStats& s) {
+    return std::string("<tr><td>") + name + "</td><td>" + ms(s.p50) + "</td><td>" + ms(s.p95) +
+           "</td><td>" + ms(s.p99) + "</td><td>" + std::to_string(s.count) + "</td></tr>";
+  };
+  const std::vector<window::TrendPoint> points =
+      trend ? trend->points() : std::vector<window::TrendPoint>{};
+  ListQuery its_services;
+  its_services.team = team.team;
+  return page_html(
+      "Team " + team.team + " - latency",
+      "<p><a href=\"" + html_escape(list_url(its_services, 1)) +
+          "\">&larr; its services in the list</a> &middot; <a href=\"/\">all services</a></p>"
+          "<h1>Team " +
+          html_escape(team.team) + "</h1><p class=\"status\">" + std::to_string(team.services) +
+          " services, " + std::to_string(breaching_now) +
+          " breaching now. The team's P95 is over every line of its services (a merge of their "
+          "sketches, not an average of their P95s): " +
+          ms(team.last_5m.p95) + " over the last 5 minutes, " + ms(team.baseline.p95) +
+          " over 7 days.</p>" +
+          trend_svg(points, state.snapshot.at_ns, std::nan(""), team.baseline.p95) +
+          "<p><small><span style=\"color:#1565c0\">&#9644;</span> team 5-minute P95 &nbsp; "
+          "<span style=\"color:#757575\">&middot;&middot;</span> team 7-day P95</small></p>"
+          "<h2>Services</h2><div class=\"scroll\"><table><thead><tr><th>Service</th>"
+          "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th><th>Status</th>"
+          "<th>Breaches (7d)</th></tr></thead><tbody>\n" +
+          table +
+          "</tbody></table></div><h2>Quantiles</h2><div class=\"scroll\"><table><thead><tr>"
+          "<th>window</th><th>P50</th><th>P95</th><th>P99</th><th>lines</th></tr></thead><tbody>" +
+          stats_row("5 minutes", team.last_5m) + stats_row("1 hour", team.last_1h) +
+          stats_row("7 days", team.baseline) + "</tbody></table></div><p><small>" +
+          "loki-latency-exporter " + html_escape(state.status.version) + kFooter);
 }
 
 std::string service_page(const metrics::Published& state, const StatusRow& r) {
@@ -212,7 +414,7 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
     return std::string("<tr><td>") + name + "</td><td>" + ms(s.p50) + "</td><td>" + ms(s.p95) +
            "</td><td>" + ms(s.p99) + "</td><td>" + std::to_string(s.count) + "</td></tr>";
   };
-  return page(
+  return page_html(
       r.info.display_name + " - latency",
       "<p><a href=\"/\">&larr; all services</a></p><h1>" + html_escape(r.info.display_name) +
           " <small>(" + html_escape(r.info.id) + ", team " + html_escape(r.info.team) +

@@ -1,13 +1,17 @@
 #pragma once
 // The built-in status pages (docs/dashboard.md): "/" lists the services with their
-// P95 now, threshold, baseline and whether they breach; "/service/<id>" draws one
-// service's 7-day trend of 5-minute P95s as SVG, with the threshold, the baseline
-// and the breach intervals, and its data-quality counts. Plain HTML and inline
-// SVG: no external assets, no JavaScript, readable at phone width.
+// P95 now, threshold, baseline and whether they breach, a page at a time, filtered
+// and sorted by its query; "/service/<id>" draws one service's 7-day trend of
+// 5-minute P95s as SVG, with the threshold, the baseline and the breach intervals,
+// and its data-quality counts; "/team/<id>" a team's trend over all its services'
+// lines and its services, breaching first. Plain HTML and inline SVG: no external
+// assets, no JavaScript, readable at phone width.
 // Pure functions of what they are given; the caller decides what may be shown.
 
 #include <cmath>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/metrics/translate.h"
@@ -25,10 +29,28 @@ struct StatusRow {
   std::string threshold_source;        // "default", "policy", "api"
 };
 
+// What "/" shows of the rows: a filter, an order and a page.
+struct ListQuery {
+  enum class Order { kBreachingFirst, kName, kP95 };
+  enum class State { kAny, kBreaching, kOk };
+  std::string team;  // "" = every team
+  State state = State::kAny;
+  std::string name;  // part of the id or display name, any case
+  Order order = Order::kBreachingFirst;
+  std::size_t page = 1;  // from 1
+  static constexpr std::size_t kPerPage = 100;
+};
+// "/"'s query string (team, state, name, sort, page); nullopt and *why if bad.
+std::optional<ListQuery> parse_list_query(std::string_view query, std::string* why);
+
 // who: the engineer the page is for ("" when the API's access control is off).
+// rows: every service the engineer may see; the query picks the page shown.
 std::string landing_page(const metrics::Published& state, const std::vector<StatusRow>& rows,
-                         const std::string& who);
+                         const std::string& who, const ListQuery& query);
 std::string service_page(const metrics::Published& state, const StatusRow& row);
+// members: the team's services that the engineer may see.
+std::string team_page(const metrics::Published& state, const window::TeamView& team,
+                      const window::Trend& trend, std::vector<StatusRow> members);
 
 // The chart alone (for tests): the trend ending at end_ns, 7 days wide.
 std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,

@@ -76,27 +76,54 @@ HttpResponse status_page(const Site& site, const HttpRequest& h, const Render& r
     who = std::get<api::Caller>(id).engineer;
   }
   const auto state = site.state.load();
-  return render(*state, status_rows(*state, *cfg, site.thresholds, a ? &who : nullptr), who);
+  return render(*state, *cfg, status_rows(*state, *cfg, site.thresholds, a ? &who : nullptr),
+                a ? &who : nullptr);
 }
 
 HttpResponse landing(const Site& site, const HttpRequest& h) {
-  return status_page(
-      site, h,
-      [](const metrics::Published& s, const std::vector<StatusRow>& rows, const std::string& who) {
-        return HttpResponse{200, "text/html; charset=utf-8", landing_page(s, rows, who)};
-      });
+  std::string why;
+  const auto query = parse_list_query(h.query, &why);
+  if (!query) return json_error(400, "invalid_query", why);
+  return status_page(site, h,
+                     [&](const metrics::Published& s, const config::Config&,
+                         const std::vector<StatusRow>& rows, const std::string* who) {
+                       return HttpResponse{200, "text/html; charset=utf-8",
+                                           landing_page(s, rows, who ? *who : "", *query)};
+                     });
 }
 
 HttpResponse service(const Site& site, const HttpRequest& h) {
   const std::string& id = h.params.at("id");
   return status_page(
       site, h,
-      [&](const metrics::Published& s, const std::vector<StatusRow>& rows, const std::string&) {
+      [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
+          const std::string*) {
         for (const auto& row : rows)
           if (row.info.id == id)
             return HttpResponse{200, "text/html; charset=utf-8", service_page(s, row)};
         return json_error(404, "unknown_service", "no service '" + id + "' to show you");
       });
+}
+
+HttpResponse team(const Site& site, const HttpRequest& h) {
+  const std::string& id = h.params.at("team");
+  return status_page(site, h,
+                     [&](const metrics::Published& s, const config::Config& cfg,
+                         const std::vector<StatusRow>& rows, const std::string* who) {
+                       const auto& teams = s.snapshot.teams;
+                       const auto t = std::find_if(teams.begin(), teams.end(),
+                                                   [&](const auto& v) { return v.team == id; });
+                       if (t == teams.end() || (who && !api::may_read_team(cfg, id, *who)))
+                         return json_error(404, "unknown_team", "no team '" + id + "' to show you");
+                       std::vector<StatusRow> members;
+                       for (const auto& row : rows)
+                         if (row.info.team == id) members.push_back(row);
+                       const auto i = static_cast<std::size_t>(t - teams.begin());
+                       const auto trend =
+                           i < s.snapshot.team_trends.size() ? s.snapshot.team_trends[i] : nullptr;
+                       return HttpResponse{200, "text/html; charset=utf-8",
+                                           team_page(s, *t, trend, std::move(members))};
+                     });
 }
 
 void reload(const Site& site, const Respond& respond) {
@@ -156,7 +183,10 @@ void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api
       if (!a)
         return respond(json_error(404, "api_disabled", "the REST API is off: configure api.auth"));
       const config::ApiConfig& access = a->access();
-      const auto it = h.params.find("id");
+      const auto param = [&h](const char* name) {
+        const auto it = h.params.find(name);
+        return it == h.params.end() ? std::string() : it->second;
+      };
       api::Request r{h.method,
                      h.path,
                      h.query,
@@ -165,7 +195,8 @@ void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api
                      {h.header("Authorization"), h.header(access.proxy_header),
                       h.header(access.proxy_secret_header), h.peer},
                      h.body_too_large || h.body.size() > access.max_body_bytes,
-                     it == h.params.end() ? "" : it->second};
+                     param("id"),
+                     param("team")};
       // The snapshot stays alive until the answer is made.
       a->serve(endpoint, r, *state(), [respond, a](api::Response out) {
         respond({out.status, "application/json", std::move(out.body), std::move(out.headers)});
@@ -181,6 +212,7 @@ void add_routes(HttpServer& http, const Site& site) {
   routes.add_page("/metrics", [&](const HttpRequest& h) { return metrics_page(site, http, h); });
   routes.add_page("/", [&](const HttpRequest& h) { return landing(site, h); });
   routes.add_page("/service/{id}", [&](const HttpRequest& h) { return service(site, h); });
+  routes.add_page("/team/{team}", [&](const HttpRequest& h) { return team(site, h); });
   routes.add_page("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
   });

@@ -1,7 +1,7 @@
 // The built-in status pages in a real browser: Debian's headless Chromium loads
 // them from the exporter replaying the bundled sample, the DOM must show every
 // service and the regressed one (payments-api) as breaching with a breach drawn
-// on its chart, and screenshots (desktop and phone width) go to
+// on its chart, its team's page with it first, and screenshots (desktop and phone width) go to
 // artifacts/evidence/ (dashboard.png is the list).
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -111,6 +111,22 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
   BOOST_TEST(count(healthy, "<rect class=\"breach\"") == 0u);
   BOOST_TEST(browser.dom(base + "/service/nope").find("unknown_service") != std::string::npos);
 
+  // The payments team: its two services, the regressed one first, under the team trend.
+  const std::string team = browser.dom(base + "/team/payments");
+  const auto regressed = team.find("<tr class=\"service breaching\" id=\"payments-api\">");
+  const auto healthy_row = team.find("<tr class=\"service\" id=\"checkout\">");
+  BOOST_TEST_REQUIRE(regressed != std::string::npos);
+  BOOST_TEST_REQUIRE(healthy_row != std::string::npos);
+  BOOST_TEST(regressed < healthy_row);
+  BOOST_TEST(count(team, "class=\"service") == 2u);
+  BOOST_TEST(count(team, "<polyline class=\"p95\"") >= 1u);
+  BOOST_TEST(team.find("2 services, 1 breaching now") != std::string::npos);
+  BOOST_TEST(list.find("href=\"/team/payments\"") != std::string::npos);
+  // The list filtered to the team, and to breaching services.
+  const std::string filtered = browser.dom(base + "/?team=payments&state=breaching");
+  BOOST_TEST(count(filtered, "class=\"service") == 1u);
+  BOOST_TEST(filtered.find("id=\"payments-api\"") != std::string::npos);
+
   const auto evidence = lle::test::source_dir() / "artifacts/evidence";
   std::filesystem::create_directories(evidence);
   BOOST_TEST(browser.screenshot(base + "/", evidence / "dashboard.png", 1280, 700) == 1280);
@@ -118,6 +134,10 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
                                 evidence / "status-payments-api.png", 1280, 1100) == 1280);
   BOOST_TEST(browser.screenshot(base + "/service/payments-api",
                                 evidence / "status-payments-api-phone.png", 412, 1400) == 412);
+  BOOST_TEST(browser.screenshot(base + "/team/payments", evidence / "status-team-payments.png",
+                                1280, 1100) == 1280);
+  BOOST_TEST(browser.screenshot(base + "/team/payments",
+                                evidence / "status-team-payments-phone.png", 412, 1400) == 412);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

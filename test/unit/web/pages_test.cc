@@ -1,6 +1,8 @@
 #include "exporter/web/pages.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <string>
 
 using lle::web::StatusRow;
@@ -39,7 +41,7 @@ BOOST_AUTO_TEST_CASE(service_names_are_escaped_and_breaches_marked_in_the_list) 
   evil.view.last_5m.p95 = 0.3;
   StatusRow fine{{"y", "Fine", "t", "1", {"o"}}, {}, nullptr, 250, "default"};
   fine.view.last_5m.p95 = 0.2;
-  const std::string html = lle::web::landing_page(p, {evil, fine}, "alice");
+  const std::string html = lle::web::landing_page(p, {evil, fine}, "alice", {});
   BOOST_TEST(html.find("<script>") == std::string::npos);
   BOOST_TEST(html.find("&lt;script&gt;alert(&#39;&amp;&#39;)&lt;/script&gt;") != std::string::npos);
   BOOST_TEST(html.find("t&quot;eam") != std::string::npos);
@@ -87,6 +89,93 @@ BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   BOOST_TEST(html.find("threshold 250 ms (api)") != std::string::npos);
   BOOST_TEST(html.find("invalid_latency</td><td>7") != std::string::npos, html);
   BOOST_TEST(html.find("<svg class=\"trend\"") != std::string::npos);
+  BOOST_TEST(html.find("<script") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_list_pages_filters_and_sorts_breaching_first) {
+  lle::metrics::Published p;
+  std::vector<StatusRow> rows;
+  // 250 services in teams t0..t4; every 10th breaches (300 ms against 250 ms).
+  for (int i = 0; i < 250; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "svc-%03d", i);
+    StatusRow r{{id, std::string("Service ") + id, "t" + std::to_string(i % 5), "1", {"o"}},
+                {},
+                nullptr,
+                250,
+                "default"};
+    r.view.last_5m.p95 = i % 10 == 0 ? 0.3 : 0.001 * (i % 200);
+    rows.push_back(r);
+  }
+  const auto show = [&](const std::string& query) {
+    std::string why;
+    const auto q = lle::web::parse_list_query(query, &why);
+    BOOST_TEST_REQUIRE(q.has_value(), query << ": " << why);
+    return lle::web::landing_page(p, rows, "", *q);
+  };
+  const auto ids = [](const std::string& html) {  // the rows' ids, in order
+    std::vector<std::string> out;
+    const std::string mark = "id=\"svc-";
+    for (std::size_t at = 0; (at = html.find(mark, at)) != std::string::npos; at += mark.size())
+      out.push_back(html.substr(at + 4, 7));
+    return out;
+  };
+  const std::string first = show("");
+  auto list = ids(first);
+  BOOST_TEST_REQUIRE(list.size() == lle::web::ListQuery::kPerPage);
+  for (std::size_t i = 0; i < 25; ++i)  // the 25 breaching ones first
+    BOOST_TEST(std::stoi(list[i].substr(4)) % 10 == 0, list[i]);
+  BOOST_TEST(first.find("Services 1&ndash;100 of 250 matching") != std::string::npos);
+  BOOST_TEST(first.find("25 breaching") != std::string::npos);
+  BOOST_TEST(first.find("rel=\"next\" href=\"/?page=2\"") != std::string::npos);
+  BOOST_TEST(first.size() < 200'000u);
+  // The last page, past the end shows the last page too.
+  BOOST_TEST(ids(show("page=3")).size() == 50u);
+  BOOST_TEST(ids(show("page=99")) == ids(show("page=3")));
+  // Filters: team, state, name (any case), and their links keep the filter.
+  for (const auto& id : ids(show("team=t3&sort=name")))
+    BOOST_TEST(std::stoi(id.substr(4)) % 5 == 3, id);
+  BOOST_TEST(ids(show("team=t3&sort=name")).size() == 50u);
+  BOOST_TEST(ids(show("state=breaching")).size() == 25u);
+  BOOST_TEST(ids(show("state=ok&team=t1")).size() == 50u);
+  BOOST_TEST(ids(show("name=SVC-12")).size() == 10u);          // svc-120..129
+  BOOST_TEST(ids(show("name=service+svc-00")).size() == 10u);  // by display name
+  BOOST_TEST(show("team=t1&page=1").find("href=\"/?team=t1&amp;page=2\"") == std::string::npos);
+  BOOST_TEST(show("state=ok").find("href=\"/?state=ok&amp;page=2\"") != std::string::npos);
+  const auto by_name = ids(show("sort=name"));
+  BOOST_TEST(std::is_sorted(by_name.begin(), by_name.end()));
+  const auto by_p95 = ids(show("sort=p95&state=ok"));
+  BOOST_TEST(by_p95.front() == "svc-199");
+  // Bad queries are refused with a reason.
+  for (const char* bad : {"page=0", "page=x", "state=red", "sort=size", "color=blue", "team=%zz"}) {
+    std::string why;
+    BOOST_TEST(!lle::web::parse_list_query(bad, &why).has_value(), bad);
+    BOOST_TEST(!why.empty());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_team_page_lists_its_services_breaching_first_under_its_trend) {
+  lle::metrics::Published p;
+  p.snapshot.at_ns = kEnd;
+  lle::window::TrendSeries series;
+  series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
+  for (int i = 0; i < 12; ++i) series.p95_index.push_back(i < 6 ? 300 : 200);
+  const auto trend = std::make_shared<const lle::window::TrendSeries>(series);
+  StatusRow ok{{"a-ok", "A", "pay", "1", {"o"}}, {}, nullptr, 250, "policy"};
+  ok.view.last_5m.p95 = 0.1;
+  StatusRow bad{{"b-bad", "B", "pay", "1", {"o"}}, {}, trend, 250, "policy"};
+  bad.view.last_5m.p95 = 0.3;
+  lle::window::TeamView team{"pay", 2, {}, {}, {}};
+  team.last_5m.p95 = 0.28;
+  const std::string html = lle::web::team_page(p, team, trend, {ok, bad});
+  const auto b = html.find("id=\"b-bad\""), a = html.find("id=\"a-ok\"");
+  BOOST_TEST_REQUIRE(b != std::string::npos);
+  BOOST_TEST(b < a);  // breaching first
+  BOOST_TEST(html.find("1 breaching now") != std::string::npos);
+  BOOST_TEST(html.find("<polyline class=\"p95\"") != std::string::npos);
+  BOOST_TEST(html.find("<title>5-minute P95 over the last 7 days</title>") != std::string::npos);
+  BOOST_TEST(html.find("href=\"/?team=pay\"") != std::string::npos);
+  BOOST_TEST(html.find("<td class=\"breaches-7d\">1</td>") != std::string::npos);
   BOOST_TEST(html.find("<script") == std::string::npos);
 }
 
