@@ -343,7 +343,7 @@ std::string landing_page(const metrics::Published& state, const std::vector<Stat
 }
 
 std::string team_page(const metrics::Published& state, const window::TeamView& team,
-                      const window::Trend& trend, std::vector<StatusRow> members) {
+                      const window::Trend& trend, const std::vector<StatusRow>& members) {
   std::vector<const StatusRow*> rows;
   for (const auto& r : members) rows.push_back(&r);
   sort_rows(rows, ListQuery::Order::kBreachingFirst);

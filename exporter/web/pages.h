@@ -50,7 +50,7 @@ std::string landing_page(const metrics::Published& state, const std::vector<Stat
 std::string service_page(const metrics::Published& state, const StatusRow& row);
 // members: the team's services that the engineer may see.
 std::string team_page(const metrics::Published& state, const window::TeamView& team,
-                      const window::Trend& trend, std::vector<StatusRow> members);
+                      const window::Trend& trend, const std::vector<StatusRow>& members);
 
 // The chart alone (for tests): the trend ending at end_ns, 7 days wide.
 std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,

@@ -16,16 +16,18 @@
 namespace lle::web {
 namespace {
 
-// The services the status pages show: all, or (engineer given: the API's access
-// control is on) those the engineer may read; with the threshold in force.
+// The services a status page shows: those `wanted` (all for the list), and of
+// those (engineer given: the API's access control is on) the ones the engineer
+// may read; with the threshold in force.
+using Wanted = std::function<bool(const core::ServiceInfo&)>;
 std::vector<StatusRow> status_rows(const metrics::Published& state, const config::Config& cfg,
                                    const api::ThresholdStore& thresholds,
-                                   const std::string* engineer) {
+                                   const std::string* engineer, const Wanted& wanted) {
   std::vector<StatusRow> rows;
   const auto& snap = state.snapshot;
   const auto at = api::positions(snap);
   for (const auto& s : cfg.services) {
-    if (engineer && !api::may_read(cfg, s, *engineer)) continue;
+    if (!wanted(s.info) || (engineer && !api::may_read(cfg, s, *engineer))) continue;
     StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
     if (const auto i = at.find(s.info.id); i != at.end()) {
       row.view = snap.views[i->second];
@@ -58,7 +60,8 @@ HttpResponse metrics_page(const Site& site, const HttpServer& http, const HttpRe
 // The status pages show what the API would: with api.auth on, only to an
 // identified engineer, and only the services they may read.
 template <class Render>
-HttpResponse status_page(const Site& site, const HttpRequest& h, const Render& render) {
+HttpResponse status_page(const Site& site, const HttpRequest& h, const Wanted& wanted,
+                         const Render& render) {
   const auto cfg = site.config.load();
   const auto a = site.api.load();
   std::string who;
@@ -76,7 +79,8 @@ HttpResponse status_page(const Site& site, const HttpRequest& h, const Render& r
     who = std::get<api::Caller>(id).engineer;
   }
   const auto state = site.state.load();
-  return render(*state, *cfg, status_rows(*state, *cfg, site.thresholds, a ? &who : nullptr),
+  return render(*state, *cfg,
+                status_rows(*state, *cfg, site.thresholds, a ? &who : nullptr, wanted),
                 a ? &who : nullptr);
 }
 
@@ -84,18 +88,19 @@ HttpResponse landing(const Site& site, const HttpRequest& h) {
   std::string why;
   const auto query = parse_list_query(h.query, &why);
   if (!query) return json_error(400, "invalid_query", why);
-  return status_page(site, h,
-                     [&](const metrics::Published& s, const config::Config&,
-                         const std::vector<StatusRow>& rows, const std::string* who) {
-                       return HttpResponse{200, "text/html; charset=utf-8",
-                                           landing_page(s, rows, who ? *who : "", *query)};
-                     });
+  return status_page(
+      site, h, [](const core::ServiceInfo&) { return true; },
+      [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
+          const std::string* who) {
+        return HttpResponse{200, "text/html; charset=utf-8",
+                            landing_page(s, rows, who ? *who : "", *query)};
+      });
 }
 
 HttpResponse service(const Site& site, const HttpRequest& h) {
   const std::string& id = h.params.at("id");
   return status_page(
-      site, h,
+      site, h, [&](const core::ServiceInfo& s) { return s.id == id; },
       [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
           const std::string*) {
         for (const auto& row : rows)
@@ -107,23 +112,19 @@ HttpResponse service(const Site& site, const HttpRequest& h) {
 
 HttpResponse team(const Site& site, const HttpRequest& h) {
   const std::string& id = h.params.at("team");
-  return status_page(site, h,
-                     [&](const metrics::Published& s, const config::Config& cfg,
-                         const std::vector<StatusRow>& rows, const std::string* who) {
-                       const auto& teams = s.snapshot.teams;
-                       const auto t = std::find_if(teams.begin(), teams.end(),
-                                                   [&](const auto& v) { return v.team == id; });
-                       if (t == teams.end() || (who && !api::may_read_team(cfg, id, *who)))
-                         return json_error(404, "unknown_team", "no team '" + id + "' to show you");
-                       std::vector<StatusRow> members;
-                       for (const auto& row : rows)
-                         if (row.info.team == id) members.push_back(row);
-                       const auto i = static_cast<std::size_t>(t - teams.begin());
-                       const auto trend =
-                           i < s.snapshot.team_trends.size() ? s.snapshot.team_trends[i] : nullptr;
-                       return HttpResponse{200, "text/html; charset=utf-8",
-                                           team_page(s, *t, trend, std::move(members))};
-                     });
+  return status_page(
+      site, h, [&](const core::ServiceInfo& s) { return s.team == id; },
+      [&](const metrics::Published& s, const config::Config& cfg,
+          const std::vector<StatusRow>& rows, const std::string* who) {
+        const auto& teams = s.snapshot.teams;
+        const auto t =
+            std::find_if(teams.begin(), teams.end(), [&](const auto& v) { return v.team == id; });
+        if (t == teams.end() || (who && !api::may_read_team(cfg, id, *who)))
+          return json_error(404, "unknown_team", "no team '" + id + "' to show you");
+        const auto i = static_cast<std::size_t>(t - teams.begin());
+        const auto trend = i < s.snapshot.team_trends.size() ? s.snapshot.team_trends[i] : nullptr;
+        return HttpResponse{200, "text/html; charset=utf-8", team_page(s, *t, trend, rows)};
+      });
 }
 
 void reload(const Site& site, const Respond& respond) {

@@ -27,6 +27,7 @@ def main():
     p.add_argument("--services", type=int, default=200)
     p.add_argument("--rate", type=float, default=1000.0, help="lines per second of log time")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--teams", type=int, default=1, help="services spread round-robin")
     a = p.parse_args()
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -34,9 +35,10 @@ def main():
 
     with open(os.path.join(a.out, "services.yaml"), "w") as f:
         f.write("services:\n")
-        for n in names:
-            f.write("  - id: %s\n    team: bench\n    owners: [bench]\n    match: {field: %s}\n"
-                    % (n, n))
+        for i, n in enumerate(names):
+            team = "bench" if a.teams <= 1 else "team-%03d" % (i % a.teams)
+            f.write("  - id: %s\n    team: %s\n    owners: [bench]\n    match: {field: %s}\n"
+                    % (n, team, n))
     with open(os.path.join(a.out, "exporter.yaml"), "w") as f:
         f.write("listen: 127.0.0.1:0\nservices_file: services.yaml\n"
                 "windows: {allowed_lateness: 5m, max_future_skew: 1m}\n")
