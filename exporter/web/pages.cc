@@ -215,9 +215,9 @@ bool contains_folded(std::string_view text, std::string_view part) {
          }) != text.end();
 }
 
-// "/" with the query's filter and order, at `page`.
+// The list with the query's filter and order, at `page`.
 std::string list_url(const ListQuery& q, std::size_t page) {
-  boost::urls::url u("/");
+  boost::urls::url u(q.mine ? "/mine" : "/");
   if (!q.team.empty()) u.params().append({"team", q.team});
   if (q.state != ListQuery::State::kAny)
     u.params().append({"state", q.state == ListQuery::State::kBreaching ? "breaching" : "ok"});
@@ -300,11 +300,11 @@ std::string landing_page(const metrics::Published& state, const std::vector<Stat
     table += service_row(*shown[i], true) + "<td>" + std::to_string(shown[i]->view.accepted_total) +
              "</td></tr>\n";
 
-  std::string form =
-      "<form method=\"get\" action=\"/\" class=\"filter\"><label>Name <input name=\"name\" "
-      "value=\"" +
-      html_escape(q.name) + "\" size=\"12\"></label> <label>Team <select name=\"team\">" +
-      option("", "all", q.team.empty());
+  std::string form = "<form method=\"get\" action=\"" + std::string(q.mine ? "/mine" : "/") +
+                     "\" class=\"filter\"><label>Name <input name=\"name\" value=\"" +
+                     html_escape(q.name) +
+                     "\" size=\"12\"></label> <label>Team <select name=\"team\">" +
+                     option("", "all", q.team.empty());
   for (const auto& t : teams) form += option(t, t, t == q.team);
   form += "</select></label> <label>State <select name=\"state\">" +
           option("any", "any", q.state == ListQuery::State::kAny) +
@@ -328,8 +328,10 @@ std::string landing_page(const metrics::Published& state, const std::vector<Stat
         " &middot; <a rel=\"next\" href=\"" + html_escape(list_url(q, page + 1)) + "\">next</a>";
   pager += "</p>";
   return page_html("loki-latency-exporter",
-                   "<h1>Service latency</h1><p>5-minute P95 against each service's alert "
-                   "threshold. " +
+                   std::string(q.mine ? "<h1>Your services</h1><p>Those you own or your team "
+                                        "owns: 5-minute P95 against each one's alert threshold. "
+                                      : "<h1>Service latency</h1><p>5-minute P95 against each "
+                                        "service's alert threshold. ") +
                        std::to_string(rows.size()) + " services, " + std::to_string(breaches) +
                        " breaching. State as of " + core::format_timestamp(snap.at_ns) +
                        (who.empty() ? std::string() : "; signed in as " + html_escape(who)) +

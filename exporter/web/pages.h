@@ -38,6 +38,7 @@ struct ListQuery {
   std::string name;  // part of the id or display name, any case
   Order order = Order::kBreachingFirst;
   std::size_t page = 1;  // from 1
+  bool mine = false;     // the list is /mine: the caller's services only
   static constexpr std::size_t kPerPage = 100;
 };
 // "/"'s query string (team, state, name, sort, page); nullopt and *why if bad.

@@ -19,7 +19,8 @@ namespace {
 // The services a status page shows: those `wanted` (all for the list), and of
 // those (engineer given: the API's access control is on) the ones the engineer
 // may read; with the threshold in force.
-using Wanted = std::function<bool(const core::ServiceInfo&)>;
+using Wanted = std::function<bool(const config::Config&, const config::ServiceConfig&,
+                                  const std::string* engineer)>;
 std::vector<StatusRow> status_rows(const metrics::Published& state, const config::Config& cfg,
                                    const api::ThresholdStore& thresholds,
                                    const std::string* engineer, const Wanted& wanted) {
@@ -27,7 +28,7 @@ std::vector<StatusRow> status_rows(const metrics::Published& state, const config
   const auto& snap = state.snapshot;
   const auto at = api::positions(snap);
   for (const auto& s : cfg.services) {
-    if (!wanted(s.info) || (engineer && !api::may_read(cfg, s, *engineer))) continue;
+    if (!wanted(cfg, s, engineer) || (engineer && !api::may_read(cfg, s, *engineer))) continue;
     StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
     if (const auto i = at.find(s.info.id); i != at.end()) {
       row.view = snap.views[i->second];
@@ -89,7 +90,27 @@ HttpResponse landing(const Site& site, const HttpRequest& h) {
   const auto query = parse_list_query(h.query, &why);
   if (!query) return json_error(400, "invalid_query", why);
   return status_page(
-      site, h, [](const core::ServiceInfo&) { return true; },
+      site, h, [](const auto&, const auto&, const auto*) { return true; },
+      [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
+          const std::string* who) {
+        return HttpResponse{200, "text/html; charset=utf-8",
+                            landing_page(s, rows, who ? *who : "", *query)};
+      });
+}
+
+// The services the signed-in engineer owns, or whose team they are in.
+HttpResponse mine(const Site& site, const HttpRequest& h) {
+  std::string why;
+  auto query = parse_list_query(h.query, &why);
+  if (!query) return json_error(400, "invalid_query", why);
+  query->mine = true;
+  if (!site.api.load())
+    return json_error(404, "api_disabled", "/mine needs a signed-in engineer: configure api.auth");
+  return status_page(
+      site, h,
+      [](const config::Config& cfg, const config::ServiceConfig& s, const std::string* who) {
+        return who && api::owns(cfg, s, *who);
+      },
       [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
           const std::string* who) {
         return HttpResponse{200, "text/html; charset=utf-8",
@@ -100,7 +121,8 @@ HttpResponse landing(const Site& site, const HttpRequest& h) {
 HttpResponse service(const Site& site, const HttpRequest& h) {
   const std::string& id = h.params.at("id");
   return status_page(
-      site, h, [&](const core::ServiceInfo& s) { return s.id == id; },
+      site, h,
+      [&](const auto&, const config::ServiceConfig& s, const auto*) { return s.info.id == id; },
       [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
           const std::string*) {
         for (const auto& row : rows)
@@ -113,7 +135,8 @@ HttpResponse service(const Site& site, const HttpRequest& h) {
 HttpResponse team(const Site& site, const HttpRequest& h) {
   const std::string& id = h.params.at("team");
   return status_page(
-      site, h, [&](const core::ServiceInfo& s) { return s.team == id; },
+      site, h,
+      [&](const auto&, const config::ServiceConfig& s, const auto*) { return s.info.team == id; },
       [&](const metrics::Published& s, const config::Config& cfg,
           const std::vector<StatusRow>& rows, const std::string* who) {
         const auto& teams = s.snapshot.teams;
@@ -214,6 +237,7 @@ void add_routes(HttpServer& http, const Site& site) {
   routes.add_page("/", [&](const HttpRequest& h) { return landing(site, h); });
   routes.add_page("/service/{id}", [&](const HttpRequest& h) { return service(site, h); });
   routes.add_page("/team/{team}", [&](const HttpRequest& h) { return team(site, h); });
+  routes.add_page("/mine", [&](const HttpRequest& h) { return mine(site, h); });
   routes.add_page("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
   });

@@ -195,6 +195,21 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
   BOOST_TEST(list.status == 200);
   BOOST_TEST(list.body.find("signed in as dave") != std::string::npos);
   BOOST_TEST(list.body.find("id=\"checkout\"") != std::string::npos);  // read_access: any
+  // /mine: the services the engineer owns or whose team they are in; team pages too.
+  const auto mine = lle::test::http_request(e.port, "GET", "/mine", kTeamMember.headers);
+  BOOST_TEST(mine.status == 200);
+  BOOST_TEST(mine.body.find("id=\"checkout\"") != std::string::npos);
+  BOOST_TEST(mine.body.find("id=\"ledger\"") != std::string::npos);
+  BOOST_TEST(mine.body.find("id=\"search\"") == std::string::npos);
+  const auto daves = lle::test::http_request(e.port, "GET", "/mine", kOther.headers);
+  BOOST_TEST(daves.body.find("id=\"search\"") != std::string::npos);
+  BOOST_TEST(daves.body.find("id=\"checkout\"") == std::string::npos);
+  for (const auto* caller : {&kAnonymous, &kForged}) {
+    for (const char* page : {"/mine", "/team/payments"})
+      BOOST_TEST(lle::test::http_request(e.port, "GET", page, caller->headers).status == 401);
+  }
+  BOOST_TEST(lle::test::http_request(e.port, "GET", "/team/payments", kOther.headers).status ==
+             200);  // read_access: any
   // Two changes (owner, team member), each audited with who made it.
   const auto audit = e.audit();
   BOOST_TEST_REQUIRE(audit.size() == 2u);

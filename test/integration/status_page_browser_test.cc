@@ -126,6 +126,8 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
   const std::string filtered = browser.dom(base + "/?team=payments&state=breaching");
   BOOST_TEST(count(filtered, "class=\"service") == 1u);
   BOOST_TEST(filtered.find("id=\"payments-api\"") != std::string::npos);
+  // Without api.auth there is no one signed in to list services for.
+  BOOST_TEST(browser.dom(base + "/mine").find("api_disabled") != std::string::npos);
 
   const auto evidence = lle::test::source_dir() / "artifacts/evidence";
   std::filesystem::create_directories(evidence);
