@@ -112,11 +112,21 @@ json::object threshold_json(const std::string& id, const Effective& e) {
 }
 
 // The window parameter of a latency endpoint (default 7 days) into *window_ns,
-// or the 400 to answer.
-std::optional<Response> window_of(std::string_view query, std::int64_t* window_ns) {
+// and with `compare` non-null its compare parameter (previous_week), or the 400
+// to answer.
+std::optional<Response> window_of(std::string_view query, std::int64_t* window_ns,
+                                  bool* compare = nullptr) {
   std::pair<std::string, std::string> bad;
-  const auto params = parameters(query, {"window"}, &bad);
+  const auto params = compare ? parameters(query, {"window", "compare"}, &bad)
+                              : parameters(query, {"window"}, &bad);
   if (!params) return error(400, bad.first, bad.second);
+  if (compare && params->contains("compare")) {
+    if (params->at("compare") != "previous_week")
+      return error(
+          400, "invalid_compare",
+          "compare takes previous_week; got '" + core::printable(params->at("compare")) + "'");
+    *compare = true;
+  }
   *window_ns = kDefaultWindowNs;
   if (!params->contains("window")) return std::nullopt;
   const auto w = parse_window(params->at("window"));
@@ -178,7 +188,8 @@ struct Api::Call {
   const config::ServiceConfig& service;
   Effective current;
   window::ServiceView view;
-  std::vector<window::TrendPoint> trend;
+  window::Trend series;                   // 14 days, or null
+  std::vector<window::TrendPoint> trend;  // its last 7 days
 };
 
 void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Done done) const {
@@ -220,12 +231,14 @@ void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Don
     return decide({error(403, "forbidden", "only the owners of " + r.service + " may read it"),
                    "not an owner"});
   }
-  Call c{r, state, engineer, *it, thresholds_.effective(*cfg.alert_policy, r.service), {}, {}};
+  Call c{r, state, engineer, *it, thresholds_.effective(*cfg.alert_policy, r.service), {}, {}, {}};
   const auto at = positions(state);
   if (const auto found = at.find(r.service); found != at.end()) {
     c.view = state.views[found->second];
-    if (found->second < state.trends.size() && state.trends[found->second])
-      c.trend = state.trends[found->second]->points();
+    if (found->second < state.trends.size() && state.trends[found->second]) {
+      c.series = state.trends[found->second];
+      c.trend = c.series->points(state.at_ns - window::kWeekNs);
+    }
   }
   switch (e) {
     case Endpoint::kLatency:
@@ -263,7 +276,8 @@ Api::Decision Api::owned(const std::string& engineer, const window::Snapshot& st
 
 Api::Decision Api::latency(const Call& c) const {
   std::int64_t window_ns = 0;
-  if (auto bad = window_of(c.r.query, &window_ns)) return {std::move(*bad), "query"};
+  bool compare = false;
+  if (auto bad = window_of(c.r.query, &window_ns, &compare)) return {std::move(*bad), "query"};
   std::vector<window::TrendPoint> in_window;
   json::array points = trend_json(c.trend, c.state.at_ns - window_ns, &in_window);
   const auto& view = c.view;
@@ -282,6 +296,18 @@ Api::Decision Api::latency(const Call& c) const {
       {"breaching", breaching(view.last_5m.p95, c.current.ms)},
       {"trend", points},
       {"breaches", intervals(breaches(in_window, c.current.ms / 1000))}};
+  if (compare) {
+    // The same window a week earlier, each point's t moved a week on to align.
+    std::vector<window::TrendPoint> before;
+    if (c.series) {
+      for (auto p : c.series->points(c.state.at_ns - window::kWeekNs - window_ns)) {
+        if (p.bucket_start_ns + window::kFiveMinutesNs > c.state.at_ns - window::kWeekNs) break;
+        p.bucket_start_ns += window::kWeekNs;
+        before.push_back(p);
+      }
+    }
+    body["previous_week"] = trend_json(before, c.state.at_ns - window_ns, nullptr);
+  }
   return {ok(body), "read"};
 }
 
@@ -322,9 +348,10 @@ Api::Decision Api::team_latency(const Request& r, const std::string& engineer,
   std::int64_t window_ns = 0;
   if (auto bad = window_of(r.query, &window_ns)) return {std::move(*bad), "query"};
   const auto t = static_cast<std::size_t>(found - state.teams.begin());
-  const std::vector<window::TrendPoint> trend = t < state.team_trends.size() && state.team_trends[t]
-                                                    ? state.team_trends[t]->points()
-                                                    : std::vector<window::TrendPoint>{};
+  const std::vector<window::TrendPoint> trend =
+      t < state.team_trends.size() && state.team_trends[t]
+          ? state.team_trends[t]->points(state.at_ns - window_ns)
+          : std::vector<window::TrendPoint>{};
   // Its services, breaching first, each with its breaches in the window.
   struct Member {
     bool breaching;

@@ -18,7 +18,10 @@ namespace lle::state {
 // 3: each window ends with the hours that left its 7 days (the lifetime histogram's
 // older part); version 2 files read as if none had, and a build that knows only
 // version 2 moves a version 3 file aside.
-constexpr std::uint32_t kFormatVersion = 3;
+// 4: each window's 5-minute P95 trend holds 14 days (a ring twice as long), and the
+// payload may hold the teams' trends; version 3 files read with 7 days of trend,
+// and a build that knows only version 3 moves a version 4 file aside.
+constexpr std::uint32_t kFormatVersion = 4;
 
 // A state file above this is refused unread (about 10,000 services' worth).
 constexpr std::size_t kMaxFileBytes = std::size_t(4) << 30;

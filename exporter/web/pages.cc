@@ -43,7 +43,7 @@ std::string html_escape(const std::string& s) {
 
 namespace {
 
-constexpr std::int64_t kWeekNs = 7 * 24 * 3'600'000'000'000LL;
+using window::kWeekNs;
 
 std::string fmt(const char* f, double v) {
   char buf[48];
@@ -60,6 +60,22 @@ std::string minute(std::int64_t ns) {
 std::string ms(double seconds) {
   return std::isnan(seconds) ? "&ndash;" : fmt("%.1f ms", seconds * 1000);
 }
+
+// A trend's points of the 7 days up to at_ns, and of the 7 days before those.
+struct Weeks {
+  std::vector<window::TrendPoint> this_week, week_before;
+};
+Weeks weeks(const window::Trend& t, std::int64_t at_ns) {
+  Weeks out;
+  if (!t) return out;
+  for (const auto& p : t->points(at_ns - 2 * kWeekNs))
+    (p.bucket_start_ns + window::kFiveMinutesNs > at_ns - kWeekNs ? out.this_week : out.week_before)
+        .push_back(p);
+  return out;
+}
+
+const char kWeekBeforeLegend[] =
+    "<span style=\"color:#9e9e9e\">&#9644;</span> the week before, a week later &nbsp; ";
 
 bool breaching(const StatusRow& r) { return api::breaching(r.view.last_5m.p95, r.threshold_ms); }
 
@@ -84,12 +100,14 @@ std::string page_html(const std::string& title, const std::string& body) {
 }  // namespace
 
 std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,
-                      double threshold_seconds, double baseline_seconds) {
+                      double threshold_seconds, double baseline_seconds,
+                      const std::vector<window::TrendPoint>& week_before) {
   constexpr double kW = 720, kH = 220, kLeft = 52, kRight = 8, kTop = 8, kBottom = 24;
   const double plot_w = kW - kLeft - kRight, plot_h = kH - kTop - kBottom;
   const std::int64_t start_ns = end_ns - kWeekNs;
   double top = 0;
-  for (const auto& p : trend) top = std::max(top, p.p95);
+  for (const auto* series : {&trend, &week_before})
+    for (const auto& p : *series) top = std::max(top, p.p95);
   for (double v : {threshold_seconds, baseline_seconds})
     if (!std::isnan(v)) top = std::max(top, v);
   // A round top, in steps of 50 ms, with some room above the highest line.
@@ -128,25 +146,30 @@ std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t
              fmt("%.1f", b.peak_seconds * 1000) + " ms</title></rect>";
     }
   }
-  // The trend, one polyline per run of consecutive buckets (a gap is drawn as one).
-  std::string points;
-  std::int64_t next = 0;
-  const auto flush = [&] {
-    if (!points.empty())
-      svg +=
-          "<polyline class=\"p95\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" "
-          "points=\"" +
-          points + "\"/>";
-    points.clear();
+  // A trend, one polyline per run of consecutive buckets (a gap is drawn as one);
+  // the week before shifted a week on, under this week's.
+  const auto draw = [&](const std::vector<window::TrendPoint>& series, std::int64_t shift,
+                        const char* attributes) {
+    std::string points;
+    std::int64_t next = 0;
+    const auto flush = [&] {
+      if (!points.empty())
+        svg += std::string("<polyline ") + attributes + " points=\"" + points + "\"/>";
+      points.clear();
+    };
+    for (const auto& p : series) {
+      const std::int64_t start = p.bucket_start_ns + shift;
+      if (start < start_ns) continue;
+      if (start != next) flush();
+      points +=
+          fmt("%.1f", x(start + window::kFiveMinutesNs / 2)) + "," + fmt("%.1f", y(p.p95)) + " ";
+      next = start + window::kFiveMinutesNs;
+    }
+    flush();
   };
-  for (const auto& p : trend) {
-    if (p.bucket_start_ns < start_ns) continue;
-    if (p.bucket_start_ns != next) flush();
-    points += fmt("%.1f", x(p.bucket_start_ns + window::kFiveMinutesNs / 2)) + "," +
-              fmt("%.1f", y(p.p95)) + " ";
-    next = p.bucket_start_ns + window::kFiveMinutesNs;
-  }
-  flush();
+  draw(week_before, kWeekNs,
+       "class=\"p95-week-before\" fill=\"none\" stroke=\"#9e9e9e\" stroke-width=\"1.2\"");
+  draw(trend, 0, "class=\"p95\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\"");
   const auto level = [&](const char* cls, double v, const char* color, const char* dash) {
     if (std::isnan(v)) return;
     svg += "<line class=\"" + std::string(cls) + "\" x1=\"" + fmt("%.1f", kLeft) + "\" x2=\"" +
@@ -353,7 +376,7 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
   int breaching_now = 0;
   for (const auto* r : rows) {
     breaching_now += breaching(*r);
-    const auto points = r->trend ? r->trend->points() : std::vector<window::TrendPoint>{};
+    const auto points = weeks(r->trend, state.snapshot.at_ns).this_week;
     const std::size_t week =
         std::isnan(r->threshold_ms) ? 0 : api::breaches(points, r->threshold_ms / 1000).size();
     table += service_row(*r, false) + "<td class=\"breaches-7d\">" + std::to_string(week) +
@@ -363,8 +386,7 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
     return std::string("<tr><td>") + name + "</td><td>" + ms(s.p50) + "</td><td>" + ms(s.p95) +
            "</td><td>" + ms(s.p99) + "</td><td>" + std::to_string(s.count) + "</td></tr>";
   };
-  const std::vector<window::TrendPoint> points =
-      trend ? trend->points() : std::vector<window::TrendPoint>{};
+  const Weeks team_weeks = weeks(trend, state.snapshot.at_ns);
   ListQuery its_services;
   its_services.team = team.team;
   return page_html(
@@ -378,8 +400,10 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
           "sketches, not an average of their P95s): " +
           ms(team.last_5m.p95) + " over the last 5 minutes, " + ms(team.baseline.p95) +
           " over 7 days.</p>" +
-          trend_svg(points, state.snapshot.at_ns, std::nan(""), team.baseline.p95) +
-          "<p><small><span style=\"color:#1565c0\">&#9644;</span> team 5-minute P95 &nbsp; "
+          trend_svg(team_weeks.this_week, state.snapshot.at_ns, std::nan(""), team.baseline.p95,
+                    team_weeks.week_before) +
+          "<p><small><span style=\"color:#1565c0\">&#9644;</span> team 5-minute P95 &nbsp; " +
+          kWeekBeforeLegend +
           "<span style=\"color:#757575\">&middot;&middot;</span> team 7-day P95</small></p>"
           "<h2>Services</h2><div class=\"scroll\"><table><thead><tr><th>Service</th>"
           "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th><th>Status</th>"
@@ -394,8 +418,7 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
 
 std::string service_page(const metrics::Published& state, const StatusRow& r) {
   const auto& v = r.view;
-  const std::vector<window::TrendPoint> trend =
-      r.trend ? r.trend->points() : std::vector<window::TrendPoint>{};
+  const auto [trend, week_before] = weeks(r.trend, state.snapshot.at_ns);
   const double threshold_s = r.threshold_ms / 1000;
   const bool bad = breaching(r);
   std::string intervals;
@@ -428,8 +451,9 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
                ? std::string("none")
                : fmt("%.0f ms", r.threshold_ms) + " (" + html_escape(r.threshold_source) + ")") +
           ", baseline " + ms(v.baseline.p95) + (v.baseline_ready ? "" : " (not ready)") + ".</p>" +
-          trend_svg(trend, state.snapshot.at_ns, threshold_s, v.baseline.p95) +
-          "<p><small><span style=\"color:#1565c0\">&#9644;</span> 5-minute P95 &nbsp; "
+          trend_svg(trend, state.snapshot.at_ns, threshold_s, v.baseline.p95, week_before) +
+          "<p><small><span style=\"color:#1565c0\">&#9644;</span> 5-minute P95 &nbsp; " +
+          kWeekBeforeLegend +
           "<span style=\"color:#c62828\">- -</span> threshold &nbsp; "
           "<span style=\"color:#757575\">&middot;&middot;</span> 7-day baseline P95 &nbsp; "
           "<span style=\"background:#fbd5d5\">&nbsp;&nbsp;</span> breach</small></p>"

@@ -53,8 +53,10 @@ std::string service_page(const metrics::Published& state, const StatusRow& row);
 std::string team_page(const metrics::Published& state, const window::TeamView& team,
                       const window::Trend& trend, const std::vector<StatusRow>& members);
 
-// The chart alone (for tests): the trend ending at end_ns, 7 days wide.
+// The chart alone (for tests): the trend ending at end_ns, 7 days wide, over the
+// week before's (drawn a week later, in grey) if given.
 std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,
-                      double threshold_seconds, double baseline_seconds);
+                      double threshold_seconds, double baseline_seconds,
+                      const std::vector<window::TrendPoint>& week_before = {});
 
 }  // namespace lle::web

@@ -171,26 +171,32 @@ void ServiceWindow::complete_hour() {
   hour_acc_hour_ = kNone;
 }
 
+std::int16_t& ServiceWindow::trend_slot(std::int64_t bucket) {
+  return trend_[static_cast<std::size_t>(bucket -
+                                         floor_div(bucket, kKeptTrendPoints) * kKeptTrendPoints)];
+}
+
 void ServiceWindow::move_trend_to(std::int64_t bucket) {
   if (trend_latest_ != kNone && bucket <= trend_latest_) return;
-  const std::int64_t first_cleared = trend_latest_ == kNone
-                                         ? bucket - kTrendPoints + 1
-                                         : std::max(trend_latest_ + 1, bucket - kTrendPoints + 1);
-  for (std::int64_t b = first_cleared; b <= bucket && !trend_.empty(); ++b) {
-    auto& slot = trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
-    if (slot != kNoPoint) --trend_points_;
-    slot = kNoPoint;
+  if (!trend_.empty() && trend_latest_ != kNone) {
+    // Points leaving the 7 days stop counting; the slots of the new buckets, 14
+    // days older, are cleared.
+    const std::int64_t leaving_to = std::min(trend_latest_, bucket - kTrendPoints);
+    for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= leaving_to; ++b)
+      trend_points_ -= trend_slot(b) != kNoPoint;
+    for (std::int64_t b = std::max(trend_latest_ + 1, bucket - kKeptTrendPoints + 1); b <= bucket;
+         ++b)
+      trend_slot(b) = kNoPoint;
   }
   trend_latest_ = bucket;
   ++trend_changes_;
 }
 
 void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
-  if (bucket <= trend_latest_ - kTrendPoints) return;  // older than 7 days
-  if (trend_.empty()) trend_.assign(kTrendPoints, kNoPoint);
-  auto& slot =
-      trend_[static_cast<std::size_t>(bucket - floor_div(bucket, kTrendPoints) * kTrendPoints)];
-  if (slot == kNoPoint) ++trend_points_;
+  if (bucket <= trend_latest_ - kKeptTrendPoints) return;  // older than 14 days
+  if (trend_.empty()) trend_.assign(kKeptTrendPoints, kNoPoint);
+  auto& slot = trend_slot(bucket);
+  if (slot == kNoPoint && bucket > trend_latest_ - kTrendPoints) ++trend_points_;
   slot = static_cast<std::int16_t>(p95_bucket);
   ++trend_changes_;
 }
@@ -245,11 +251,11 @@ TrendSeries ServiceWindow::trend_series() const {
   if (trend_latest_ == kNone) return out;
   out.last_bucket_start_ns = trend_latest_ * kFiveMinutesNs;
   if (trend_.empty()) return out;
-  // The ring holds bucket b at b mod kTrendPoints; the series runs from the
-  // oldest bucket with a point (a young service's is not 4 KiB of nothing).
-  const std::int64_t oldest = trend_latest_ - kTrendPoints + 1;
+  // The ring holds bucket b at b mod kKeptTrendPoints; the series runs from the
+  // oldest bucket with a point (a young service's is not 8 KiB of nothing).
+  const std::int64_t oldest = trend_latest_ - kKeptTrendPoints + 1;
   const auto at = [&](std::int64_t b) {
-    return trend_[static_cast<std::size_t>(b - floor_div(b, kTrendPoints) * kTrendPoints)];
+    return trend_[static_cast<std::size_t>(b - floor_div(b, kKeptTrendPoints) * kKeptTrendPoints)];
   };
   std::int64_t first = oldest;
   while (first <= trend_latest_ && at(first) == kNoPoint) ++first;
@@ -258,13 +264,14 @@ TrendSeries ServiceWindow::trend_series() const {
   return out;
 }
 
-std::vector<TrendPoint> TrendSeries::points() const {
+std::vector<TrendPoint> TrendSeries::points(std::int64_t since_ns) const {
   std::vector<TrendPoint> out;
   const auto n = static_cast<std::int64_t>(p95_index.size());
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int16_t p = p95_index[static_cast<std::size_t>(i)];
-    if (p != kNoPoint)
-      out.push_back({last_bucket_start_ns - (n - 1 - i) * kFiveMinutesNs, sketch::bucket_value(p)});
+    const std::int64_t start = last_bucket_start_ns - (n - 1 - i) * kFiveMinutesNs;
+    if (p != kNoPoint && start + kFiveMinutesNs > since_ns)
+      out.push_back({start, sketch::bucket_value(p)});
   }
   return out;
 }
@@ -343,8 +350,12 @@ void ServiceWindow::save(core::Writer& w) const {
   }
   put_sketch(w, fives_sum_);
   put_sketch(w, hours_sum_);
-  w.u64(kTrendPoints);  // the ring as it would be allocated
-  for (std::size_t i = 0; i < kTrendPoints; ++i) w.i64(trend_.empty() ? kNoPoint : trend_[i]);
+  // The trend from its oldest point, ending at trend_latest_ (state format 3 wrote
+  // its 7-day ring here, always kTrendPoints long: the 1 tells them apart).
+  const TrendSeries trend = trend_series();
+  w.u64(1);
+  w.u64(trend.p95_index.size());
+  for (const std::int16_t p : trend.p95_index) w.i64(p);
   w.i64(trend_latest_);
   w.u64(static_cast<std::uint64_t>(trend_points_));
   w.u64(accepted_);
@@ -402,20 +413,36 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   }
   if (!get_sketch(r, encoding, &x.fives_sum_) || !get_sketch(r, encoding, &x.hours_sum_))
     return false;
-  if (r.count() != kTrendPoints) return false;
-  x.trend_.assign(kTrendPoints, kNoPoint);
-  x.trend_points_ = 0;
-  for (auto& p : x.trend_) {
+  // The trend: from state format 4 on a series ending at trend_latest_ (a 1, then
+  // up to 14 days of points); before, the 7-day ring (bucket b at b mod its size).
+  const std::uint64_t form = r.count();
+  if (form != 1 && form != kTrendPoints) return false;
+  const std::uint64_t n = form == 1 ? r.count() : kTrendPoints;
+  if (n > kKeptTrendPoints) return false;
+  std::vector<std::int16_t> saved(n);
+  bool any = false;
+  for (auto& p : saved) {
     const std::int64_t v = r.i64();
     if (v != kNoPoint && (v < sketch::kMinIndex || v > sketch::kMaxIndex)) return false;
     p = static_cast<std::int16_t>(v);
-    x.trend_points_ += p != kNoPoint;
+    any = any || p != kNoPoint;
   }
-  if (x.trend_points_ == 0) std::vector<std::int16_t>().swap(x.trend_);
   x.trend_latest_ = r.i64();
   if (!index_ok(x.trend_latest_, kFiveMinutesNs, true) ||
-      (x.trend_latest_ != kNone && x.trend_latest_ < INT64_MIN / kFiveMinutesNs + kTrendPoints))
+      (x.trend_latest_ != kNone && x.trend_latest_ < INT64_MIN / kFiveMinutesNs + kKeptTrendPoints))
     return false;
+  x.trend_points_ = 0;
+  if (any && x.trend_latest_ != kNone) {
+    x.trend_.assign(kKeptTrendPoints, kNoPoint);
+    const auto len = static_cast<std::int64_t>(n);
+    for (std::int64_t b = x.trend_latest_ - len + 1; b <= x.trend_latest_; ++b) {
+      const std::int64_t i =
+          form == 1 ? b - (x.trend_latest_ - len + 1) : b - floor_div(b, len) * len;
+      const std::int16_t p = saved[static_cast<std::size_t>(i)];
+      x.trend_slot(b) = p;
+      x.trend_points_ += p != kNoPoint && b > x.trend_latest_ - kTrendPoints;
+    }
+  }
   r.u64();  // the points with data, counted above instead
   x.accepted_ = r.u64();
   x.latency_total_ = r.f64();

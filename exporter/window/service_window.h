@@ -29,6 +29,9 @@ inline constexpr int kLiveMinutes = 5;     // the "5m" window, in 1-minute slice
 inline constexpr int kHourBuckets = 12;    // the "1h" window, in 5-minute buckets
 inline constexpr int kArchiveHours = 168;  // the 7-day baseline, in hours
 inline constexpr int kTrendPoints = 2016;  // the 7-day trend, in 5-minute buckets
+// The trend is kept for 14 days, so that a week can be compared with the one before.
+inline constexpr int kKeptTrendPoints = 2 * kTrendPoints;
+inline constexpr std::int64_t kWeekNs = kTrendPoints * kFiveMinutesNs;
 
 // The windows' options, one default each (config fills them from `windows:`).
 struct Options {
@@ -100,17 +103,18 @@ struct TrendPoint {
   double p95;
 };
 
-// A 7-day trend as the window keeps it: kTrendPoints 5-minute buckets ending
-// with the one that starts at last_bucket_start_ns, each the sketch bucket index
-// of its P95 (2 bytes, not a TrendPoint's 16: snapshots carry one per service).
+// A 14-day trend as the window keeps it: up to kKeptTrendPoints 5-minute buckets
+// ending with the one that starts at last_bucket_start_ns, each the sketch bucket
+// index of its P95 (2 bytes, not a TrendPoint's 16: snapshots carry one per service).
 struct TrendSeries {
   static constexpr std::int16_t kNoPoint = std::numeric_limits<std::int16_t>::min();
   std::int64_t last_bucket_start_ns = 0;
   // Oldest first, the last at last_bucket_start_ns; from the oldest point with data
-  // (up to 7 days); kNoPoint where a bucket had none.
+  // (up to 14 days); kNoPoint where a bucket had none.
   std::vector<std::int16_t> p95_index;
-  // The buckets with data, oldest first.
-  std::vector<TrendPoint> points() const;
+  // The buckets with data, oldest first; only those ending after since_ns.
+  std::vector<TrendPoint> points(
+      std::int64_t since_ns = std::numeric_limits<std::int64_t>::min()) const;
 };
 
 class ServiceWindow {
@@ -155,7 +159,7 @@ class ServiceWindow {
   // the snapshot file's CRC vouches for them (see CompactSketch::from_checksummed).
   // Sketches of state format 1 (Encoding::kVarint) are re-encoded instead.
   bool load(core::Reader& r, sketch::LatencySketch::Encoding encoding);
-  // 5-minute P95 values of the last 7 days, oldest first, buckets with data only.
+  // 5-minute P95 values of the last 14 days, oldest first, buckets with data only.
   std::vector<TrendPoint> trend() const { return trend_series().points(); }
   TrendSeries trend_series() const;
   // Whether lines of a 5-minute bucket not yet complete are held (open minutes,
@@ -183,6 +187,7 @@ class ServiceWindow {
   void complete_five();
   void complete_hour();
   void set_trend(std::int64_t bucket, int p95_bucket);
+  std::int16_t& trend_slot(std::int64_t bucket);  // in trend_, which must be allocated
   void move_trend_to(std::int64_t bucket);
 
   // What every line touches first, together: the gates, the minutes, the counters.
@@ -215,8 +220,9 @@ class ServiceWindow {
   std::vector<Archived> completed_;  // see take_completed_fives()
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
-  // in 2 bytes a point, a ring of kTrendPoints allocated with the first point.
-  // kNoPoint: no data in that bucket.
+  // in 2 bytes a point, a ring of kKeptTrendPoints (14 days) allocated with the
+  // first point. kNoPoint: no data in that bucket. trend_points_ counts the last
+  // 7 days' points (the baseline's readiness).
   static constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
   std::vector<std::int16_t> trend_;
   std::int64_t trend_latest_ = kNone;

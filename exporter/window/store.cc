@@ -8,16 +8,16 @@ namespace {
 constexpr std::uint64_t kNeverSeen = ~std::uint64_t{0};
 constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
 
-// Moves a series' last bucket forward to `bucket`: points 7 days older go.
+// Moves a series' last bucket forward to `bucket`: points 14 days older go.
 void move_series_to(TrendSeries& s, std::int64_t bucket) {
   const std::int64_t last = core::floor_div(s.last_bucket_start_ns, kFiveMinutesNs);
   if (bucket <= last) return;
   s.last_bucket_start_ns = bucket * kFiveMinutesNs;
   auto& v = s.p95_index;
-  if (bucket - last >= kTrendPoints) v.clear();
+  if (bucket - last >= kKeptTrendPoints) v.clear();
   if (v.empty()) return;
   v.insert(v.end(), static_cast<std::size_t>(bucket - last), kNoPoint);
-  if (v.size() > kTrendPoints) v.erase(v.begin(), v.end() - kTrendPoints);
+  if (v.size() > kKeptTrendPoints) v.erase(v.begin(), v.end() - kKeptTrendPoints);
   v.erase(v.begin(), std::find_if(v.begin(), v.end(), [](auto p) { return p != kNoPoint; }));
 }
 
@@ -26,7 +26,7 @@ void move_series_to(TrendSeries& s, std::int64_t bucket) {
 void set_point(TrendSeries& s, std::int64_t bucket, std::int16_t p95) {
   move_series_to(s, bucket);
   const std::int64_t back = core::floor_div(s.last_bucket_start_ns, kFiveMinutesNs) - bucket;
-  if (back >= kTrendPoints) return;
+  if (back >= kKeptTrendPoints) return;
   auto& v = s.p95_index;
   const auto need = static_cast<std::size_t>(back) + 1;
   if (v.size() < need) v.insert(v.begin(), need - v.size(), kNoPoint);
@@ -229,13 +229,13 @@ bool Store::load_team_trends(core::Reader& r,
     const std::string_view team = r.str();
     TrendSeries s;
     s.last_bucket_start_ns = r.i64();
-    // Whole buckets whose 7 days before and 5 minutes after fit in int64.
+    // Whole buckets whose 14 days before and 5 minutes after fit in int64.
     if (s.last_bucket_start_ns % kFiveMinutesNs != 0 ||
-        s.last_bucket_start_ns < INT64_MIN + (kTrendPoints + 1) * kFiveMinutesNs ||
+        s.last_bucket_start_ns < INT64_MIN + (kKeptTrendPoints + 1) * kFiveMinutesNs ||
         s.last_bucket_start_ns > INT64_MAX - kFiveMinutesNs)
       return false;
     const std::uint64_t points = r.count();
-    if (points > kTrendPoints) return false;
+    if (points > kKeptTrendPoints) return false;
     for (std::uint64_t k = 0; k < points && r.ok(); ++k) {
       const std::int64_t v = r.i64();
       if (v != kNoPoint && (v < sketch::kMinIndex || v > sketch::kMaxIndex)) return false;

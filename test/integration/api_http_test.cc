@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
   };
   const Endpoint endpoints[] = {
       {"GET", "/api/services/owned", ""},
-      {"GET", "/api/services/checkout/latency?window=24h", ""},
+      {"GET", "/api/services/checkout/latency?window=24h&compare=previous_week", ""},
       {"GET", kThreshold, ""},
       {"PUT", kThreshold, R"({"threshold_ms": 240})"},
       {"GET", kThreshold + "/backtest?threshold_ms=200", ""},
@@ -250,6 +250,7 @@ BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_4xx_and_changes_nothing) {
       {"GET", "/api/services/nope/latency", "", {}, 404, "unknown_service"},
       {"GET", "/api/services/checkout/latency?window=9d", "", {}, 400, "invalid_window"},
       {"GET", "/api/teams/nope/latency", "", {}, 404, "unknown_team"},
+      {"GET", "/api/services/checkout/latency?compare=yesterday", "", {}, 400, "invalid_compare"},
       {"GET", "/api/teams/payments/latency?window=1m", "", {}, 400, "invalid_window"},
       {"GET", "/api/teams/payments/latency?x=1", "", {}, 400, "unknown_parameter"},
       {"POST", "/api/teams", "", {}, 405, "method_not_allowed"},

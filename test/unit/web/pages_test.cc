@@ -82,9 +82,16 @@ BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   r.view.rejects[static_cast<std::size_t>(lle::core::RejectReason::kInvalidLatency)] = 7;
   lle::window::TrendSeries series;
   series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
-  for (int i = 0; i < 12; ++i) series.p95_index.push_back(i < 6 ? 300 : 200);  // index, not ms
+  // 8 days: a breach 8 days ago (before the week shown, drawn in grey), then one in the
+  // last hour. Indexes, not ms: 300 is about 0.26 s, 200 about 0.009 s.
+  const int n = 8 * 288;
+  for (int i = 0; i < n; ++i)
+    series.p95_index.push_back(i < 6 || (i >= n - 12 && i < n - 6) ? 300 : 200);
   r.trend = std::make_shared<const lle::window::TrendSeries>(series);
   const std::string html = lle::web::service_page(p, r);
+  BOOST_TEST(count(html, "class=\"breach-interval\"") == 1u);  // this week's only
+  BOOST_TEST(count(html, "<polyline class=\"p95-week-before\"") == 1u);
+  BOOST_TEST(html.find("the week before") != std::string::npos);  // in the legend
   BOOST_TEST(html.find("<span class=\"badge bad\">breaching</span>") != std::string::npos);
   BOOST_TEST(html.find("threshold 250 ms (api)") != std::string::npos);
   BOOST_TEST(html.find("invalid_latency</td><td>7") != std::string::npos, html);

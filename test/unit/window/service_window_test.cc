@@ -147,8 +147,13 @@ BOOST_AUTO_TEST_CASE(rolling_baseline_equals_a_fresh_sum_of_the_last_hours) {
   // 2016 trend slots up to now's bucket; the last three (10 minutes + the
   // partial one) have no final data yet.
   BOOST_TEST(v.baseline_buckets == lle::window::kTrendPoints - 3);
+  // The trend keeps 14 days: all 9 here; its last 7 days are the baseline's buckets.
   const auto trend = w.trend();
-  BOOST_TEST(trend.size() == static_cast<std::size_t>(lle::window::kTrendPoints - 3));
+  BOOST_TEST(trend.size() == 9u * 24u * 12u);
+  const auto series = w.trend_series();  // the 2016 buckets up to now's
+  const std::int64_t week_start =
+      series.last_bucket_start_ns - (lle::window::kTrendPoints - 1) * lle::window::kFiveMinutesNs;
+  BOOST_TEST(series.points(week_start).size() == static_cast<std::size_t>(v.baseline_buckets));
   BOOST_TEST(trend.back().p95 == 0.090, boost::test_tools::tolerance(0.006));
   BOOST_TEST(trend.front().bucket_start_ns < trend.back().bucket_start_ns);
 }
