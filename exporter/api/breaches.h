@@ -16,6 +16,19 @@ inline bool breaching(double p95_seconds, double threshold_ms) {
   return p95_seconds * 1000 > threshold_ms;  // false whenever either is NaN
 }
 
+// Week over week: the P95 of the last 24 hours over that of the same 24 hours a
+// week earlier (NaN when either has no data); "up" from kRose, "down" from
+// 1/kRose, "flat" between (5%: ten times the sketch's relative error), "" for NaN.
+inline constexpr double kRose = 1.05;
+inline double week_ratio(const window::WindowStats& day, const window::WindowStats& before) {
+  const double r = day.p95 / before.p95;
+  return r > 0 && r < 1e300 ? r : window::kNaN;
+}
+inline const char* direction(double ratio) {
+  if (!(ratio > 0)) return "";
+  return ratio >= kRose ? "up" : ratio <= 1 / kRose ? "down" : "flat";
+}
+
 struct Interval {
   std::int64_t start_ns, end_ns;  // [start, end)
   double peak_seconds;            // the highest 5-minute P95 in it

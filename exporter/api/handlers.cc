@@ -153,6 +153,16 @@ json::array trend_json(const std::vector<window::TrendPoint>& trend, std::int64_
   return points;
 }
 
+// The P95 of the last 24 hours against the same 24 hours a week earlier.
+json::object week_over_week(const window::WindowStats& day, const window::WindowStats& before) {
+  const double ratio = week_ratio(day, before);
+  const std::string way = direction(ratio);
+  return {{"p95_24h_ms", ms(day.p95)},
+          {"p95_24h_week_before_ms", ms(before.p95)},
+          {"ratio", std::isnan(ratio) ? json::value(nullptr) : num(ratio)},
+          {"direction", way.empty() ? json::value(nullptr) : json::value(way)}};
+}
+
 json::object stats(const window::WindowStats& s) {
   return {{"count", s.count}, {"p50_ms", ms(s.p50)}, {"p95_ms", ms(s.p95)}, {"p99_ms", ms(s.p99)}};
 }
@@ -294,6 +304,7 @@ Api::Decision Api::latency(const Call& c) const {
       {"accepted_total", view.accepted_total},
       {"threshold", threshold_json(c.r.service, c.current)},
       {"breaching", breaching(view.last_5m.p95, c.current.ms)},
+      {"week_over_week", week_over_week(view.last_24h, view.week_before_24h)},
       {"trend", points},
       {"breaches", intervals(breaches(in_window, c.current.ms / 1000))}};
   if (compare) {
@@ -387,6 +398,7 @@ Api::Decision Api::team_latency(const Request& r, const std::string& engineer,
       {"window_s", num(static_cast<double>(window_ns) / 1e9)},
       {"current", json::object{{"5m", stats(found->last_5m)}, {"1h", stats(found->last_1h)}}},
       {"baseline", stats(found->baseline)},
+      {"week_over_week", week_over_week(found->last_24h, found->week_before_24h)},
       {"services", services},
       {"trend", trend_json(trend, state.at_ns - window_ns, nullptr)}};
   return {ok(body), "read"};

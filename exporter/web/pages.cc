@@ -74,6 +74,16 @@ Weeks weeks(const window::Trend& t, std::int64_t at_ns) {
   return out;
 }
 
+// "P95 of the last 24 hours 120.0 ms, up 1.31x on the same 24 hours a week earlier".
+std::string week_over_week(const window::WindowStats& day, const window::WindowStats& before) {
+  const double ratio = api::week_ratio(day, before);
+  std::string out = "<p class=\"week-over-week\">P95 of the last 24 hours " + ms(day.p95);
+  if (std::isnan(ratio)) return out + "; nothing to compare with a week earlier.</p>";
+  return out + ", <strong class=\"" + api::direction(ratio) + "\">" + api::direction(ratio) + " " +
+         fmt("%.2fx", ratio) + "</strong> on the same 24 hours a week earlier (" + ms(before.p95) +
+         ").</p>";
+}
+
 const char kWeekBeforeLegend[] =
     "<span style=\"color:#9e9e9e\">&#9644;</span> the week before, a week later &nbsp; ";
 
@@ -287,6 +297,27 @@ std::string option(const std::string& value, const std::string& label, bool sele
          html_escape(label) + "</option>";
 }
 
+// The (at most 5) services whose P95 of the last 24 hours rose most on the same
+// 24 hours a week earlier, by at least kRose.
+std::string rose_most(const std::vector<const StatusRow*>& rows) {
+  std::vector<std::pair<double, const StatusRow*>> rose;
+  for (const auto* r : rows) {
+    const double ratio = api::week_ratio(r->view.last_24h, r->view.week_before_24h);
+    if (ratio >= api::kRose) rose.emplace_back(ratio, r);
+  }
+  if (rose.empty()) return "";
+  std::sort(rose.begin(), rose.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second->info.id < b.second->info.id;
+  });
+  std::string out = "<p class=\"rose-most\">Rose most week over week (last 24 hours):";
+  for (std::size_t i = 0; i < rose.size() && i < 5; ++i) {
+    out += std::string(i ? "," : "") + " <a href=\"/service/" +
+           html_escape(rose[i].second->info.id) + "\">" +
+           html_escape(rose[i].second->info.display_name) + "</a> " + fmt("%.2fx", rose[i].first);
+  }
+  return out + ".</p>";
+}
+
 const char kFooter[] =
     " &middot; <a href=\"/metrics\">/metrics</a> &middot; <a href=\"/-/healthy\">"
     "/-/healthy</a> &middot; <a href=\"/-/ready\">/-/ready</a></small></p>";
@@ -296,13 +327,14 @@ const char kFooter[] =
 std::string landing_page(const metrics::Published& state, const std::vector<StatusRow>& rows,
                          const std::string& who, const ListQuery& q) {
   const auto& snap = state.snapshot;
-  std::vector<const StatusRow*> shown;
+  std::vector<const StatusRow*> shown, visible;
   std::vector<std::string> teams;
   int breaches = 0;
   for (const auto& r : rows) {
     const bool bad = breaching(r);
     breaches += bad;
     teams.push_back(r.info.team);
+    visible.push_back(&r);
     if (!q.team.empty() && r.info.team != q.team) continue;
     if (q.state != ListQuery::State::kAny && bad != (q.state == ListQuery::State::kBreaching))
       continue;
@@ -358,7 +390,7 @@ std::string landing_page(const metrics::Published& state, const std::vector<Stat
                        std::to_string(rows.size()) + " services, " + std::to_string(breaches) +
                        " breaching. State as of " + core::format_timestamp(snap.at_ns) +
                        (who.empty() ? std::string() : "; signed in as " + html_escape(who)) +
-                       ".</p>" + form + pager +
+                       ".</p>" + rose_most(visible) + form + pager +
                        "<div class=\"scroll\"><table><thead><tr><th>Service</th><th>Team</th>"
                        "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th>"
                        "<th>Status</th><th>Lines</th></tr></thead><tbody>\n" +
@@ -399,7 +431,8 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
           " breaching now. The team's P95 is over every line of its services (a merge of their "
           "sketches, not an average of their P95s): " +
           ms(team.last_5m.p95) + " over the last 5 minutes, " + ms(team.baseline.p95) +
-          " over 7 days.</p>" +
+          " over 7 days.</p>" + week_over_week(team.last_24h, team.week_before_24h) +
+          rose_most(rows) +
           trend_svg(team_weeks.this_week, state.snapshot.at_ns, std::nan(""), team.baseline.p95,
                     team_weeks.week_before) +
           "<p><small><span style=\"color:#1565c0\">&#9644;</span> team 5-minute P95 &nbsp; " +
@@ -451,6 +484,7 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
                ? std::string("none")
                : fmt("%.0f ms", r.threshold_ms) + " (" + html_escape(r.threshold_source) + ")") +
           ", baseline " + ms(v.baseline.p95) + (v.baseline_ready ? "" : " (not ready)") + ".</p>" +
+          week_over_week(v.last_24h, v.week_before_24h) +
           trend_svg(trend, state.snapshot.at_ns, threshold_s, v.baseline.p95, week_before) +
           "<p><small><span style=\"color:#1565c0\">&#9644;</span> 5-minute P95 &nbsp; " +
           kWeekBeforeLegend +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace lle::window {
 namespace {
@@ -108,15 +109,58 @@ void ServiceWindow::advance(std::int64_t now_ns) {
     fives_sum_.subtract(fives_.front().sketch.expand());
     fives_.erase(fives_.begin());
   }
-  while (!hours_.empty() && hours_.front().index <= now_hour - kArchiveHours) {
-    const sketch::LatencySketch hour = hours_.front().sketch.expand();
-    hours_sum_.subtract(hour);
-    sketch::LatencySketch expired = expired_.expand();  // once an hour: kept compact
-    expired.merge(hour);
-    expired_ = sketch::CompactSketch(expired);
-    hours_.erase(hours_.begin());
-  }
+  if (day_edge_hour_ == kNone) day_edge_hour_ = now_hour;
+  if (now_hour > day_edge_hour_) move_hours_to(now_hour);
   move_trend_to(now_five);
+}
+
+// Each hour's place moves with now's hour, from h0 = day_edge_hour_ to h: in the
+// last 24 hours (index >= h - 24), in the 7-day baseline (> h - 168), in the same
+// 24 hours a week earlier ([h - 192, h - 168)), or gone (< h - 192).
+void ServiceWindow::move_hours_to(std::int64_t h) {
+  const std::int64_t h0 = day_edge_hour_;
+  const auto day = [](std::int64_t i, std::int64_t at) { return i >= at - kDayHours; };
+  const auto base = [](std::int64_t i, std::int64_t at) { return i > at - kArchiveHours; };
+  const auto ago = [](std::int64_t i, std::int64_t at) {
+    return i >= at - kKeptHours && i < at - kArchiveHours;
+  };
+  std::optional<sketch::LatencySketch> expired;  // expanded once, if an hour left the 7 days
+  std::size_t kept = 0;
+  for (auto& a : hours_) {
+    const std::int64_t i = a.index;
+    if (day(i, h0) != day(i, h) || base(i, h0) != base(i, h) || ago(i, h0) != ago(i, h)) {
+      const sketch::LatencySketch s = a.sketch.expand();
+      if (day(i, h0) && !day(i, h)) day_sum_.subtract(s);
+      if (base(i, h0) && !base(i, h)) {
+        hours_sum_.subtract(s);
+        if (!expired) expired = expired_.expand();
+        expired->merge(s);
+      }
+      if (!ago(i, h0) && ago(i, h)) week_ago_day_sum_.merge(s);
+      if (ago(i, h0) && !ago(i, h)) week_ago_day_sum_.subtract(s);
+      ++day_changes_;
+    }
+    if (i < h - kKeptHours) continue;
+    if (&hours_[kept] != &a) hours_[kept] = std::move(a);
+    ++kept;
+  }
+  hours_.erase(hours_.begin() + static_cast<std::ptrdiff_t>(kept), hours_.end());
+  if (expired) expired_ = sketch::CompactSketch(*expired);
+  day_edge_hour_ = h;
+}
+
+void ServiceWindow::restore_day_sums() {
+  day_sum_.clear();
+  week_ago_day_sum_.clear();
+  if (now_ns_ == kNone) return;
+  const std::int64_t h = day_edge_hour_ = floor_div(now_ns_, kHourNs);
+  std::erase_if(hours_, [h](const Archived& a) { return a.index < h - kKeptHours; });
+  for (const auto& a : hours_) {
+    if (a.index >= h - kDayHours) day_sum_.merge(a.sketch.expand());
+    if (a.index >= h - kKeptHours && a.index < h - kArchiveHours)
+      week_ago_day_sum_.merge(a.sketch.expand());
+  }
+  ++day_changes_;
 }
 
 void ServiceWindow::close_open_minutes() {
@@ -163,9 +207,13 @@ void ServiceWindow::complete_five() {
 
 void ServiceWindow::complete_hour() {
   if (hour_acc_hour_ != kNone && !hour_acc_.empty()) {
-    room_for_one(hours_, kArchiveHours + 1);
+    room_for_one(hours_, kKeptHours + 1);
     hours_.push_back({hour_acc_hour_, sketch::CompactSketch(hour_acc_)});
     hours_sum_.merge(hour_acc_);
+    if (day_edge_hour_ == kNone || hour_acc_hour_ >= day_edge_hour_ - kDayHours) {
+      day_sum_.merge(hour_acc_);
+      ++day_changes_;
+    }
     hour_acc_.clear();
   }
   hour_acc_hour_ = kNone;
@@ -210,6 +258,8 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   v.last_5m = stats_of(w.last_5m);
   v.last_1h = stats_of(w.last_1h);
   v.baseline = stats_of(w.baseline);
+  v.last_24h = stats_of(day_sum_);
+  v.week_before_24h = stats_of(week_ago_day_sum_);
   v.baseline_buckets = trend_points_;
   v.baseline_ready = trend_points_ >= options_.baseline_min_buckets;
   v.accepted_total = accepted_;
@@ -287,7 +337,8 @@ std::size_t ServiceWindow::memory_bytes() const {
     bytes += heap_bytes(d->capacity() * sizeof(Archived));
     for (const auto& a : *d) bytes += a.sketch.memory_bytes();
   }
-  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
+  for (const auto* s :
+       {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_, &day_sum_, &week_ago_day_sum_})
     bytes += s->memory_bytes();
   bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Archived));
   for (const auto& a : completed_) bytes += a.sketch.memory_bytes();
@@ -460,6 +511,7 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     if (r.ok()) x.expired_ = sketch::CompactSketch::from_checksummed(bytes);
   }
   if (!r.ok()) return false;
+  x.restore_day_sums();
   *this = std::move(x);
   return true;
 }

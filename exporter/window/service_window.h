@@ -28,6 +28,9 @@ inline constexpr std::int64_t kHourNs = 60 * core::kNanosPerMinute;
 inline constexpr int kLiveMinutes = 5;     // the "5m" window, in 1-minute slices
 inline constexpr int kHourBuckets = 12;    // the "1h" window, in 5-minute buckets
 inline constexpr int kArchiveHours = 168;  // the 7-day baseline, in hours
+inline constexpr int kDayHours = 24;       // "the last 24 hours": complete hours
+// Hours kept: the baseline's and a day more, the same 24 hours a week earlier.
+inline constexpr int kKeptHours = kArchiveHours + kDayHours;
 inline constexpr int kTrendPoints = 2016;  // the 7-day trend, in 5-minute buckets
 // The trend is kept for 14 days, so that a week can be compared with the one before.
 inline constexpr int kKeptTrendPoints = 2 * kTrendPoints;
@@ -55,6 +58,8 @@ using StatusCounts = std::array<std::uint64_t, 6>;
 
 struct ServiceView {
   WindowStats last_5m, last_1h, baseline;
+  // The last 24 complete hours, and the same 24 hours a week earlier (week over week).
+  WindowStats last_24h, week_before_24h;
   int baseline_buckets = 0;  // 5-minute buckets with data in the last 7 days
   bool baseline_ready = false;
   // Since the process started (counters).
@@ -96,6 +101,7 @@ struct TeamView {
   std::string team;
   std::size_t services = 0;
   WindowStats last_5m, last_1h, baseline;
+  WindowStats last_24h, week_before_24h;
 };
 
 struct TrendPoint {
@@ -167,6 +173,13 @@ class ServiceWindow {
   bool holds_incomplete_buckets() const {
     return five_acc_bucket_ != kNone || (!minutes_.empty() && !minutes_.back().final);
   }
+  // The last 24 complete hours and the same 24 hours a week earlier, merged into
+  // `day` and `week_before`; day_changes() changes whenever they would.
+  void merge_days_into(sketch::LatencySketch& day, sketch::LatencySketch& week_before) const {
+    day.merge(day_sum_);
+    week_before.merge(week_ago_day_sum_);
+  }
+  std::uint64_t day_changes() const { return day_changes_; }
   // Changes whenever trend() would return something else (not kept in snapshots).
   std::uint64_t trend_changes() const { return trend_changes_; }
   std::size_t memory_bytes() const;
@@ -187,6 +200,8 @@ class ServiceWindow {
   void complete_five();
   void complete_hour();
   void set_trend(std::int64_t bucket, int p95_bucket);
+  void move_hours_to(std::int64_t hour);
+  void restore_day_sums();                        // from hours_ and now_ns_, after load()
   std::int16_t& trend_slot(std::int64_t bucket);  // in trend_, which must be allocated
   void move_trend_to(std::int64_t bucket);
 
@@ -211,8 +226,13 @@ class ServiceWindow {
   std::int64_t hour_acc_hour_ = kNone;
   std::vector<Archived> fives_;  // completed 5-minute buckets of the last hour
   sketch::LatencySketch fives_sum_;
-  std::vector<Archived> hours_;  // completed hours of the last 7 days
-  sketch::LatencySketch hours_sum_;
+  std::vector<Archived> hours_;      // completed hours of the last 8 days (kKeptHours)
+  sketch::LatencySketch hours_sum_;  // those of the last 7 days
+  // The hours of the last 24 (from day_edge_hour_ - 24), and of the same 24 a week
+  // earlier, summed; both change only when an hour completes or now's hour moves.
+  std::int64_t day_edge_hour_ = kNone;
+  sketch::LatencySketch day_sum_, week_ago_day_sum_;
+  std::uint64_t day_changes_ = 0;
   // The hours that left the 7-day archive, all merged: with the archive and the
   // open minutes, every accepted line (ServiceView::lifetime). Saved from state
   // format 3 on.

@@ -41,6 +41,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
       views_(services_->size()),
       trends_(services_->size()),
       trends_seen_(services_->size(), kNeverSeen),
+      days_seen_(services_->size(), kNeverSeen),
       is_open_(services_->size(), false),
       options_(options) {
   windows_.reserve(services_->size());
@@ -55,7 +56,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
   team_trends_.resize(names.size());
   team_trend_changed_.resize(names.size());
   team_pending_.resize(names.size());
-  for (const auto& name : names) teams_.push_back({name, 0, {}, {}, {}});
+  for (const auto& name : names) teams_.push_back({name, 0, {}, {}, {}, {}, {}});
   for (std::size_t i = 0; i < services_->size(); ++i) {
     const auto at = std::lower_bound(names.begin(), names.end(), (*services_)[i].team);
     team_of_.push_back(static_cast<std::size_t>(at - names.begin()));
@@ -112,6 +113,22 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     teams_[t].last_5m = stats_of(team_sketches_[t].last_5m);
     teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
     teams_[t].baseline = stats_of(team_sketches_[t].baseline);
+  }
+  // A team's 24-hour sums change only when a member's do: about twice an hour.
+  std::vector<bool> days_changed(teams_.size(), false);
+  for (std::size_t i = 0; i < windows_.size(); ++i) {
+    if (windows_[i].day_changes() == days_seen_[i]) continue;
+    days_seen_[i] = windows_[i].day_changes();
+    days_changed[team_of_[i]] = true;
+  }
+  sketch::LatencySketch day, week_before;
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
+    if (!days_changed[t]) continue;
+    day.clear();
+    week_before.clear();
+    for (const std::size_t i : team_members_[t]) windows_[i].merge_days_into(day, week_before);
+    teams_[t].last_24h = stats_of(day);
+    teams_[t].week_before_24h = stats_of(week_before);
   }
   const std::int64_t now_five = core::floor_div(now_ns, kFiveMinutesNs);
   for (std::size_t t = 0; t < teams_.size(); ++t) {
@@ -213,7 +230,7 @@ bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
   for (auto& [index, w] : loaded) {
     windows_[index] = std::move(w);
     dirty_[index] = true;
-    trends_seen_[index] = kNeverSeen;
+    trends_seen_[index] = days_seen_[index] = kNeverSeen;
     if (!is_open_[index]) open_.push_back(index);
     is_open_[index] = true;  // its open buckets go to its team once complete
   }

@@ -86,6 +86,7 @@ class Store {
   std::vector<ServiceView> views_;
   std::vector<Trend> trends_;
   std::vector<std::uint64_t> trends_seen_;  // trend_changes() when trends_ was built
+  std::vector<std::uint64_t> days_seen_;    // day_changes() when its team's were summed
   std::vector<TeamView> teams_;
   std::vector<WindowSketches> team_sketches_;           // same order; kept to reuse their room
   std::vector<std::vector<std::size_t>> team_members_;  // same order as teams_

@@ -183,6 +183,13 @@ BOOST_AUTO_TEST_CASE(latency_compares_a_window_with_the_same_window_a_week_earli
   const auto& trend = b.at("trend").as_array();
   BOOST_TEST(std::string(before.at(0).at("t").as_string()) >=
              std::string(trend.at(0).at("t").as_string()));
+  // Week over week: the last 24 hours (20 ms) against day 1, half at 80 ms.
+  const auto& wow = b.at("week_over_week");
+  BOOST_TEST(wow.at("p95_24h_ms").to_number<double>() == 20, boost::test_tools::tolerance(0.01));
+  BOOST_TEST(wow.at("p95_24h_week_before_ms").to_number<double>() == 80,
+             boost::test_tools::tolerance(0.01));
+  BOOST_TEST(wow.at("ratio").to_number<double>() == 0.25, boost::test_tools::tolerance(0.02));
+  BOOST_TEST(wow.at("direction").as_string() == "down");
   // Without compare there is no previous_week; a bad compare is a 400.
   BOOST_TEST(!body(call("dave", "GET", "/api/services/search/latency")).contains("previous_week"));
   BOOST_TEST(call("dave", "GET", "/api/services/search/latency", "compare=last_year").status ==

@@ -112,6 +112,8 @@ BOOST_AUTO_TEST_CASE(the_list_pages_filters_and_sorts_breaching_first) {
                 250,
                 "default"};
     r.view.last_5m.p95 = i % 10 == 0 ? 0.3 : 0.001 * (i % 200);
+    r.view.last_24h.p95 = 0.1;
+    r.view.week_before_24h.p95 = i < 3 ? 0.05 + 0.01 * i : 0.1;  // svc-000..002 rose
     rows.push_back(r);
   }
   const auto show = [&](const std::string& query) {
@@ -136,6 +138,10 @@ BOOST_AUTO_TEST_CASE(the_list_pages_filters_and_sorts_breaching_first) {
   BOOST_TEST(first.find("25 breaching") != std::string::npos);
   BOOST_TEST(first.find("rel=\"next\" href=\"/?page=2\"") != std::string::npos);
   BOOST_TEST(first.size() < 200'000u);
+  const auto rose = first.find("Rose most week over week");
+  BOOST_TEST_REQUIRE(rose != std::string::npos);
+  BOOST_TEST(first.find("svc-000\">Service svc-000</a> 2.00x", rose) != std::string::npos);
+  BOOST_TEST(first.find("svc-000", rose) < first.find("svc-002", rose));  // highest first
   // The last page, past the end shows the last page too.
   BOOST_TEST(ids(show("page=3")).size() == 50u);
   BOOST_TEST(ids(show("page=99")) == ids(show("page=3")));
@@ -172,7 +178,7 @@ BOOST_AUTO_TEST_CASE(a_team_page_lists_its_services_breaching_first_under_its_tr
   ok.view.last_5m.p95 = 0.1;
   StatusRow bad{{"b-bad", "B", "pay", "1", {"o"}}, {}, trend, 250, "policy"};
   bad.view.last_5m.p95 = 0.3;
-  lle::window::TeamView team{"pay", 2, {}, {}, {}};
+  lle::window::TeamView team{"pay", 2, {}, {}, {}, {}, {}};
   team.last_5m.p95 = 0.28;
   const std::string html = lle::web::team_page(p, team, trend, {ok, bad});
   const auto b = html.find("id=\"b-bad\""), a = html.find("id=\"a-ok\"");

@@ -158,6 +158,49 @@ BOOST_AUTO_TEST_CASE(rolling_baseline_equals_a_fresh_sum_of_the_last_hours) {
   BOOST_TEST(trend.front().bucket_start_ns < trend.back().bucket_start_ns);
 }
 
+BOOST_AUTO_TEST_CASE(the_last_24_hours_and_the_same_24_a_week_earlier_are_exact) {
+  // 9 days, a line a minute, each hour's latency its own; both sums must equal a
+  // sketch of exactly their hours' lines, also after a save and load.
+  std::mt19937_64 rng(5);
+  std::vector<std::pair<std::int64_t, double>> lines;
+  for (int m = 0; m < 9 * 24 * 60; ++m) {
+    const std::int64_t now = clock.now_ns();
+    const double v = 0.01 * (1 + (m / 60) % 17) * (1 + 0.1 * (rng() % 10));
+    lines.emplace_back(now, v);
+    BOOST_TEST_REQUIRE(!w.add(now, v, 200, now).has_value());
+    clock.advance(kMin);
+  }
+  clock.advance(30 * kMin);  // the last hour completes (5-minute hold), a new one begins
+  const std::int64_t now = clock.now_ns();
+  const std::int64_t h = lle::core::floor_div(now, kHour);
+  lle::sketch::LatencySketch day, week_before;
+  for (const auto& [t, v] : lines) {
+    const std::int64_t hour = lle::core::floor_div(t, kHour);
+    if (hour >= h - 24 && hour < h) day.add(v);
+    if (hour >= h - 192 && hour < h - 168) week_before.add(v);
+  }
+  BOOST_TEST_REQUIRE(day.count() == 24u * 60u);
+  BOOST_TEST_REQUIRE(week_before.count() == 24u * 60u);
+  const auto same = [](const lle::window::WindowStats& got, const lle::sketch::LatencySketch& s) {
+    const auto want = lle::window::stats_of(s);
+    BOOST_TEST(got.count == want.count);
+    BOOST_TEST(got.p95 == want.p95);
+    BOOST_TEST(got.p50 == want.p50);
+  };
+  const auto v = w.view(now);
+  same(v.last_24h, day);
+  same(v.week_before_24h, week_before);
+  lle::core::Writer out;
+  w.save(out);
+  ServiceWindow loaded(options);
+  lle::core::Reader in(out.bytes());
+  BOOST_TEST_REQUIRE(loaded.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
+  const auto again = loaded.view(now);
+  same(again.last_24h, day);
+  same(again.week_before_24h, week_before);
+  BOOST_TEST(again.baseline.count == v.baseline.count);
+}
+
 BOOST_AUTO_TEST_CASE(hour_window_covers_twelve_buckets) {
   steady(90, 0.020);
   const auto v = w.view(clock.now_ns());
