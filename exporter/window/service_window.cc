@@ -125,20 +125,20 @@ void ServiceWindow::move_hours_to(std::int64_t h) {
     return i >= at - kKeptHours && i < at - kArchiveHours;
   };
   std::optional<sketch::LatencySketch> expired;  // expanded once, if an hour left the 7 days
+  sketch::LatencySketch day_sum = day_sum_.expand(), week_ago = week_ago_day_sum_.expand();
   std::size_t kept = 0;
   for (auto& a : hours_) {
     const std::int64_t i = a.index;
     if (day(i, h0) != day(i, h) || base(i, h0) != base(i, h) || ago(i, h0) != ago(i, h)) {
       const sketch::LatencySketch s = a.sketch.expand();
-      if (day(i, h0) && !day(i, h)) day_sum_.subtract(s);
+      if (day(i, h0) && !day(i, h)) day_sum.subtract(s);
       if (base(i, h0) && !base(i, h)) {
         hours_sum_.subtract(s);
         if (!expired) expired = expired_.expand();
         expired->merge(s);
       }
-      if (!ago(i, h0) && ago(i, h)) week_ago_day_sum_.merge(s);
-      if (ago(i, h0) && !ago(i, h)) week_ago_day_sum_.subtract(s);
-      ++day_changes_;
+      if (!ago(i, h0) && ago(i, h)) week_ago.merge(s);
+      if (ago(i, h0) && !ago(i, h)) week_ago.subtract(s);
     }
     if (i < h - kKeptHours) continue;
     if (&hours_[kept] != &a) hours_[kept] = std::move(a);
@@ -146,21 +146,31 @@ void ServiceWindow::move_hours_to(std::int64_t h) {
   }
   hours_.erase(hours_.begin() + static_cast<std::ptrdiff_t>(kept), hours_.end());
   if (expired) expired_ = sketch::CompactSketch(*expired);
+  set_day_sums(day_sum, week_ago);
   day_edge_hour_ = h;
 }
 
-void ServiceWindow::restore_day_sums() {
-  day_sum_.clear();
-  week_ago_day_sum_.clear();
-  if (now_ns_ == kNone) return;
-  const std::int64_t h = day_edge_hour_ = floor_div(now_ns_, kHourNs);
-  std::erase_if(hours_, [h](const Archived& a) { return a.index < h - kKeptHours; });
-  for (const auto& a : hours_) {
-    if (a.index >= h - kDayHours) day_sum_.merge(a.sketch.expand());
-    if (a.index >= h - kKeptHours && a.index < h - kArchiveHours)
-      week_ago_day_sum_.merge(a.sketch.expand());
-  }
+void ServiceWindow::set_day_sums(const sketch::LatencySketch& day,
+                                 const sketch::LatencySketch& week_ago) {
+  day_sum_ = sketch::CompactSketch(day);
+  week_ago_day_sum_ = sketch::CompactSketch(week_ago);
+  day_stats_ = stats_of(day);
+  week_ago_stats_ = stats_of(week_ago);
   ++day_changes_;
+}
+
+void ServiceWindow::restore_day_sums() {
+  sketch::LatencySketch day, week_ago;
+  if (now_ns_ != kNone) {
+    const std::int64_t h = day_edge_hour_ = floor_div(now_ns_, kHourNs);
+    std::erase_if(hours_, [h](const Archived& a) { return a.index < h - kKeptHours; });
+    for (const auto& a : hours_) {
+      if (a.index >= h - kDayHours) day.merge(a.sketch.expand());
+      if (a.index >= h - kKeptHours && a.index < h - kArchiveHours)
+        week_ago.merge(a.sketch.expand());
+    }
+  }
+  set_day_sums(day, week_ago);
 }
 
 void ServiceWindow::close_open_minutes() {
@@ -211,8 +221,9 @@ void ServiceWindow::complete_hour() {
     hours_.push_back({hour_acc_hour_, sketch::CompactSketch(hour_acc_)});
     hours_sum_.merge(hour_acc_);
     if (day_edge_hour_ == kNone || hour_acc_hour_ >= day_edge_hour_ - kDayHours) {
-      day_sum_.merge(hour_acc_);
-      ++day_changes_;
+      sketch::LatencySketch day = day_sum_.expand();  // about once an hour: kept compact
+      day.merge(hour_acc_);
+      set_day_sums(day, week_ago_day_sum_.expand());
     }
     hour_acc_.clear();
   }
@@ -258,8 +269,8 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   v.last_5m = stats_of(w.last_5m);
   v.last_1h = stats_of(w.last_1h);
   v.baseline = stats_of(w.baseline);
-  v.last_24h = stats_of(day_sum_);
-  v.week_before_24h = stats_of(week_ago_day_sum_);
+  v.last_24h = day_stats_;
+  v.week_before_24h = week_ago_stats_;
   v.baseline_buckets = trend_points_;
   v.baseline_ready = trend_points_ >= options_.baseline_min_buckets;
   v.accepted_total = accepted_;
@@ -337,9 +348,9 @@ std::size_t ServiceWindow::memory_bytes() const {
     bytes += heap_bytes(d->capacity() * sizeof(Archived));
     for (const auto& a : *d) bytes += a.sketch.memory_bytes();
   }
-  for (const auto* s :
-       {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_, &day_sum_, &week_ago_day_sum_})
+  for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
     bytes += s->memory_bytes();
+  bytes += day_sum_.memory_bytes() + week_ago_day_sum_.memory_bytes();
   bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Archived));
   for (const auto& a : completed_) bytes += a.sketch.memory_bytes();
   return bytes;

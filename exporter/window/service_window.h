@@ -176,8 +176,8 @@ class ServiceWindow {
   // The last 24 complete hours and the same 24 hours a week earlier, merged into
   // `day` and `week_before`; day_changes() changes whenever they would.
   void merge_days_into(sketch::LatencySketch& day, sketch::LatencySketch& week_before) const {
-    day.merge(day_sum_);
-    week_before.merge(week_ago_day_sum_);
+    day.merge(day_sum_.expand());
+    week_before.merge(week_ago_day_sum_.expand());
   }
   std::uint64_t day_changes() const { return day_changes_; }
   // Changes whenever trend() would return something else (not kept in snapshots).
@@ -201,7 +201,8 @@ class ServiceWindow {
   void complete_hour();
   void set_trend(std::int64_t bucket, int p95_bucket);
   void move_hours_to(std::int64_t hour);
-  void restore_day_sums();                        // from hours_ and now_ns_, after load()
+  void restore_day_sums();  // from hours_ and now_ns_, after load()
+  void set_day_sums(const sketch::LatencySketch& day, const sketch::LatencySketch& week_ago);
   std::int16_t& trend_slot(std::int64_t bucket);  // in trend_, which must be allocated
   void move_trend_to(std::int64_t bucket);
 
@@ -229,9 +230,11 @@ class ServiceWindow {
   std::vector<Archived> hours_;      // completed hours of the last 8 days (kKeptHours)
   sketch::LatencySketch hours_sum_;  // those of the last 7 days
   // The hours of the last 24 (from day_edge_hour_ - 24), and of the same 24 a week
-  // earlier, summed; both change only when an hour completes or now's hour moves.
+  // earlier, summed; both change only when an hour completes or now's hour moves,
+  // so they are kept compact, with their quantiles.
   std::int64_t day_edge_hour_ = kNone;
-  sketch::LatencySketch day_sum_, week_ago_day_sum_;
+  sketch::CompactSketch day_sum_, week_ago_day_sum_;
+  WindowStats day_stats_, week_ago_stats_;
   std::uint64_t day_changes_ = 0;
   // The hours that left the 7-day archive, all merged: with the archive and the
   // open minutes, every accepted line (ServiceView::lifetime). Saved from state
