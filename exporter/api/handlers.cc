@@ -33,35 +33,6 @@ Response ok(json::object body, std::vector<std::pair<std::string, std::string>> 
   return {200, json::serialize(body) + "\n", std::move(headers)};
 }
 
-// The query's parameters, decoded by Boost.URL ('+' is a space). nullopt and
-// *bad (a 400's error and detail) for an invalid encoding, a parameter not in
-// `allowed`, or one given twice.
-std::optional<std::map<std::string, std::string>> parameters(
-    std::string_view query, std::initializer_list<std::string_view> allowed,
-    std::pair<std::string, std::string>* bad) {
-  std::map<std::string, std::string> out;
-  const auto parsed = boost::urls::parse_query(query);
-  if (!parsed) {
-    *bad = {"invalid_query", "the query string is not validly percent-encoded"};
-    return std::nullopt;
-  }
-  boost::urls::encoding_opts plus;
-  plus.space_as_plus = true;
-  for (const auto& p : *parsed) {
-    if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2"
-    std::string key = p.key.decode(plus);
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      *bad = {"unknown_parameter", "unknown parameter '" + core::printable(key) + "'"};
-      return std::nullopt;
-    }
-    if (!out.emplace(key, p.value.decode(plus)).second) {
-      *bad = {"duplicate_parameter", "'" + key + "' is given more than once"};
-      return std::nullopt;
-    }
-  }
-  return out;
-}
-
 // "5m" to "7d": a duration as the config takes it, or whole days.
 std::optional<std::int64_t> parse_window(const std::string& text) {
   std::optional<double> secs;
@@ -117,8 +88,8 @@ json::object threshold_json(const std::string& id, const Effective& e) {
 std::optional<Response> window_of(std::string_view query, std::int64_t* window_ns,
                                   bool* compare = nullptr) {
   std::pair<std::string, std::string> bad;
-  const auto params = compare ? parameters(query, {"window", "compare"}, &bad)
-                              : parameters(query, {"window"}, &bad);
+  const auto params = compare ? query_parameters(query, {"window", "compare"}, &bad)
+                              : query_parameters(query, {"window"}, &bad);
   if (!params) return error(400, bad.first, bad.second);
   if (compare && params->contains("compare")) {
     if (params->at("compare") != "previous_week")
@@ -174,6 +145,32 @@ std::unordered_map<std::string_view, std::size_t> positions(const window::Snapsh
   for (std::size_t i = 0; state.services && i < state.services->size() && i < state.views.size();
        ++i)
     out.emplace((*state.services)[i].id, i);
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> query_parameters(
+    std::string_view query, std::initializer_list<std::string_view> allowed,
+    std::pair<std::string, std::string>* bad) {
+  std::map<std::string, std::string> out;
+  const auto parsed = boost::urls::parse_query(query);
+  if (!parsed) {
+    *bad = {"invalid_query", "the query string is not validly percent-encoded"};
+    return std::nullopt;
+  }
+  boost::urls::encoding_opts plus;
+  plus.space_as_plus = true;
+  for (const auto& p : *parsed) {
+    if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2"
+    std::string key = p.key.decode(plus);
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      *bad = {"unknown_parameter", "unknown parameter '" + core::printable(key) + "'"};
+      return std::nullopt;
+    }
+    if (!out.emplace(key, p.value.decode(plus)).second) {
+      *bad = {"duplicate_parameter", "'" + key + "' is given more than once"};
+      return std::nullopt;
+    }
+  }
   return out;
 }
 
@@ -406,7 +403,7 @@ Api::Decision Api::team_latency(const Request& r, const std::string& engineer,
 
 Api::Decision Api::threshold_backtest(const Call& c) const {
   std::pair<std::string, std::string> bad;
-  const auto params = parameters(c.r.query, {"threshold_ms"}, &bad);
+  const auto params = query_parameters(c.r.query, {"threshold_ms"}, &bad);
   if (!params) return {error(400, bad.first, bad.second), "query"};
   if (!params->contains("threshold_ms"))
     return {error(400, "missing_parameter", "threshold_ms is required"), "query"};

@@ -6,6 +6,7 @@
 // is logged. Thread safety: serve() may run on any number of threads at once.
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,6 +70,13 @@ struct Response {
 };
 
 Response error(int status, const std::string& code, const std::string& detail);
+
+// A query string's parameters, decoded by Boost.URL ('+' is a space). nullopt and
+// *bad (a 400's error and detail) for an invalid encoding, a parameter not in
+// `allowed`, or one given twice.
+std::optional<std::map<std::string, std::string>> query_parameters(
+    std::string_view query, std::initializer_list<std::string_view> allowed,
+    std::pair<std::string, std::string>* bad);
 
 // What happened after a threshold change was stored.
 struct RulesOutcome {

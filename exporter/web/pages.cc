@@ -1,7 +1,6 @@
 #include "exporter/web/pages.h"
 
 #include <algorithm>
-#include <boost/url/parse_query.hpp>
 #include <boost/url/url.hpp>
 #include <cctype>
 #include <charconv>
@@ -9,8 +8,8 @@
 #include <cstdio>
 
 #include "exporter/api/breaches.h"
+#include "exporter/api/handlers.h"
 #include "exporter/core/clock.h"
-#include "exporter/core/printable.h"
 
 namespace lle::web {
 
@@ -193,46 +192,39 @@ std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t
 }
 
 std::optional<ListQuery> parse_list_query(std::string_view query, std::string* why) {
-  ListQuery q;
-  const auto parsed = boost::urls::parse_query(query);
-  if (!parsed) {
-    *why = "the query string is not validly percent-encoded";
+  std::pair<std::string, std::string> bad;
+  const auto params = api::query_parameters(query, {"team", "state", "name", "sort", "page"}, &bad);
+  if (!params) {
+    *why = bad.second;
     return std::nullopt;
   }
-  boost::urls::encoding_opts plus;
-  plus.space_as_plus = true;
-  for (const auto& p : *parsed) {
-    const std::string key = p.key.decode(plus), value = p.value.decode(plus);
-    if (key == "team") {
-      q.team = value;
-    } else if (key == "name") {
-      q.name = value;
-    } else if (key == "state") {
-      if (value == "breaching") {
-        q.state = ListQuery::State::kBreaching;
-      } else if (value == "ok") {
-        q.state = ListQuery::State::kOk;
-      } else if (!value.empty() && value != "any") {
-        *why = "state is any, breaching or ok";
-        return std::nullopt;
-      }
-    } else if (key == "sort") {
-      if (value == "name") {
-        q.order = ListQuery::Order::kName;
-      } else if (value == "p95") {
-        q.order = ListQuery::Order::kP95;
-      } else if (!value.empty() && value != "breaching") {
-        *why = "sort is breaching, name or p95";
-        return std::nullopt;
-      }
-    } else if (key == "page") {
-      const auto r = std::from_chars(value.data(), value.data() + value.size(), q.page);
-      if (r.ec != std::errc() || r.ptr != value.data() + value.size() || q.page == 0) {
-        *why = "page is a whole number from 1";
-        return std::nullopt;
-      }
-    } else if (!key.empty()) {
-      *why = "unknown parameter '" + core::printable(key) + "'";
+  const auto get = [&](const char* key) {
+    const auto it = params->find(key);
+    return it == params->end() ? std::string() : it->second;
+  };
+  ListQuery q;
+  q.team = get("team");
+  q.name = get("name");
+  if (const auto state = get("state"); state == "breaching") {
+    q.state = ListQuery::State::kBreaching;
+  } else if (state == "ok") {
+    q.state = ListQuery::State::kOk;
+  } else if (!state.empty() && state != "any") {
+    *why = "state is any, breaching or ok";
+    return std::nullopt;
+  }
+  if (const auto sort = get("sort"); sort == "name") {
+    q.order = ListQuery::Order::kName;
+  } else if (sort == "p95") {
+    q.order = ListQuery::Order::kP95;
+  } else if (!sort.empty() && sort != "breaching") {
+    *why = "sort is breaching, name or p95";
+    return std::nullopt;
+  }
+  if (const auto page = get("page"); !page.empty()) {
+    const auto r = std::from_chars(page.data(), page.data() + page.size(), q.page);
+    if (r.ec != std::errc() || r.ptr != page.data() + page.size() || q.page == 0) {
+      *why = "page is a whole number from 1";
       return std::nullopt;
     }
   }
