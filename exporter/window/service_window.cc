@@ -173,6 +173,13 @@ void ServiceWindow::restore_day_sums() {
   set_day_sums(day, week_ago);
 }
 
+std::int64_t ServiceWindow::first_incomplete_bucket() const {
+  if (five_acc_bucket_ != kNone) return five_acc_bucket_;  // no later than any open minute's
+  for (const auto& m : minutes_)
+    if (!m.final) return floor_div(m.index, kMinutesPerFive);
+  return kNoBucket;
+}
+
 void ServiceWindow::close_open_minutes() {
   for (auto& m : minutes_) {
     if (!m.final) finalize(m);

@@ -168,11 +168,10 @@ class ServiceWindow {
   // 5-minute P95 values of the last 14 days, oldest first, buckets with data only.
   std::vector<TrendPoint> trend() const { return trend_series().points(); }
   TrendSeries trend_series() const;
-  // Whether lines of a 5-minute bucket not yet complete are held (open minutes,
-  // or a bucket being gathered).
-  bool holds_incomplete_buckets() const {
-    return five_acc_bucket_ != kNone || (!minutes_.empty() && !minutes_.back().final);
-  }
+  // The earliest 5-minute bucket of which lines are held that are not yet in a
+  // completed bucket (open minutes, or a bucket being gathered); kNoBucket if none.
+  static constexpr std::int64_t kNoBucket = std::numeric_limits<std::int64_t>::min();
+  std::int64_t first_incomplete_bucket() const;
   // The last 24 complete hours and the same 24 hours a week earlier, merged into
   // `day` and `week_before`; day_changes() changes whenever they would.
   void merge_days_into(sketch::LatencySketch& day, sketch::LatencySketch& week_before) const {

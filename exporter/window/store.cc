@@ -83,7 +83,6 @@ void Store::close_open_minutes() {
 }
 
 Snapshot Store::snapshot(std::int64_t now_ns) {
-  if (now_ns >= next_team_buckets_ns_) complete_team_buckets(now_ns, false);
   // Views change with time only when a minute slice or the lateness horizon moves.
   const std::int64_t minute = core::floor_div(now_ns, core::kNanosPerMinute);
   const std::int64_t horizon =
@@ -114,6 +113,7 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
     teams_[t].baseline = stats_of(team_sketches_[t].baseline);
   }
+  complete_team_buckets(now_ns, false);  // the views moved every window to now
   // A team's 24-hour sums change only when a member's do: about twice an hour.
   std::vector<bool> days_changed(teams_.size(), false);
   for (std::size_t i = 0; i < windows_.size(); ++i) {
@@ -143,49 +143,50 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
 
 void Store::complete_team_buckets(std::int64_t now_ns, bool closed) {
   if (!closed) {
-    // Buckets before the horizon's are complete; the next completes when it moves on.
+    // Buckets before the horizon's may be complete; the next when it moves on.
     const std::int64_t horizon_five =
         core::floor_div(core::saturating_add(now_ns, -options_.hold_ns), kFiveMinutesNs);
     next_team_buckets_ns_ = core::saturating_add(
         core::saturating_add(horizon_five, 1) * kFiveMinutesNs, options_.hold_ns);
   }
-  std::vector<std::size_t> touched;
-  const auto take = [&](std::size_t i) {
+  // Completed buckets go to their team's pending ones. Nothing is advanced here: a
+  // window's time moves only with its own lines and publications, as inputs may run
+  // on different clocks (a shard backfilling history, another tailing).
+  std::vector<std::int64_t> held(teams_.size(), std::numeric_limits<std::int64_t>::max());
+  std::size_t kept = 0;
+  for (const std::size_t i : open_) {
     const std::size_t t = team_of_[i];
     auto& pending = team_pending_[t];
     windows_[i].take_completed_fives([&](std::int64_t b, const sketch::CompactSketch& s) {
       auto it =
           std::find_if(pending.begin(), pending.end(), [b](const auto& x) { return x.first == b; });
-      if (it == pending.end()) {
-        if (pending.empty()) touched.push_back(t);
-        it = pending.emplace(pending.end(), b, sketch::LatencySketch());
-      }
+      if (it == pending.end()) it = pending.emplace(pending.end(), b, sketch::LatencySketch());
       it->second.merge(s.expand());
     });
-  };
-  std::size_t kept = 0;
-  for (const std::size_t i : open_) {
-    if (!closed) windows_[i].advance(now_ns);
-    take(i);
-    if (!closed && windows_[i].holds_incomplete_buckets()) {
-      open_[kept++] = i;
-    } else {
+    const std::int64_t first = windows_[i].first_incomplete_bucket();
+    if (first == ServiceWindow::kNoBucket) {
       is_open_[i] = false;
+      continue;
     }
+    open_[kept++] = i;
+    held[t] = std::min(held[t], first);
   }
   open_.resize(kept);
-  for (const std::size_t t : touched) {
+  // A team's bucket is final once none of its services still holds lines of it.
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
     auto& pending = team_pending_[t];
+    if (pending.empty()) continue;
     std::sort(pending.begin(), pending.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [bucket, sketch] : pending) {
+    std::size_t done = 0;
+    for (; done < pending.size() && pending[done].first < held[t]; ++done) {
       static constexpr double kP95[] = {0.95};
       int p95;
-      sketch.quantile_buckets(kP95, {&p95, 1});
-      set_point(team_trend_[t], bucket, static_cast<std::int16_t>(p95));
+      pending[done].second.quantile_buckets(kP95, {&p95, 1});
+      set_point(team_trend_[t], pending[done].first, static_cast<std::int16_t>(p95));
+      team_trend_changed_[t] = true;
     }
-    pending.clear();
-    team_trend_changed_[t] = true;
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(done));
   }
 }
 

@@ -72,10 +72,10 @@ class Store {
   void save_team_trends(core::Writer& w) const;
 
  private:
-  // Each time the lateness horizon passes a 5-minute boundary (seen by add() and
-  // snapshot()), every service holding lines of a bucket now complete hands it
-  // over, and each team's trend gets the P95 of its services' merged bucket.
-  // closed: the input ended (close_open_minutes), every bucket is complete.
+  // Each time the lateness horizon passes a 5-minute boundary (seen by add()) and
+  // at each snapshot(), services hand over the 5-minute buckets they completed; a
+  // team's trend gets the P95 of its services' merged bucket once none of them
+  // still holds lines of it. closed: the input ended (close_open_minutes).
   void complete_team_buckets(std::int64_t now_ns, bool closed);
   bool load_team_trends(core::Reader& r,
                         std::vector<std::pair<std::size_t, TrendSeries>>* out) const;
