@@ -9,7 +9,12 @@ test/testdata/sample/sample.jsonl byte for byte, which a test checks.
 - JSON and logfmt lines, latency as ms numbers, seconds, and duration strings;
 - a few bad lines of every reject reason (see BAD below).
 
-Usage: generate_sample.py [OUT]   (default: the bundled sample path)
+With --days N (the demo uses 14), the same 5 hours come after N days less 5 hours of
+history at one line every ~30 s per service, with a daily swing, from a second fixed
+seed: the status pages then have two full weeks to compare (docs/dashboard.md). The
+history is not bundled (about 40 MB at 14 days); the demo generates it.
+
+Usage: generate_sample.py [--days N] [OUT]   (default: the bundled sample path)
 """
 import json
 import math
@@ -60,10 +65,35 @@ def record(labels, t, line):
                       separators=(",", ":"), sort_keys=True)
 
 
+def history(days, rng):
+    """(time, record) of the `days` days up to START less the 5 hours that follow it:
+    lognormal latencies whose median swings +-20% over each day (slowest at 18:00 UTC)."""
+    events = []
+    begin = START + timedelta(hours=HOURS) - timedelta(days=days)
+    for service, (labels, median, sigma, style) in SERVICES.items():
+        t = begin + timedelta(seconds=rng.uniform(0, 30))
+        while t < START:
+            hour = t.hour + t.minute / 60
+            swing = 1 + 0.2 * math.sin(2 * math.pi * (hour - 12) / 24)
+            latency = rng.lognormvariate(math.log(median * swing), sigma)
+            events.append((t, record(labels, t, line_for(service, style, latency,
+                                                         rng.choice(STATUSES), rng))))
+            t += timedelta(seconds=rng.uniform(20, 40))
+    return events
+
+
 def main():
-    out_path = sys.argv[1] if len(sys.argv) > 1 else "test/testdata/sample/sample.jsonl"
+    args = sys.argv[1:]
+    days = 0
+    if args[:1] == ["--days"]:
+        days = int(args[1])
+        if days * 24 <= HOURS:
+            sys.exit("--days must cover more than the sample's %d hours" % HOURS)
+        args = args[2:]
+    out_path = args[0] if args else "test/testdata/sample/sample.jsonl"
     rng = random.Random(SEED)
-    events = []  # (time, order, record)
+    # History first, in order and apart: the 5 hours stay byte for byte the bundled ones.
+    events = [(t, -1, rec) for t, rec in (history(days, random.Random(SEED + 1)) if days else [])]
     order = 0
     for service, (labels, median, sigma, style) in SERVICES.items():
         t = START + timedelta(seconds=rng.uniform(0, 5))
