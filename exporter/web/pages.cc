@@ -83,9 +83,6 @@ std::string week_over_week(const window::WindowStats& day, const window::WindowS
          ").</p>";
 }
 
-const char kWeekBeforeLegend[] =
-    "<span style=\"color:#9e9e9e\">&#9644;</span> the week before, a week later &nbsp; ";
-
 bool breaching(const StatusRow& r) { return api::breaching(r.view.last_5m.p95, r.threshold_ms); }
 
 std::string page_html(const std::string& title, const std::string& body) {
@@ -94,42 +91,93 @@ std::string page_html(const std::string& title, const std::string& body) {
          "<title>" +
          html_escape(title) +
          "</title><style>"
-         "body{font-family:system-ui,sans-serif;margin:1rem;max-width:60rem;color:#222}"
+         "body{font-family:system-ui,sans-serif;margin:1rem;max-width:72rem;color:#222}"
          ".scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}"
          "td,th{padding:.3rem .5rem;border-bottom:1px solid #ddd;text-align:left;"
          "white-space:nowrap}tr.breaching td{background:#fde8e8}"
          ".badge{padding:0 .4rem;border-radius:.3rem;font-size:.85em}"
          ".bad{background:#c62828;color:#fff}.good{background:#2e7d32;color:#fff}"
          "form.filter label{display:inline-block;margin:0 .6rem .3rem 0}"
-         "svg{width:100%;height:auto;max-width:760px}small{color:#666}"
+         "svg{width:100%;height:auto;max-width:760px}small{color:#666}figure{margin:.5rem 0}"
          "</style></head><body>" +
          body + "</body></html>\n";
 }
 
 }  // namespace
 
-std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,
-                      double threshold_seconds, double baseline_seconds,
-                      const std::vector<window::TrendPoint>& week_before) {
-  constexpr double kW = 720, kH = 220, kLeft = 52, kRight = 8, kTop = 8, kBottom = 24;
+namespace {
+
+// A chart of 5-minute P95 lines over the 7 days up to end_ns, with its legend
+// (a figure caption) and a text alternative (the SVG's title and description).
+struct ChartLine {
+  const std::vector<window::TrendPoint>* points;
+  std::int64_t shift_ns;  // drawn this much later: the week before by a week
+  std::string cls, color, label;
+};
+struct ChartLevel {  // a horizontal line: a threshold, a baseline
+  std::string cls;
+  double seconds;  // NaN: not drawn
+  std::string color, dash, label;
+};
+struct Chart {
+  std::string title;
+  std::vector<ChartLine> lines;  // the last is on top
+  std::vector<ChartLevel> levels;
+  std::vector<api::Interval> breaches;  // shaded
+};
+
+// "Payments API: 2016 points, 48.2 to 302.1 ms, latest 302.1 ms. "; "" if none is drawn.
+std::string describe(const ChartLine& l, std::int64_t start_ns) {
+  double low = INFINITY, high = -INFINITY, latest = std::nan("");
+  std::size_t n = 0;
+  for (const auto& p : *l.points) {
+    if (p.bucket_start_ns + l.shift_ns < start_ns) continue;
+    low = std::min(low, p.p95);
+    high = std::max(high, p.p95);
+    latest = p.p95;
+    ++n;
+  }
+  if (n == 0) return "";
+  return l.label + ": " + std::to_string(n) + " points, " + fmt("%.1f", low * 1000) + " to " +
+         fmt("%.1f", high * 1000) + " ms, latest " + fmt("%.1f", latest * 1000) + " ms. ";
+}
+
+std::string chart_svg(const Chart& c, std::int64_t end_ns) {
+  constexpr double kW = 720, kH = 240, kLeft = 66, kRight = 8, kTop = 8, kBottom = 40;
   const double plot_w = kW - kLeft - kRight, plot_h = kH - kTop - kBottom;
   const std::int64_t start_ns = end_ns - kWeekNs;
   double top = 0;
-  for (const auto* series : {&trend, &week_before})
-    for (const auto& p : *series) top = std::max(top, p.p95);
-  for (double v : {threshold_seconds, baseline_seconds})
-    if (!std::isnan(v)) top = std::max(top, v);
-  // A round top, in steps of 50 ms, with some room above the highest line.
-  const double top_ms = std::max(50.0, std::ceil(top * 1000 * 1.15 / 50) * 50);
+  for (const auto& l : c.lines)
+    for (const auto& p : *l.points) top = std::max(top, p.p95);
+  for (const auto& l : c.levels)
+    if (!std::isnan(l.seconds)) top = std::max(top, l.seconds);
+  // Four gridlines a round step apart (1, 1.5, 2, 2.5, 3, 4, 5 or 7.5 times a power of
+  // ten, whole ms), with some room above the highest line.
+  const double want = std::max(50.0, top * 1000 * 1.15) / 4;
+  const double decade = std::pow(10, std::floor(std::log10(want)));
+  double step = 10 * decade;
+  for (const double m : {7.5, 5.0, 4.0, 3.0, 2.5, 2.0, 1.5, 1.0})
+    if (m * decade >= want) step = m * decade;
+  const double top_ms = 4 * step;
   const auto x = [&](std::int64_t t) {
     return kLeft + static_cast<double>(t - start_ns) / static_cast<double>(kWeekNs) * plot_w;
   };
   const auto y = [&](double seconds) { return kTop + plot_h - seconds * 1000 / top_ms * plot_h; };
 
-  std::string svg = "<svg class=\"trend\" viewBox=\"0 0 " + fmt("%.0f", kW) + " " +
-                    fmt("%.0f", kH) +
-                    "\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">"
-                    "<title>5-minute P95 over the last 7 days</title>";
+  std::string desc;
+  std::vector<bool> drawn;  // lines with a point in the week: those in the legend
+  for (const auto& l : c.lines) {
+    const std::string d = describe(l, start_ns);
+    drawn.push_back(!d.empty());
+    desc += d;
+  }
+  for (const auto& l : c.levels)
+    if (!std::isnan(l.seconds)) desc += l.label + ": " + fmt("%.1f", l.seconds * 1000) + " ms. ";
+  if (!c.breaches.empty()) desc += std::to_string(c.breaches.size()) + " breaches shaded.";
+  std::string svg = "<figure class=\"chart\"><svg class=\"trend\" viewBox=\"0 0 " +
+                    fmt("%.0f", kW) + " " + fmt("%.0f", kH) +
+                    "\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><title>" +
+                    html_escape(c.title) + "</title><desc>" + html_escape(desc) + "</desc>";
   for (int i = 0; i <= 4; ++i) {  // horizontal grid with ms labels
     const double v = top_ms * i / 4 / 1000;
     svg += "<line x1=\"" + fmt("%.1f", kLeft) + "\" x2=\"" + fmt("%.1f", kW - kRight) + "\" y1=\"" +
@@ -140,34 +188,39 @@ std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t
   }
   for (int d = 0; d <= 7; ++d) {  // a tick per day, "-7d" .. "now"
     const double tx = x(start_ns + d * (kWeekNs / 7));
-    svg += "<text x=\"" + fmt("%.1f", tx) + "\" y=\"" + fmt("%.1f", kH - 6) +
+    svg += "<text x=\"" + fmt("%.1f", tx) + "\" y=\"" + fmt("%.1f", kTop + plot_h + 16) +
            "\" font-size=\"11\" text-anchor=\"" + (d == 7 ? "end" : "middle") +
            "\" fill=\"#666\">" + (d == 7 ? std::string("now") : "-" + std::to_string(7 - d) + "d") +
            "</text>";
   }
-  if (!std::isnan(threshold_seconds)) {
-    for (const auto& b : api::breaches(trend, threshold_seconds)) {
-      const double bx = x(std::max(b.start_ns, start_ns));
-      svg += "<rect class=\"breach\" x=\"" + fmt("%.1f", bx) + "\" y=\"" + fmt("%.1f", kTop) +
-             "\" width=\"" + fmt("%.1f", std::max(1.5, x(b.end_ns) - bx)) + "\" height=\"" +
-             fmt("%.1f", plot_h) + "\" fill=\"#e53935\" fill-opacity=\"0.18\"><title>breach " +
-             minute(b.start_ns) + " to " + minute(b.end_ns) + ", peak " +
-             fmt("%.1f", b.peak_seconds * 1000) + " ms</title></rect>";
-    }
+  // The axes' titles.
+  svg += "<text class=\"axis-x\" x=\"" + fmt("%.1f", kLeft + plot_w / 2) + "\" y=\"" +
+         fmt("%.1f", kH - 4) +
+         "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#444\">days before now "
+         "(5-minute buckets)</text><text class=\"axis-y\" transform=\"translate(12 " +
+         fmt("%.1f", kTop + plot_h / 2) +
+         ") rotate(-90)\" font-size=\"11\" text-anchor=\"middle\" fill=\"#444\">"
+         "5-minute P95 (ms)</text>";
+  for (const auto& b : c.breaches) {
+    const double bx = x(std::max(b.start_ns, start_ns));
+    svg += "<rect class=\"breach\" x=\"" + fmt("%.1f", bx) + "\" y=\"" + fmt("%.1f", kTop) +
+           "\" width=\"" + fmt("%.1f", std::max(1.5, x(b.end_ns) - bx)) + "\" height=\"" +
+           fmt("%.1f", plot_h) + "\" fill=\"#e53935\" fill-opacity=\"0.18\"><title>breach " +
+           minute(b.start_ns) + " to " + minute(b.end_ns) + ", peak " +
+           fmt("%.1f", b.peak_seconds * 1000) + " ms</title></rect>";
   }
-  // A trend, one polyline per run of consecutive buckets (a gap is drawn as one);
-  // the week before shifted a week on, under this week's.
-  const auto draw = [&](const std::vector<window::TrendPoint>& series, std::int64_t shift,
-                        const char* attributes) {
+  // Each line as one polyline per run of consecutive buckets (a gap is drawn as one).
+  for (const auto& l : c.lines) {
     std::string points;
     std::int64_t next = 0;
     const auto flush = [&] {
       if (!points.empty())
-        svg += std::string("<polyline ") + attributes + " points=\"" + points + "\"/>";
+        svg += "<polyline class=\"" + l.cls + "\" fill=\"none\" stroke=\"" + l.color +
+               "\" stroke-width=\"1.5\" points=\"" + points + "\"/>";
       points.clear();
     };
-    for (const auto& p : series) {
-      const std::int64_t start = p.bucket_start_ns + shift;
+    for (const auto& p : *l.points) {
+      const std::int64_t start = p.bucket_start_ns + l.shift_ns;
       if (start < start_ns) continue;
       if (start != next) flush();
       points +=
@@ -175,20 +228,54 @@ std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t
       next = start + window::kFiveMinutesNs;
     }
     flush();
+  }
+  std::string legend;
+  const auto entry = [&](const std::string& swatch, const std::string& label) {
+    legend += "<span class=\"key\">" + swatch + " " + html_escape(label) + "</span> ";
   };
-  draw(week_before, kWeekNs,
-       "class=\"p95-week-before\" fill=\"none\" stroke=\"#9e9e9e\" stroke-width=\"1.2\"");
-  draw(trend, 0, "class=\"p95\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\"");
-  const auto level = [&](const char* cls, double v, const char* color, const char* dash) {
-    if (std::isnan(v)) return;
-    svg += "<line class=\"" + std::string(cls) + "\" x1=\"" + fmt("%.1f", kLeft) + "\" x2=\"" +
-           fmt("%.1f", kW - kRight) + "\" y1=\"" + fmt("%.1f", y(v)) + "\" y2=\"" +
-           fmt("%.1f", y(v)) + "\" stroke=\"" + color + "\" stroke-width=\"1.5\"" +
-           (dash[0] ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") + "/>";
-  };
-  level("baseline", baseline_seconds, "#757575", "2 3");
-  level("threshold", threshold_seconds, "#c62828", "6 4");
-  return svg + "</svg>";
+  for (std::size_t i = 0; i < c.lines.size(); ++i)
+    if (drawn[i])
+      entry("<span style=\"color:" + c.lines[i].color + "\">&#9644;</span>", c.lines[i].label);
+  for (const auto& l : c.levels) {
+    if (std::isnan(l.seconds)) continue;
+    svg += "<line class=\"" + l.cls + "\" x1=\"" + fmt("%.1f", kLeft) + "\" x2=\"" +
+           fmt("%.1f", kW - kRight) + "\" y1=\"" + fmt("%.1f", y(l.seconds)) + "\" y2=\"" +
+           fmt("%.1f", y(l.seconds)) + "\" stroke=\"" + l.color +
+           "\" stroke-width=\"1.5\" stroke-dasharray=\"" + l.dash + "\"/>";
+    entry("<span style=\"color:" + l.color + "\">- -</span>", l.label);
+  }
+  if (!c.breaches.empty())
+    entry("<span style=\"background:#fbd5d5\">&nbsp;&nbsp;</span>", "breach");
+  return svg + "</svg><figcaption class=\"legend\"><small>" + legend +
+         "</small></figcaption></figure>";
+}
+
+const char kBlue[] = "#1565c0", kGrey[] = "#9e9e9e";
+
+// A trend's chart: this week over the week before, a threshold (its breaches
+// shaded), a baseline.
+Chart trend_chart(std::string title, const Weeks& w, const std::string& what,
+                  double threshold_seconds, double baseline_seconds,
+                  const std::string& baseline_label) {
+  Chart c{std::move(title),
+          {{&w.week_before, kWeekNs, "p95-week-before", kGrey, "the week before, a week later"},
+           {&w.this_week, 0, "p95", kBlue, what}},
+          {{"baseline", baseline_seconds, "#757575", "2 3", baseline_label},
+           {"threshold", threshold_seconds, "#c62828", "6 4", "threshold"}},
+          {}};
+  if (!std::isnan(threshold_seconds)) c.breaches = api::breaches(w.this_week, threshold_seconds);
+  return c;
+}
+
+}  // namespace
+
+std::string trend_svg(const std::vector<window::TrendPoint>& trend, std::int64_t end_ns,
+                      double threshold_seconds, double baseline_seconds,
+                      const std::vector<window::TrendPoint>& week_before) {
+  return chart_svg(
+      trend_chart("5-minute P95 over the last 7 days", {trend, week_before}, "5-minute P95",
+                  threshold_seconds, baseline_seconds, "7-day baseline P95"),
+      end_ns);
 }
 
 std::optional<ListQuery> parse_list_query(std::string_view query, std::string* why) {
@@ -413,10 +500,20 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
   const Weeks team_weeks = weeks(trend, state.snapshot.at_ns);
   ListQuery its_services;
   its_services.team = team.team;
+  std::string compared;  // its first kMaxCompared services, breaching first
+  for (std::size_t i = 0; i < rows.size() && i < kMaxCompared; ++i)
+    compared += (i ? "," : "") + rows[i]->info.id;
+  boost::urls::url compare("/compare");
+  compare.params().append({"services", compared});
+  const std::string compare_link = rows.empty() ? std::string()
+                                                : " &middot; <a href=\"" +
+                                                      html_escape(std::string(compare.buffer())) +
+                                                      "\">compare their trends</a>";
   return page_html(
       "Team " + team.team + " - latency",
       "<p><a href=\"" + html_escape(list_url(its_services, 1)) +
-          "\">&larr; its services in the list</a> &middot; <a href=\"/\">all services</a></p>"
+          "\">&larr; its services in the list</a>" + compare_link +
+          " &middot; <a href=\"/\">all services</a></p>"
           "<h1>Team " +
           html_escape(team.team) + "</h1><p class=\"status\">" + std::to_string(team.services) +
           " services, " + std::to_string(breaching_now) +
@@ -425,11 +522,10 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
           ms(team.last_5m.p95) + " over the last 5 minutes, " + ms(team.baseline.p95) +
           " over 7 days.</p>" + week_over_week(team.last_24h, team.week_before_24h) +
           rose_most(rows) +
-          trend_svg(team_weeks.this_week, state.snapshot.at_ns, std::nan(""), team.baseline.p95,
-                    team_weeks.week_before) +
-          "<p><small><span style=\"color:#1565c0\">&#9644;</span> team 5-minute P95 &nbsp; " +
-          kWeekBeforeLegend +
-          "<span style=\"color:#757575\">&middot;&middot;</span> team 7-day P95</small></p>"
+          chart_svg(
+              trend_chart("Team " + team.team + ": 5-minute P95 over the last 7 days", team_weeks,
+                          "team 5-minute P95", std::nan(""), team.baseline.p95, "team 7-day P95"),
+              state.snapshot.at_ns) +
           "<h2>Services</h2><div class=\"scroll\"><table><thead><tr><th>Service</th>"
           "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th><th>Status</th>"
           "<th>Breaches (7d)</th></tr></thead><tbody>\n" +
@@ -441,14 +537,79 @@ std::string team_page(const metrics::Published& state, const window::TeamView& t
           "loki-latency-exporter " + html_escape(state.status.version) + kFooter);
 }
 
+std::optional<std::vector<std::string>> parse_compare_query(std::string_view query,
+                                                            std::string* why) {
+  std::pair<std::string, std::string> bad;
+  const auto params = api::query_parameters(query, {"services"}, &bad);
+  if (!params) {
+    *why = bad.second;
+    return std::nullopt;
+  }
+  const auto it = params->find("services");
+  std::vector<std::string> ids;
+  std::string_view rest;
+  if (it != params->end()) rest = it->second;
+  while (!rest.empty()) {
+    const auto comma = std::min(rest.find(','), rest.size());
+    ids.emplace_back(rest.substr(0, comma));
+    rest = rest.substr(std::min(comma + 1, rest.size()));
+  }
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  if (ids.empty() || ids.size() > kMaxCompared ||
+      std::find(ids.begin(), ids.end(), "") != ids.end()) {
+    *why = "services is a comma-separated list of 1 to " + std::to_string(kMaxCompared) +
+           " service ids";
+  } else if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    *why = "services lists '" + *std::adjacent_find(sorted.begin(), sorted.end()) + "' twice";
+  } else {
+    return ids;
+  }
+  return std::nullopt;
+}
+
+std::string compare_page(const metrics::Published& state, const std::vector<StatusRow>& rows) {
+  // Eight colours told apart also by most colour-blind readers (Okabe-Ito, darkened).
+  static constexpr const char* kColours[kMaxCompared] = {
+      "#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#8c6d00"};
+  std::vector<Weeks> trends;
+  trends.reserve(rows.size());  // the chart points into it
+  Chart chart{"5-minute P95 over the last 7 days", {}, {}, {}};
+  std::string table, names;
+  for (std::size_t i = 0; i < rows.size() && i < kMaxCompared; ++i) {
+    const StatusRow& r = rows[i];
+    trends.push_back(weeks(r.trend, state.snapshot.at_ns));
+    chart.lines.push_back({&trends.back().this_week, 0, "p95 compared", kColours[i],
+                           r.info.display_name + " (" + r.info.id + ")"});
+    const double ratio = api::week_ratio(r.view.last_24h, r.view.week_before_24h);
+    table += service_row(r, true) + "<td>" + ms(r.view.last_24h.p95) + "</td><td>" +
+             (std::isnan(ratio) ? std::string("&ndash;")
+                                : std::string(api::direction(ratio)) + " " + fmt("%.2fx", ratio)) +
+             "</td></tr>\n";
+    names += (i ? ", " : "") + r.info.display_name;
+  }
+  chart.title = names + ": " + chart.title;
+  return page_html(
+      "Compare " + names + " - latency",
+      "<p><a href=\"/\">&larr; all services</a></p><h1>Compare</h1><p class=\"status\">" +
+          html_escape(names) + ": 5-minute P95 over the last 7 days. State as of " +
+          core::format_timestamp(state.snapshot.at_ns) + ".</p>" +
+          chart_svg(chart, state.snapshot.at_ns) +
+          "<div class=\"scroll\"><table><thead><tr><th>Service</th><th>Team</th>"
+          "<th>P95 (5m)</th><th>Threshold</th><th>Baseline P95 (7d)</th><th>Status</th>"
+          "<th>P95 (24h)</th><th>Week over week</th></tr></thead><tbody>\n" +
+          table + "</tbody></table></div><p><small>loki-latency-exporter " +
+          html_escape(state.status.version) + kFooter);
+}
+
 std::string service_page(const metrics::Published& state, const StatusRow& r) {
   const auto& v = r.view;
-  const auto [trend, week_before] = weeks(r.trend, state.snapshot.at_ns);
+  const Weeks w = weeks(r.trend, state.snapshot.at_ns);
   const double threshold_s = r.threshold_ms / 1000;
   const bool bad = breaching(r);
   std::string intervals;
   if (!std::isnan(threshold_s)) {
-    for (const auto& b : api::breaches(trend, threshold_s)) {
+    for (const auto& b : api::breaches(w.this_week, threshold_s)) {
       intervals += "<li class=\"breach-interval\">" + minute(b.start_ns) + " &ndash; " +
                    minute(b.end_ns) + ", peak " + ms(b.peak_seconds) + "</li>";
     }
@@ -477,12 +638,9 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
                : fmt("%.0f ms", r.threshold_ms) + " (" + html_escape(r.threshold_source) + ")") +
           ", baseline " + ms(v.baseline.p95) + (v.baseline_ready ? "" : " (not ready)") + ".</p>" +
           week_over_week(v.last_24h, v.week_before_24h) +
-          trend_svg(trend, state.snapshot.at_ns, threshold_s, v.baseline.p95, week_before) +
-          "<p><small><span style=\"color:#1565c0\">&#9644;</span> 5-minute P95 &nbsp; " +
-          kWeekBeforeLegend +
-          "<span style=\"color:#c62828\">- -</span> threshold &nbsp; "
-          "<span style=\"color:#757575\">&middot;&middot;</span> 7-day baseline P95 &nbsp; "
-          "<span style=\"background:#fbd5d5\">&nbsp;&nbsp;</span> breach</small></p>"
+          chart_svg(trend_chart(r.info.display_name + ": 5-minute P95 over the last 7 days", w,
+                                "5-minute P95", threshold_s, v.baseline.p95, "7-day baseline P95"),
+                    state.snapshot.at_ns) +
           "<h2>Breaches in the last 7 days</h2>" +
           (intervals.empty() ? std::string("<p>None.</p>") : "<ul>" + intervals + "</ul>") +
           "<h2>Quantiles</h2><div class=\"scroll\"><table><thead><tr><th>window</th>"

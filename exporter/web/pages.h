@@ -4,7 +4,8 @@
 // and sorted by its query; "/service/<id>" draws one service's 7-day trend of
 // 5-minute P95s as SVG, with the threshold, the baseline and the breach intervals,
 // and its data-quality counts; "/team/<id>" a team's trend over all its services'
-// lines and its services, breaching first. Plain HTML and inline SVG: no external
+// lines and its services, breaching first; "/compare?services=a,b" up to 8 services'
+// trends on one chart. Plain HTML and inline SVG: no external
 // assets, no JavaScript, readable at phone width.
 // Pure functions of what they are given; the caller decides what may be shown.
 
@@ -52,6 +53,15 @@ std::string service_page(const metrics::Published& state, const StatusRow& row);
 // members: the team's services that the engineer may see.
 std::string team_page(const metrics::Published& state, const window::TeamView& team,
                       const window::Trend& trend, const std::vector<StatusRow>& members);
+
+// "/compare": up to kMaxCompared services' trends on one chart, with their P95s.
+inline constexpr std::size_t kMaxCompared = 8;
+// The ids in "/compare"'s query (services=a,b,c: 1 to kMaxCompared, none twice), in
+// order; nullopt and *why if bad.
+std::optional<std::vector<std::string>> parse_compare_query(std::string_view query,
+                                                            std::string* why);
+// rows: the services compared, in the order given.
+std::string compare_page(const metrics::Published& state, const std::vector<StatusRow>& rows);
 
 // The chart alone (for tests): the trend ending at end_ns, 7 days wide, over the
 // week before's (drawn a week later, in grey) if given.

@@ -150,6 +150,30 @@ HttpResponse team(const Site& site, const HttpRequest& h) {
       });
 }
 
+// Up to kMaxCompared services on one chart; each must be one the engineer may read.
+HttpResponse compare(const Site& site, const HttpRequest& h) {
+  std::string why;
+  const auto ids = parse_compare_query(h.query, &why);
+  if (!ids) return json_error(400, "invalid_query", why);
+  return status_page(
+      site, h,
+      [&](const auto&, const config::ServiceConfig& s, const auto*) {
+        return std::find(ids->begin(), ids->end(), s.info.id) != ids->end();
+      },
+      [&](const metrics::Published& s, const config::Config&, std::vector<StatusRow> rows,
+          const std::string*) {
+        std::vector<StatusRow> ordered;
+        for (const auto& id : *ids) {
+          const auto r = std::find_if(rows.begin(), rows.end(),
+                                      [&](const auto& r) { return r.info.id == id; });
+          if (r == rows.end())
+            return json_error(404, "unknown_service", "no service '" + id + "' to show you");
+          ordered.push_back(std::move(*r));
+        }
+        return HttpResponse{200, "text/html; charset=utf-8", compare_page(s, ordered)};
+      });
+}
+
 void reload(const Site& site, const Respond& respond) {
   site.reload([respond](const ReloadOutcome& outcome) {
     if (!outcome.first) return respond(json_error(500, "reload_failed", outcome.second));
@@ -238,6 +262,7 @@ void add_routes(HttpServer& http, const Site& site) {
   routes.add_page("/service/{id}", [&](const HttpRequest& h) { return service(site, h); });
   routes.add_page("/team/{team}", [&](const HttpRequest& h) { return team(site, h); });
   routes.add_page("/mine", [&](const HttpRequest& h) { return mine(site, h); });
+  routes.add_page("/compare", [&](const HttpRequest& h) { return compare(site, h); });
   routes.add_page("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
   });

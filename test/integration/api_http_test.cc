@@ -61,7 +61,9 @@ struct ApiExporter {
   int port = 0;
 
   // alerting: extra keys of the alerting section (e.g. the reload URL).
-  explicit ApiExporter(const std::string& alerting = "") {
+  // alerting: extra keys of the alerting section (e.g. the reload URL); api: of the api
+  // section (e.g. read_access).
+  explicit ApiExporter(const std::string& alerting = "", const std::string& api = "") {
     const auto data = lle::test::source_dir() / "test/testdata/api";
     dir.write("proxy-secret", kProxySecret + "\n");
     dir.write("tokens", "alice sha256:" + sha256("alice-token") +
@@ -75,8 +77,8 @@ struct ApiExporter {
                       (data / "alert-rules.yaml").string() +
                       "\n  thresholds_file: thresholds.json\n"
                       "  audit_log: audit.jsonl\n  rules_file: rules.yaml\n" +
-                      alerting +
-                      "api:\n  max_body_bytes: 256\n  auth:\n    tokens_file: tokens\n"
+                      alerting + "api:\n" + api +
+                      "  max_body_bytes: 256\n  auth:\n    tokens_file: tokens\n"
                       "    proxy: {header: X-Forwarded-User, secret_file: proxy-secret}\n");
     const std::string replay = dir.write("fixture.jsonl", fixture());
     const std::string err = (dir.path() / "err").string();
@@ -210,6 +212,12 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
   }
   BOOST_TEST(lle::test::http_request(e.port, "GET", "/team/payments", kOther.headers).status ==
              200);  // read_access: any
+  const char kCompare[] = "/compare?services=ledger,checkout";
+  for (const auto* caller : {&kAnonymous, &kForged})
+    BOOST_TEST(lle::test::http_request(e.port, "GET", kCompare, caller->headers).status == 401);
+  const auto compared = lle::test::http_request(e.port, "GET", kCompare, kOther.headers);
+  BOOST_TEST(compared.status == 200);
+  BOOST_TEST(compared.body.find("id=\"ledger\"") < compared.body.find("id=\"checkout\""));
   // Two changes (owner, team member), each audited with who made it.
   const auto audit = e.audit();
   BOOST_TEST_REQUIRE(audit.size() == 2u);
@@ -221,6 +229,37 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
   BOOST_TEST(log.find("decision=deny why=\"not an owner\"") != std::string::npos);
   BOOST_TEST(log.find("alice-token") == std::string::npos);
   BOOST_TEST(log.find(kProxySecret) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(with_read_access_owners_each_page_shows_only_what_the_engineer_may_read) {
+  ApiExporter e("", "  read_access: owners\n");
+  struct Case {
+    const Caller* caller;
+    const char* page;
+    int status;
+  };
+  // erin is in team payments, alice owns checkout (in it), dave owns search only.
+  for (const auto& c : std::vector<Case>{
+           {&kTeamMember, "/team/payments", 200},
+           {&kOwner, "/team/payments", 200},
+           {&kOther, "/team/payments", 404},
+           {&kTeamMember, "/compare?services=checkout,ledger", 200},
+           {&kOther, "/compare?services=checkout,ledger", 404},
+           {&kOther, "/compare?services=search,checkout", 404},
+           {&kOther, "/compare?services=search", 200},
+           {&kOther, "/service/checkout", 404},
+           {&kOther, "/compare?services=search,search", 400},
+           {&kAnonymous, "/compare?services=search", 401},
+       }) {
+    const auto r = lle::test::http_request(e.port, "GET", c.page, c.caller->headers);
+    BOOST_TEST(r.status == c.status, c.caller->name << " " << c.page);
+    if (c.status != 200 && c.status != 401) {  // 401 is the sign-in page, HTML
+      BOOST_TEST(json::parse(r.body).at("error").is_string(), c.caller->name << " " << c.page);
+    }
+  }
+  const auto list = lle::test::http_request(e.port, "GET", "/", kOther.headers);
+  BOOST_TEST(list.body.find("id=\"search\"") != std::string::npos);
+  BOOST_TEST(list.body.find("id=\"checkout\"") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(every_bad_request_gets_its_4xx_and_changes_nothing) {

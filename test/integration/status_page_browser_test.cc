@@ -1,11 +1,19 @@
 // The built-in status pages in a real browser: Debian's headless Chromium loads
-// them from the exporter replaying the bundled sample, the DOM must show every
-// service and the regressed one (payments-api) as breaching with a breach drawn
-// on its chart, its team's page with it first, and screenshots (desktop and phone width) go to
-// artifacts/evidence/ (dashboard.png is the list).
+// them, through an authenticating proxy that signs alice in, from the exporter
+// replaying the demo's sample (the bundled 5 hours after 14 days of generated
+// history). The DOM must show every service and the regressed one (payments-api) as
+// breaching with a breach drawn on its chart, its team's page with it first and both
+// weeks drawn, the compare page with each service's line, and alice's services on
+// /mine; screenshots (desktop and phone width) go to artifacts/evidence/
+// (dashboard.png is the list).
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "test/support/files.h"
 #include "test/support/process.h"
@@ -61,6 +69,68 @@ struct Browser {
   }
 };
 
+// An authenticating proxy in front of the exporter, as in production: it names the
+// engineer in X-Forwarded-User with the shared secret. One request per connection.
+class SigningProxy {
+ public:
+  SigningProxy(int upstream, std::string engineer, std::string secret)
+      : upstream_(upstream), engineer_(std::move(engineer)), secret_(std::move(secret)) {
+    accept_ = std::thread([this] {
+      for (;;) {
+        tcp::socket client(io_);
+        boost::system::error_code ec;
+        acceptor_.accept(client, ec);
+        if (ec || stopping_) return;
+        const std::lock_guard lock(mutex_);
+        connections_.emplace_back([this, c = std::move(client)]() mutable { forward(c); });
+      }
+    });
+  }
+  ~SigningProxy() {
+    stopping_ = true;
+    tcp::socket wake(io_);
+    boost::system::error_code ec;
+    wake.connect(acceptor_.local_endpoint(), ec);
+    accept_.join();
+    for (auto& t : connections_) t.join();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  using tcp = boost::asio::ip::tcp;
+  void forward(tcp::socket& client) {
+    namespace http = boost::beast::http;
+    // Chromium may open a connection it never uses: give up on it after a while.
+    const timeval bound{5, 0};
+    ::setsockopt(client.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+    boost::system::error_code ec;
+    boost::beast::flat_buffer in, out;
+    http::request<http::string_body> req;
+    http::read(client, in, req, ec);
+    if (ec) return;
+    req.set("X-Forwarded-User", engineer_);
+    req.set("X-Proxy-Secret", secret_);
+    req.keep_alive(false);
+    tcp::socket up(io_);
+    up.connect({boost::asio::ip::address_v4::loopback(), static_cast<unsigned short>(upstream_)},
+               ec);
+    http::response<http::string_body> res;
+    if (!ec) http::write(up, req, ec);
+    if (!ec) http::read(up, out, res, ec);
+    if (ec) res = {http::status::bad_gateway, 11};
+    res.keep_alive(false);
+    http::write(client, res, ec);
+  }
+  int upstream_;
+  std::string engineer_, secret_;
+  boost::asio::io_context io_;
+  tcp::acceptor acceptor_{io_, {boost::asio::ip::address_v4::loopback(), 0}};
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::vector<std::thread> connections_;
+  std::thread accept_;
+};
+
 std::size_t count(const std::string& s, const std::string& what) {
   std::size_t n = 0;
   for (std::size_t at = 0; (at = s.find(what, at)) != std::string::npos; at += what.size()) ++n;
@@ -73,17 +143,41 @@ BOOST_AUTO_TEST_SUITE(integration_status_page_browser)
 
 BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_breaching) {
   lle::test::TempDir dir;
-  const std::string root = lle::test::source_dir().string();
+  const auto root = lle::test::source_dir();
   const std::string err = (dir.path() / "err").string();
-  lle::test::Process exporter(
-      {lle::test::exporter_binary(), "run", "--config", root + "/deploy/config/exporter.yaml",
-       "--replay", root + "/test/testdata/sample/sample.jsonl", "--rebase-to-now", "--listen",
-       "127.0.0.1:0"},
-      "/dev/null", (dir.path() / "out").string(), err);
+  const std::string sample = (dir.path() / "sample-14d.jsonl").string();
+  BOOST_TEST_REQUIRE(lle::test::run_to_exit({"python3", root / "test/testdata/generate_sample.py",
+                                             "--days", "14", sample},
+                                            (dir.path() / "out").string(), err) == 0,
+                     read_file(err));
+  const std::string secret = "browser-test-proxy-secret";
+  dir.write("proxy-secret", secret + "\n");
+  // The demo's configuration with the API's proxy sign-in on.
+  std::string yaml = read_file(root / "deploy/config/exporter.yaml");
+  for (const auto& [from, to] :
+       {std::pair{"services_file: services.yaml",
+                  "services_file: " + (root / "deploy/config/services.yaml").string()},
+        {"policy_file: ../../rules/alert-rules.yaml",
+         "policy_file: " + (root / "rules/alert-rules.yaml").string()}}) {
+    const auto at = yaml.find(from);
+    BOOST_TEST_REQUIRE(at != std::string::npos, from);
+    yaml.replace(at, std::string_view(from).size(), to);
+  }
+  const std::string config =
+      dir.write("exporter.yaml", yaml +
+                                     "api:\n  auth:\n    proxy: {header: X-Forwarded-User, "
+                                     "secret_file: proxy-secret}\n");
+  lle::test::Process exporter({lle::test::exporter_binary(), "run", "--config", config, "--replay",
+                               sample, "--rebase-to-now", "--listen", "127.0.0.1:0"},
+                              "/dev/null", (dir.path() / "out").string(), err);
   const int port = lle::test::wait_for_replay(err, 30s);
   BOOST_TEST_REQUIRE(port != 0, read_file(err));
-  const std::string base = "http://127.0.0.1:" + std::to_string(port);
+  const SigningProxy alice(port, "alice", secret);
+  const std::string base = "http://127.0.0.1:" + std::to_string(alice.port());
   const Browser browser;
+  // Straight to the exporter, no one is signed in.
+  BOOST_TEST(browser.dom("http://127.0.0.1:" + std::to_string(port) + "/").find("Sign in") !=
+             std::string::npos);
 
   const std::string list = browser.dom(base + "/");
   for (const char* id : {"checkout", "search", "inventory", "auth", "notifications"}) {
@@ -95,6 +189,7 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
              std::string::npos);
   BOOST_TEST(count(list, "class=\"service") == 6u);
   BOOST_TEST(list.find("1 breaching") != std::string::npos);
+  BOOST_TEST(list.find("signed in as alice") != std::string::npos);
   BOOST_TEST(list.find("href=\"/service/payments-api\"") != std::string::npos);
 
   const std::string page = browser.dom(base + "/service/payments-api");
@@ -120,14 +215,30 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
   BOOST_TEST(regressed < healthy_row);
   BOOST_TEST(count(team, "class=\"service") == 2u);
   BOOST_TEST(count(team, "<polyline class=\"p95\"") >= 1u);
+  BOOST_TEST(count(team, "<polyline class=\"p95-week-before\"") >= 1u);  // both weeks drawn
+  BOOST_TEST(team.find("the week before, a week later</span>") != std::string::npos);  // legend
+  BOOST_TEST(team.find("class=\"week-over-week\"") != std::string::npos);
   BOOST_TEST(team.find("2 services, 1 breaching now") != std::string::npos);
   BOOST_TEST(list.find("href=\"/team/payments\"") != std::string::npos);
   // The list filtered to the team, and to breaching services.
   const std::string filtered = browser.dom(base + "/?team=payments&state=breaching");
   BOOST_TEST(count(filtered, "class=\"service") == 1u);
   BOOST_TEST(filtered.find("id=\"payments-api\"") != std::string::npos);
-  // Without api.auth there is no one signed in to list services for.
-  BOOST_TEST(browser.dom(base + "/mine").find("api_disabled") != std::string::npos);
+  // alice's services: she owns checkout and payments-api, both in team payments.
+  const std::string mine = browser.dom(base + "/mine");
+  BOOST_TEST(count(mine, "class=\"service") == 2u);
+  BOOST_TEST(mine.find("<tr class=\"service breaching\" id=\"payments-api\">") <
+             mine.find("<tr class=\"service\" id=\"checkout\">"));
+  BOOST_TEST(mine.find("<h1>Your services</h1>") != std::string::npos);
+  // Three services on one chart, a line and a legend entry each, in the order asked.
+  const std::string compare = browser.dom(base + "/compare?services=search,payments-api,checkout");
+  BOOST_TEST(count(compare, "<polyline class=\"p95 compared\"") >= 3u);
+  BOOST_TEST(count(compare, "<span class=\"key\">") == 3u);
+  BOOST_TEST(compare.find("id=\"search\"") < compare.find("id=\"payments-api\""));
+  BOOST_TEST(compare.find("id=\"payments-api\"") < compare.find("id=\"checkout\""));
+  BOOST_TEST(compare.find("<desc>Search (search): 2016 points") != std::string::npos);
+  BOOST_TEST(browser.dom(base + "/compare?services=nope").find("unknown_service") !=
+             std::string::npos);
 
   const auto evidence = lle::test::source_dir() / "artifacts/evidence";
   std::filesystem::create_directories(evidence);
@@ -140,6 +251,9 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
                                 1280, 1100) == 1280);
   BOOST_TEST(browser.screenshot(base + "/team/payments",
                                 evidence / "status-team-payments-phone.png", 412, 1400) == 412);
+  BOOST_TEST(browser.screenshot(base + "/compare?services=payments-api,checkout,search",
+                                evidence / "status-compare.png", 1280, 800) == 1280);
+  BOOST_TEST(browser.screenshot(base + "/mine", evidence / "status-mine.png", 1280, 600) == 1280);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -67,15 +67,18 @@ def record(labels, t, line):
 
 def history(days, rng):
     """(time, record) of the `days` days up to START less the 5 hours that follow it:
-    lognormal latencies whose median swings +-20% over each day (slowest at 18:00 UTC)."""
+    lognormal latencies whose median swings +-15% over each day (slowest at 18:00 UTC),
+    capped at two sigmas: at ten lines a bucket, a 5-minute P95 is about their highest,
+    and an uncapped tail would make steady services breach their thresholds."""
     events = []
     begin = START + timedelta(hours=HOURS) - timedelta(days=days)
     for service, (labels, median, sigma, style) in SERVICES.items():
         t = begin + timedelta(seconds=rng.uniform(0, 30))
         while t < START:
             hour = t.hour + t.minute / 60
-            swing = 1 + 0.2 * math.sin(2 * math.pi * (hour - 12) / 24)
-            latency = rng.lognormvariate(math.log(median * swing), sigma)
+            swing = 1 + 0.15 * math.sin(2 * math.pi * (hour - 12) / 24)
+            latency = min(rng.lognormvariate(math.log(median * swing), sigma),
+                          median * swing * math.exp(2 * sigma))
             events.append((t, record(labels, t, line_for(service, style, latency,
                                                          rng.choice(STATUSES), rng))))
             t += timedelta(seconds=rng.uniform(20, 40))

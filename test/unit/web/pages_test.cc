@@ -65,11 +65,24 @@ BOOST_AUTO_TEST_CASE(the_chart_draws_trend_runs_threshold_baseline_and_breaches)
   BOOST_TEST(count(svg, "<rect class=\"breach\"") == 2u);
   BOOST_TEST(count(svg, "<line class=\"threshold\"") == 1u);
   BOOST_TEST(count(svg, "<line class=\"baseline\"") == 1u);
-  BOOST_TEST(svg.find(">500 ms<") != std::string::npos);  // the top: 400 ms + 15%, up to 50s
+  // The top: 400 ms + 15%, up to four round steps (150 ms).
+  BOOST_TEST(svg.find(">600 ms<") != std::string::npos);
+  BOOST_TEST(svg.find(">450 ms<") != std::string::npos);
   // No threshold (no alert policy): no breach drawn, no threshold line.
   const std::string bare = lle::web::trend_svg(t, kEnd, std::nan(""), std::nan(""));
   BOOST_TEST(count(bare, "<rect class=\"breach\"") == 0u);
   BOOST_TEST(count(bare, "class=\"threshold\"") == 0u);
+  // Axes with titles, a legend naming what is drawn, and a text alternative with figures.
+  BOOST_TEST(count(svg, "<text class=\"axis-") == 2u);
+  BOOST_TEST(svg.find("<figcaption class=\"legend\">") != std::string::npos);
+  for (const char* key :
+       {"5-minute P95</span>", "threshold</span>", "7-day baseline P95</span>", "breach</span>"})
+    BOOST_TEST(svg.find(key) != std::string::npos, key);
+  BOOST_TEST(bare.find("threshold</span>") == std::string::npos);  // only what is drawn
+  BOOST_TEST(svg.find("<desc>5-minute P95: 95 points, 100.0 to 400.0 ms, latest 100.0 ms. "
+                      "7-day baseline P95: 120.0 ms. threshold: 250.0 ms. 2 breaches shaded.") !=
+                 std::string::npos,
+             svg.substr(0, 600));
   // An empty trend still draws an empty chart.
   BOOST_TEST(lle::web::trend_svg({}, kEnd, 0.25, std::nan("")).find("</svg>") != std::string::npos);
 }
@@ -187,9 +200,55 @@ BOOST_AUTO_TEST_CASE(a_team_page_lists_its_services_breaching_first_under_its_tr
   BOOST_TEST(b < a);  // breaching first
   BOOST_TEST(html.find("1 breaching now") != std::string::npos);
   BOOST_TEST(html.find("<polyline class=\"p95\"") != std::string::npos);
-  BOOST_TEST(html.find("<title>5-minute P95 over the last 7 days</title>") != std::string::npos);
+  BOOST_TEST(html.find("<title>Team pay: 5-minute P95 over the last 7 days</title>") !=
+             std::string::npos);
+  BOOST_TEST(html.find("href=\"/compare?services=b-bad,a-ok\"") != std::string::npos);
   BOOST_TEST(html.find("href=\"/?team=pay\"") != std::string::npos);
   BOOST_TEST(html.find("<td class=\"breaches-7d\">1</td>") != std::string::npos);
+  BOOST_TEST(html.find("<script") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_compare_query_takes_one_to_eight_services_once_each) {
+  std::string why;
+  const auto ids = lle::web::parse_compare_query("services=b,a%2Dz,c", &why);
+  BOOST_TEST_REQUIRE(ids.has_value(), why);
+  BOOST_TEST((*ids == std::vector<std::string>{"b", "a-z", "c"}));  // in the order given
+  for (const char* bad :
+       {"", "services=", "services=a,,b", "services=a,b,a", "services=1,2,3,4,5,6,7,8,9",
+        "services=a&x=1", "services=a&services=b"}) {
+    why.clear();
+    BOOST_TEST(!lle::web::parse_compare_query(bad, &why).has_value(), bad);
+    BOOST_TEST(!why.empty(), bad);
+  }
+  BOOST_TEST(lle::web::parse_compare_query("services=1,2,3,4,5,6,7,8", &why).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(the_compare_page_draws_each_service_in_its_colour_with_week_over_week) {
+  lle::metrics::Published p;
+  p.snapshot.at_ns = kEnd;
+  std::vector<StatusRow> rows;
+  for (const char* id : {"b<x>", "a"}) {
+    lle::window::TrendSeries series;
+    series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
+    series.p95_index.assign(24, 250);
+    StatusRow r{{id, std::string("Service ") + id, "t", "1", {"o"}},
+                {},
+                std::make_shared<const lle::window::TrendSeries>(series),
+                250,
+                "policy"};
+    r.view.last_24h.p95 = 0.2;
+    r.view.week_before_24h.p95 = id[0] == 'a' ? 0.1 : std::nan("");
+    rows.push_back(std::move(r));
+  }
+  const std::string html = lle::web::compare_page(p, rows);
+  BOOST_TEST(count(html, "<polyline class=\"p95 compared\"") == 2u);
+  BOOST_TEST(count(html, "<span class=\"key\">") == 2u);  // a legend entry each, nothing else
+  const auto first = html.find("id=\"b&lt;x&gt;\""), second = html.find("id=\"a\"");
+  BOOST_TEST_REQUIRE(first != std::string::npos);
+  BOOST_TEST(first < second);  // in the order asked for
+  BOOST_TEST(html.find("up 2.00x") != std::string::npos);
+  BOOST_TEST(html.find("<title>Service b&lt;x&gt;, Service a: 5-minute P95") != std::string::npos);
+  BOOST_TEST(html.find("<b") == html.find("<body"));  // the id is escaped everywhere
   BOOST_TEST(html.find("<script") == std::string::npos);
 }
 
