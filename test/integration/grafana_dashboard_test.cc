@@ -1,9 +1,10 @@
-// The Grafana dashboard without Grafana (not installable here): its structure and
-// lint rules (portable datasource, a unit on every panel, stable uid, 7-day range),
-// the provisioning files, and every PromQL expression it holds executed on Debian's
-// Prometheus scraping the exporter on the bundled sample with the generated rules.
-// The Loki-input panels get their history backfilled with promtool, since a replay
-// has no Loki shards.
+// The Grafana dashboards (service and team) without Grafana (not installable here):
+// their structure and lint rules (portable datasource, a unit on every panel, stable
+// uid, 7-day range), the provisioning files, and every PromQL expression they hold
+// executed on Debian's Prometheus scraping the exporter on the bundled sample with the
+// generated rules. The Loki-input panels get their history backfilled with promtool,
+// since a replay has no Loki shards, and so does the team gauge a week ago, for the
+// team dashboard's `offset 7d`.
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
@@ -26,10 +27,20 @@ using lle::test::read_file;
 
 namespace {
 
-json::object dashboard() {
-  return json::parse(read_file(lle::test::source_dir() /
-                               "grafana/dashboards/service-latency-dashboard.json"))
-      .as_object();
+struct Dashboard {
+  const char* file;  // under grafana/dashboards/
+  const char* uid;
+  const char* variable;  // what it is about: one, several or all of them
+};
+const Dashboard kDashboards[] = {
+    {"service-latency-dashboard.json", "loki-latency-service", "service"},
+    {"team-latency-dashboard.json", "loki-latency-team", "team"}};
+
+std::filesystem::path path(const Dashboard& d) {
+  return lle::test::source_dir() / "grafana/dashboards" / d.file;
+}
+json::object dashboard(const Dashboard& d = kDashboards[0]) {
+  return json::parse(read_file(path(d))).as_object();
 }
 
 // Every "datasource" object anywhere in the dashboard.
@@ -60,8 +71,9 @@ std::string url_encode(const std::string& s) {
 
 // Grafana's variables as Grafana would fill them for "All" services.
 std::string as_grafana_sends(std::string expr) {
-  for (const auto& [from, to] :
-       {std::pair<std::string, std::string>{"$service", ".*"}, {"$__rate_interval", "5m"}}) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"$service", ".*"},
+                                 {"$team", ".*"},
+                                 {"$__rate_interval", "5m"}}) {
     for (std::size_t at; (at = expr.find(from)) != std::string::npos;)
       expr.replace(at, from.size(), to);
   }
@@ -72,49 +84,65 @@ std::string as_grafana_sends(std::string expr) {
 
 BOOST_AUTO_TEST_SUITE(integration_grafana_dashboard)
 
-BOOST_AUTO_TEST_CASE(the_dashboard_is_portable_and_every_panel_has_a_unit) {
-  const auto d = dashboard();
-  BOOST_TEST(d.at("uid").as_string() == "loki-latency-service");
-  BOOST_TEST(d.at("id").is_null());
-  BOOST_TEST(d.at("schemaVersion").to_number<int>() >= 39);
-  BOOST_TEST(d.at("time").at("from").as_string() == "now-7d");
-  const auto& vars = d.at("templating").at("list").as_array();
-  BOOST_TEST_REQUIRE(vars.size() == 2u);
-  BOOST_TEST(vars[0].at("name").as_string() == "datasource");
-  BOOST_TEST(vars[0].at("type").as_string() == "datasource");
-  BOOST_TEST(vars[0].at("query").as_string() == "prometheus");
-  BOOST_TEST(vars[1].at("name").as_string() == "service");
-  BOOST_TEST(vars[1].at("multi").as_bool());
-  BOOST_TEST(vars[1].at("includeAll").as_bool());
+BOOST_AUTO_TEST_CASE(the_dashboards_are_portable_and_every_panel_has_a_unit) {
+  for (const auto& which : kDashboards) {
+    BOOST_TEST_CONTEXT(which.file) {
+      const auto d = dashboard(which);
+      BOOST_TEST(d.at("uid").as_string() == which.uid);
+      BOOST_TEST(d.at("id").is_null());
+      BOOST_TEST(d.at("schemaVersion").to_number<int>() >= 39);
+      BOOST_TEST(d.at("time").at("from").as_string() == "now-7d");
+      const auto& vars = d.at("templating").at("list").as_array();
+      BOOST_TEST_REQUIRE(vars.size() == 2u);
+      BOOST_TEST(vars[0].at("name").as_string() == "datasource");
+      BOOST_TEST(vars[0].at("type").as_string() == "datasource");
+      BOOST_TEST(vars[0].at("query").as_string() == "prometheus");
+      BOOST_TEST(vars[1].at("name").as_string() == which.variable);
+      BOOST_TEST(vars[1].at("multi").as_bool());
+      BOOST_TEST(vars[1].at("includeAll").as_bool());
 
-  // No hard-coded datasource: everything but Grafana's own annotations goes
-  // through the variable (file provisioning does not substitute __inputs).
-  std::vector<json::object> refs;
-  datasources(d, refs);
-  BOOST_TEST(refs.size() > 10u);
-  for (const auto& r : refs) {
-    if (r.at("type").as_string() == "grafana") continue;
-    BOOST_TEST(r.at("type").as_string() == "prometheus");
-    BOOST_TEST(r.at("uid").as_string() == "${datasource}", json::serialize(r));
-  }
-  BOOST_TEST(!d.contains("__inputs"));
-  for (const auto& p : d.at("panels").as_array()) {
-    const auto& panel = p.as_object();
-    const std::string title(panel.at("title").as_string());
-    BOOST_TEST(!panel.at("fieldConfig").at("defaults").at("unit").as_string().empty(), title);
-    BOOST_TEST(!panel.at("description").as_string().empty(), title);
-    BOOST_TEST(!panel.at("targets").as_array().empty(), title);
-    for (const auto& t : panel.at("targets").as_array()) {
-      BOOST_TEST(t.at("datasource").at("uid").as_string() == "${datasource}", title);
-      BOOST_TEST(!t.at("expr").as_string().empty(), title);
+      // No hard-coded datasource: everything but Grafana's own annotations goes
+      // through the variable (file provisioning does not substitute __inputs).
+      std::vector<json::object> refs;
+      datasources(d, refs);
+      BOOST_TEST(refs.size() > 5u);
+      for (const auto& r : refs) {
+        if (r.at("type").as_string() == "grafana") continue;
+        BOOST_TEST(r.at("type").as_string() == "prometheus");
+        BOOST_TEST(r.at("uid").as_string() == "${datasource}", json::serialize(r));
+      }
+      BOOST_TEST(!d.contains("__inputs"));
+      for (const auto& p : d.at("panels").as_array()) {
+        const auto& panel = p.as_object();
+        const std::string title(panel.at("title").as_string());
+        BOOST_TEST(!panel.at("fieldConfig").at("defaults").at("unit").as_string().empty(), title);
+        BOOST_TEST(!panel.at("description").as_string().empty(), title);
+        BOOST_TEST(!panel.at("targets").as_array().empty(), title);
+        for (const auto& t : panel.at("targets").as_array()) {
+          BOOST_TEST(t.at("datasource").at("uid").as_string() == "${datasource}", title);
+          BOOST_TEST(!t.at("expr").as_string().empty(), title);
+        }
+      }
+      // The firing alerts are annotations.
+      bool alerts = false;
+      for (const auto& a : d.at("annotations").at("list").as_array())
+        alerts = alerts || (a.as_object().contains("expr") &&
+                            a.at("expr").as_string().find("ALERTS{") != std::string::npos);
+      BOOST_TEST(alerts);
     }
   }
-  // The firing alerts are annotations.
-  bool alerts = false;
-  for (const auto& a : d.at("annotations").at("list").as_array())
-    alerts = alerts || (a.as_object().contains("expr") &&
-                        a.at("expr").as_string().find("ALERTS{") != std::string::npos);
-  BOOST_TEST(alerts);
+  // The team dashboard: the team's P95 from the native histograms, the exporter's team
+  // gauge where there are none, this week against the week before, its members' table.
+  std::string team_exprs;
+  const auto team = dashboard(kDashboards[1]);
+  for (const auto& p : team.at("panels").as_array())
+    for (const auto& t : p.at("targets").as_array())
+      team_exprs += std::string(t.at("expr").as_string()) + "\n";
+  for (const char* part : {"team:loki_latency_p95_seconds:rate5m{team=~\"$team\"} or max by (team) "
+                           "(loki_latency_team_window_p95_seconds{team=~\"$team\", window=\"5m\"})",
+                           "offset 7d", "service:loki_latency_threshold_seconds:config",
+                           "service:loki_latency_p95_seconds:5m > bool on (service)"})
+    BOOST_TEST(team_exprs.find(part) != std::string::npos, part);
 
   const auto root = lle::test::source_dir() / "grafana/provisioning";
   const YAML::Node dashboards =
@@ -129,16 +157,17 @@ BOOST_AUTO_TEST_CASE(the_dashboard_is_portable_and_every_panel_has_a_unit) {
 // Against the JSON Schema generated from npm @grafana/schema's Dashboard type, with
 // the allowances documented in test/grafana-schema/check.mjs. The npm packages are
 // installed once into the build tree.
-BOOST_AUTO_TEST_CASE(the_dashboard_matches_grafanas_published_schema) {
+BOOST_AUTO_TEST_CASE(the_dashboards_match_grafanas_published_schema) {
   const auto checker = lle::test::npm_checker("grafana-schema");
   lle::test::TempDir dir;
   const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
-  const std::string file =
-      (lle::test::source_dir() / "grafana/dashboards/service-latency-dashboard.json").string();
-  BOOST_TEST(
-      lle::test::run_to_exit({"node", (checker / "check.mjs").string(), file}, out, err) == 0,
-      read_file(out) + read_file(err));
-  BOOST_TEST(read_file(out).find(": valid") != std::string::npos);
+  BOOST_TEST(lle::test::run_to_exit({"node", (checker / "check.mjs").string(),
+                                     path(kDashboards[0]).string(), path(kDashboards[1]).string()},
+                                    out, err) == 0,
+             read_file(out) + read_file(err));
+  for (const auto& which : kDashboards)
+    BOOST_TEST(read_file(out).find(std::string(which.file) + ": valid") != std::string::npos,
+               read_file(out));
   // The check can fail: a dashboard whose panels are not a list is refused.
   auto broken = dashboard();
   broken["panels"] = "none";
@@ -186,6 +215,14 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
             std::to_string(counter ? (80 - i) * 3 : 1) + " " + std::to_string(t) + "\n";
     }
   }
+  // The team gauge a week ago (40 minutes around now - 7d), for `offset 7d` on a
+  // Prometheus without native histograms a week ago.
+  om += "# TYPE loki_latency_team_window_p95_seconds gauge\n";
+  for (int i = -80; i <= 80; ++i) {
+    om += R"(loki_latency_team_window_p95_seconds{job="loki-latency-exporter",instance="backfill",)"
+          R"(team="payments",window="5m"} 0.15 )" +
+          std::to_string(now_s - 7 * 86400 + i * 15) + "\n";
+  }
   om += "# EOF\n";
   dir.write("history.om", om);
   BOOST_TEST_REQUIRE(lle::test::run_to_exit({"promtool", "tsdb", "create-blocks-from",
@@ -225,20 +262,36 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
       read_file(d("prom.err")));
 
   std::vector<std::string> exprs;
-  const auto dash = dashboard();
-  for (const auto& p : dash.at("panels").as_array())
-    for (const auto& t : p.at("targets").as_array()) exprs.emplace_back(t.at("expr").as_string());
-  for (const auto& a : dash.at("annotations").at("list").as_array())
-    if (a.as_object().contains("expr")) exprs.emplace_back(a.at("expr").as_string());
-  BOOST_TEST(exprs.size() >= 12u);
+  for (const auto& which : kDashboards) {
+    const auto dash = dashboard(which);
+    for (const auto& p : dash.at("panels").as_array())
+      for (const auto& t : p.at("targets").as_array()) exprs.emplace_back(t.at("expr").as_string());
+    for (const auto& a : dash.at("annotations").at("list").as_array())
+      if (a.as_object().contains("expr")) exprs.emplace_back(a.at("expr").as_string());
+  }
+  BOOST_TEST(exprs.size() >= 20u);
+  // "a or b": the native histograms' answer, else the gauges'. Each side answers alone
+  // too, but for the native histograms a week ago (Prometheus has a few minutes of them).
+  std::vector<std::string> sides;
+  for (const auto& e : exprs) {
+    const auto at = e.find(" or ");
+    if (at == std::string::npos) continue;
+    for (const auto& side : {e.substr(0, at), e.substr(at + 4)})
+      if (side.find("rate5m") == std::string::npos || side.find("offset") == std::string::npos)
+        sides.push_back(side);
+  }
+  BOOST_TEST(sides.size() == 3u);
+  exprs.insert(exprs.end(), sides.begin(), sides.end());
   for (const auto& e : exprs) {
     const auto result = query(as_grafana_sends(e));
     BOOST_TEST(!result.empty(), e);
-    if (e.find("$service") == std::string::npos) continue;
-    bool demo = false;  // the regressed demo service is among the series
+    const bool per_service = e.find("$service") != std::string::npos;
+    if (!per_service && e.find("$team") == std::string::npos) continue;
+    bool demo = false;  // the regressed demo service (or its team) is among the series
     for (const auto& s : result) {
       const auto& m = s.at("metric").as_object();
-      demo = demo || (m.contains("service") && m.at("service").as_string() == "payments-api");
+      demo = demo || (m.contains("service") && m.at("service").as_string() == "payments-api") ||
+             (!per_service && m.contains("team") && m.at("team").as_string() == "payments");
     }
     BOOST_TEST(demo, e);
   }
