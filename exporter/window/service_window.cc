@@ -134,6 +134,7 @@ void ServiceWindow::move_hours_to(std::int64_t h) {
       if (day(i, h0) && !day(i, h)) day_sum.subtract(s);
       if (base(i, h0) && !base(i, h)) {
         hours_sum_.subtract(s);
+        ++hours_changes_;
         if (!expired) expired = expired_.expand();
         expired->merge(s);
       }
@@ -227,6 +228,7 @@ void ServiceWindow::complete_hour() {
     room_for_one(hours_, kKeptHours + 1);
     hours_.push_back({hour_acc_hour_, sketch::CompactSketch(hour_acc_)});
     hours_sum_.merge(hour_acc_);
+    ++hours_changes_;
     if (day_edge_hour_ == kNone || hour_acc_hour_ >= day_edge_hour_ - kDayHours) {
       sketch::LatencySketch day = day_sum_.expand();  // about once an hour: kept compact
       day.merge(hour_acc_);
@@ -271,8 +273,9 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   advance(now_ns);
   ServiceView v;
   WindowSketches w;
-  merge_windows_into(w);
+  merge_windows_into(w, false);
   if (team) team->merge(w);
+  w.baseline.merge(hours_sum_);
   v.last_5m = stats_of(w.last_5m);
   v.last_1h = stats_of(w.last_1h);
   v.baseline = stats_of(w.baseline);
@@ -300,7 +303,7 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   return v;
 }
 
-void ServiceWindow::merge_windows_into(WindowSketches& into) const {
+void ServiceWindow::merge_windows_into(WindowSketches& into, bool with_hours) const {
   if (now_ns_ == kNone) return;  // nothing added yet
   const std::int64_t now_minute = floor_div(now_ns_, kNanosPerMinute);
   const std::int64_t first_five = floor_div(now_ns_, kFiveMinutesNs) - kHourBuckets + 1;
@@ -310,7 +313,7 @@ void ServiceWindow::merge_windows_into(WindowSketches& into) const {
     if (m.index > now_minute - kLiveMinutes) into.last_5m.merge(m.sketch);
     if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) into.last_1h.merge(m.sketch);
   }
-  into.baseline.merge(hours_sum_);
+  if (with_hours) into.baseline.merge(hours_sum_);
   into.baseline.merge(hour_acc_);
 }
 

@@ -144,10 +144,17 @@ class ServiceWindow {
   // Rejects are counted here too so a service's view is complete.
   void count_reject(core::RejectReason r) { ++rejects_[static_cast<std::size_t>(r)]; }
 
-  // team: where the view's window sketches are also merged (a team's, see Store).
+  // team: where the view's window sketches are also merged (a team's, see Store),
+  // but for the completed hours of the baseline: a team sums those apart, when they
+  // change (merge_hours_into).
   ServiceView view(std::int64_t now_ns, WindowSketches* team = nullptr);
-  // The window sketches as of the last advance(), merged into `into`.
-  void merge_windows_into(WindowSketches& into) const;
+  // The window sketches as of the last advance(), merged into `into`; without the
+  // baseline's completed hours if !with_hours.
+  void merge_windows_into(WindowSketches& into, bool with_hours = true) const;
+  // The baseline's completed hours (the last 7 days'); hours_changes() changes
+  // whenever they do (about once an hour).
+  void merge_hours_into(sketch::LatencySketch& into) const { into.merge(hours_sum_); }
+  std::uint64_t hours_changes() const { return hours_changes_; }
   // Calls f(bucket, sketch) for each 5-minute bucket completed since the last
   // call, oldest first, and forgets them: a team's trend gathers its services'
   // (Store). Kept for the last hour's buckets at most; not saved.
@@ -235,6 +242,7 @@ class ServiceWindow {
   sketch::CompactSketch day_sum_, week_ago_day_sum_;
   WindowStats day_stats_, week_ago_stats_;
   std::uint64_t day_changes_ = 0;
+  std::uint64_t hours_changes_ = 0;
   // The hours that left the 7-day archive, all merged: with the archive and the
   // open minutes, every accepted line (ServiceView::lifetime). Saved from state
   // format 3 on.

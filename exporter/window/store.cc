@@ -42,6 +42,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
       trends_(services_->size()),
       trends_seen_(services_->size(), kNeverSeen),
       days_seen_(services_->size(), kNeverSeen),
+      hours_seen_(services_->size(), kNeverSeen),
       is_open_(services_->size(), false),
       options_(options) {
   windows_.reserve(services_->size());
@@ -52,6 +53,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
   names.erase(std::unique(names.begin(), names.end()), names.end());
   team_members_.resize(names.size());
   team_sketches_.resize(names.size());
+  team_hours_.resize(names.size());
   team_trend_.resize(names.size());
   team_trends_.resize(names.size());
   team_trend_changed_.resize(names.size());
@@ -91,7 +93,8 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
   views_minute_ = minute;
   views_horizon_ = horizon;
   // A team changes with any of its services: its sketches are re-gathered, from the
-  // views being recomputed (while their sketches are at hand) and from the rest.
+  // views being recomputed (while their sketches are at hand) and from the rest, but
+  // for its services' completed hours, summed apart when those change (hourly).
   std::vector<bool> team_changed(teams_.size(), false), recomputed(windows_.size(), false);
   for (std::size_t i = 0; i < windows_.size(); ++i) {
     if (!moved && !dirty_[i]) continue;
@@ -105,10 +108,23 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
       trends_seen_[i] = windows_[i].trend_changes();
     }
   }
+  std::vector<bool> hours_changed(teams_.size(), false);
+  for (std::size_t i = 0; i < windows_.size(); ++i) {
+    if (windows_[i].hours_changes() == hours_seen_[i]) continue;
+    hours_seen_[i] = windows_[i].hours_changes();
+    const std::size_t t = team_of_[i];
+    if (!team_changed[t]) team_sketches_[t].clear();
+    hours_changed[t] = team_changed[t] = true;
+  }
   for (std::size_t t = 0; t < teams_.size(); ++t) {
     if (!team_changed[t]) continue;
+    if (hours_changed[t]) {
+      team_hours_[t].clear();
+      for (const std::size_t i : team_members_[t]) windows_[i].merge_hours_into(team_hours_[t]);
+    }
+    team_sketches_[t].baseline.merge(team_hours_[t]);
     for (const std::size_t i : team_members_[t])
-      if (!recomputed[i]) windows_[i].merge_windows_into(team_sketches_[t]);
+      if (!recomputed[i]) windows_[i].merge_windows_into(team_sketches_[t], false);
     teams_[t].last_5m = stats_of(team_sketches_[t].last_5m);
     teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
     teams_[t].baseline = stats_of(team_sketches_[t].baseline);

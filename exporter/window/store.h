@@ -87,8 +87,10 @@ class Store {
   std::vector<Trend> trends_;
   std::vector<std::uint64_t> trends_seen_;  // trend_changes() when trends_ was built
   std::vector<std::uint64_t> days_seen_;    // day_changes() when its team's were summed
+  std::vector<std::uint64_t> hours_seen_;   // hours_changes() when its team's were summed
   std::vector<TeamView> teams_;
   std::vector<WindowSketches> team_sketches_;           // same order; kept to reuse their room
+  std::vector<sketch::LatencySketch> team_hours_;       // their services' completed hours
   std::vector<std::vector<std::size_t>> team_members_;  // same order as teams_
   std::vector<std::size_t> team_of_;                    // by service
   std::vector<TrendSeries> team_trend_;                 // same order as teams_

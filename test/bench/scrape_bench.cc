@@ -150,6 +150,25 @@ BENCHMARK(BM_PublishAllServicesChanged)
     ->Args({10000, 500})
     ->Unit(benchmark::kMillisecond);
 
+// Between minutes: a line for one service of each team since the last publication,
+// so each team is re-gathered from one recomputed view and its other services'
+// windows (the publish every publish_interval of a busy exporter).
+void BM_PublishOneServicePerTeamChanged(benchmark::State& state) {
+  const auto services = static_cast<std::size_t>(state.range(0));
+  const auto teams = static_cast<std::size_t>(state.range(1));
+  auto store = make_store(services, teams);
+  const std::int64_t now = kT0 + 120 * kMin;
+  store.snapshot(now);
+  std::size_t next = 0;
+  for (auto _ : state) {
+    for (std::size_t t = 0; t < teams; ++t)
+      store.add((t + next * teams) % services, now, 0.08, 200, now);
+    next = (next + 1) % (services / teams);
+    benchmark::DoNotOptimize(store.snapshot(now).teams.size());
+  }
+}
+BENCHMARK(BM_PublishOneServicePerTeamChanged)->Args({10000, 500})->Unit(benchmark::kMillisecond);
+
 // Fills the windows side by side with 8 days of lines at `rate` lines/s each
 // (lognormal latencies around 80 ms): a full state, since the hourly archive keeps
 // 8 days (7 for the baseline, one more for week over week); returns their end.

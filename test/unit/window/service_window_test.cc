@@ -349,4 +349,45 @@ BOOST_AUTO_TEST_CASE(a_team_is_the_exact_merge_of_its_services) {
   same_trends(again.snapshot(now), "restored");
 }
 
+// A team's 7-day window sums its services' completed hours apart, when those change:
+// it must still equal one window fed every line of the team as hours join the 7 days
+// and leave them, and after a restore.
+BOOST_AUTO_TEST_CASE(a_teams_baseline_follows_its_services_hours_in_and_out_of_seven_days) {
+  const std::vector<lle::core::ServiceInfo> services = {{"s0", "S0", "a", "1", {"x"}},
+                                                        {"s1", "S1", "a", "1", {"y"}}};
+  auto store = std::make_unique<lle::window::Store>(services, lle::window::Options{});
+  ServiceWindow team{lle::window::Options{}};
+  std::mt19937_64 rng(23);
+  std::lognormal_distribution<double> lat(std::log(0.1), 0.7);
+  std::int64_t now = kT0;
+  int compared = 0;
+  // 10 days, a line for one service or the other every 10 minutes, s1 silent on days
+  // 3 to 5 (its hours leave the 7 days while s0's stay).
+  for (int step = 0; step < 10 * 24 * 6; ++step, now += 10 * kNanosPerMinute) {
+    const std::size_t svc = (step % 3 == 0 && (step < 3 * 144 || step >= 5 * 144)) ? 1 : 0;
+    const double v = lat(rng);
+    store->add(svc, now, v, 200, now);
+    team.add(now, v, 200, now);
+    if (step == 6 * 144) {  // restart on day 6
+      lle::core::Writer out;
+      store->save(out);
+      auto again = std::make_unique<lle::window::Store>(services, lle::window::Options{});
+      lle::core::Reader in(out.bytes());
+      std::size_t restored = 0;
+      BOOST_TEST_REQUIRE(
+          again->restore(in, lle::sketch::LatencySketch::Encoding::kBlockRice, &restored));
+      store = std::move(again);
+    }
+    if (step % 31 != 0) continue;
+    const auto want = team.view(now).baseline;
+    const auto got = store->snapshot(now).teams[0].baseline;
+    BOOST_TEST(got.count == want.count, "step " << step);
+    if (want.count == 0) continue;  // no quantiles of nothing (the first lines' minute)
+    BOOST_TEST(got.p95 == want.p95, "step " << step);
+    BOOST_TEST(got.p99 == want.p99, "step " << step);
+    ++compared;
+  }
+  BOOST_TEST(compared > 40);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
