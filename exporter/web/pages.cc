@@ -73,14 +73,16 @@ Weeks weeks(const window::Trend& t, std::int64_t at_ns) {
   return out;
 }
 
+// A week-over-week ratio as "up 1.31x" (see api::direction).
+std::string change(double ratio) { return api::direction(ratio) + (" " + fmt("%.2fx", ratio)); }
+
 // "P95 of the last 24 hours 120.0 ms, up 1.31x on the same 24 hours a week earlier".
 std::string week_over_week(const window::WindowStats& day, const window::WindowStats& before) {
   const double ratio = api::week_ratio(day, before);
   std::string out = "<p class=\"week-over-week\">P95 of the last 24 hours " + ms(day.p95);
   if (std::isnan(ratio)) return out + "; nothing to compare with a week earlier.</p>";
-  return out + ", <strong class=\"" + api::direction(ratio) + "\">" + api::direction(ratio) + " " +
-         fmt("%.2fx", ratio) + "</strong> on the same 24 hours a week earlier (" + ms(before.p95) +
-         ").</p>";
+  return out + ", <strong class=\"" + api::direction(ratio) + "\">" + change(ratio) +
+         "</strong> on the same 24 hours a week earlier (" + ms(before.p95) + ").</p>";
 }
 
 bool breaching(const StatusRow& r) { return api::breaching(r.view.last_5m.p95, r.threshold_ms); }
@@ -583,9 +585,7 @@ std::string compare_page(const metrics::Published& state, const std::vector<Stat
                            r.info.display_name + " (" + r.info.id + ")"});
     const double ratio = api::week_ratio(r.view.last_24h, r.view.week_before_24h);
     table += service_row(r, true) + "<td>" + ms(r.view.last_24h.p95) + "</td><td>" +
-             (std::isnan(ratio) ? std::string("&ndash;")
-                                : std::string(api::direction(ratio)) + " " + fmt("%.2fx", ratio)) +
-             "</td></tr>\n";
+             (std::isnan(ratio) ? std::string("&ndash;") : change(ratio)) + "</td></tr>\n";
     names += (i ? ", " : "") + r.info.display_name;
   }
   chart.title = names + ": " + chart.title;
@@ -607,12 +607,13 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
   const Weeks w = weeks(r.trend, state.snapshot.at_ns);
   const double threshold_s = r.threshold_ms / 1000;
   const bool bad = breaching(r);
+  const Chart chart =
+      trend_chart(r.info.display_name + ": 5-minute P95 over the last 7 days", w, "5-minute P95",
+                  threshold_s, v.baseline.p95, "7-day baseline P95");
   std::string intervals;
-  if (!std::isnan(threshold_s)) {
-    for (const auto& b : api::breaches(w.this_week, threshold_s)) {
-      intervals += "<li class=\"breach-interval\">" + minute(b.start_ns) + " &ndash; " +
-                   minute(b.end_ns) + ", peak " + ms(b.peak_seconds) + "</li>";
-    }
+  for (const auto& b : chart.breaches) {
+    intervals += "<li class=\"breach-interval\">" + minute(b.start_ns) + " &ndash; " +
+                 minute(b.end_ns) + ", peak " + ms(b.peak_seconds) + "</li>";
   }
   std::string rejects;
   for (std::size_t i = 0; i < core::kRejectReasonCount; ++i) {
@@ -637,10 +638,7 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
                ? std::string("none")
                : fmt("%.0f ms", r.threshold_ms) + " (" + html_escape(r.threshold_source) + ")") +
           ", baseline " + ms(v.baseline.p95) + (v.baseline_ready ? "" : " (not ready)") + ".</p>" +
-          week_over_week(v.last_24h, v.week_before_24h) +
-          chart_svg(trend_chart(r.info.display_name + ": 5-minute P95 over the last 7 days", w,
-                                "5-minute P95", threshold_s, v.baseline.p95, "7-day baseline P95"),
-                    state.snapshot.at_ns) +
+          week_over_week(v.last_24h, v.week_before_24h) + chart_svg(chart, state.snapshot.at_ns) +
           "<h2>Breaches in the last 7 days</h2>" +
           (intervals.empty() ? std::string("<p>None.</p>") : "<ul>" + intervals + "</ul>") +
           "<h2>Quantiles</h2><div class=\"scroll\"><table><thead><tr><th>window</th>"
