@@ -179,16 +179,31 @@ void LatencySketch::grow_to(int index) {
   const int old_end = offset_ + static_cast<int>(counts_.size());  // exclusive
   const int new_begin = index < offset_ ? std::max(kMinIndex, index - kGrowSlack) : offset_;
   const int new_end = index >= old_end ? std::min(kMaxIndex + 1, index + kGrowSlack + 1) : old_end;
-  std::vector<std::uint64_t> grown(static_cast<std::size_t>(new_end - new_begin), 0);
-  std::copy(counts_.begin(), counts_.end(), grown.begin() + (offset_ - new_begin));
-  counts_ = std::move(grown);
+  const auto regrown = [&](const std::vector<std::uint32_t>& v) {
+    std::vector<std::uint32_t> grown(static_cast<std::size_t>(new_end - new_begin), 0);
+    std::copy(v.begin(), v.end(), grown.begin() + (offset_ - new_begin));
+    return grown;
+  };
+  counts_ = regrown(counts_);
+  if (!high_.empty()) high_ = regrown(high_);
   offset_ = new_begin;
+}
+
+void LatencySketch::set(std::size_t i, std::uint64_t c) {
+  counts_[i] = static_cast<std::uint32_t>(c);
+  if (c >> 32 != 0 && high_.empty()) high_.assign(counts_.size(), 0);
+  if (!high_.empty()) high_[i] = static_cast<std::uint32_t>(c >> 32);
+}
+
+void LatencySketch::carry(std::size_t i) {
+  if (high_.empty()) high_.assign(counts_.size(), 0);
+  ++high_[i];
 }
 
 std::pair<std::size_t, std::size_t> LatencySketch::occupied() const {
   std::size_t first = 0, last = counts_.size();
-  while (first < last && counts_[first] == 0) ++first;
-  while (last > first && counts_[last - 1] == 0) --last;
+  while (first < last && at(first) == 0) ++first;
+  while (last > first && at(last - 1) == 0) --last;
   return {first, last};
 }
 
@@ -206,14 +221,28 @@ void LatencySketch::merge(const LatencySketch& other) {
   if (other.count_ == 0) return;
   if (counts_.empty()) {  // into nothing: one copy, not two regrowths
     counts_ = other.counts_;
+    high_ = other.high_;
     offset_ = other.offset_;
   } else {
     const int other_last = other.offset_ + static_cast<int>(other.counts_.size()) - 1;
     if (other.offset_ < offset_) grow_to(other.offset_);
     if (other_last >= offset_ + static_cast<int>(counts_.size())) grow_to(other_last);
-    std::uint64_t* dst = counts_.data() + (other.offset_ - offset_);
-    const std::uint64_t* src = other.counts_.data();
-    for (std::size_t i = 0, n = other.counts_.size(); i < n; ++i) dst[i] += src[i];
+    const auto first = static_cast<std::size_t>(other.offset_ - offset_);
+    std::uint32_t* dst = counts_.data() + first;
+    const std::uint32_t* src = other.counts_.data();
+    const std::size_t n = other.counts_.size();
+    // The low halves in one vectorisable pass; a sum that wrapped is below what
+    // was added, and carries into its high half (rare: then a second pass).
+    bool wrapped = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      dst[i] += src[i];
+      wrapped |= dst[i] < src[i];
+    }
+    if (wrapped || !other.high_.empty()) {
+      if (high_.empty()) high_.assign(counts_.size(), 0);
+      for (std::size_t i = 0; i < n; ++i)
+        high_[first + i] += (dst[i] < src[i]) + (other.high_.empty() ? 0 : other.high_[i]);
+    }
   }
   count_ += other.count_;
   sum_ += other.sum_;
@@ -224,15 +253,15 @@ void LatencySketch::merge(const LatencySketch& other) {
 bool LatencySketch::subtract(const LatencySketch& other) {
   bool consistent = true;
   for (std::size_t i = 0; i < other.counts_.size(); ++i) {
-    const std::uint64_t c = other.counts_[i];
+    const std::uint64_t c = other.at(i);
     if (c == 0) continue;
     const auto slot = static_cast<std::size_t>(other.offset_ + static_cast<int>(i) - offset_);
-    if (slot >= counts_.size() || counts_[slot] < c) {
+    if (slot >= counts_.size() || at(slot) < c) {
       consistent = false;
-      if (slot < counts_.size()) counts_[slot] = 0;
+      if (slot < counts_.size()) set(slot, 0);
       continue;
     }
-    counts_[slot] -= c;
+    set(slot, at(slot) - c);
   }
   auto sat_sub = [&](std::uint64_t& a, std::uint64_t b) {
     if (a < b) consistent = false;
@@ -244,13 +273,14 @@ bool LatencySketch::subtract(const LatencySketch& other) {
   sum_ = count_ == 0 ? 0 : sum_ - other.sum_;
   if (!consistent) {  // recompute the count from the buckets so quantiles stay valid
     count_ = 0;
-    for (auto c : counts_) count_ += c;
+    for (std::size_t i = 0; i < counts_.size(); ++i) count_ += at(i);
   }
   return consistent;
 }
 
 void LatencySketch::clear() {
   std::fill(counts_.begin(), counts_.end(), 0);
+  high_ = {};
   count_ = 0;
   sum_ = 0;
   clamped_low_ = clamped_high_ = 0;
@@ -279,7 +309,7 @@ void LatencySketch::quantile_buckets(std::span<const double> qs, std::span<int> 
   std::size_t j = 0;
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < counts_.size() && j < qs.size(); ++i) {
-    cumulative += counts_[i];
+    cumulative += at(i);
     while (j < qs.size()) {
       const double q = std::clamp(qs[j], 0.0, 1.0);
       const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
@@ -301,8 +331,8 @@ void LatencySketch::encode(std::string& out) const {
   for (std::size_t i = first; i < last; i += kRiceBlock) {
     const std::size_t n = std::min(kRiceBlock, last - i);
     for (std::size_t j = 0; j < n; ++j) {
-      block[j] = zigzag(static_cast<std::int64_t>(counts_[i + j] - previous));
-      previous = counts_[i + j];
+      block[j] = zigzag(static_cast<std::int64_t>(at(i + j) - previous));
+      previous = at(i + j);
     }
     const int k = rice_parameter(block, n);
     bits.put(static_cast<std::uint64_t>(k), kRiceParameterBits);
@@ -340,7 +370,7 @@ bool LatencySketch::walk(std::string_view in, Encoding encoding, LatencySketch* 
       // A negative count; the magnitude in unsigned arithmetic (-INT64_MIN overflows).
       if (d < 0 && 0 - static_cast<std::uint64_t>(d) > previous) return false;
       const std::uint64_t c = previous + static_cast<std::uint64_t>(d);
-      if constexpr (kFill) s->counts_[i] = c;
+      if constexpr (kFill) s->set(i, c);
       previous = c;
       if (s->count_ + c < s->count_) return false;  // overflow: not a sketch we wrote
       s->count_ += c;
@@ -404,7 +434,7 @@ bool operator==(const LatencySketch& a, const LatencySketch& b) {
                           b.offset_ + static_cast<int>(b.counts_.size()));
   auto at = [](const LatencySketch& s, int i) -> std::uint64_t {
     const auto slot = static_cast<std::size_t>(i - s.offset_);
-    return slot < s.counts_.size() ? s.counts_[slot] : 0;
+    return slot < s.counts_.size() ? s.at(slot) : 0;
   };
   for (int i = lo; i < hi; ++i) {
     if (at(a, i) != at(b, i)) return false;

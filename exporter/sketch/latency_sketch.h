@@ -69,13 +69,13 @@ class LatencySketch {
       index = kMinIndex;
       ++clamped_low_;
     }
-    const auto slot = static_cast<std::size_t>(index - offset_);
-    if (slot < counts_.size()) [[likely]] {
-      ++counts_[slot];
-    } else {
+    auto slot = static_cast<std::size_t>(index - offset_);
+    if (slot >= counts_.size()) [[unlikely]] {
       grow_to(index);
-      ++counts_[static_cast<std::size_t>(index - offset_)];
+      slot = static_cast<std::size_t>(index - offset_);
     }
+    if (++counts_[slot] == 0) [[unlikely]]
+      carry(slot);
     ++count_;
     sum_ += seconds;
   }
@@ -102,7 +102,7 @@ class LatencySketch {
   template <class F>
   void for_each_bucket(F&& f) const {
     for (std::size_t i = 0; i < counts_.size(); ++i)
-      if (counts_[i] != 0) f(offset_ + static_cast<int>(i), counts_[i]);
+      if (const std::uint64_t c = at(i); c != 0) f(offset_ + static_cast<int>(i), c);
   }
 
   std::uint64_t count() const { return count_; }
@@ -110,9 +110,10 @@ class LatencySketch {
   bool empty() const { return count_ == 0; }
   std::uint64_t clamped_low() const { return clamped_low_; }
   std::uint64_t clamped_high() const { return clamped_high_; }
-  // The heap block behind the counts, as the allocator holds it.
+  // The heap blocks behind the counts, as the allocator holds them.
   std::size_t memory_bytes() const {
-    return core::heap_bytes(counts_.capacity() * sizeof(std::uint64_t));
+    return core::heap_bytes(counts_.capacity() * sizeof(std::uint32_t)) +
+           (high_.empty() ? 0 : core::heap_bytes(high_.capacity() * sizeof(std::uint32_t)));
   }
 
   // Compact, platform-independent encoding, used for archived slices and snapshots:
@@ -137,9 +138,20 @@ class LatencySketch {
   void grow_to(int index);
   // [first, last) of counts_ without the zero buckets at either end.
   std::pair<std::size_t, std::size_t> occupied() const;
+  // The count of counts_[i] with its high half.
+  std::uint64_t at(std::size_t i) const {
+    return high_.empty() ? counts_[i] : (std::uint64_t{high_[i]} << 32) | counts_[i];
+  }
+  void set(std::size_t i, std::uint64_t c);
+  void carry(std::size_t i);  // counts_[i] wrapped to 0: one more in its high half
 
   int offset_ = 0;  // bucket index of counts_[0]
-  std::vector<std::uint64_t> counts_;
+  // The counts' low 32 bits: half the memory of 64-bit counts, and no bucket of a
+  // minute, an hour or a week of one service comes near 2^32 lines. high_ holds
+  // the high halves, as long as counts_, once a bucket has needed one (never, for
+  // most sketches: then it holds no memory).
+  std::vector<std::uint32_t> counts_;
+  std::vector<std::uint32_t> high_;
   std::uint64_t count_ = 0;
   double sum_ = 0;
   std::uint64_t clamped_low_ = 0;

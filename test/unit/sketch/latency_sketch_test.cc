@@ -196,6 +196,49 @@ BOOST_AUTO_TEST_CASE(huge_counts_next_to_empty_buckets_round_trip) {
   BOOST_TEST(back.count() > (std::uint64_t{1} << 40));
 }
 
+// Counts are held as 32-bit halves: a bucket that passes 2^32 - 1 by an add, a
+// merge or a decode carries into its high half, and a subtraction borrows back.
+BOOST_AUTO_TEST_CASE(a_bucket_passing_two_to_the_32_carries_and_borrows_exactly) {
+  LatencySketch one, all_but_one, doubling;
+  one.add(0.25);
+  doubling.add(0.25);
+  for (int bit = 0; bit < 32; ++bit) {  // 2^0 + ... + 2^31 = 2^32 - 1 lines at 0.25 s
+    all_but_one.merge(doubling);
+    doubling.merge(LatencySketch(doubling));
+  }
+  all_but_one.add(0.002);  // a second bucket, so quantiles can tell them apart
+  const std::uint64_t kLow = (std::uint64_t{1} << 32) - 1;
+  BOOST_TEST_REQUIRE(all_but_one.count() == kLow + 1);
+  const std::size_t narrow = all_but_one.memory_bytes();
+
+  LatencySketch added = all_but_one, merged = all_but_one;
+  added.add(0.25);    // by an add
+  merged.merge(one);  // by a merge
+  BOOST_TEST((added == merged));
+  BOOST_TEST(added.memory_bytes() > narrow);  // the high halves exist now
+  std::uint64_t at_quarter = 0;
+  added.for_each_bucket([&](int index, std::uint64_t n) {
+    if (index == lle::sketch::bucket_index(0.25)) at_quarter = n;
+  });
+  BOOST_TEST(at_quarter == kLow + 1);
+  // Rank 0 is the 2 ms line, every other rank the 0.25 s bucket.
+  BOOST_TEST(added.quantile(0) == lle::sketch::bucket_value(lle::sketch::bucket_index(0.002)));
+  BOOST_TEST(added.quantile(1e-9) == lle::sketch::bucket_value(lle::sketch::bucket_index(0.25)));
+
+  std::string bytes;
+  added.encode(bytes);
+  LatencySketch back;
+  BOOST_TEST_REQUIRE(LatencySketch::decode(bytes, &back));  // by a decode
+  BOOST_TEST((back == added));
+
+  BOOST_TEST(back.subtract(one));  // borrows from the high half
+  BOOST_TEST((back == all_but_one));
+  back.merge(doubling);  // 2^32 more, into the high half alone
+  BOOST_TEST(back.count() == kLow + 1 + (std::uint64_t{1} << 32));
+  BOOST_TEST(back.subtract(doubling));
+  BOOST_TEST((back == all_but_one));
+}
+
 // An hour at 100 lines/s: the Rice-coded differences take under a byte per
 // occupied bucket (state format 1's varints took about 1.2).
 BOOST_AUTO_TEST_CASE(an_hour_of_lognormal_latencies_takes_under_a_byte_per_bucket) {
