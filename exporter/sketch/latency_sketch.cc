@@ -306,17 +306,27 @@ void LatencySketch::quantiles(std::span<const double> qs, std::span<double> out)
 }
 
 void LatencySketch::quantile_buckets(std::span<const double> qs, std::span<int> out) const {
-  std::size_t j = 0;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < counts_.size() && j < qs.size(); ++i) {
-    cumulative += at(i);
-    while (j < qs.size()) {
-      const double q = std::clamp(qs[j], 0.0, 1.0);
-      const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count_ - 1));
-      if (cumulative <= rank) break;
-      out[j++] = offset_ + static_cast<int>(i);
+  // Each quantile's rank once, then one walk: a bucket costs an add and a compare.
+  const auto rank = [&](std::size_t j) {
+    return static_cast<std::uint64_t>(std::clamp(qs[j], 0.0, 1.0) *
+                                      static_cast<double>(count_ - 1));
+  };
+  const auto walk = [&](auto count_at) {
+    std::size_t j = 0;
+    if (qs.empty()) return j;
+    std::uint64_t cumulative = 0, next = rank(0);
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      cumulative += count_at(i);
+      while (cumulative > next) {
+        out[j++] = offset_ + static_cast<int>(i);
+        if (j == qs.size()) return j;
+        next = rank(j);
+      }
     }
-  }
+    return j;
+  };
+  std::size_t j = high_.empty() ? walk([this](std::size_t i) { return counts_[i]; })
+                                : walk([this](std::size_t i) { return at(i); });
   for (; j < qs.size(); ++j) out[j] = offset_ + static_cast<int>(counts_.size()) - 1;
 }
 

@@ -216,7 +216,9 @@ void ServiceWindow::complete_five() {
     room_for_one(fives_, kHourBuckets + 1);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
     if (completed_.size() == kHourBuckets) completed_.erase(completed_.begin());
-    completed_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
+    // The same bytes, copied rather than encoded twice (they are this code's own).
+    completed_.push_back(
+        {five_acc_bucket_, sketch::CompactSketch::from_checksummed(fives_.back().sketch.bytes())});
     fives_sum_.merge(five_acc_);
     five_acc_.clear();
   }
@@ -322,16 +324,24 @@ TrendSeries ServiceWindow::trend_series() const {
   if (trend_latest_ == kNone) return out;
   out.last_bucket_start_ns = trend_latest_ * kFiveMinutesNs;
   if (trend_.empty()) return out;
-  // The ring holds bucket b at b mod kKeptTrendPoints; the series runs from the
-  // oldest bucket with a point (a young service's is not 8 KiB of nothing).
-  const std::int64_t oldest = trend_latest_ - kKeptTrendPoints + 1;
-  const auto at = [&](std::int64_t b) {
-    return trend_[static_cast<std::size_t>(b - floor_div(b, kKeptTrendPoints) * kKeptTrendPoints)];
-  };
-  std::int64_t first = oldest;
-  while (first <= trend_latest_ && at(first) == kNoPoint) ++first;
-  out.p95_index.reserve(static_cast<std::size_t>(trend_latest_ - first + 1));
-  for (std::int64_t b = first; b <= trend_latest_; ++b) out.p95_index.push_back(at(b));
+  // The ring holds bucket b at b mod kKeptTrendPoints, so from its oldest bucket's
+  // slot on it runs [split, end) then [begin, split). The series starts at the oldest
+  // bucket with a point (a young service's is not 8 KiB of nothing). Every service's
+  // trend is copied out each time a bucket completes: two scans and two copies, not
+  // a division per slot.
+  const auto split = static_cast<std::ptrdiff_t>(
+      trend_latest_ + 1 - floor_div(trend_latest_ + 1, kKeptTrendPoints) * kKeptTrendPoints);
+  const auto has_point = [](std::int16_t p) { return p != kNoPoint; };
+  const auto older_end = trend_.end(), newer_begin = trend_.begin(),
+             newer_end = trend_.begin() + split;
+  const auto first = std::find_if(trend_.begin() + split, older_end, has_point);
+  if (first == older_end) {
+    out.p95_index.assign(std::find_if(newer_begin, newer_end, has_point), newer_end);
+  } else {
+    out.p95_index.reserve(static_cast<std::size_t>((older_end - first) + split));
+    out.p95_index.assign(first, older_end);
+    out.p95_index.insert(out.p95_index.end(), newer_begin, newer_end);
+  }
   return out;
 }
 

@@ -95,17 +95,20 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
   // A team changes with any of its services: its sketches are re-gathered, from the
   // views being recomputed (while their sketches are at hand) and from the rest, but
   // for its services' completed hours, summed apart when those change (hourly).
+  // Team by team, so that a team's sketches stay in the cache while its services merge
+  // into them.
   std::vector<bool> team_changed(teams_.size(), false), recomputed(windows_.size(), false);
-  for (std::size_t i = 0; i < windows_.size(); ++i) {
-    if (!moved && !dirty_[i]) continue;
-    const std::size_t t = team_of_[i];
-    if (!team_changed[t]) team_sketches_[t].clear();
-    team_changed[t] = recomputed[i] = true;
-    views_[i] = windows_[i].view(now_ns, &team_sketches_[t]);
-    dirty_[i] = false;
-    if (windows_[i].trend_changes() != trends_seen_[i]) {
-      trends_[i] = std::make_shared<const TrendSeries>(windows_[i].trend_series());
-      trends_seen_[i] = windows_[i].trend_changes();
+  for (std::size_t t = 0; t < teams_.size(); ++t) {
+    for (const std::size_t i : team_members_[t]) {
+      if (!moved && !dirty_[i]) continue;
+      if (!team_changed[t]) team_sketches_[t].clear();
+      team_changed[t] = recomputed[i] = true;
+      views_[i] = windows_[i].view(now_ns, &team_sketches_[t]);
+      dirty_[i] = false;
+      if (windows_[i].trend_changes() != trends_seen_[i]) {
+        trends_[i] = std::make_shared<const TrendSeries>(windows_[i].trend_series());
+        trends_seen_[i] = windows_[i].trend_changes();
+      }
     }
   }
   std::vector<bool> hours_changed(teams_.size(), false);

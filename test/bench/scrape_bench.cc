@@ -169,6 +169,29 @@ void BM_PublishOneServicePerTeamChanged(benchmark::State& state) {
 }
 BENCHMARK(BM_PublishOneServicePerTeamChanged)->Args({10000, 500})->Unit(benchmark::kMillisecond);
 
+// An hour of once-a-minute publishes, each after a minute of lines (one per
+// service): every view recomputed each time, a 5-minute bucket completing every
+// fifth, an hour completing once: the mix of a running exporter's minute
+// publishes. range(1): teams. Timed per publish (the lines are not timed).
+void BM_PublishEveryMinuteForAnHour(benchmark::State& state) {
+  const auto services = static_cast<std::size_t>(state.range(0));
+  auto store = make_store(services, static_cast<std::size_t>(state.range(1)));
+  std::mt19937_64 rng(2);
+  std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
+  std::int64_t now = kT0 + 120 * kMin;
+  for (auto _ : state) {
+    for (int minute = 0; minute < 60; ++minute) {
+      state.PauseTiming();
+      for (std::size_t s = 0; s < services; ++s) store.add(s, now, lat(rng), 200, now);
+      now += kMin;
+      state.ResumeTiming();
+      benchmark::DoNotOptimize(store.snapshot(now).views.size());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 60);  // publishes
+}
+BENCHMARK(BM_PublishEveryMinuteForAnHour)->Args({10000, 500})->Unit(benchmark::kMillisecond);
+
 // Fills the windows side by side with 8 days of lines at `rate` lines/s each
 // (lognormal latencies around 80 ms): a full state, since the hourly archive keeps
 // 8 days (7 for the baseline, one more for week over week); returns their end.

@@ -158,6 +158,34 @@ BOOST_AUTO_TEST_CASE(rolling_baseline_equals_a_fresh_sum_of_the_last_hours) {
   BOOST_TEST(trend.front().bucket_start_ns < trend.back().bucket_start_ns);
 }
 
+BOOST_AUTO_TEST_CASE(the_trend_keeps_the_last_14_days_in_order_across_its_ring) {
+  // 16 days, one line every 5 minutes, each bucket's latency its own (a cycle of 97
+  // values, so that no two neighbours and no ring slot's old and new points agree):
+  // the trend is the last 14 days' buckets, oldest first, each with its own P95.
+  const auto latency = [](std::int64_t bucket) {
+    return lle::sketch::bucket_value(static_cast<int>(-400 + bucket % 97));
+  };
+  for (int i = 0; i < 16 * 24 * 12; ++i) {
+    const std::int64_t now = clock.now_ns();
+    BOOST_TEST_REQUIRE(
+        !w.add(now, latency(lle::core::floor_div(now, lle::window::kFiveMinutesNs)), 200, now)
+             .has_value());
+    clock.advance(5 * kMin);
+  }
+  clock.advance(10 * kMin);
+  w.advance(clock.now_ns());
+  const auto trend = w.trend();
+  const std::int64_t now_five = lle::core::floor_div(clock.now_ns(), lle::window::kFiveMinutesNs);
+  // The ring's 4032 buckets end at now's; its last three have no final data yet.
+  BOOST_TEST_REQUIRE(trend.size() == static_cast<std::size_t>(lle::window::kKeptTrendPoints - 3));
+  for (std::size_t i = 0; i < trend.size(); ++i) {
+    const std::int64_t bucket =
+        now_five - lle::window::kKeptTrendPoints + 1 + static_cast<std::int64_t>(i);
+    BOOST_TEST_REQUIRE(trend[i].bucket_start_ns == bucket * lle::window::kFiveMinutesNs);
+    BOOST_TEST_REQUIRE(trend[i].p95 == latency(bucket));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_last_24_hours_and_the_same_24_a_week_earlier_are_exact) {
   // 9 days, a line a minute, each hour's latency its own; both sums must equal a
   // sketch of exactly their hours' lines, also after a save and load.
