@@ -6,11 +6,11 @@
 // Thread safety: parse() is const and may be called from several threads, each
 // with its own FieldScratch.
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,8 +68,10 @@ class LineParser {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  // Open addressing, keys inline: with 10,000 services a line's lookup is one or two
+  // cache misses, not a std::unordered_map's three (bucket, node, key).
   template <typename V>
-  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
+  using Map = boost::unordered_flat_map<std::string, V, Hash, std::equal_to<>>;
 
   Rules rules_;
   // Services with label matchers, indexed by their first matcher's name, then value.
