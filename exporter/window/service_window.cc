@@ -242,20 +242,34 @@ void ServiceWindow::complete_hour() {
 }
 
 std::int16_t& ServiceWindow::trend_slot(std::int64_t bucket) {
-  return trend_[static_cast<std::size_t>(bucket -
-                                         floor_div(bucket, kKeptTrendPoints) * kKeptTrendPoints)];
+  const auto size = static_cast<std::int64_t>(trend_.size());
+  return trend_[static_cast<std::size_t>(bucket - floor_div(bucket, size) * size)];
+}
+
+void ServiceWindow::make_trend_room(std::int64_t latest) {
+  const auto size = static_cast<std::int64_t>(trend_.size());
+  const std::int64_t needed = std::min<std::int64_t>(kKeptTrendPoints, latest - trend_oldest_ + 1);
+  if (needed <= size) return;
+  const std::int64_t grown =
+      std::min<std::int64_t>(kKeptTrendPoints, std::max<std::int64_t>({needed, 2 * size, 16}));
+  std::vector<std::int16_t> ring(static_cast<std::size_t>(grown), kNoPoint);
+  for (std::int64_t b = trend_latest_ - size + 1; b <= trend_latest_ && size > 0; ++b)
+    ring[static_cast<std::size_t>(b - floor_div(b, grown) * grown)] = trend_slot(b);
+  trend_ = std::move(ring);
 }
 
 void ServiceWindow::move_trend_to(std::int64_t bucket) {
   if (trend_latest_ != kNone && bucket <= trend_latest_) return;
   if (!trend_.empty() && trend_latest_ != kNone) {
-    // Points leaving the 7 days stop counting; the slots of the new buckets, 14
-    // days older, are cleared.
+    make_trend_room(bucket);
+    // Points leaving the 7 days stop counting (slots older than the ring's held
+    // none); the slots of the new buckets, as old as the ring is long, are cleared.
+    const auto size = static_cast<std::int64_t>(trend_.size());
     const std::int64_t leaving_to = std::min(trend_latest_, bucket - kTrendPoints);
-    for (std::int64_t b = trend_latest_ - kTrendPoints + 1; b <= leaving_to; ++b)
+    for (std::int64_t b = std::max(trend_latest_ - kTrendPoints, trend_latest_ - size) + 1;
+         b <= leaving_to; ++b)
       trend_points_ -= trend_slot(b) != kNoPoint;
-    for (std::int64_t b = std::max(trend_latest_ + 1, bucket - kKeptTrendPoints + 1); b <= bucket;
-         ++b)
+    for (std::int64_t b = std::max(trend_latest_ + 1, bucket - size + 1); b <= bucket; ++b)
       trend_slot(b) = kNoPoint;
   }
   trend_latest_ = bucket;
@@ -264,7 +278,10 @@ void ServiceWindow::move_trend_to(std::int64_t bucket) {
 
 void ServiceWindow::set_trend(std::int64_t bucket, int p95_bucket) {
   if (bucket <= trend_latest_ - kKeptTrendPoints) return;  // older than 14 days
-  if (trend_.empty()) trend_.assign(kKeptTrendPoints, kNoPoint);
+  if (trend_.empty() || bucket < trend_oldest_) {
+    trend_oldest_ = bucket;
+    make_trend_room(trend_latest_);
+  }
   auto& slot = trend_slot(bucket);
   if (slot == kNoPoint && bucket > trend_latest_ - kTrendPoints) ++trend_points_;
   slot = static_cast<std::int16_t>(p95_bucket);
@@ -324,13 +341,13 @@ TrendSeries ServiceWindow::trend_series() const {
   if (trend_latest_ == kNone) return out;
   out.last_bucket_start_ns = trend_latest_ * kFiveMinutesNs;
   if (trend_.empty()) return out;
-  // The ring holds bucket b at b mod kKeptTrendPoints, so from its oldest bucket's
-  // slot on it runs [split, end) then [begin, split). The series starts at the oldest
-  // bucket with a point (a young service's is not 8 KiB of nothing). Every service's
-  // trend is copied out each time a bucket completes: two scans and two copies, not
-  // a division per slot.
-  const auto split = static_cast<std::ptrdiff_t>(
-      trend_latest_ + 1 - floor_div(trend_latest_ + 1, kKeptTrendPoints) * kKeptTrendPoints);
+  // The ring holds bucket b at b mod its size, so from its oldest bucket's slot on
+  // it runs [split, end) then [begin, split). The series starts at the oldest bucket
+  // with a point. Every service's trend is copied out each time a bucket completes:
+  // two scans and two copies, not a division per slot.
+  const auto size = static_cast<std::int64_t>(trend_.size());
+  const auto split =
+      static_cast<std::ptrdiff_t>(trend_latest_ + 1 - floor_div(trend_latest_ + 1, size) * size);
   const auto has_point = [](std::int16_t p) { return p != kNoPoint; };
   const auto older_end = trend_.end(), newer_begin = trend_.begin(),
              newer_end = trend_.begin() + split;
@@ -515,12 +532,17 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     return false;
   x.trend_points_ = 0;
   if (any && x.trend_latest_ != kNone) {
-    x.trend_.assign(kKeptTrendPoints, kNoPoint);
     const auto len = static_cast<std::int64_t>(n);
-    for (std::int64_t b = x.trend_latest_ - len + 1; b <= x.trend_latest_; ++b) {
+    const auto saved_at = [&](std::int64_t b) {
       const std::int64_t i =
           form == 1 ? b - (x.trend_latest_ - len + 1) : b - floor_div(b, len) * len;
-      const std::int16_t p = saved[static_cast<std::size_t>(i)];
+      return saved[static_cast<std::size_t>(i)];
+    };
+    x.trend_oldest_ = x.trend_latest_ - len + 1;
+    while (saved_at(x.trend_oldest_) == kNoPoint) ++x.trend_oldest_;  // `any`: one has
+    x.make_trend_room(x.trend_latest_);
+    for (std::int64_t b = x.trend_oldest_; b <= x.trend_latest_; ++b) {
+      const std::int16_t p = saved_at(b);
       x.trend_slot(b) = p;
       x.trend_points_ += p != kNoPoint && b > x.trend_latest_ - kTrendPoints;
     }

@@ -210,6 +210,9 @@ class ServiceWindow {
   void restore_day_sums();  // from hours_ and now_ns_, after load()
   void set_day_sums(const sketch::LatencySketch& day, const sketch::LatencySketch& week_ago);
   std::int16_t& trend_slot(std::int64_t bucket);  // in trend_, which must be allocated
+  // Room in the ring, once latest is the last bucket, for every bucket from
+  // trend_oldest_ (up to 14 days); what it holds moves to its new slots.
+  void make_trend_room(std::int64_t latest);
   void move_trend_to(std::int64_t bucket);
 
   // What every line touches first, together: the gates, the minutes, the counters.
@@ -250,11 +253,14 @@ class ServiceWindow {
   std::vector<Archived> completed_;  // see take_completed_fives()
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
-  // in 2 bytes a point, a ring of kKeptTrendPoints (14 days) allocated with the
-  // first point. kNoPoint: no data in that bucket. trend_points_ counts the last
-  // 7 days' points (the baseline's readiness).
+  // in 2 bytes a point, a ring holding bucket b at b mod its size. It is as long as
+  // the service's history, from its oldest point (trend_oldest_), growing by
+  // doubling up to kKeptTrendPoints (14 days), so a young or short-lived service
+  // does not hold 8 KiB of empty slots. kNoPoint: no data in that bucket.
+  // trend_points_ counts the last 7 days' points (the baseline's readiness).
   static constexpr std::int16_t kNoPoint = TrendSeries::kNoPoint;
   std::vector<std::int16_t> trend_;
+  std::int64_t trend_oldest_ = kNone;
   std::int64_t trend_latest_ = kNone;
   int trend_points_ = 0;
   std::uint64_t trend_changes_ = 0;

@@ -186,6 +186,42 @@ BOOST_AUTO_TEST_CASE(the_trend_keeps_the_last_14_days_in_order_across_its_ring) 
   }
 }
 
+// The ring grows with the service's history: a young service holds room for its
+// hours, not for 14 days; restored young and grown afterwards, its trend is the
+// same as one never restarted.
+BOOST_AUTO_TEST_CASE(a_young_services_trend_grows_with_its_history_also_across_restarts) {
+  ServiceWindow restarted(options);
+  const auto restart = [&] {
+    lle::core::Writer out;
+    restarted.save(out);
+    ServiceWindow loaded(options);
+    lle::core::Reader in(out.bytes());
+    BOOST_TEST_REQUIRE(loaded.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
+    restarted = std::move(loaded);
+  };
+  for (int i = 0; i < 16 * 24 * 12; ++i) {  // one line every 5 minutes for 16 days
+    const std::int64_t now = clock.now_ns();
+    const double v = 0.001 * (1 + i % 89);
+    BOOST_TEST_REQUIRE(!w.add(now, v, 200, now).has_value());
+    BOOST_TEST_REQUIRE(!restarted.add(now, v, 200, now).has_value());
+    clock.advance(5 * kMin);
+    if (i == 12) {  // an hour old: far less than the 14-day ring alone
+      BOOST_TEST(w.view(clock.now_ns()).memory_bytes <
+                 lle::window::kKeptTrendPoints * sizeof(std::int16_t));
+    }
+    if (i == 12 || i == 3 * 24 * 12 || i == 15 * 24 * 12) restart();
+  }
+  const auto a = w.view(clock.now_ns()), b = restarted.view(clock.now_ns());
+  BOOST_TEST(a.baseline_buckets == b.baseline_buckets);
+  const auto want = w.trend(), got = restarted.trend();
+  BOOST_TEST_REQUIRE(got.size() == want.size());
+  BOOST_TEST(want.size() > static_cast<std::size_t>(lle::window::kTrendPoints));
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    BOOST_TEST_REQUIRE(got[i].bucket_start_ns == want[i].bucket_start_ns);
+    BOOST_TEST_REQUIRE(got[i].p95 == want[i].p95);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_last_24_hours_and_the_same_24_a_week_earlier_are_exact) {
   // 9 days, a line a minute, each hour's latency its own; both sums must equal a
   // sketch of exactly their hours' lines, also after a save and load.
