@@ -311,7 +311,7 @@ void LatencySketch::quantile_buckets(std::span<const double> qs, std::span<int> 
     return static_cast<std::uint64_t>(std::clamp(qs[j], 0.0, 1.0) *
                                       static_cast<double>(count_ - 1));
   };
-  const auto walk = [&](auto count_at) {
+  const auto scan = [&](auto count_at) {
     std::size_t j = 0;
     if (qs.empty()) return j;
     std::uint64_t cumulative = 0, next = rank(0);
@@ -325,8 +325,8 @@ void LatencySketch::quantile_buckets(std::span<const double> qs, std::span<int> 
     }
     return j;
   };
-  std::size_t j = high_.empty() ? walk([this](std::size_t i) { return counts_[i]; })
-                                : walk([this](std::size_t i) { return at(i); });
+  std::size_t j = high_.empty() ? scan([this](std::size_t i) { return counts_[i]; })
+                                : scan([this](std::size_t i) { return at(i); });
   for (; j < qs.size(); ++j) out[j] = offset_ + static_cast<int>(counts_.size()) - 1;
 }
 

@@ -216,9 +216,7 @@ void ServiceWindow::complete_five() {
     room_for_one(fives_, kHourBuckets + 1);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
     if (completed_.size() == kHourBuckets) completed_.erase(completed_.begin());
-    // The same bytes, copied rather than encoded twice (they are this code's own).
-    completed_.push_back(
-        {five_acc_bucket_, sketch::CompactSketch::from_checksummed(fives_.back().sketch.bytes())});
+    completed_.push_back({five_acc_bucket_, fives_.back().sketch.copy()});  // not encoded twice
     fives_sum_.merge(five_acc_);
     five_acc_.clear();
   }
@@ -253,7 +251,7 @@ void ServiceWindow::make_trend_room(std::int64_t latest) {
   const std::int64_t grown =
       std::min<std::int64_t>(kKeptTrendPoints, std::max<std::int64_t>({needed, 2 * size, 16}));
   std::vector<std::int16_t> ring(static_cast<std::size_t>(grown), kNoPoint);
-  for (std::int64_t b = trend_latest_ - size + 1; b <= trend_latest_ && size > 0; ++b)
+  for (std::int64_t b = trend_latest_ - size + 1; b <= trend_latest_; ++b)
     ring[static_cast<std::size_t>(b - floor_div(b, grown) * grown)] = trend_slot(b);
   trend_ = std::move(ring);
 }
