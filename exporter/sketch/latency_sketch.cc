@@ -233,10 +233,13 @@ void LatencySketch::merge(const LatencySketch& other) {
     const std::size_t n = other.counts_.size();
     // The low halves in one vectorisable pass; a sum that wrapped is below what
     // was added, and carries into its high half (rare: then a second pass).
-    bool wrapped = false;
+    // (Each value read once: re-reading src after the store to dst, which may
+    // alias it for all the compiler knows, kept this loop scalar.)
+    unsigned wrapped = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      dst[i] += src[i];
-      wrapped |= dst[i] < src[i];
+      const std::uint32_t add = src[i], sum = dst[i] + add;
+      dst[i] = sum;
+      wrapped |= sum < add;
     }
     if (wrapped || !other.high_.empty()) {
       if (high_.empty()) high_.assign(counts_.size(), 0);
@@ -453,7 +456,9 @@ bool operator==(const LatencySketch& a, const LatencySketch& b) {
 }
 
 CompactSketch::CompactSketch(const LatencySketch& s) {
-  std::string bytes;
+  // Encoded into a buffer that keeps its room: a fresh string would grow a few
+  // times per sketch (one per 5 minutes per service, and every hour's).
+  thread_local std::string bytes;
   s.encode(bytes);
   size_ = static_cast<std::uint32_t>(bytes.size());
   data_ = std::make_unique<char[]>(bytes.size());

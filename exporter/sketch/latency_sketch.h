@@ -175,8 +175,6 @@ class CompactSketch {
   // bytes give an empty sketch.
   static CompactSketch from_format_1(std::string_view bytes);
   LatencySketch expand() const;
-  // The same bytes in a buffer of their own (move-only otherwise: copies are explicit).
-  CompactSketch copy() const { return from_checksummed(bytes()); }
   std::size_t memory_bytes() const { return core::heap_bytes(size_); }
   std::string_view bytes() const { return {data_.get(), size_}; }
 

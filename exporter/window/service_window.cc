@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <utility>
 
 namespace lle::window {
 namespace {
@@ -45,9 +46,11 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   auto it = minutes_.end();
   while (it != minutes_.begin() && std::prev(it)->index >= minute) --it;
   if (it == minutes_.end() || it->index != minute) {
-    // A busy service's new minute is allocated at once for the range its latest
-    // minute spanned (a quiet one's grows with its few values).
-    constexpr std::uint64_t kBusy = 64;
+    // The new minute of a service with a few lines in its latest one is allocated
+    // at once for the range that one spanned; a quiet one's grows with its values
+    // (issue 15: at 6 lines a minute, growing from nothing cost a reallocation
+    // every other line).
+    constexpr std::uint64_t kBusy = 4;
     auto sketch = !minutes_.empty() && minutes_.back().sketch.count() >= kBusy
                       ? sketch::LatencySketch::with_room_of(minutes_.back().sketch)
                       : sketch::LatencySketch();
@@ -215,10 +218,9 @@ void ServiceWindow::complete_five() {
     set_trend(five_acc_bucket_, p95);
     room_for_one(fives_, kHourBuckets + 1);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
-    if (completed_.size() == kHourBuckets) completed_.erase(completed_.begin());
-    completed_.push_back({five_acc_bucket_, fives_.back().sketch.copy()});  // not encoded twice
     fives_sum_.merge(five_acc_);
-    five_acc_.clear();
+    if (completed_.size() == kHourBuckets) completed_.erase(completed_.begin());
+    completed_.push_back({five_acc_bucket_, std::exchange(five_acc_, {})});
   }
   five_acc_bucket_ = kNone;
 }
@@ -386,8 +388,8 @@ std::size_t ServiceWindow::memory_bytes() const {
   for (const auto* s : {&five_acc_, &hour_acc_, &fives_sum_, &hours_sum_})
     bytes += s->memory_bytes();
   bytes += day_sum_.memory_bytes() + week_ago_day_sum_.memory_bytes();
-  bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Archived));
-  for (const auto& a : completed_) bytes += a.sketch.memory_bytes();
+  bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Completed));
+  for (const auto& c : completed_) bytes += c.sketch.memory_bytes();
   return bytes;
 }
 

@@ -155,13 +155,13 @@ class ServiceWindow {
   // whenever they do (about once an hour).
   void merge_hours_into(sketch::LatencySketch& into) const { into.merge(hours_sum_); }
   std::uint64_t hours_changes() const { return hours_changes_; }
-  // Calls f(bucket, sketch) for each 5-minute bucket completed since the last
-  // call, oldest first, and forgets them: a team's trend gathers its services'
+  // Calls f(bucket, sketch&&) for each 5-minute bucket completed since the last
+  // call, oldest first, handing it over: a team's trend gathers its services'
   // (Store). Kept for the last hour's buckets at most; not saved.
   template <class F>
   void take_completed_fives(F&& f) {
     if (completed_.empty()) return;
-    for (const auto& a : completed_) f(a.index, a.sketch);
+    for (auto& c : completed_) f(c.index, std::move(c.sketch));
     completed_.clear();
   }
 
@@ -250,7 +250,13 @@ class ServiceWindow {
   // open minutes, every accepted line (ServiceView::lifetime). Saved from state
   // format 3 on.
   sketch::CompactSketch expired_;
-  std::vector<Archived> completed_;  // see take_completed_fives()
+  // See take_completed_fives(): the 5-minute accumulator itself, handed over as
+  // it is (neither encoded nor decoded again for the team: issue 15).
+  struct Completed {
+    std::int64_t index;
+    sketch::LatencySketch sketch;
+  };
+  std::vector<Completed> completed_;
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring holding bucket b at b mod its size. It is as long as

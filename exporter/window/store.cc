@@ -176,11 +176,13 @@ void Store::complete_team_buckets(std::int64_t now_ns, bool closed) {
   for (const std::size_t i : open_) {
     const std::size_t t = team_of_[i];
     auto& pending = team_pending_[t];
-    windows_[i].take_completed_fives([&](std::int64_t b, const sketch::CompactSketch& s) {
+    windows_[i].take_completed_fives([&](std::int64_t b, sketch::LatencySketch&& s) {
       auto it =
           std::find_if(pending.begin(), pending.end(), [b](const auto& x) { return x.first == b; });
-      if (it == pending.end()) it = pending.emplace(pending.end(), b, sketch::LatencySketch());
-      it->second.merge(s.expand());
+      if (it == pending.end())
+        pending.emplace_back(b, std::move(s));
+      else
+        it->second.merge(s);
     });
     const std::int64_t first = windows_[i].first_incomplete_bucket();
     if (first == ServiceWindow::kNoBucket) {
