@@ -28,8 +28,7 @@ Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
       status_(std::move(status)),
       max_future_skew_ns_(c.windows.max_future_skew_ns) {}
 
-std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
-                                                     std::int64_t now_ns) {
+parse::ParsedLine Pipeline::parse_counted(const core::Entry& entry, std::int64_t now_ns) {
   auto& in = status_.input;
   ++in.lines_read;
   // A line stamped beyond the future skew is rejected; it must not move this either.
@@ -38,12 +37,43 @@ std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
     in.last_event_ns = entry.timestamp_ns;
   }
   const parse::ParsedLine p = parser_.parse(entry, scratch_);
-  if (p.reject) {
-    store_.reject(p.service, *p.reject);
-    return p.reject;
-  }
+  if (p.reject) store_.reject(p.service, *p.reject);
+  return p;
+}
+
+std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
+                                                     std::int64_t now_ns) {
+  flush();  // in order after any held line
+  const parse::ParsedLine p = parse_counted(entry, now_ns);
+  if (p.reject) return p.reject;
   return store_.add(static_cast<std::size_t>(p.service), entry.timestamp_ns, p.latency_seconds,
                     p.status, now_ns);
+}
+
+void Pipeline::hold_entry(const core::Entry& entry, std::int64_t now_ns) {
+  const parse::ParsedLine p = parse_counted(entry, now_ns);
+  if (p.reject) return;
+  const auto service = static_cast<std::size_t>(p.service);
+  store_.prefetch_window(service);
+  const std::size_t n = held_end_ - held_begin_;
+  if (n >= kMinuteAfter)
+    store_.prefetch_minute(held_[(held_end_ - kMinuteAfter) % held_.size()].service);
+  if (n >= kBucketAfter) {
+    const Held& h = held_[(held_end_ - kBucketAfter) % held_.size()];
+    store_.prefetch_bucket(h.service, h.seconds);
+  }
+  held_[held_end_++ % held_.size()] = {service, entry.timestamp_ns, now_ns, p.latency_seconds,
+                                       p.status};
+  if (n + 1 > kHeld) add_held();
+}
+
+void Pipeline::add_held() {
+  const Held& h = held_[held_begin_++ % held_.size()];
+  store_.add(h.service, h.timestamp_ns, h.seconds, h.status, h.now_ns);
+}
+
+void Pipeline::flush() {
+  while (held_begin_ != held_end_) add_held();
 }
 
 parse::DecodeResult Pipeline::on_record(std::string_view json, std::int64_t now_ns) {
@@ -59,6 +89,7 @@ parse::DecodeResult Pipeline::on_record(std::string_view json, std::int64_t now_
 }
 
 std::shared_ptr<const metrics::Published> Pipeline::publish(std::int64_t now_ns) {
+  flush();
   return std::make_shared<const metrics::Published>(
       metrics::Published{store_.snapshot(now_ns), status_});
 }
@@ -67,7 +98,9 @@ source::Hooks hooks_into(Pipeline& pipeline, std::function<void(const std::strin
   return {[&pipeline](const core::Entry& e, std::int64_t now) {
             return pipeline.on_entry(e, now) != core::RejectReason::kTooLate;
           },
+          [&pipeline](const core::Entry& e, std::int64_t now) { pipeline.hold_entry(e, now); },
           [&pipeline](const source::Progress& p) {
+            pipeline.flush();
             auto& in = pipeline.input();
             in.records_read += p.records;
             in.malformed_records += p.malformed_records;

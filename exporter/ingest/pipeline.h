@@ -5,6 +5,7 @@
 // Thread safety: a Pipeline belongs to the ingest thread; publish() returns a
 // shared immutable value that any thread may read.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,12 +32,22 @@ class Pipeline {
 
   // One entry delivered at now (event time of the source); why it was rejected, if it was.
   std::optional<core::RejectReason> on_entry(const core::Entry& entry, std::int64_t now_ns);
+  // The same, but the line is added a few lines later, and its answer is not
+  // known: meanwhile the state the next lines will touch is fetched into the
+  // cache (issue 15: with 10,000 services each line's window, minute slice and
+  // bucket are misses to memory). The store ends up exactly as on_entry leaves
+  // it once flush() has added what is held; store() and publish() flush first.
+  void hold_entry(const core::Entry& entry, std::int64_t now_ns);
+  void flush();
   // One JSON record from Loki (tail message or query response), delivered at now.
   parse::DecodeResult on_record(std::string_view json, std::int64_t now_ns);
 
   std::shared_ptr<const metrics::Published> publish(std::int64_t now_ns);
 
-  window::Store& store() { return store_; }
+  window::Store& store() {
+    flush();
+    return store_;
+  }
   metrics::InputStatus& input() { return status_.input; }
   std::vector<core::ShardStatus>& loki() { return status_.loki; }
   int service_by_labels(const core::Entry& e) const { return parser_.service_by_labels(e); }
@@ -48,6 +59,25 @@ class Pipeline {
   window::Store store_;
   metrics::ExporterStatus status_;
   std::int64_t max_future_skew_ns_;
+
+  // Lines parsed and held, not yet added (hold_entry): a ring indexed by counts.
+  struct Held {
+    std::size_t service;
+    std::int64_t timestamp_ns, now_ns;
+    double seconds;
+    int status;
+  };
+  // Its window's first lines are fetched as a line is held, its minute slice
+  // kMinuteAfter lines later, its bucket kBucketAfter lines later; it is added
+  // once kHeld lines wait.
+  static constexpr std::size_t kMinuteAfter = 3, kBucketAfter = 6, kHeld = 9;
+  std::array<Held, 16> held_;
+  std::size_t held_begin_ = 0, held_end_ = 0;
+
+  // What on_entry and hold_entry do before the window: the input's counts and the
+  // parse; a rejected line is counted here.
+  parse::ParsedLine parse_counted(const core::Entry& entry, std::int64_t now_ns);
+  void add_held();
 };
 
 // What a source needs to feed the pipeline: entries (false: too late, lost),

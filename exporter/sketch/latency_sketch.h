@@ -55,6 +55,12 @@ double bucket_value(int index);
 
 class LatencySketch {
  public:
+  // Fetches the counter add(seconds) would increment into the cache, if it exists.
+  void prefetch(double seconds) const {
+    if (!(seconds >= kMinValue && seconds <= kMaxValue)) return;
+    const auto slot = static_cast<std::size_t>(bucket_index(seconds) - offset_);
+    if (slot < counts_.size()) __builtin_prefetch(counts_.data() + slot);
+  }
   // Adds a latency in seconds. Values below kMinValue (including 0) or above
   // kMaxValue are clamped into the edge buckets and counted as clamped; callers
   // gate NaN and negatives before this point.

@@ -470,7 +470,9 @@ boost::asio::awaitable<void> Replay::deliver_all(Hooks hooks) {
   constexpr int kBatch = 1024;
   auto executor = co_await boost::asio::this_coro::executor;
   boost::asio::steady_timer timer(executor);
-  const Sink sink = [&hooks](const core::Entry& e, std::int64_t now) { hooks.entry(e, now); };
+  const Sink sink = hooks.held_entry
+                        ? Sink(hooks.held_entry)
+                        : [&hooks](const core::Entry& e, std::int64_t now) { hooks.entry(e, now); };
   std::string error;
   for (bool more = fd_ >= 0; more;) {
     const auto started = steady::now();

@@ -26,7 +26,13 @@ struct Hooks {
   // An entry delivered at `now`, the source's event time. False: it came too late
   // for its window and is lost.
   std::function<bool(const core::Entry&, std::int64_t now_ns)> entry;
-  std::function<void(const Progress&)> progress;  // counts since the last call
+  // The same for a source that needs no answer (optional: else entry): the
+  // pipeline may hold the entry (a few lines, values copied) and add it by the
+  // next progress() call at the latest, so that it can fetch the next lines'
+  // state while adding these.
+  std::function<void(const core::Entry&, std::int64_t now_ns)> held_entry;
+  // Counts since the last call; entries held are added before it returns.
+  std::function<void(const Progress&)> progress;
   // A finite source has delivered everything, or (error) could not go on.
   std::function<void(const std::string& error)> ended;
 };

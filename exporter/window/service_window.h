@@ -134,6 +134,15 @@ class ServiceWindow {
   // Adds one accepted latency, or returns the time gate it fails.
   std::optional<core::RejectReason> add(std::int64_t ts_ns, double seconds, int status,
                                         std::int64_t now_ns);
+  // For Store's prefetch_*: the fields every line touches are the first
+  // kHotBytes (options_ to last_event_); then its minute slice, and its bucket.
+  static constexpr std::size_t kHotBytes = 200;
+  void prefetch_minute() const {
+    if (!minutes_.empty()) __builtin_prefetch(&minutes_.back());
+  }
+  void prefetch_bucket(double seconds) const {
+    if (!minutes_.empty()) minutes_.back().sketch.prefetch(seconds);
+  }
   // Finalises slices and expires old data up to now (never moves backwards).
   void advance(std::int64_t now_ns);
   // The input has ended, so no line can still arrive: every open slice becomes

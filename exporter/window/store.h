@@ -50,6 +50,17 @@ class Store {
     if (r) windows_[service].count_reject(*r);
     return r;
   }
+  // Fetch into the cache what add() will touch for a line of this service: its
+  // window's first lines; then, once those are there, its latest minute slice;
+  // then the bucket of `seconds` in it (see Pipeline::hold_entry).
+  void prefetch_window(std::size_t service) const {
+    const auto* w = reinterpret_cast<const char*>(&windows_[service]);
+    for (std::size_t at = 0; at <= ServiceWindow::kHotBytes; at += 64) __builtin_prefetch(w + at);
+  }
+  void prefetch_minute(std::size_t service) const { windows_[service].prefetch_minute(); }
+  void prefetch_bucket(std::size_t service, double seconds) const {
+    windows_[service].prefetch_bucket(seconds);
+  }
   // service < 0: a line whose service is unknown.
   void reject(int service, core::RejectReason reason);
   // The input has ended: see ServiceWindow::close_open_minutes.
