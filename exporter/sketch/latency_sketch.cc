@@ -66,26 +66,49 @@ class BitWriter {
  public:
   explicit BitWriter(std::string& out) : out_(out) {}
   void put(std::uint64_t v, int bits) {  // the low `bits` (<= 64) bits of v
-    while (bits > 0) {
-      const int n = std::min(bits, 32);
-      acc_ |= (v & ((std::uint64_t{1} << n) - 1)) << used_;
-      used_ += n;
-      v >>= n;
-      bits -= n;
-      for (; used_ >= 8; used_ -= 8, acc_ >>= 8) out_.push_back(static_cast<char>(acc_ & 0xff));
+    if (bits > 32) {
+      put_low(v & 0xffffffffu, 32);
+      v >>= 32;
+      bits -= 32;
     }
+    put_low(v & ((std::uint64_t{1} << bits) - 1), bits);
   }
   void put_unary(std::uint64_t q) {
-    for (; q >= 32; q -= 32) put(0xffffffffu, 32);
-    put((std::uint64_t{1} << q) - 1, static_cast<int>(q) + 1);  // q ones, then a zero
+    for (; q >= 32; q -= 32) put_low(0xffffffffu, 32);
+    put_low((std::uint64_t{1} << q) - 1, static_cast<int>(q) + 1);  // q ones, then a zero
   }
-  void finish() {  // pads the last byte with zeros
-    if (used_ > 0) out_.push_back(static_cast<char>(acc_ & 0xff));
+  // v >> k in unary, then the low k bits of v: in one step when they fit in 32 bits.
+  void put_rice(std::uint64_t v, int k) {
+    const std::uint64_t q = v >> k;
+    if (q + 1 + static_cast<std::uint64_t>(k) > 32) {
+      put_unary(q);
+      put(v, k);
+      return;
+    }
+    const std::uint64_t low = v & ((std::uint64_t{1} << k) - 1);
+    put_low(((std::uint64_t{1} << q) - 1) | (low << (q + 1)), static_cast<int>(q) + 1 + k);
+  }
+  void finish() {  // the bits left, the last byte padded with zeros
+    for (; used_ > 0; used_ -= std::min(used_, 8), acc_ >>= 8)
+      out_.push_back(static_cast<char>(acc_ & 0xff));
     acc_ = 0;
-    used_ = 0;
   }
 
  private:
+  // v < 2^bits, bits <= 32. Fewer than 32 bits wait in acc_, so they fit; whole
+  // 32-bit words go out at once, least significant byte first.
+  void put_low(std::uint64_t v, int bits) {
+    acc_ |= v << used_;
+    used_ += bits;
+    if (used_ < 32) return;
+    const char word[4] = {static_cast<char>(acc_ & 0xff), static_cast<char>((acc_ >> 8) & 0xff),
+                          static_cast<char>((acc_ >> 16) & 0xff),
+                          static_cast<char>((acc_ >> 24) & 0xff)};
+    out_.append(word, 4);
+    acc_ >>= 32;
+    used_ -= 32;
+  }
+
   std::string& out_;
   std::uint64_t acc_ = 0;
   int used_ = 0;
@@ -341,18 +364,21 @@ void LatencySketch::encode(std::string& out) const {
   BitWriter bits(out);
   std::uint64_t block[kRiceBlock];
   std::uint64_t previous = 0;
+  // Local pointers: the writes to `out` may alias any member as far as the
+  // compiler knows, which would reload them at every bucket.
+  const std::uint32_t* low = counts_.data();
+  const std::uint32_t* high = high_.empty() ? nullptr : high_.data();
   for (std::size_t i = first; i < last; i += kRiceBlock) {
     const std::size_t n = std::min(kRiceBlock, last - i);
     for (std::size_t j = 0; j < n; ++j) {
-      block[j] = zigzag(static_cast<std::int64_t>(at(i + j) - previous));
-      previous = at(i + j);
+      const std::uint64_t c =
+          high ? (std::uint64_t{high[i + j]} << 32) | low[i + j] : std::uint64_t{low[i + j]};
+      block[j] = zigzag(static_cast<std::int64_t>(c - previous));
+      previous = c;
     }
     const int k = rice_parameter(block, n);
     bits.put(static_cast<std::uint64_t>(k), kRiceParameterBits);
-    for (std::size_t j = 0; j < n; ++j) {
-      bits.put_unary(block[j] >> k);
-      bits.put(block[j], k);
-    }
+    for (std::size_t j = 0; j < n; ++j) bits.put_rice(block[j], k);
   }
   bits.finish();
   const auto sum_bits = std::bit_cast<std::uint64_t>(sum_);

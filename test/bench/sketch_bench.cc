@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "exporter/sketch/latency_sketch.h"
@@ -60,6 +61,19 @@ void BM_Merge(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Merge);
+
+// Encoding a completed 5-minute bucket: of a sparse service (30 lines) and of a
+// busy one (30,000), as each 5-minute roll-up does once per service.
+void BM_EncodeFiveMinutes(benchmark::State& state) {
+  lle::sketch::LatencySketch s;
+  for (double v : lognormal(static_cast<std::size_t>(state.range(0)))) s.add(v);
+  std::string bytes;
+  for (auto _ : state) {
+    s.encode(bytes);
+    benchmark::DoNotOptimize(bytes.data());
+  }
+}
+BENCHMARK(BM_EncodeFiveMinutes)->Arg(30)->Arg(30000);
 
 void BM_ThreeQuantiles(benchmark::State& state) {
   lle::sketch::LatencySketch a;
