@@ -49,6 +49,8 @@ constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
 constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return a / b - ((a % b != 0) && (a < 0));
 }
+// a mod b in [0, b) for b > 0, also for negative a: the slot of a in a ring of b.
+constexpr std::int64_t floor_mod(std::int64_t a, std::int64_t b) { return a - floor_div(a, b) * b; }
 
 // RFC3339Nano in UTC ("2026-12-04T20:00:00.000000000Z"), for logs, reports and
 // answers; parse::parse_timestamp_ns reads it back.

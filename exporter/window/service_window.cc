@@ -9,6 +9,7 @@ namespace lle::window {
 namespace {
 
 using core::floor_div;
+using core::floor_mod;
 using core::kNanosPerMinute;
 constexpr std::int64_t kMinutesPerFive = 5, kMinutesPerHour = 60;
 
@@ -243,7 +244,7 @@ void ServiceWindow::complete_hour() {
 
 std::int16_t& ServiceWindow::trend_slot(std::int64_t bucket) {
   const auto size = static_cast<std::int64_t>(trend_.size());
-  return trend_[static_cast<std::size_t>(bucket - floor_div(bucket, size) * size)];
+  return trend_[static_cast<std::size_t>(floor_mod(bucket, size))];
 }
 
 void ServiceWindow::make_trend_room(std::int64_t latest) {
@@ -254,7 +255,7 @@ void ServiceWindow::make_trend_room(std::int64_t latest) {
       std::min<std::int64_t>(kKeptTrendPoints, std::max<std::int64_t>({needed, 2 * size, 16}));
   std::vector<std::int16_t> ring(static_cast<std::size_t>(grown), kNoPoint);
   for (std::int64_t b = trend_latest_ - size + 1; b <= trend_latest_; ++b)
-    ring[static_cast<std::size_t>(b - floor_div(b, grown) * grown)] = trend_slot(b);
+    ring[static_cast<std::size_t>(floor_mod(b, grown))] = trend_slot(b);
   trend_ = std::move(ring);
 }
 
@@ -346,8 +347,7 @@ TrendSeries ServiceWindow::trend_series() const {
   // with a point. Every service's trend is copied out each time a bucket completes:
   // two scans and two copies, not a division per slot.
   const auto size = static_cast<std::int64_t>(trend_.size());
-  const auto split =
-      static_cast<std::ptrdiff_t>(trend_latest_ + 1 - floor_div(trend_latest_ + 1, size) * size);
+  const auto split = static_cast<std::ptrdiff_t>(floor_mod(trend_latest_ + 1, size));
   const auto has_point = [](std::int16_t p) { return p != kNoPoint; };
   const auto older_end = trend_.end(), newer_begin = trend_.begin(),
              newer_end = trend_.begin() + split;
@@ -534,8 +534,7 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   if (any && x.trend_latest_ != kNone) {
     const auto len = static_cast<std::int64_t>(n);
     const auto saved_at = [&](std::int64_t b) {
-      const std::int64_t i =
-          form == 1 ? b - (x.trend_latest_ - len + 1) : b - floor_div(b, len) * len;
+      const std::int64_t i = form == 1 ? b - (x.trend_latest_ - len + 1) : floor_mod(b, len);
       return saved[static_cast<std::size_t>(i)];
     };
     x.trend_oldest_ = x.trend_latest_ - len + 1;

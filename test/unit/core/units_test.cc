@@ -32,6 +32,13 @@ BOOST_AUTO_TEST_CASE(floor_div_rounds_towards_negative_infinity) {
   BOOST_TEST(lle::core::floor_div(0, 5) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(floor_mod_is_the_slot_in_a_ring_also_below_zero) {
+  BOOST_TEST(lle::core::floor_mod(7, 5) == 2);
+  BOOST_TEST(lle::core::floor_mod(-1, 5) == 4);
+  BOOST_TEST(lle::core::floor_mod(-5, 5) == 0);
+  BOOST_TEST(lle::core::floor_mod(0, 5) == 0);
+}
+
 BOOST_AUTO_TEST_CASE(manual_clock_advance_to_never_goes_back) {
   lle::core::ManualClock c(100);
   c.advance_to(50);
