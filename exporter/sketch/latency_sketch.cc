@@ -192,16 +192,17 @@ double bucket_value(int index) {
   return std::exp2(index / double(kBucketsPerOctave)) * kFactor;
 }
 
-void LatencySketch::grow_to(int index) {
+void LatencySketch::grow_to(int first, int last) {
   if (counts_.empty()) {
-    offset_ = std::max(kMinIndex, index - kGrowSlack);
-    counts_.assign(static_cast<std::size_t>(std::min(kMaxIndex, index + kGrowSlack) - offset_ + 1),
+    offset_ = std::max(kMinIndex, first - kGrowSlack);
+    counts_.assign(static_cast<std::size_t>(std::min(kMaxIndex, last + kGrowSlack) - offset_ + 1),
                    0);
     return;
   }
   const int old_end = offset_ + static_cast<int>(counts_.size());  // exclusive
-  const int new_begin = index < offset_ ? std::max(kMinIndex, index - kGrowSlack) : offset_;
-  const int new_end = index >= old_end ? std::min(kMaxIndex + 1, index + kGrowSlack + 1) : old_end;
+  const int new_begin = first < offset_ ? std::max(kMinIndex, first - kGrowSlack) : offset_;
+  const int new_end = last >= old_end ? std::min(kMaxIndex + 1, last + kGrowSlack + 1) : old_end;
+  if (new_begin == offset_ && new_end == old_end) return;
   const auto regrown = [&](const std::vector<std::uint32_t>& v) {
     std::vector<std::uint32_t> grown(static_cast<std::size_t>(new_end - new_begin), 0);
     std::copy(v.begin(), v.end(), grown.begin() + (offset_ - new_begin));
@@ -247,9 +248,7 @@ void LatencySketch::merge(const LatencySketch& other) {
     high_ = other.high_;
     offset_ = other.offset_;
   } else {
-    const int other_last = other.offset_ + static_cast<int>(other.counts_.size()) - 1;
-    if (other.offset_ < offset_) grow_to(other.offset_);
-    if (other_last >= offset_ + static_cast<int>(counts_.size())) grow_to(other_last);
+    grow_to(other.offset_, other.offset_ + static_cast<int>(other.counts_.size()) - 1);
     const auto first = static_cast<std::size_t>(other.offset_ - offset_);
     std::uint32_t* dst = counts_.data() + first;
     const std::uint32_t* src = other.counts_.data();
@@ -302,6 +301,22 @@ bool LatencySketch::subtract(const LatencySketch& other) {
     for (std::size_t i = 0; i < counts_.size(); ++i) count_ += at(i);
   }
   return consistent;
+}
+
+void LatencySketch::merge(const SmallSketch& few) {
+  if (few.size_ == 0) return;
+  const std::span<const std::int16_t> indices(few.index_, few.size_);
+  const auto [first, last] = std::minmax_element(indices.begin(), indices.end());
+  grow_to(*first, *last);
+  for (const int index : indices) {
+    const auto slot = static_cast<std::size_t>(index - offset_);
+    if (++counts_[slot] == 0) [[unlikely]]
+      carry(slot);
+  }
+  count_ += few.size_;
+  sum_ += few.sum_;
+  clamped_low_ += few.clamped_low_;
+  clamped_high_ += few.clamped_high_;
 }
 
 void LatencySketch::clear() {

@@ -47,18 +47,18 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   auto it = minutes_.end();
   while (it != minutes_.begin() && std::prev(it)->index >= minute) --it;
   if (it == minutes_.end() || it->index != minute) {
-    // The new minute of a service with a few lines in its latest one is allocated
-    // at once for the range that one spanned; a quiet one's grows with its values
-    // (issue 15: at 6 lines a minute, growing from nothing cost a reallocation
-    // every other line).
-    constexpr std::uint64_t kBusy = 4;
-    auto sketch = !minutes_.empty() && minutes_.back().sketch.count() >= kBusy
-                      ? sketch::LatencySketch::with_room_of(minutes_.back().sketch)
-                      : sketch::LatencySketch();
-    it = minutes_.insert(it, Minute{minute, false, std::move(sketch)});
+    // The minute after a busy one is allocated at once for the range that one
+    // spanned; after a quiet one, it starts inside the slice (Minute::few).
+    Minute fresh;
+    fresh.index = minute;
+    if (!minutes_.empty() && minutes_.back().dense) {
+      fresh.dense = true;
+      fresh.sketch = sketch::LatencySketch::with_room_of(minutes_.back().sketch);
+    }
+    it = minutes_.insert(it, std::move(fresh));
   } else if (it->final)
     return core::RejectReason::kTooLate;  // closed early: its input has ended
-  it->sketch.add(seconds);
+  it->add(seconds);
 
   ++accepted_;
   latency_total_ += seconds;
@@ -75,6 +75,19 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
     last_event_ = std::max(last_event_, ts_ns);
   }
   return std::nullopt;
+}
+
+void ServiceWindow::Minute::add(double seconds) {
+  if (!dense) {
+    if (!few.full()) {
+      few.add(seconds);
+      return;
+    }
+    sketch.merge(few);
+    few = {};
+    dense = true;
+  }
+  sketch.add(seconds);
 }
 
 void ServiceWindow::advance(std::int64_t now_ns) {
@@ -205,8 +218,8 @@ void ServiceWindow::finalize(Minute& m) {
     complete_hour();
     hour_acc_hour_ = hour;
   }
-  five_acc_.merge(m.sketch);
-  hour_acc_.merge(m.sketch);
+  m.merge_into(five_acc_);
+  m.merge_into(hour_acc_);
   m.final = true;
 }
 
@@ -317,7 +330,7 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   auto lifetime = std::make_shared<sketch::LatencySketch>(std::move(w.baseline));
   if (!expired_.bytes().empty()) lifetime->merge(expired_.expand());
   for (const auto& m : minutes_)
-    if (!m.final) lifetime->merge(m.sketch);
+    if (!m.final) m.merge_into(*lifetime);
   v.lifetime = std::move(lifetime);
   v.memory_bytes = memory_bytes();
   return v;
@@ -330,8 +343,8 @@ void ServiceWindow::merge_windows_into(WindowSketches& into, bool with_hours) co
   into.last_1h.merge(fives_sum_);
   if (five_acc_bucket_ != kNone && five_acc_bucket_ >= first_five) into.last_1h.merge(five_acc_);
   for (const auto& m : minutes_) {
-    if (m.index > now_minute - kLiveMinutes) into.last_5m.merge(m.sketch);
-    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) into.last_1h.merge(m.sketch);
+    if (m.index > now_minute - kLiveMinutes) m.merge_into(into.last_5m);
+    if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) m.merge_into(into.last_1h);
   }
   if (with_hours) into.baseline.merge(hours_sum_);
   into.baseline.merge(hour_acc_);
@@ -434,7 +447,13 @@ void ServiceWindow::save(core::Writer& w) const {
   for (const auto& m : minutes_) {
     w.i64(m.index);
     w.u64(m.final ? 1 : 0);
-    put_sketch(w, m.sketch);
+    if (m.dense) {
+      put_sketch(w, m.sketch);
+    } else {
+      sketch::LatencySketch s;
+      s.merge(m.few);
+      put_sketch(w, s);
+    }
   }
   w.i64(five_acc_bucket_);
   put_sketch(w, five_acc_);
@@ -484,7 +503,10 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   x.horizon_minute_ = r.i64();
   if (!index_ok(x.horizon_minute_, kNanosPerMinute, true)) return false;
   for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
-    Minute m{r.i64(), r.u64() != 0, {}};
+    Minute m;
+    m.index = r.i64();
+    m.final = r.u64() != 0;
+    m.dense = true;
     if (!index_ok(m.index, kNanosPerMinute, false)) return false;
     if (!x.minutes_.empty() && m.index <= x.minutes_.back().index) return false;
     if (!get_sketch(r, encoding, &m.sketch)) return false;

@@ -141,7 +141,7 @@ class ServiceWindow {
     if (!minutes_.empty()) __builtin_prefetch(&minutes_.back());
   }
   void prefetch_bucket(double seconds) const {
-    if (!minutes_.empty()) minutes_.back().sketch.prefetch(seconds);
+    if (!minutes_.empty() && minutes_.back().dense) minutes_.back().sketch.prefetch(seconds);
   }
   // Finalises slices and expires old data up to now (never moves backwards).
   void advance(std::int64_t now_ns);
@@ -200,10 +200,22 @@ class ServiceWindow {
   std::size_t memory_bytes() const;
 
  private:
+  // A minute's lines: a quiet minute's in `few`, inside the slice itself; once they
+  // outgrow it, and from the start for a minute that follows a busy one, in `sketch`.
   struct Minute {
-    std::int64_t index;
-    bool final;
+    std::int64_t index = 0;
+    bool final = false;
+    bool dense = false;  // the lines are in sketch, not in few
+    sketch::SmallSketch few;
     sketch::LatencySketch sketch;
+
+    void add(double seconds);
+    void merge_into(sketch::LatencySketch& into) const {
+      if (dense)
+        into.merge(sketch);
+      else
+        into.merge(few);
+    }
   };
   struct Archived {
     std::int64_t index;

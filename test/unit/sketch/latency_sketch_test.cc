@@ -111,6 +111,32 @@ BOOST_DATA_TEST_CASE(merge_equals_the_sketch_of_the_union, bdata::make(kDists), 
   for (double q : kQuantiles) BOOST_TEST(sa.quantile(q) == su.quantile(q));
 }
 
+// A few values held as indices merge as a sketch of them would, bit for bit: into an
+// empty sketch, into one whose range they extend on either side, clamped ones too.
+BOOST_DATA_TEST_CASE(a_small_sketch_merges_as_the_sketch_of_its_values, bdata::make(kDists), dist) {
+  const auto base = generate(dist, 200, 5);
+  auto few = generate(Dist::kUniform, lle::sketch::SmallSketch::kCapacity - 2, 6);
+  few.push_back(0.0);     // clamped low
+  few.push_back(1000.0);  // clamped high
+  lle::sketch::SmallSketch small;
+  LatencySketch dense;
+  for (double v : few) small.add(v), dense.add(v);
+  BOOST_TEST(small.full());
+  BOOST_TEST(small.count() == few.size());
+  LatencySketch a, b, from_nothing;
+  for (double v : base) a.add(v), b.add(v);
+  a.merge(small);
+  b.merge(dense);
+  from_nothing.merge(small);
+  BOOST_TEST((a == b));
+  BOOST_TEST(a.sum() == b.sum());  // exactly: the same additions in the same order
+  BOOST_TEST((from_nothing == dense));
+  BOOST_TEST(from_nothing.sum() == dense.sum());
+  BOOST_TEST(from_nothing.clamped_low() == 1u);
+  BOOST_TEST(from_nothing.clamped_high() == 1u);
+  for (double q : kQuantiles) BOOST_TEST(a.quantile(q) == b.quantile(q));
+}
+
 BOOST_DATA_TEST_CASE(subtract_inverts_merge, bdata::make(kDists), dist) {
   const auto a = generate(dist, 20000, 3), b = generate(Dist::kUniform, 20000, 4);
   LatencySketch sa, sb, merged;
