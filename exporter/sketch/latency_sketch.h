@@ -61,8 +61,12 @@ inline int clamped_bucket_index(double seconds, Clamp* clamp) {
     *clamp = Clamp::kNone;
     return bucket_index(seconds);
   }
-  *clamp = seconds > kMaxValue ? Clamp::kHigh : Clamp::kLow;
-  return seconds > kMaxValue ? kMaxIndex : kMinIndex;
+  if (seconds > kMaxValue) {
+    *clamp = Clamp::kHigh;
+    return kMaxIndex;
+  }
+  *clamp = Clamp::kLow;  // below kMinValue, 0 included
+  return kMinIndex;
 }
 
 // Up to kCapacity latencies as their bucket indices, without a heap block: a quiet
