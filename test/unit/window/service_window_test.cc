@@ -280,6 +280,24 @@ BOOST_AUTO_TEST_CASE(time_never_moves_backwards) {
   BOOST_TEST((w.add(later - 8 * kMin, 0.01, 200, later - 20 * kMin) == RejectReason::kTooLate));
 }
 
+// A quiet service whose minute once overflowed the slice's own room goes back to
+// keeping its minutes inside their slices: a minute after it, a service with two
+// lines that minute holds no more than one that never had the busy minute.
+BOOST_AUTO_TEST_CASE(a_quiet_service_leaves_sketches_behind_after_one_busy_minute) {
+  ServiceWindow never_busy(options);
+  for (int minute = 0; minute < 8; ++minute) {
+    const int lines = minute == 0 ? lle::sketch::SmallSketch::kCapacity + 1 : 2;
+    for (int i = 0; i < lines; ++i) {
+      const std::int64_t now = clock.now_ns() + i * lle::core::kNanosPerSecond;
+      BOOST_TEST_REQUIRE(!w.add(now, 0.1, 200, now).has_value());
+      if (minute > 0 || i < 2) BOOST_TEST_REQUIRE(!never_busy.add(now, 0.1, 200, now).has_value());
+    }
+    clock.advance(kMin);
+  }
+  // The busy minute has left the 5-minute window; what is held is the same.
+  BOOST_TEST(w.view(clock.now_ns()).memory_bytes == never_busy.view(clock.now_ns()).memory_bytes);
+}
+
 BOOST_AUTO_TEST_CASE(memory_of_a_full_seven_day_state_is_measured) {
   std::mt19937 rng(5);
   std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
