@@ -330,16 +330,12 @@ Config load(const std::string& exporter_yaml_path) {
     c.metrics.native_histogram_schema =
         m.key("native_histogram_schema").int_or(c.metrics.native_histogram_schema, 0, 6);
     if (const At b = m.key("classic_buckets"); b.present()) {
-      if (!b.node.IsSequence() || b.node.size() > 16) b.fail("expected a list of up to 16 bounds");
-      for (std::size_t i = 0; i < b.node.size(); ++i) {
-        const At at = b.index(i);
-        const double v = at.number_or(0, 1.0 / 8192, 64);
+      c.metrics.classic_buckets = b.ascending_numbers(16, 1.0 / 8192, 64, "bounds");
+      for (std::size_t i = 0; i < c.metrics.classic_buckets.size(); ++i) {
         int exponent;
-        if (std::frexp(v, &exponent) != 0.5)
-          at.fail("expected a power of two (0.125, 0.25, 0.5, 1, ...): other bounds are not exact");
-        if (!c.metrics.classic_buckets.empty() && v <= c.metrics.classic_buckets.back())
-          at.fail("bounds must ascend");
-        c.metrics.classic_buckets.push_back(v);
+        if (std::frexp(c.metrics.classic_buckets[i], &exponent) != 0.5)
+          b.index(i).fail(
+              "expected a power of two (0.125, 0.25, 0.5, 1, ...): other bounds are not exact");
       }
     }
   }
@@ -368,8 +364,8 @@ Config load(const std::string& exporter_yaml_path) {
   }
   c.parsing = load_parsing(root.key("parsing"));
   if (const At w = root.key("windows"); w.present()) {
-    w.require_map(
-        {"allowed_lateness", "max_future_skew", "baseline_min_buckets", "publish_interval"});
+    w.require_map({"allowed_lateness", "max_future_skew", "baseline_min_buckets",
+                   "publish_interval", "slow_thresholds_ms"});
     c.windows.allowed_lateness_ns =
         w.key("allowed_lateness").duration_or(c.windows.allowed_lateness_ns, 0, 3600);
     c.windows.max_future_skew_ns =
@@ -377,6 +373,11 @@ Config load(const std::string& exporter_yaml_path) {
     c.windows.baseline_min_buckets = w.key("baseline_min_buckets").int_or(3, 1, 2016);
     c.windows.publish_interval_ns =
         w.key("publish_interval").duration_or(c.windows.publish_interval_ns, 0.01, 60);
+    if (const At t = w.key("slow_thresholds_ms"); t.present()) {
+      // Within the sketches' range, 0.1 ms to 100 s.
+      c.windows.slow = window::SlowThresholds::of(
+          t.ascending_numbers(window::kMaxSlowThresholds, 0.1, 100'000, "thresholds"));
+    }
   }
   // Late lines, one design (docs/loki.md): a line Loki received within the lateness
   // of its timestamp is in Loki by a bucket's end + lateness; settle later the

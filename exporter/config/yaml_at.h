@@ -126,6 +126,19 @@ struct At {
     if (!u) fail("expected one of: s, ms, us");
     return *u;
   }
+  // A list of at most `most` numbers from lo to hi, each above the one before; `what`
+  // names them in errors ("bounds").
+  std::vector<double> ascending_numbers(std::size_t most, double lo, double hi,
+                                        const std::string& what) const {
+    if (!node.IsSequence() || node.size() > most)
+      fail("expected a list of up to " + std::to_string(most) + " " + what);
+    std::vector<double> out;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      out.push_back(index(i).number_or(0, lo, hi));
+      if (i > 0 && out[i] <= out[i - 1]) index(i).fail(what + " must ascend");
+    }
+    return out;
+  }
   std::vector<std::string> string_list() const {
     if (!node.IsDefined()) fail("missing required key");
     if (!node.IsSequence()) fail("expected a list of strings");

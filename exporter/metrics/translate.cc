@@ -219,6 +219,24 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
                  static_cast<double>(v.accepted_by_status[c]));
     }
   });
+  // The thresholds' labels, in seconds: the shortest text of ms / 1000.
+  std::vector<std::string> thresholds;
+  if (snap.slow) {
+    for (const double ms : snap.slow->ms) {
+      char buf[32];
+      thresholds.emplace_back(buf, std::to_chars(buf, buf + sizeof buf, ms / 1000).ptr);
+    }
+  }
+  out.family("loki_latency_slow_requests_total",
+             "Accepted lines slower than the threshold (seconds), compared exactly: the "
+             "latency SLOs' bad events (docs/metrics.md).",
+             MetricType::Counter, thresholds.size() * n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (v.accepted_total == 0) return;
+    for (std::size_t i = 0; i < thresholds.size(); ++i)
+      out.sample({{"service", id}, {"threshold", thresholds[i]}},
+                 static_cast<double>(v.slow_total[i]));
+  });
   out.family("loki_latency_request_duration_seconds_total",
              "Sum of accepted latencies since start.", MetricType::Counter, n);
   each([&](std::string_view id, const window::ServiceView& v) {

@@ -21,7 +21,10 @@ namespace lle::state {
 // 4: each window's 5-minute P95 trend holds 14 days (a ring twice as long), and the
 // payload may hold the teams' trends; version 3 files read with 7 days of trend,
 // and a build that knows only version 3 moves a version 4 file aside.
-constexpr std::uint32_t kFormatVersion = 4;
+// 5: each window ends with its slow-line counts by threshold (loki_latency_slow_requests_total);
+// version 4 files read with those at zero, and a build that knows only version 4
+// moves a version 5 file aside.
+constexpr std::uint32_t kFormatVersion = 5;
 
 // A state file above this is refused unread (about 10,000 services' worth).
 constexpr std::size_t kMaxFileBytes = std::size_t(4) << 30;

@@ -5,6 +5,8 @@
 #include <optional>
 #include <utility>
 
+#include "exporter/core/units.h"
+
 namespace lle::window {
 namespace {
 
@@ -23,6 +25,19 @@ void room_for_one(V& v, std::size_t most) {
 }
 
 }  // namespace
+
+std::shared_ptr<const SlowThresholds> SlowThresholds::of(std::vector<double> ms) {
+  auto t = std::make_shared<SlowThresholds>();
+  for (const double m : ms)
+    t->seconds.push_back(m * core::seconds_per(core::LatencyUnit::kMilliseconds));
+  t->ms = std::move(ms);
+  return t;
+}
+
+const std::shared_ptr<const SlowThresholds>& SlowThresholds::defaults() {
+  static const auto kDefaults = of({100, 250, 300, 500, 1000});
+  return kDefaults;
+}
 
 WindowStats stats_of(const sketch::LatencySketch& s) {
   WindowStats w;
@@ -68,6 +83,8 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   ++accepted_;
   latency_total_ += seconds;
   ++by_status_[static_cast<std::size_t>(status >= 100 && status <= 599 ? status / 100 : 0)];
+  const auto& slow = options_.slow->seconds;
+  for (std::size_t i = 0; i < slow.size(); ++i) slow_[i] += seconds > slow[i];
   if (seconds < sketch::kMinValue) ++clamped_low_;
   if (seconds > sketch::kMaxValue) ++clamped_high_;
   if (accepted_ == 1) {
@@ -324,6 +341,7 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   v.accepted_total = accepted_;
   v.latency_seconds_total = latency_total_;
   v.accepted_by_status = by_status_;
+  v.slow_total = slow_;
   v.clamped_low_total = clamped_low_;
   v.clamped_high_total = clamped_high_;
   v.min_latency = min_;
@@ -492,6 +510,14 @@ void ServiceWindow::save(core::Writer& w) const {
   w.i64(last_event_);
   put_counts(w, rejects_);
   w.str(expired_.bytes());  // since state format 3
+  // Since state format 5: the lines above each threshold, by threshold, so that a
+  // changed list keeps the counts of those it still has.
+  const auto& slow = *options_.slow;
+  w.u64(slow.ms.size());
+  for (std::size_t i = 0; i < slow.ms.size(); ++i) {
+    w.f64(slow.ms[i]);
+    w.u64(slow_[i]);
+  }
 }
 
 // A snapshot's checksum proves it was not damaged, not that it was written by
@@ -588,6 +614,18 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   if (r.ok() && !r.done()) {
     const auto bytes = r.str();
     if (r.ok()) x.expired_ = sketch::CompactSketch::from_checksummed(bytes);
+  }
+  // State format 4 ends here: its slow-line counts start at zero.
+  if (r.ok() && !r.done()) {
+    const std::uint64_t n = r.count();
+    if (n > kMaxSlowThresholds) return false;
+    const auto& ms = x.options_.slow->ms;
+    for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+      const double threshold = r.f64();
+      const std::uint64_t count = r.u64();
+      const auto at = std::find(ms.begin(), ms.end(), threshold);
+      if (at != ms.end()) x.slow_[static_cast<std::size_t>(at - ms.begin())] = count;
+    }
   }
   if (!r.ok()) return false;
   x.restore_day_sums();

@@ -36,6 +36,21 @@ inline constexpr int kTrendPoints = 2016;  // the 7-day trend, in 5-minute bucke
 inline constexpr int kKeptTrendPoints = 2 * kTrendPoints;
 inline constexpr std::int64_t kWeekNs = kTrendPoints * kFiveMinutesNs;
 
+// The latency thresholds whose exceeding lines every window counts exactly, for
+// latency SLOs (loki_latency_slow_requests_total): ascending, at most
+// kMaxSlowThresholds. One shared copy: each line reads them, from every window.
+inline constexpr std::size_t kMaxSlowThresholds = 8;
+struct SlowThresholds {
+  std::vector<double> ms;  // as configured (the metric's label, in seconds)
+  // Compared with each line's latency: ms * 0.001, as the parser turns a value in ms
+  // into seconds, so a line exactly at a threshold is not above it.
+  std::vector<double> seconds;
+  static std::shared_ptr<const SlowThresholds> of(std::vector<double> ms);
+  // 100, 250, 300, 500 and 1000 ms.
+  static const std::shared_ptr<const SlowThresholds>& defaults();
+};
+using SlowCounts = std::array<std::uint64_t, kMaxSlowThresholds>;
+
 // The windows' options, one default each (config fills them from `windows:`).
 struct Options {
   // How long after a minute ends its slice stays open for lines (config derives it
@@ -43,6 +58,7 @@ struct Options {
   std::int64_t hold_ns = 5 * core::kNanosPerMinute;
   std::int64_t max_future_skew_ns = core::kNanosPerMinute;
   int baseline_min_buckets = 3;
+  std::shared_ptr<const SlowThresholds> slow = SlowThresholds::defaults();
 };
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -66,6 +82,7 @@ struct ServiceView {
   std::uint64_t accepted_total = 0;
   double latency_seconds_total = 0;
   StatusCounts accepted_by_status{};
+  SlowCounts slow_total{};  // lines above each of Options::slow, in its order
   std::uint64_t clamped_low_total = 0, clamped_high_total = 0;
   double min_latency = kNaN, max_latency = kNaN;
   std::int64_t first_event_ns = 0, last_event_ns = 0;
@@ -136,7 +153,7 @@ class ServiceWindow {
                                         std::int64_t now_ns);
   // For Store's prefetch_*: the fields every line touches are the first
   // kHotBytes (options_ to last_event_); then its minute slice, and its bucket.
-  static constexpr std::size_t kHotBytes = 200;
+  static constexpr std::size_t kHotBytes = 280;
   void prefetch_minute() const {
     if (!minutes_.empty()) __builtin_prefetch(&minutes_.back());
   }
@@ -247,6 +264,7 @@ class ServiceWindow {
   std::uint64_t accepted_ = 0;
   double latency_total_ = 0;
   StatusCounts by_status_{};
+  SlowCounts slow_{};
   std::uint64_t clamped_low_ = 0, clamped_high_ = 0;
   double min_ = kNaN, max_ = kNaN;
   std::int64_t first_event_ = 0, last_event_ = 0;

@@ -157,7 +157,8 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
       team_trends_[t] = std::make_shared<const TrendSeries>(team_trend_[t]);
     team_trend_changed_[t] = false;
   }
-  return Snapshot{now_ns, services_, views_, unknown_rejects_, trends_, teams_, team_trends_};
+  return Snapshot{now_ns,  services_, views_,       unknown_rejects_,
+                  trends_, teams_,    team_trends_, options_.slow};
 }
 
 void Store::complete_team_buckets(std::int64_t now_ns, bool closed) {

@@ -31,6 +31,8 @@ struct Snapshot {
   std::vector<TeamView> teams;  // by team name
   // Each team's trend of 5-minute P95s over all its services' lines (same order).
   std::vector<Trend> team_trends;
+  // The thresholds of ServiceView::slow_total.
+  std::shared_ptr<const SlowThresholds> slow;
 };
 
 class Store {

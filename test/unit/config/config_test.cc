@@ -54,7 +54,22 @@ BOOST_AUTO_TEST_CASE(minimal_config_loads_with_documented_defaults) {
   BOOST_TEST(c.windows.allowed_lateness_ns == 300'000'000'000LL);
   BOOST_TEST(c.windows.hold_ns == c.windows.allowed_lateness_ns);  // no Loki: nothing to wait for
   BOOST_TEST(c.parsing.latency_field == "latency_ms");
+  BOOST_TEST(c.windows.slow->ms == (std::vector<double>{100, 250, 300, 500, 1000}),
+             boost::test_tools::per_element());
   BOOST_TEST(c.services_file == (dir.path() / "services.yaml").string());
+}
+
+BOOST_AUTO_TEST_CASE(slow_thresholds_are_configured_in_ms_and_compared_in_seconds) {
+  dir.write("services.yaml", kServices);
+  const auto c = lle::config::load(dir.write(
+      "exporter.yaml", std::string(kExporter) + "windows: {slow_thresholds_ms: [200, 400.5]}\n"));
+  BOOST_TEST(c.windows.slow->ms == (std::vector<double>{200, 400.5}),
+             boost::test_tools::per_element());
+  BOOST_TEST(c.windows.slow->seconds == (std::vector<double>{200 * 1e-3, 400.5 * 1e-3}),
+             boost::test_tools::per_element());
+  const auto none = lle::config::load(
+      dir.write("exporter.yaml", std::string(kExporter) + "windows: {slow_thresholds_ms: []}\n"));
+  BOOST_TEST(none.windows.slow->ms.empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_bundled_config_is_valid) {
@@ -124,6 +139,14 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
        "metrics.classic_buckets[1]: expected a power of two"},
       {std::string(kExporter) + "metrics: {classic_buckets: [0.5, 0.25]}\n", s, "exporter.yaml:2",
        "metrics.classic_buckets[1]: bounds must ascend"},
+      {std::string(kExporter) + "windows: {slow_thresholds_ms: [300, 300]}\n", s, "exporter.yaml:2",
+       "windows.slow_thresholds_ms[1]: thresholds must ascend"},
+      {std::string(kExporter) + "windows: {slow_thresholds_ms: [0.01]}\n", s, "exporter.yaml:2",
+       "windows.slow_thresholds_ms[0]: expected a number from"},
+      {std::string(kExporter) + "windows: {slow_thresholds_ms: [1, 2, 3, 4, 5, 6, 7, 8, 9]}\n", s,
+       "exporter.yaml:2", "windows.slow_thresholds_ms: expected a list of up to 8 thresholds"},
+      {std::string(kExporter) + "windows: {slow_thresholds_ms: 300}\n", s, "exporter.yaml:2",
+       "windows.slow_thresholds_ms: expected a list of up to 8 thresholds"},
   };
   for (const auto& c : cases) {
     const std::string err = error_of(c.exporter, c.services);

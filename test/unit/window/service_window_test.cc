@@ -298,6 +298,50 @@ BOOST_AUTO_TEST_CASE(a_quiet_service_leaves_sketches_behind_after_one_busy_minut
   BOOST_TEST(w.view(clock.now_ns()).memory_bytes == never_busy.view(clock.now_ns()).memory_bytes);
 }
 
+// Lines above each threshold are counted from their raw values, exactly, also at a
+// threshold that is no bucket boundary (300 ms) and for values right at it; a
+// restart keeps the counts, and a changed list keeps those of thresholds it still has.
+BOOST_AUTO_TEST_CASE(slow_lines_are_counted_exactly_per_threshold_and_kept_on_restart) {
+  std::mt19937_64 rng(18);
+  std::lognormal_distribution<double> lat(std::log(0.3), 0.4);
+  const auto& ms = options.slow->ms;
+  BOOST_TEST_REQUIRE(ms.size() == 5u);
+  std::vector<std::uint64_t> expected(ms.size(), 0);
+  for (int i = 0; i < 20'000; ++i) {
+    // Every fifth line is exactly a threshold, as a parsed "300" in ms is: above the
+    // lower thresholds only.
+    const bool at_threshold = i % 5 == 0;
+    const std::size_t k = static_cast<std::size_t>(i / 5) % ms.size();
+    const double v = at_threshold ? ms[k] * 1e-3 : lat(rng);
+    const std::int64_t now = clock.now_ns();
+    BOOST_TEST_REQUIRE(!w.add(now, v, 200, now).has_value());
+    for (std::size_t t = 0; t < ms.size(); ++t)
+      expected[t] += at_threshold ? ms[k] > ms[t] : v * 1000 > ms[t];
+    clock.advance(lle::core::kNanosPerSecond / 10);
+  }
+  const auto v = w.view(clock.now_ns());
+  for (std::size_t t = 0; t < ms.size(); ++t) BOOST_TEST(v.slow_total[t] == expected[t]);
+  BOOST_TEST(v.slow_total[2] > 0u);  // 300 ms: some lines above it, some not
+  BOOST_TEST(v.slow_total[2] < v.accepted_total);
+
+  lle::core::Writer out;
+  w.save(out);
+  ServiceWindow same(options);
+  lle::core::Reader in(out.bytes());
+  BOOST_TEST_REQUIRE(same.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
+  BOOST_TEST(same.view(clock.now_ns()).slow_total == v.slow_total,
+             boost::test_tools::per_element());
+
+  auto changed = options;  // 300 ms kept, 1000 ms dropped, 750 ms new
+  changed.slow = lle::window::SlowThresholds::of({300, 750});
+  ServiceWindow moved(changed);
+  lle::core::Reader again(out.bytes());
+  BOOST_TEST_REQUIRE(moved.load(again, lle::sketch::LatencySketch::Encoding::kBlockRice));
+  const auto m = moved.view(clock.now_ns());
+  BOOST_TEST(m.slow_total[0] == v.slow_total[2]);
+  BOOST_TEST(m.slow_total[1] == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(memory_of_a_full_seven_day_state_is_measured) {
   std::mt19937 rng(5);
   std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
