@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "exporter/core/units.h"
@@ -27,6 +28,7 @@ void room_for_one(V& v, std::size_t most) {
 }  // namespace
 
 std::shared_ptr<const SlowThresholds> SlowThresholds::of(std::vector<double> ms) {
+  if (ms.size() > kMaxSlowThresholds) throw std::invalid_argument("too many slow thresholds");
   auto t = std::make_shared<SlowThresholds>();
   for (const double m : ms)
     t->seconds.push_back(m * core::seconds_per(core::LatencyUnit::kMilliseconds));

@@ -45,6 +45,7 @@ struct SlowThresholds {
   // Compared with each line's latency: ms * 0.001, as the parser turns a value in ms
   // into seconds, so a line exactly at a threshold is not above it.
   std::vector<double> seconds;
+  // Throws std::invalid_argument above kMaxSlowThresholds (config checks first).
   static std::shared_ptr<const SlowThresholds> of(std::vector<double> ms);
   // 100, 250, 300, 500 and 1000 ms.
   static const std::shared_ptr<const SlowThresholds>& defaults();
