@@ -72,8 +72,7 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
     // lines a minute did within half an hour).
     Minute fresh;
     fresh.index = minute;
-    if (!minutes_.empty() && minutes_.back().dense &&
-        minutes_.back().sketch.count() > kBusyMinute) {
+    if (!minutes_.empty() && minutes_.back().sketch.count() > kBusyMinute) {  // so dense
       fresh.dense = true;
       fresh.sketch = sketch::LatencySketch::with_room_of(minutes_.back().sketch);
     }
