@@ -28,10 +28,79 @@ double threshold_ms(const At& at, const std::string& service) {
 
 constexpr double kMaxFor = 24 * 3600;
 
+// What one level of the policy (defaults, a team, a service) says about SLOs.
+struct SloLevel {
+  std::optional<double> objective, threshold_ms;
+  std::optional<std::int64_t> period_ns;
+  bool off = false;  // `slo: off`: no SLO here, whatever a level above says
+  std::optional<AlertOn> alert_on;
+  // Where they were given, for errors.
+  std::optional<std::pair<YAML::Node, std::string>> slo_at, alert_on_at;
+  [[noreturn]] static void fail(const std::string& file,
+                                const std::pair<YAML::Node, std::string>& where,
+                                const std::string& what) {
+    At{file, where.first, where.second}.fail(what);
+  }
+};
+
+// Reads `slo:` and `alert_on:` of the mapping at `at`; `extra` lists the keys of
+// `slo:` only defaults.slo may hold.
+SloLevel slo_level(const At& at, const std::string& who,
+                   std::initializer_list<std::string_view> extra = {}) {
+  SloLevel l;
+  if (const At a = at.key("alert_on"); a.present()) {
+    const std::string v = a.str();
+    if (v == "threshold")
+      l.alert_on = AlertOn::kThreshold;
+    else if (v == "slo")
+      l.alert_on = AlertOn::kSlo;
+    else if (v == "both")
+      l.alert_on = AlertOn::kBoth;
+    else
+      a.fail("expected one of: threshold, slo, both; got '" + v + "'");
+    l.alert_on_at.emplace(a.node, a.path);
+  }
+  const At s = at.key("slo");
+  if (!s.present()) return l;
+  l.slo_at.emplace(s.node, s.path);
+  if (s.node.IsScalar()) {
+    if (s.boolean_or(true)) s.fail("expected a mapping, or off");
+    l.off = true;
+    return l;
+  }
+  std::vector<std::string_view> keys{"objective", "threshold_ms", "period"};
+  keys.insert(keys.end(), extra);
+  s.keys();
+  for (const auto& kv : s.node) {
+    const std::string& name = kv.first.Scalar();
+    if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
+      std::string list;
+      for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+      At{s.file, kv.first, s.path + "." + name}.fail("unknown key (expected one of: " + list + ")");
+    }
+  }
+  if (s.key("objective").present()) l.objective = s.key("objective").number_or(0, 0.5, 0.99999);
+  if (s.key("threshold_ms").present())
+    l.threshold_ms = threshold_ms(s.key("threshold_ms"), "the SLO of " + who);
+  if (s.key("period").present()) l.period_ns = s.key("period").days_or(0, 1, 90);
+  return l;
+}
+
+template <typename T, typename Level>
+std::optional<T> first_of(std::optional<T> Level::*field, const Level& a, const Level& b,
+                          const Level& c) {
+  return a.*field ? a.*field : b.*field ? b.*field : c.*field;
+}
+
 }  // namespace
 
 AlertPolicy::Effective AlertPolicy::for_service(const std::string& id) const {
-  Effective e{latency, regression, false};
+  Effective e{latency, regression, false, std::nullopt, true, false};
+  if (const auto slo = slos.find(id); slo != slos.end()) e.slo = slo->second;
+  if (const auto on = alert_on.find(id); on != alert_on.end()) {
+    e.threshold_alert = on->second != AlertOn::kSlo;
+    e.slo_alerts = on->second != AlertOn::kThreshold;
+  }
   const auto it = services.find(id);
   if (it == services.end()) return e;
   const ServiceOverride& o = it->second;
@@ -49,10 +118,18 @@ AlertPolicy load_alert_policy(const std::string& file, const std::vector<Service
   AlertPolicy p;
   p.file = file;
   const At root{file, load_yaml(file), ""};
-  root.require_map({"defaults", "services", "exporter", "links"});
+  root.require_map({"defaults", "teams", "services", "exporter", "links"});
 
+  SloLevel defaults;
   if (const At d = root.key("defaults"); d.present()) {
-    d.require_map({"latency", "regression"});
+    d.require_map({"latency", "regression", "slo", "alert_on"});
+    defaults = slo_level(d, "the default", {"min_requests", "page_severity", "ticket_severity"});
+    if (const At s = d.key("slo"); s.present() && !defaults.off) {
+      auto& a = p.slo_alerting;
+      a.min_requests = s.key("min_requests").number_or(a.min_requests, 0, 1e12);
+      a.page_severity = severity(s.key("page_severity"), a.page_severity);
+      a.ticket_severity = severity(s.key("ticket_severity"), a.ticket_severity);
+    }
     if (const At l = d.key("latency"); l.present()) {
       l.require_map({"threshold_ms", "for", "severity"});
       if (l.key("threshold_ms").present())
@@ -68,6 +145,20 @@ AlertPolicy load_alert_policy(const std::string& file, const std::vector<Service
     }
   }
 
+  std::map<std::string, SloLevel> teams;
+  if (const At t = root.key("teams"); t.present()) {
+    for (const std::string& team : t.keys()) {
+      const At o = t.key(team.c_str());
+      if (std::none_of(services.begin(), services.end(),
+                       [&](const ServiceConfig& c) { return c.info.team == team; })) {
+        o.fail("unknown team (no service in the services file belongs to it)");
+      }
+      o.require_map({"slo", "alert_on"});
+      teams.emplace(team, slo_level(o, "team '" + team + "'"));
+    }
+  }
+
+  std::map<std::string, SloLevel> own;
   if (const At s = root.key("services"); s.present()) {
     if (!s.node.IsMap()) s.fail("expected a mapping of service id to overrides");
     s.keys();  // plain, unique keys
@@ -78,8 +169,9 @@ AlertPolicy load_alert_policy(const std::string& file, const std::vector<Service
                        [&](const ServiceConfig& c) { return c.info.id == id; })) {
         At{file, kv.first, "services." + id}.fail("unknown service (not in the services file)");
       }
-      o.require_map({"threshold_ms", "for", "severity", "regression_factor"});
+      o.require_map({"threshold_ms", "for", "severity", "regression_factor", "slo", "alert_on"});
       ServiceOverride& out = p.services[id];
+      own.emplace(id, slo_level(o, "service '" + id + "'"));
       if (o.key("threshold_ms").present())
         out.threshold_ms = threshold_ms(o.key("threshold_ms"), "service '" + id + "'");
       if (o.key("for").present()) out.for_ns = o.key("for").duration_or(0, 0, kMaxFor);
@@ -87,6 +179,40 @@ AlertPolicy load_alert_policy(const std::string& file, const std::vector<Service
       if (o.key("regression_factor").present())
         out.regression_factor = o.key("regression_factor").number_or(0, 1.05, 100);
     }
+  }
+
+  // Each service's SLO and alerts: its own settings over its team's over the defaults.
+  for (const ServiceConfig& c : services) {
+    const std::string& id = c.info.id;
+    const SloLevel none;
+    const auto in = [](const auto& m, const std::string& k) -> const SloLevel* {
+      const auto it = m.find(k);
+      return it == m.end() ? nullptr : &it->second;
+    };
+    const SloLevel& s = in(own, id) ? *in(own, id) : none;
+    const SloLevel& t = in(teams, c.info.team) ? *in(teams, c.info.team) : none;
+    const bool off = s.off || (!s.slo_at && t.off) || (!s.slo_at && !t.slo_at && defaults.off);
+    const auto objective = first_of(&SloLevel::objective, s, t, defaults);
+    if (!off && !objective) {
+      // An SLO given without an objective anywhere above it.
+      for (const SloLevel* l : {&s, &t}) {
+        if (l->slo_at)
+          SloLevel::fail(file, *l->slo_at, "objective: missing: an SLO needs an objective");
+      }
+    }
+    if (!off && objective) {
+      p.slos[id] = Slo{*objective,
+                       first_of(&SloLevel::threshold_ms, s, t, defaults)
+                           .value_or(p.for_service(id).latency.threshold_ms),
+                       first_of(&SloLevel::period_ns, s, t, defaults).value_or(30 * kDayNs)};
+    }
+    const bool has_slo = p.slos.contains(id);
+    // A team's or the default `alert_on` applies to the services with an SLO; a
+    // service's own asks for one.
+    if (s.alert_on && *s.alert_on != AlertOn::kThreshold && !has_slo)
+      SloLevel::fail(file, *s.alert_on_at, "service '" + id + "' has no SLO to alert on");
+    const auto on = first_of(&SloLevel::alert_on, s, t, defaults);
+    p.alert_on[id] = !has_slo ? AlertOn::kThreshold : on.value_or(AlertOn::kBoth);
   }
 
   if (const At e = root.key("exporter"); e.present()) {

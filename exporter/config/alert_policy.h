@@ -1,8 +1,9 @@
 #pragma once
 // The alert policy (rules/alert-rules.yaml): per-service latency thresholds
 // (50-1000 ms), `for` durations and severities as defaults with per-service
-// overrides, the regression-against-baseline alert, the exporter's own alerts,
-// and the links every alert carries. rulegen turns it into Prometheus rules.
+// overrides, the regression-against-baseline alert, latency SLOs (per service or
+// as a team's default) and which alerts a service uses, the exporter's own
+// alerts, and the links every alert carries. rulegen turns it into Prometheus rules.
 // Thread safety: plain values; load_alert_policy() has no shared state.
 
 #include <cstdint>
@@ -37,6 +38,31 @@ struct RegressionAlert {
   std::string severity = "medium";
 };
 
+inline constexpr std::int64_t kDayNs = 86'400'000'000'000LL;
+
+// A latency SLO: at least `objective` of the service's requests take at most
+// threshold_ms, over a rolling `period`. Resolved at load: a threshold the policy
+// does not give is the service's alert threshold in the policy file (a threshold
+// changed through the API does not move it).
+struct Slo {
+  double objective = 0;
+  double threshold_ms = 0;
+  std::int64_t period_ns = 30 * kDayNs;
+};
+
+// What the SLO alerts of every service share (defaults.slo).
+struct SloAlerting {
+  // Requests an alert's long window must hold before it fires: a handful of slow
+  // requests out of a handful cannot page.
+  double min_requests = 100;
+  std::string page_severity = "critical";
+  std::string ticket_severity = "low";
+};
+
+// Which alerts watch a service's latency: the P95 threshold alert, the SLO's
+// burn-rate alerts, or both (the default for a service with an SLO).
+enum class AlertOn { kThreshold, kSlo, kBoth };
+
 // What one service overrides; unset = the default.
 struct ServiceOverride {
   std::optional<double> threshold_ms;
@@ -62,6 +88,9 @@ struct AlertPolicy {
   RegressionAlert regression;
   std::map<std::string, ServiceOverride> services;  // by service id
   ExporterAlerts exporter;
+  SloAlerting slo_alerting;
+  std::map<std::string, Slo> slos;          // by service id: the services with an SLO
+  std::map<std::string, AlertOn> alert_on;  // by service id, every service
   // Templates: {alert} is the alert's name in lower case (docs/alerting.md's
   // anchors), {service} the service id.
   std::string runbook_url;
@@ -72,12 +101,15 @@ struct AlertPolicy {
     LatencyAlert latency;
     RegressionAlert regression;
     bool threshold_overridden = false;
+    std::optional<Slo> slo;
+    bool threshold_alert = true, slo_alerts = false;
   };
   Effective for_service(const std::string& id) const;
 };
 
 // Reads and validates the policy file. Overrides must name services of
-// `services`; thresholds must lie within [kMinThresholdMs, kMaxThresholdMs].
+// `services`, team defaults their teams; thresholds (SLOs' too) must lie within
+// [kMinThresholdMs, kMaxThresholdMs].
 // Throws ConfigError naming the file, line, YAML path and the bound.
 AlertPolicy load_alert_policy(const std::string& file, const std::vector<ServiceConfig>& services);
 

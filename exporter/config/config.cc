@@ -401,6 +401,26 @@ Config load(const std::string& exporter_yaml_path) {
     a.require_map({"policy_file", "thresholds_file", "audit_log", "rules_file", "rules_format",
                    "prometheus_reload_url", "reload_attempts"});
     c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), c.services);
+    // Every SLO's threshold is counted exactly, with the ladder.
+    std::vector<double> ms = c.windows.slow->ms;
+    for (const auto& [id, slo] : c.alert_policy->slos) ms.push_back(slo.threshold_ms);
+    std::sort(ms.begin(), ms.end());
+    ms.erase(std::unique(ms.begin(), ms.end()), ms.end());
+    if (ms.size() > window::kMaxSlowThresholds) {
+      std::string list;
+      for (const double v : ms) list += (list.empty() ? "" : ", ") + core::shortest_text(v);
+      a.key("policy_file")
+          .fail("windows.slow_thresholds_ms and the SLO thresholds of the policy make " +
+                std::to_string(ms.size()) + " thresholds (" + list + " ms); at most " +
+                std::to_string(window::kMaxSlowThresholds) + " are counted");
+    }
+    c.windows.slow = window::SlowThresholds::of(std::move(ms));
+    auto budgets = std::make_shared<window::Budgets>();
+    for (const auto& [id, slo] : c.alert_policy->slos) {
+      budgets->emplace(id, window::Budget{slo.threshold_ms, slo.objective,
+                                          static_cast<int>(slo.period_ns / kDayNs)});
+    }
+    c.windows.budgets = std::move(budgets);
     auto& t = c.thresholds;
     t.file = optional_path(a.key("thresholds_file"));
     t.audit_log = optional_path(a.key("audit_log"));

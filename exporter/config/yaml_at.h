@@ -121,6 +121,19 @@ struct At {
     }
     return static_cast<std::int64_t>(*secs * 1e9);
   }
+  // Whole days, as Prometheus writes them ("30d"), in nanoseconds.
+  std::int64_t days_or(std::int64_t def_ns, int min_days, int max_days) const {
+    if (!present()) return def_ns;
+    const auto s = str();
+    int v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || s.data() + s.size() - p != 1 || *p != 'd' || v < min_days ||
+        v > max_days) {
+      fail("expected whole days such as 30d from " + std::to_string(min_days) + "d to " +
+           std::to_string(max_days) + "d, got '" + s + "'");
+    }
+    return v * 86'400'000'000'000LL;
+  }
   core::LatencyUnit unit() const {
     const auto u = core::latency_unit_from_name(str());
     if (!u) fail("expected one of: s, ms, us");

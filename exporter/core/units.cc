@@ -53,4 +53,15 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
   return negative ? -total : total;
 }
 
+std::string shortest_text(double v) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+std::string ms_as_seconds_text(double ms) {
+  char buf[32];
+  return std::string(
+      buf, std::to_chars(buf, buf + sizeof buf, ms / 1000, std::chars_format::general, 15).ptr);
+}
+
 }  // namespace lle::core

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <span>
 
 #include "exporter/core/reject_reason.h"
+#include "exporter/core/units.h"
 #include "exporter/metrics/proto_render.h"
 #include "exporter/metrics/text_render.h"
 
@@ -50,10 +50,7 @@ class FamilySink {
 class TextSink {
  public:
   TextSink(std::string& out, std::span<const double> classic) : writer_(out), classic_(classic) {
-    for (const double bound : classic) {
-      char buf[32];
-      le_.emplace_back(buf, std::to_chars(buf, buf + sizeof buf, bound).ptr);
-    }
+    for (const double bound : classic) le_.push_back(core::shortest_text(bound));
     le_.emplace_back("+Inf");
   }
   void family(const char* name, const char* help, MetricType type, std::size_t) {
@@ -219,13 +216,9 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
                  static_cast<double>(v.accepted_by_status[c]));
     }
   });
-  // The thresholds' labels, in seconds: the shortest text of ms / 1000.
   std::vector<std::string> thresholds;
   if (snap.slow) {
-    for (const double ms : snap.slow->ms) {
-      char buf[32];
-      thresholds.emplace_back(buf, std::to_chars(buf, buf + sizeof buf, ms / 1000).ptr);
-    }
+    for (const double ms : snap.slow->ms) thresholds.push_back(core::ms_as_seconds_text(ms));
   }
   out.family("loki_latency_slow_requests_total",
              "Accepted lines slower than the threshold (seconds), compared exactly: the "
@@ -236,6 +229,33 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
     for (std::size_t i = 0; i < thresholds.size(); ++i)
       out.sample({{"service", id}, {"threshold", thresholds[i]}},
                  static_cast<double>(v.slow_total[i]));
+  });
+  // Each latency SLO's budget over its whole period, from the exporter's own daily
+  // counts, so that it needs no 30 days of Prometheus history.
+  out.family("loki_latency_slo_error_budget_remaining_ratio",
+             "Share of the latency SLO's error budget left over its period: 1 - (slow / total) "
+             "/ (1 - objective); 1 without lines, below 0 once overspent.",
+             MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (!v.slo.budget) return;
+    const double spent = v.slo.total == 0
+                             ? 0
+                             : static_cast<double>(v.slo.slow) / static_cast<double>(v.slo.total) /
+                                   (1 - v.slo.budget->objective);
+    out.sample({{"service", id}}, 1 - spent);
+  });
+  out.family("loki_latency_slo_period_requests",
+             "Accepted lines of the latency SLO's budget period (today, UTC, and the days "
+             "before it).",
+             MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (v.slo.budget) out.sample({{"service", id}}, static_cast<double>(v.slo.total));
+  });
+  out.family("loki_latency_slo_period_slow_requests",
+             "Accepted lines of the latency SLO's budget period slower than its threshold.",
+             MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (v.slo.budget) out.sample({{"service", id}}, static_cast<double>(v.slo.slow));
   });
   out.family("loki_latency_request_duration_seconds_total",
              "Sum of accepted latencies since start.", MetricType::Counter, n);

@@ -3,23 +3,25 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "exporter/core/units.h"
 
 namespace lle::rulegen {
 namespace {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
-std::string number(double v) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
+std::string number(double v) { return core::shortest_text(v); }
+
+// v rounded to 1e-9, so that 1 - 0.99 reads 0.01 and not 0.010000000000000009.
+std::string rounded(double v) { return number(std::round(v * 1e9) / 1e9); }
 
 std::string replace_all(std::string s, std::string_view from, const std::string& to) {
   for (std::size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size())
@@ -66,6 +68,95 @@ class Builder {
   }
   const config::AlertPolicy& p_;
 };
+
+constexpr std::int64_t kMinuteNs = 60'000'000'000LL, kHourNs = 60 * kMinuteNs;
+
+// The multiwindow, multi-burn-rate alerts of the SRE Workbook (chapter 5, table
+// 5-8): a clause fires when both its windows burn the error budget faster than
+// spending `budget_share` of it in the long window would: burn factor =
+// budget_share x period / long window (14.4 for 2% of a 30-day budget in 1 hour).
+struct BurnClause {
+  std::int64_t long_ns, short_ns;
+  double budget_share;
+};
+constexpr BurnClause kPageClauses[] = {{kHourNs, 5 * kMinuteNs, 0.02},
+                                       {6 * kHourNs, 30 * kMinuteNs, 0.05}};
+constexpr BurnClause kTicketClauses[] = {{24 * kHourNs, 2 * kHourNs, 0.1},
+                                         {72 * kHourNs, 6 * kHourNs, 0.1}};
+// Every window a clause reads, recorded once per service.
+constexpr std::int64_t kSloWindows[] = {5 * kMinuteNs, 30 * kMinuteNs, kHourNs,     2 * kHourNs,
+                                        6 * kHourNs,   24 * kHourNs,   72 * kHourNs};
+
+std::string slo_ratio_rule(std::int64_t window_ns) {
+  return std::string(kSloErrorRatioRule) + prometheus_duration(window_ns);
+}
+
+// Recording rules of each service's SLO (its objective; the share of slow requests
+// over each window) and its page and ticket alerts.
+Group slo_group(const std::vector<const config::ServiceConfig*>& services,
+                const config::AlertPolicy& p, const Builder& b, const std::string& job) {
+  Group g{"loki-latency-exporter.slo", {}};
+  for (const auto* s : services) {
+    const auto& id = s->info.id;
+    const auto e = p.for_service(id);
+    if (!e.slo) continue;
+    const config::Slo& slo = *e.slo;
+    const Labels labels = {{"service", id}, {"team", s->info.team}};
+    g.rules.push_back(
+        {"record", kSloObjectiveRule, "vector(" + rounded(slo.objective) + ")", 0, labels, {}});
+    const std::string sel = "{" + job + ", service=\"" + id + "\"";
+    const std::string slow = "loki_latency_slow_requests_total" + sel + ", threshold=\"" +
+                             core::ms_as_seconds_text(slo.threshold_ms) + "\"}";
+    const std::string all = "loki_latency_requests_total" + sel + "}";
+    for (const std::int64_t w : kSloWindows) {
+      const std::string range = "[" + prometheus_duration(w) + "]";
+      g.rules.push_back({"record",
+                         slo_ratio_rule(w),
+                         "sum by (service) (rate(" + slow + range + ")) / sum by (service) (rate(" +
+                             all + range + "))",
+                         0,
+                         labels,
+                         {}});
+    }
+    if (!e.slo_alerts) continue;
+    const double budget = std::round((1 - slo.objective) * 1e12) / 1e12;
+    const std::string objective = rounded(slo.objective * 100) + "% of requests within " +
+                                  number(slo.threshold_ms) + " ms over " +
+                                  prometheus_duration(slo.period_ns);
+    const auto alert = [&](const char* name, std::span<const BurnClause> clauses,
+                           const std::string& severity, const char* what) {
+      std::string expr, windows;
+      for (const BurnClause& c : clauses) {
+        const std::string factor =
+            rounded(c.budget_share * static_cast<double>(slo.period_ns) / c.long_ns);
+        const auto over = [&](std::int64_t w) {
+          return slo_ratio_rule(w) + "{service=\"" + id + "\"} / " + number(budget) + " > " +
+                 factor;
+        };
+        expr += std::string(expr.empty() ? "" : "\nor\n") + "(" + over(c.long_ns) + "\nand " +
+                over(c.short_ns) + "\nand on (service) sum by (service) (increase(" + all + "[" +
+                prometheus_duration(c.long_ns) + "])) >= " + number(p.slo_alerting.min_requests) +
+                ")";
+        windows += std::string(windows.empty() ? "" : ", or ") + prometheus_duration(c.long_ns) +
+                   " and " + prometheus_duration(c.short_ns) + " above " + factor + "x";
+      }
+      g.rules.push_back(b.alert(
+          name, expr, 0, id, {{"service", id}, {"team", s->info.team}, {"severity", severity}},
+          id + ": latency error budget burning {{ $value | printf \"%.1f\" }}x (SLO: " + objective +
+              ")",
+          std::string(what) + " " + s->info.display_name + " (" + id + ", team " + s->info.team +
+              ") has more requests slower than " + number(slo.threshold_ms) +
+              " ms than its objective of " + rounded(slo.objective * 100) +
+              "% allows, over both windows of a burn-rate condition (" + windows +
+              "; 1x spends the " + prometheus_duration(slo.period_ns) +
+              " budget in exactly that period), with at least " +
+              number(p.slo_alerting.min_requests) + " requests in the long window."));
+    };
+    alert("LatencySLOBurnRatePage", kPageClauses, p.slo_alerting.page_severity, "Page:");
+    alert("LatencySLOBurnRateTicket", kTicketClauses, p.slo_alerting.ticket_severity, "Ticket:");
+  }
+  return g;
+}
 
 std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& p) {
   std::vector<const config::ServiceConfig*> services;
@@ -121,16 +212,18 @@ std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& 
     const auto e = p.for_service(id);
     const std::string sel = "{service=\"" + id + "\"}";
     const std::string ms = number(e.latency.threshold_ms) + " ms";
-    latency.rules.push_back(b.alert(
-        "LatencyP95AboveThreshold",
-        std::string(kP95Rule) + sel + " > on (service) " + kThresholdRule + sel, e.latency.for_ns,
-        id, {{"service", id}, {"team", s->info.team}, {"severity", e.latency.severity}},
-        id + ": P95 latency {{ $value | humanizeDuration }} is above its threshold of " + ms,
-        "The 5-minute P95 latency of " + s->info.display_name + " (" + id + ", team " +
-            s->info.team + ") has been above " + ms + " for " +
-            prometheus_duration(e.latency.for_ns) +
-            ". Threshold source: " + (e.threshold_overridden ? "per-service override" : "default") +
-            " in " + "the alert policy."));
+    if (e.threshold_alert) {
+      latency.rules.push_back(b.alert(
+          "LatencyP95AboveThreshold",
+          std::string(kP95Rule) + sel + " > on (service) " + kThresholdRule + sel, e.latency.for_ns,
+          id, {{"service", id}, {"team", s->info.team}, {"severity", e.latency.severity}},
+          id + ": P95 latency {{ $value | humanizeDuration }} is above its threshold of " + ms,
+          "The 5-minute P95 latency of " + s->info.display_name + " (" + id + ", team " +
+              s->info.team + ") has been above " + ms + " for " +
+              prometheus_duration(e.latency.for_ns) + ". Threshold source: " +
+              (e.threshold_overridden ? "per-service override" : "default") + " in " +
+              "the alert policy."));
+    }
     latency.rules.push_back(
         b.alert("LatencyP95RegressedAgainstBaseline",
                 std::string(kP95Rule) + sel + " > " + number(e.regression.factor) + " * " +
@@ -196,7 +289,7 @@ std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& 
           "% of the service's log lines failed a data-quality gate over 15 minutes: its "
           "latency figures rest on the rest. loki_latency_rejected_lines_total tells the "
           "reasons."));
-  return {thresholds, latency, exporter};
+  return {thresholds, latency, slo_group(services, p, b, job), exporter};
 }
 
 void emit_labels(YAML::Emitter& out, const char* key, const Labels& labels) {
@@ -213,7 +306,9 @@ void emit_groups(YAML::Emitter& out, const std::vector<Group>& gs) {
     out << YAML::Key << "rules" << YAML::Value << YAML::BeginSeq;
     for (const auto& r : g.rules) {
       out << YAML::BeginMap << YAML::Key << r.kind << YAML::Value << r.name;
-      out << YAML::Key << "expr" << YAML::Value << r.expr;
+      out << YAML::Key << "expr" << YAML::Value;
+      if (r.expr.find('\n') != std::string::npos) out << YAML::Literal;
+      out << r.expr;
       if (r.kind == "alert" && r.for_ns > 0)
         out << YAML::Key << "for" << YAML::Value << prometheus_duration(r.for_ns);
       emit_labels(out, "labels", r.labels);
@@ -230,7 +325,8 @@ void emit_groups(YAML::Emitter& out, const std::vector<Group>& gs) {
 std::string prometheus_duration(std::int64_t ns) {
   if (ns <= 0) return "0s";
   std::string out;
-  constexpr std::pair<std::int64_t, const char*> units[] = {{3'600'000'000'000LL, "h"},
+  constexpr std::pair<std::int64_t, const char*> units[] = {{86'400'000'000'000LL, "d"},
+                                                            {3'600'000'000'000LL, "h"},
                                                             {60'000'000'000LL, "m"},
                                                             {1'000'000'000LL, "s"},
                                                             {1'000'000LL, "ms"}};

@@ -24,7 +24,10 @@ namespace lle::state {
 // 5: each window ends with its slow-line counts by threshold (loki_latency_slow_requests_total);
 // version 4 files read with those at zero, and a build that knows only version 4
 // moves a version 5 file aside.
-constexpr std::uint32_t kFormatVersion = 5;
+// 6: each window ends with its latency SLO's error budget by day (with the threshold
+// it counts); version 5 files read with empty budgets, and a build that knows only
+// version 5 moves a version 6 file aside.
+constexpr std::uint32_t kFormatVersion = 6;
 
 // A state file above this is refused unread (about 10,000 services' worth).
 constexpr std::size_t kMaxFileBytes = std::size_t(4) << 30;

@@ -54,6 +54,17 @@ WindowStats stats_of(const sketch::LatencySketch& s) {
   return w;
 }
 
+ServiceWindow::ServiceWindow(const Options& options, std::string_view id) : options_(options) {
+  if (!options_.budgets) return;
+  const auto it = options_.budgets->find(id);
+  if (it == options_.budgets->end()) return;
+  const auto& ms = options_.slow->ms;
+  const auto at = std::find(ms.begin(), ms.end(), it->second.threshold_ms);
+  if (at == ms.end()) return;  // config counts every SLO's threshold
+  budget_ = &it->second;
+  budget_slow_ = static_cast<std::size_t>(at - ms.begin());
+}
+
 std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds, int status,
                                                      std::int64_t now_ns) {
   advance(now_ns);
@@ -86,6 +97,7 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   ++by_status_[static_cast<std::size_t>(status >= 100 && status <= 599 ? status / 100 : 0)];
   const auto& slow = options_.slow->seconds;
   for (std::size_t i = 0; i < slow.size(); ++i) slow_[i] += seconds > slow[i];
+  if (budget_) count_budget_day(ts_ns, seconds > slow[budget_slow_]);
   if (seconds < sketch::kMinValue) ++clamped_low_;
   if (seconds > sketch::kMaxValue) ++clamped_high_;
   if (accepted_ == 1) {
@@ -343,6 +355,16 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
   v.latency_seconds_total = latency_total_;
   v.accepted_by_status = by_status_;
   v.slow_total = slow_;
+  if (budget_) {
+    v.slo.budget = *budget_;
+    // The period: today (of now's time) and the days before it.
+    const std::int64_t first = core::floor_div(now_ns_, kDayNs) - budget_->days + 1;
+    for (const BudgetDay& d : budget_days_) {
+      if (d.day < first) continue;
+      v.slo.total += d.total;
+      v.slo.slow += d.slow;
+    }
+  }
   v.clamped_low_total = clamped_low_;
   v.clamped_high_total = clamped_high_;
   v.min_latency = min_;
@@ -411,6 +433,29 @@ std::vector<TrendPoint> TrendSeries::points(std::int64_t since_ns) const {
   return out;
 }
 
+void ServiceWindow::count_budget_day(std::int64_t ts_ns, bool slow) {
+  const std::int64_t day = core::floor_div(ts_ns, kDayNs);
+  auto it = budget_days_.end();
+  if (budget_days_.empty() || budget_days_.back().day < day) {
+    // A new day: the days before the period it ends are never read again.
+    const auto first = std::find_if(budget_days_.begin(), budget_days_.end(),
+                                    [&](const auto& d) { return d.day > day - budget_->days; });
+    budget_days_.erase(budget_days_.begin(), first);
+    budget_days_.push_back({day, 0, 0});
+    it = budget_days_.end() - 1;
+  } else {
+    it = std::lower_bound(budget_days_.begin(), budget_days_.end(), day,
+                          [](const BudgetDay& d, std::int64_t v) { return d.day < v; });
+    if (it->day != day) {
+      // A late line of a day without lines: counted if that day is still in the period.
+      if (day <= budget_days_.back().day - budget_->days) return;
+      it = budget_days_.insert(it, {day, 0, 0});
+    }
+  }
+  ++it->total;
+  it->slow += slow;
+}
+
 // Every heap block as the allocator holds it (core::heap_bytes), so that the
 // figure matches what the process's resident memory grows by per service.
 std::size_t ServiceWindow::memory_bytes() const {
@@ -427,6 +472,7 @@ std::size_t ServiceWindow::memory_bytes() const {
   bytes += day_sum_.memory_bytes() + week_ago_day_sum_.memory_bytes();
   bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Completed));
   for (const auto& c : completed_) bytes += c.sketch.memory_bytes();
+  bytes += heap_bytes(budget_days_.capacity() * sizeof(BudgetDay));
   return bytes;
 }
 
@@ -519,6 +565,14 @@ void ServiceWindow::save(core::Writer& w) const {
     w.f64(slow.ms[i]);
     w.u64(slow_[i]);
   }
+  // Since state format 6: the SLO budget's days, with the threshold they count.
+  w.f64(budget_ ? budget_->threshold_ms : 0);
+  w.u64(budget_days_.size());
+  for (const BudgetDay& d : budget_days_) {
+    w.i64(d.day);
+    w.u64(d.total);
+    w.u64(d.slow);
+  }
 }
 
 // A snapshot's checksum proves it was not damaged, not that it was written by
@@ -530,7 +584,9 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     if (index == kNone) return none_allowed;
     return index > INT64_MIN / period_ns + 1 && index < INT64_MAX / period_ns - 1;
   };
-  ServiceWindow x(options_);
+  ServiceWindow x(options_, {});
+  x.budget_ = budget_;
+  x.budget_slow_ = budget_slow_;
   x.now_ns_ = r.i64();
   x.horizon_minute_ = r.i64();
   if (!index_ok(x.horizon_minute_, kNanosPerMinute, true)) return false;
@@ -626,6 +682,29 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
       const std::uint64_t count = r.u64();
       const auto at = std::find(ms.begin(), ms.end(), threshold);
       if (at != ms.end()) x.slow_[static_cast<std::size_t>(at - ms.begin())] = count;
+    }
+  }
+  // State format 5 ends here: its SLO budgets start empty. A budget whose threshold
+  // changed starts again, as does one of a service that had none.
+  if (r.ok() && !r.done()) {
+    const double threshold = r.f64();
+    const std::uint64_t n = r.count();
+    if (n > kMaxBudgetDays) return false;
+    std::vector<BudgetDay> days;
+    for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+      const BudgetDay d{r.i64(), r.u64(), r.u64()};
+      if (!index_ok(d.day, kDayNs, false) || d.slow > d.total ||
+          (!days.empty() && d.day <= days.back().day)) {
+        return false;
+      }
+      days.push_back(d);
+    }
+    if (x.budget_ && threshold == x.budget_->threshold_ms) {
+      // A shorter period keeps what it still covers.
+      const auto first = std::find_if(days.begin(), days.end(), [&](const auto& d) {
+        return d.day > days.back().day - x.budget_->days;
+      });
+      x.budget_days_.assign(first, days.end());
     }
   }
   if (!r.ok()) return false;

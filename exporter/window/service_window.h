@@ -11,9 +11,11 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/core/binary.h"
@@ -52,6 +54,18 @@ struct SlowThresholds {
 };
 using SlowCounts = std::array<std::uint64_t, kMaxSlowThresholds>;
 
+// A latency SLO's error budget, counted per day (UTC, by each line's timestamp) for
+// the budget period, so that a 30-day budget needs no 30 days of Prometheus history.
+inline constexpr std::int64_t kDayNs = 24 * 60 * core::kNanosPerMinute;
+inline constexpr int kMaxBudgetDays = 90;
+struct Budget {
+  double threshold_ms = 0;  // one of Options::slow
+  double objective = 0;
+  int days = 30;  // the budget period: today and the days before it
+};
+// By service id.
+using Budgets = std::map<std::string, Budget, std::less<>>;
+
 // The windows' options, one default each (config fills them from `windows:`).
 struct Options {
   // How long after a minute ends its slice stays open for lines (config derives it
@@ -60,6 +74,8 @@ struct Options {
   std::int64_t max_future_skew_ns = core::kNanosPerMinute;
   int baseline_min_buckets = 3;
   std::shared_ptr<const SlowThresholds> slow = SlowThresholds::defaults();
+  // The services with a latency SLO (config fills it from the alert policy).
+  std::shared_ptr<const Budgets> budgets;
 };
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -84,6 +100,12 @@ struct ServiceView {
   double latency_seconds_total = 0;
   StatusCounts accepted_by_status{};
   SlowCounts slow_total{};  // lines above each of Options::slow, in its order
+  // With a latency SLO: the lines of its budget period, and those above its threshold.
+  // (A copy: a published view outlives a reload's options.)
+  struct {
+    std::optional<Budget> budget;
+    std::uint64_t total = 0, slow = 0;
+  } slo;
   std::uint64_t clamped_low_total = 0, clamped_high_total = 0;
   double min_latency = kNaN, max_latency = kNaN;
   std::int64_t first_event_ns = 0, last_event_ns = 0;
@@ -143,7 +165,8 @@ struct TrendSeries {
 
 class ServiceWindow {
  public:
-  explicit ServiceWindow(const Options& options) : options_(options) {}
+  // `id` finds the service's SLO budget in options.budgets, if it has one.
+  explicit ServiceWindow(const Options& options, std::string_view id = {});
   ServiceWindow(ServiceWindow&&) = default;  // move-only: archives own their buffers
   ServiceWindow& operator=(ServiceWindow&&) = default;
   ServiceWindow(const ServiceWindow&) = delete;
@@ -253,6 +276,7 @@ class ServiceWindow {
   // trend_oldest_ (up to 14 days); what it holds moves to its new slots.
   void make_trend_room(std::int64_t latest);
   void move_trend_to(std::int64_t bucket);
+  void count_budget_day(std::int64_t ts_ns, bool slow);
 
   // What every line touches first, together: the gates, the minutes, the counters.
   Options options_;
@@ -297,6 +321,16 @@ class ServiceWindow {
     sketch::LatencySketch sketch;
   };
   std::vector<Completed> completed_;
+  // The SLO's budget, if the service has one: its threshold's index in
+  // Options::slow, and per day (ascending, within the period of the newest) the lines
+  // and those above the threshold. Saved from state format 6 on.
+  struct BudgetDay {
+    std::int64_t day;
+    std::uint64_t total, slow;
+  };
+  const Budget* budget_ = nullptr;
+  std::size_t budget_slow_ = 0;
+  std::vector<BudgetDay> budget_days_;
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring holding bucket b at b mod its size. It is as long as

@@ -46,7 +46,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
       is_open_(services_->size(), false),
       options_(options) {
   windows_.reserve(services_->size());
-  for (std::size_t i = 0; i < services_->size(); ++i) windows_.emplace_back(options);
+  for (const auto& s : *services_) windows_.emplace_back(options, s.id);
   std::vector<std::string> names;
   for (const auto& s : *services_) names.push_back(s.team);
   std::sort(names.begin(), names.end());
@@ -234,7 +234,7 @@ bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
     core::Reader one(r.str());
     const auto it = index_of.find(id);
     if (it == index_of.end()) continue;
-    ServiceWindow w(options_);
+    ServiceWindow w(options_, id);
     if (!w.load(one, encoding) || !one.done()) return false;
     loaded.emplace_back(it->second, std::move(w));
   }

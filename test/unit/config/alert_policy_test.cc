@@ -107,6 +107,94 @@ BOOST_AUTO_TEST_CASE(errors_name_the_service_the_bound_and_where_it_is) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(slos_come_from_the_service_over_its_team_over_the_defaults) {
+  dir.write("services.yaml", std::string(kServices) +
+                                 "  - {id: refunds, team: payments, owners: [alice]}\n"
+                                 "  - {id: login, team: identity, owners: [bob]}\n");
+  const auto c = load(std::string(kLinks) + R"(defaults:
+  latency: {threshold_ms: 300}
+  slo: {period: 28d, min_requests: 50, ticket_severity: medium}
+teams:
+  payments: {slo: {objective: 0.99}, alert_on: slo}
+services:
+  checkout: {threshold_ms: 250}
+  refunds: {slo: {objective: 0.995, threshold_ms: 400, period: 7d}, alert_on: both}
+  login: {threshold_ms: 200, slo: {objective: 0.999}}
+)");
+  const auto& p = *c.alert_policy;
+  // The team's objective, the service's alert threshold, the default period.
+  const auto checkout = p.for_service("checkout");
+  BOOST_TEST_REQUIRE(checkout.slo.has_value());
+  BOOST_TEST(checkout.slo->objective == 0.99);
+  BOOST_TEST(checkout.slo->threshold_ms == 250);
+  BOOST_TEST(checkout.slo->period_ns == 28 * lle::config::kDayNs);
+  BOOST_TEST(!checkout.threshold_alert);
+  BOOST_TEST(checkout.slo_alerts);
+  const auto refunds = p.for_service("refunds");
+  BOOST_TEST(refunds.slo->objective == 0.995);
+  BOOST_TEST(refunds.slo->threshold_ms == 400);
+  BOOST_TEST(refunds.slo->period_ns == 7 * lle::config::kDayNs);
+  BOOST_TEST((refunds.threshold_alert && refunds.slo_alerts));
+  // A service's own SLO, outside any team default: both alerts by default.
+  const auto login = p.for_service("login");
+  BOOST_TEST(login.slo->threshold_ms == 200);
+  BOOST_TEST((login.threshold_alert && login.slo_alerts));
+  // No objective anywhere: no SLO, threshold alerts only.
+  const auto auth = p.for_service("auth");
+  BOOST_TEST(!auth.slo.has_value());
+  BOOST_TEST((auth.threshold_alert && !auth.slo_alerts));
+  BOOST_TEST(p.slo_alerting.min_requests == 50);
+  BOOST_TEST(p.slo_alerting.page_severity == "critical");
+  BOOST_TEST(p.slo_alerting.ticket_severity == "medium");
+
+  // `slo: off` takes a service out of its team's SLO; an API threshold change
+  // does not move an SLO's threshold (it was resolved from the policy file).
+  const auto off = load(std::string(kLinks) + R"(teams: {payments: {slo: {objective: 0.99}}}
+services: {checkout: {slo: off}}
+)");
+  BOOST_TEST(!off.alert_policy->for_service("checkout").slo.has_value());
+  auto moved = c.alert_policy.value();
+  moved.services["checkout"].threshold_ms = 500;
+  BOOST_TEST(moved.for_service("checkout").latency.threshold_ms == 500);
+  BOOST_TEST(moved.for_service("checkout").slo->threshold_ms == 250);
+}
+
+BOOST_AUTO_TEST_CASE(slo_errors_name_the_key_and_the_service) {
+  struct Case {
+    std::string policy, expected;
+  };
+  const Case cases[] = {
+      {"services: {auth: {slo: {objective: 1}}}\n",
+       "services.auth.slo.objective: expected a number from 0.500000 to 0.999990, got 1"},
+      {"services: {auth: {slo: {objective: 99}}}\n", "services.auth.slo.objective: expected"},
+      {"services: {auth: {slo: {threshold_ms: 300}}}\n",
+       "services.auth.slo: objective: missing: an SLO needs an objective"},
+      {"services: {auth: {slo: {objective: 0.99, threshold_ms: 20}}}\n",
+       "services.auth.slo.threshold_ms: threshold of the SLO of service 'auth' must lie within "
+       "50-1000 ms, got 20"},
+      {"services: {auth: {slo: {objective: 0.99, period: 30}}}\n",
+       "services.auth.slo.period: expected whole days such as 30d from 1d to 90d, got '30'"},
+      {"services: {auth: {slo: {objective: 0.99, period: 91d}}}\n", "from 1d to 90d, got '91d'"},
+      {"services: {auth: {slo: {objective: 0.99, min_requests: 5}}}\n",
+       "services.auth.slo.min_requests: unknown key (expected one of: objective, threshold_ms, "
+       "period)"},
+      {"services: {auth: {slo: yes}}\n", "services.auth.slo: expected a mapping, or off"},
+      {"services: {auth: {alert_on: slo}}\n",
+       "services.auth.alert_on: service 'auth' has no SLO to alert on"},
+      {"services: {auth: {alert_on: never}}\n",
+       "services.auth.alert_on: expected one of: threshold, slo, both; got 'never'"},
+      {"teams: {billing: {slo: {objective: 0.99}}}\n",
+       "teams.billing: unknown team (no service in the services file belongs to it)"},
+      {"teams: {payments: {threshold_ms: 300}}\n", "teams.payments.threshold_ms: unknown key"},
+      {"defaults: {slo: {page_severity: urgent}}\n",
+       "defaults.slo.page_severity: expected one of: critical, high, medium, low; got 'urgent'"},
+  };
+  for (const auto& c : cases) {
+    const std::string error = error_of(std::string(kLinks) + c.policy);
+    BOOST_TEST(error.find(c.expected) != std::string::npos, c.policy << " -> " << error);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_bundled_policy_is_valid_for_the_bundled_services) {
   const auto c =
       lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());

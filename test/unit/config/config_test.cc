@@ -72,6 +72,34 @@ BOOST_AUTO_TEST_CASE(slow_thresholds_are_configured_in_ms_and_compared_in_second
   BOOST_TEST(none.windows.slow->ms.empty());
 }
 
+// An SLO's threshold is counted exactly whatever the ladder holds; at most 8 in all.
+BOOST_AUTO_TEST_CASE(slo_thresholds_are_counted_with_the_ladder) {
+  dir.write("services.yaml", kServices);
+  dir.write("policy.yaml", R"(links: {runbook: r, dashboard: d}
+services:
+  checkout: {threshold_ms: 250, slo: {objective: 0.99}}
+  auth: {slo: {objective: 0.99, threshold_ms: 333}}
+)");
+  const std::string alerting = "alerting: {policy_file: policy.yaml}\n";
+  const auto c = lle::config::load(dir.write(
+      "exporter.yaml",
+      std::string(kExporter) + alerting + "windows: {slow_thresholds_ms: [100, 250, 1000]}\n"));
+  BOOST_TEST(c.windows.slow->ms == (std::vector<double>{100, 250, 333, 1000}),
+             boost::test_tools::per_element());
+  try {
+    lle::config::load(dir.write("exporter.yaml", std::string(kExporter) + alerting +
+                                                     "windows: {slow_thresholds_ms: [1, 2, 3, 4, "
+                                                     "5, 6, 7]}\n"));
+    BOOST_FAIL("nine thresholds must be refused");
+  } catch (const lle::config::ConfigError& e) {
+    BOOST_TEST(std::string(e.what()).find(
+                   "alerting.policy_file: windows.slow_thresholds_ms and the SLO thresholds of the "
+                   "policy make 9 thresholds (1, 2, 3, 4, 5, 6, 7, 250, 333 ms); at most 8 are "
+                   "counted") != std::string::npos,
+               e.what());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_bundled_config_is_valid) {
   const auto c =
       lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());

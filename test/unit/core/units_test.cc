@@ -49,4 +49,14 @@ BOOST_AUTO_TEST_CASE(manual_clock_advance_to_never_goes_back) {
   BOOST_TEST(c.now_ns() == 160);
 }
 
+BOOST_AUTO_TEST_CASE(thresholds_in_ms_read_as_seconds_without_binary_noise) {
+  using lle::core::ms_as_seconds_text;
+  BOOST_TEST(ms_as_seconds_text(300) == "0.3");
+  BOOST_TEST(ms_as_seconds_text(123.4) == "0.1234");  // 123.4 / 1000 = 0.12340000000000001
+  BOOST_TEST(ms_as_seconds_text(0.1) == "0.0001");
+  BOOST_TEST(ms_as_seconds_text(1000) == "1");
+  BOOST_TEST(ms_as_seconds_text(100000) == "100");
+  BOOST_TEST(lle::core::shortest_text(123.4 / 1000) == "0.12340000000000001");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

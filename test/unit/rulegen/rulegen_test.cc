@@ -89,13 +89,46 @@ BOOST_AUTO_TEST_CASE(every_alert_carries_service_team_severity_and_links) {
          {"severity: ", "summary: ", "description: ", "runbook_url: ", "dashboard_url: "})
       BOOST_TEST(rule.find(key) != std::string::npos, rule);
   }
-  BOOST_TEST(alerts == 6u * 2 + 5);  // two per service, five about the exporter
+  // Two per service (search alerts on its SLO only: one), two per SLO (checkout,
+  // payments-api, search), five about the exporter.
+  BOOST_TEST(alerts == 6u * 2 - 1 + 3 * 2 + 5);
+}
+
+// The ratios select the SLO's threshold as the metric writes it; the burn factors
+// are the Workbook's shares of the budget over the SLO's own period.
+BOOST_AUTO_TEST_CASE(slo_rules_follow_the_threshold_and_the_period) {
+  auto cfg = bundled();
+  auto& slo = cfg.alert_policy->slos.at("search");
+  slo.threshold_ms = 123.4;
+  slo.period_ns = 7 * lle::config::kDayNs;
+  const std::string file = lle::rulegen::generate(cfg, Format::kPrometheus);
+  const auto page = file.find(
+      "- alert: LatencySLOBurnRatePage\n        expr: |\n          "
+      "(service:loki_latency_slo_errors:ratio_rate1h{service=\"search\"}");
+  BOOST_TEST_REQUIRE(page != std::string::npos);
+  const std::string rule = file.substr(page, file.find("\n      - ", page + 1) - page);
+  // 2% of a 7-day budget in 1 hour: 0.02 x 168 = 3.36; 5% in 6 hours: 1.4.
+  BOOST_TEST(rule.find("/ 0.005 > 3.36\n") != std::string::npos, rule);
+  BOOST_TEST(rule.find("/ 0.005 > 1.4\n") != std::string::npos, rule);
+  BOOST_TEST(rule.find("within 123.4 ms over 7d") != std::string::npos, rule);
+  BOOST_TEST(file.find("service=\"search\", threshold=\"0.1234\"}[3d]") != std::string::npos);
+  BOOST_TEST(file.find("service=\"search\", threshold=\"0.3\"}") == std::string::npos);
+  BOOST_TEST(alert_of(file, "LatencyP95AboveThreshold", "search").empty());
+  // alert_on: threshold keeps the ratios (dashboards read them) but not the alerts.
+  cfg.alert_policy->alert_on.at("search") = lle::config::AlertOn::kThreshold;
+  const std::string threshold = lle::rulegen::generate(cfg, Format::kPrometheus);
+  BOOST_TEST(!alert_of(threshold, "LatencyP95AboveThreshold", "search").empty());
+  BOOST_TEST(threshold.find("ratio_rate1h{service=\"search\"}") == std::string::npos);
+  BOOST_TEST(threshold.find("service=\"search\", threshold=\"0.1234\"}[1h]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(durations_are_written_as_prometheus_reads_them) {
   BOOST_TEST(lle::rulegen::prometheus_duration(0) == "0s");
   BOOST_TEST(lle::rulegen::prometheus_duration(90'000'000'000LL) == "1m30s");
   BOOST_TEST(lle::rulegen::prometheus_duration(3'600'000'000'000LL) == "1h");
+  BOOST_TEST(lle::rulegen::prometheus_duration(30 * lle::config::kDayNs) == "30d");
+  BOOST_TEST(lle::rulegen::prometheus_duration(lle::config::kDayNs + 3'600'000'000'000LL) ==
+             "1d1h");
   BOOST_TEST(lle::rulegen::prometheus_duration(1'500'000'000LL) == "1s500ms");
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cmath>
+#include <map>
 #include <random>
 
 #include "exporter/core/clock.h"
@@ -340,6 +341,66 @@ BOOST_AUTO_TEST_CASE(slow_lines_are_counted_exactly_per_threshold_and_kept_on_re
   const auto m = moved.view(clock.now_ns());
   BOOST_TEST(m.slow_total[0] == v.slow_total[2]);
   BOOST_TEST(m.slow_total[1] == 0u);
+}
+
+// A latency SLO's budget counts its period's lines by day (UTC): today's and the
+// days before, up to its period; a restart keeps them, a changed threshold starts
+// again, a shorter period keeps what it covers.
+BOOST_AUTO_TEST_CASE(an_slo_budget_counts_the_days_of_its_period_and_survives_a_restart) {
+  const auto budgets = [&](double threshold_ms, int days) {
+    auto o = options;
+    o.budgets = std::make_shared<lle::window::Budgets>(
+        lle::window::Budgets{{"svc", {threshold_ms, 0.99, days}}});
+    return o;
+  };
+  const auto three_days = budgets(300, 3);
+  ServiceWindow slo(three_days, "svc");
+  ServiceWindow other(three_days, "other");
+  std::map<std::int64_t, std::pair<std::uint64_t, std::uint64_t>> by_day;  // total, slow
+  for (int i = 0; i < 5 * 144; ++i) {  // a line every 10 minutes for 5 days
+    // Every seventh line above 300 ms, the one after exactly at it (not above).
+    const double v = i % 7 == 0 ? 0.31 : i % 7 == 1 ? 0.3 : 0.05;
+    const std::int64_t now = clock.now_ns();
+    BOOST_TEST_REQUIRE(!slo.add(now, v, 200, now).has_value());
+    BOOST_TEST_REQUIRE(!other.add(now, v, 200, now).has_value());
+    auto& d = by_day[lle::core::floor_div(now, lle::window::kDayNs)];
+    ++d.first;
+    d.second += i % 7 == 0;
+    clock.advance(10 * kMin);
+  }
+  const std::int64_t now = clock.now_ns() - 10 * kMin;
+  const auto period = [&](int days) {
+    std::pair<std::uint64_t, std::uint64_t> sum{0, 0};
+    for (const auto& [day, d] : by_day) {
+      if (day > lle::core::floor_div(now, lle::window::kDayNs) - days) {
+        sum.first += d.first;
+        sum.second += d.second;
+      }
+    }
+    return sum;
+  };
+  BOOST_TEST_REQUIRE(by_day.size() == 6u);  // 5 days from 08:00: six calendar days
+  const auto v = slo.view(now);
+  BOOST_TEST_REQUIRE(v.slo.budget.has_value());
+  BOOST_TEST(v.slo.budget->objective == 0.99);
+  BOOST_TEST(v.slo.total == period(3).first);
+  BOOST_TEST(v.slo.slow == period(3).second);
+  BOOST_TEST(v.slo.total < v.accepted_total);  // the older days are out of the period
+  BOOST_TEST(!other.view(now).slo.budget.has_value());
+
+  lle::core::Writer out;
+  slo.save(out);
+  const auto load = [&](const lle::window::Options& o) {
+    ServiceWindow w(o, "svc");
+    lle::core::Reader in(out.bytes());
+    BOOST_TEST_REQUIRE(w.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
+    BOOST_TEST(in.done());
+    const auto r = w.view(now);
+    return std::pair{r.slo.total, r.slo.slow};
+  };
+  BOOST_TEST((load(three_days) == period(3)));
+  BOOST_TEST((load(budgets(300, 1)) == period(1)));
+  BOOST_TEST((load(budgets(250, 3)) == std::pair<std::uint64_t, std::uint64_t>{0, 0}));
 }
 
 BOOST_AUTO_TEST_CASE(memory_of_a_full_seven_day_state_is_measured) {

@@ -205,14 +205,15 @@ BOOST_AUTO_TEST_CASE(the_lifetime_histogram_outlives_the_seven_days_and_a_restor
 
   // Format 2: the same bytes without the expired hours (one empty string at the end
   // would be a format 3 window with none expired; these end before it). Without slow
-  // thresholds, format 5 adds one byte after it (their count, 0).
+  // thresholds, format 5 adds one byte after it (their count, 0); without an SLO,
+  // format 6 adds nine (a threshold of 0, 8 bytes, and no days, 1).
   lle::window::Options no_slow;
   no_slow.slow = lle::window::SlowThresholds::of({});
   lle::window::ServiceWindow young(no_slow);
   for (int m = 0; m < 60; ++m) young.add(kT0 + m * kMin, 0.01 * (m + 1), 200, kT0 + m * kMin);
   Writer y;
   young.save(y);
-  const std::string format_2 = y.bytes().substr(0, y.bytes().size() - 2);  // "" and 0
+  const std::string format_2 = y.bytes().substr(0, y.bytes().size() - 11);  // "", 0, 0, 0
   lle::window::ServiceWindow old(lle::window::Options{});
   Reader r2(format_2);
   BOOST_TEST_REQUIRE(old.load(r2, kCurrent));
