@@ -22,7 +22,7 @@ constexpr const char* kUsage =
     "  loki-latency-exporter check-config --config FILE [--offline]\n"
     "  loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
     "  loki-latency-exporter rules generate --config FILE --out PATH|-\n"
-    "                            [--format prometheus|prometheusrule]\n"
+    "                            [--format prometheus|prometheusrule|sloth]\n"
     "  loki-latency-exporter --version | --help | SUBCOMMAND --help\n"
     "\n"
     "Global options (before or after the subcommand):\n"
@@ -74,11 +74,13 @@ constexpr const char* kRulesHelp =
     "Writes Prometheus rules from the alert policy (alerting.policy_file in exporter.yaml,\n"
     "e.g. rules/alert-rules.yaml) and services.yaml: per-service thresholds as recording\n"
     "rules, P95 and baseline recording rules, latency and regression alerts per service,\n"
-    "and the exporter's own alerts. Output is deterministic and written atomically.\n"
+    "each latency SLO's error ratios and burn-rate alerts, and the exporter's own alerts.\n"
+    "Output is deterministic and written atomically.\n"
     "\n"
     "  --out PATH|-     the rule file to write (- for stdout)\n"
-    "  --format F       prometheus (a rule file, default) or prometheusrule (the Prometheus\n"
-    "                   Operator's PrometheusRule object)\n"
+    "  --format F       prometheus (a rule file, default), prometheusrule (the Prometheus\n"
+    "                   Operator's PrometheusRule object) or sloth (a Sloth prometheus/v1\n"
+    "                   spec per service with an SLO, on the exact counters)\n"
     "\n"
     "Exit 0 when written; 1 if the configuration or policy is invalid (the error names the\n"
     "file, line and key) or the file cannot be written.\n";
@@ -136,9 +138,9 @@ int cli_main(int argc, char** argv) {
     } else if (a == "--out") {
       if (!value(&out)) return usage_error("--out needs a FILE", kUsage);
     } else if (a == "--format") {
-      if (!value(&rules_format) ||
-          (rules_format != "prometheus" && rules_format != "prometheusrule"))
-        return usage_error("--format needs prometheus or prometheusrule", kRulesHelp);
+      if (!value(&rules_format) || (rules_format != "prometheus" &&
+                                    rules_format != "prometheusrule" && rules_format != "sloth"))
+        return usage_error("--format needs prometheus, prometheusrule or sloth", kRulesHelp);
     } else if (a == "--offline") {
       offline = true;
     } else if (a == "--rebase-to-now") {

@@ -28,6 +28,7 @@ int rules_generate(const std::string& config_path, const std::string& out,
     const api::ThresholdStore api_thresholds(cfg.thresholds);
     const std::string text = rules_for(cfg, api_thresholds.all().by_service,
                                        format == "prometheusrule" ? rulegen::Format::kPrometheusRule
+                                       : format == "sloth"        ? rulegen::Format::kSloth
                                                                   : rulegen::Format::kPrometheus);
     if (out == "-") {
       std::cout << text;

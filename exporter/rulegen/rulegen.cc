@@ -46,9 +46,23 @@ struct Group {
   std::vector<Rule> rules;
 };
 
+std::vector<const config::ServiceConfig*> sorted_services(const config::Config& cfg) {
+  std::vector<const config::ServiceConfig*> services;
+  for (const auto& s : cfg.services) services.push_back(&s);
+  std::sort(services.begin(), services.end(),
+            [](auto* a, auto* b) { return a->info.id < b->info.id; });
+  return services;
+}
+
 class Builder {
  public:
   explicit Builder(const config::AlertPolicy& p) : p_(p) {}
+
+  // A link template of the policy for one alert of one service.
+  std::string link(const std::string& tmpl, const std::string& alert,
+                   const std::string& service) const {
+    return replace_all(replace_all(tmpl, "{alert}", lower(alert)), "{service}", service);
+  }
 
   Rule alert(const std::string& name, const std::string& expr, std::int64_t for_ns,
              const std::string& service, Labels labels, const std::string& summary,
@@ -62,10 +76,6 @@ class Builder {
   }
 
  private:
-  static std::string link(const std::string& tmpl, const std::string& alert,
-                          const std::string& service) {
-    return replace_all(replace_all(tmpl, "{alert}", lower(alert)), "{service}", service);
-  }
   const config::AlertPolicy& p_;
 };
 
@@ -159,10 +169,7 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
 }
 
 std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& p) {
-  std::vector<const config::ServiceConfig*> services;
-  for (const auto& s : cfg.services) services.push_back(&s);
-  std::sort(services.begin(), services.end(),
-            [](auto* a, auto* b) { return a->info.id < b->info.id; });
+  const auto services = sorted_services(cfg);
   const Builder b(p);
   const std::string job = "job=\"" + p.exporter.job + "\"";
 
@@ -320,6 +327,60 @@ void emit_groups(YAML::Emitter& out, const std::vector<Group>& gs) {
   out << YAML::EndSeq;
 }
 
+// One Sloth prometheus/v1 spec per service with an SLO.
+void emit_sloth(YAML::Emitter& out, const config::Config& cfg, const config::AlertPolicy& p) {
+  const std::string job = "job=\"" + p.exporter.job + "\"";
+  for (const auto* s : sorted_services(cfg)) {
+    const auto& id = s->info.id;
+    const auto e = p.for_service(id);
+    if (!e.slo) continue;
+    const std::string sel = "{" + job + ", service=\"" + id + "\"";
+    const auto query = [&](const std::string& metric) {
+      return "sum(rate(" + metric + "[{{.window}}]))";
+    };
+    out << YAML::BeginDoc << YAML::BeginMap;
+    out << YAML::Key << "version" << YAML::Value << "prometheus/v1";
+    out << YAML::Key << "service" << YAML::Value << id;
+    emit_labels(out, "labels", {{"team", s->info.team}});
+    out << YAML::Key << "slos" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << "latency";
+    out << YAML::Key << "objective" << YAML::Value << rounded(e.slo->objective * 100);
+    out << YAML::Key << "description" << YAML::Value
+        << rounded(e.slo->objective * 100) + "% of " + s->info.display_name +
+               "'s requests within " + number(e.slo->threshold_ms) + " ms over " +
+               prometheus_duration(e.slo->period_ns) + ", counted exactly by loki-latency-exporter";
+    out << YAML::Key << "sli" << YAML::Value << YAML::BeginMap << YAML::Key << "events"
+        << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "error_query" << YAML::Value
+        << query("loki_latency_slow_requests_total" + sel + ", threshold=\"" +
+                 core::ms_as_seconds_text(e.slo->threshold_ms) + "\"}");
+    out << YAML::Key << "total_query" << YAML::Value
+        << query("loki_latency_requests_total" + sel + "}");
+    out << YAML::EndMap << YAML::EndMap;
+    out << YAML::Key << "alerting" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "name" << YAML::Value << "LatencySLOBurnRate";
+    emit_labels(out, "labels", {{"service", id}, {"team", s->info.team}});
+    const Builder b(p);
+    emit_labels(out, "annotations",
+                {{"summary", id + ": latency error budget burning fast (SLO: " +
+                                 rounded(e.slo->objective * 100) + "% within " +
+                                 number(e.slo->threshold_ms) + " ms)"},
+                 {"runbook_url", b.link(p.runbook_url, "LatencySLOBurnRatePage", id)},
+                 {"dashboard_url", b.link(p.dashboard_url, "LatencySLOBurnRatePage", id)}});
+    for (const auto& [key, severity] :
+         {std::pair{"page_alert", p.slo_alerting.page_severity},
+          std::pair{"ticket_alert", p.slo_alerting.ticket_severity}}) {
+      out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+      if (e.slo_alerts)
+        emit_labels(out, "labels", {{"severity", severity}});
+      else
+        out << YAML::Key << "disable" << YAML::Value << true;
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap << YAML::EndMap << YAML::EndSeq << YAML::EndMap;
+  }
+}
+
 }  // namespace
 
 std::string prometheus_duration(std::int64_t ns) {
@@ -345,6 +406,16 @@ std::string generate(const config::Config& cfg, Format format) {
   const auto& p = *cfg.alert_policy;
   YAML::Emitter out;
   out.SetIndent(2);
+  if (format == Format::kSloth) {
+    emit_sloth(out, cfg, p);
+    if (!out.good()) throw std::runtime_error("cannot emit the Sloth spec: " + out.GetLastError());
+    return "# Sloth prometheus/v1 specs generated by `loki-latency-exporter rules generate "
+           "--format sloth`\n# from " +
+           std::filesystem::path(p.file).filename().string() +
+           ": one per service with a latency SLO. Generate the rules with Sloth and a\n"
+           "# default SLO period equal to the SLOs' (docs/alerting.md).\n" +
+           out.c_str() + "\n";
+  }
   out << YAML::BeginMap;
   if (format == Format::kPrometheusRule) {
     out << YAML::Key << "apiVersion" << YAML::Value << "monitoring.coreos.com/v1";

@@ -18,6 +18,10 @@ namespace lle::rulegen {
 enum class Format {
   kPrometheus,      // a rule file for Prometheus' rule_files
   kPrometheusRule,  // the Prometheus Operator's PrometheusRule object around the same groups
+  // Sloth's prometheus/v1 spec, one YAML document per service with an SLO, whose
+  // error and total queries are the exporter's exact counters (for teams that run
+  // Sloth: it then writes the SLO rules and alerts instead of this generator).
+  kSloth,
 };
 
 // Recording rules the alerts and the dashboard share.

@@ -58,6 +58,37 @@ BOOST_AUTO_TEST_CASE(generated_rules_pass_promtool_lint_and_their_unit_tests) {
   BOOST_TEST(tool(unit_tests) == 0, output());
 }
 
+// `--format sloth`: a Sloth prometheus/v1 spec per service with an SLO, whose queries
+// (with Sloth's {{.window}} filled in) are PromQL that promtool accepts.
+BOOST_AUTO_TEST_CASE(the_sloth_spec_holds_every_slo_with_queries_promtool_accepts) {
+  BOOST_TEST_REQUIRE(
+      exporter({"rules", "generate", "--config", root + "/deploy/config/exporter.yaml", "--format",
+                "sloth", "--out", "-"}) == 0,
+      output());
+  const auto specs = YAML::LoadAll(read_file(out));
+  const auto cfg = lle::config::load(root + "/deploy/config/exporter.yaml");
+  BOOST_TEST_REQUIRE(specs.size() == cfg.alert_policy->slos.size());
+  std::string rules = "groups:\n  - name: sloth\n    rules:\n";
+  for (const auto& spec : specs) {
+    BOOST_TEST(spec["version"].as<std::string>() == "prometheus/v1");
+    const auto id = spec["service"].as<std::string>();
+    const auto& slo = cfg.alert_policy->slos.at(id);
+    const auto s = spec["slos"][0];
+    BOOST_TEST(s["objective"].as<double>() == slo.objective * 100,
+               boost::test_tools::tolerance(1e-9));
+    for (const char* q : {"error_query", "total_query"}) {
+      std::string expr = s["sli"]["events"][q].as<std::string>();
+      BOOST_TEST(expr.find("service=\"" + id + "\"") != std::string::npos, expr);
+      expr.replace(expr.find("{{.window}}"), 11, "5m");
+      rules += "      - record: sloth:" + std::string(q) + "\n        expr: '" + expr + "'\n";
+    }
+    BOOST_TEST(s["alerting"]["labels"]["team"].IsDefined());
+  }
+  BOOST_TEST(read_file(out).find("threshold=\"0.3\"") != std::string::npos);  // search
+  const std::string file = dir.write("sloth-queries.yaml", rules);
+  BOOST_TEST(tool({"promtool", "check", "rules", file}) == 0, output());
+}
+
 BOOST_AUTO_TEST_CASE(every_team_routes_to_its_own_pagerduty_receiver) {
   const std::string am = root + "/deploy/alertmanager/alertmanager.yml";
   BOOST_TEST(tool({"amtool", "check-config", am}) == 0, output());

@@ -1,5 +1,7 @@
 #include "exporter/rulegen/rulegen.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <random>
@@ -120,6 +122,27 @@ BOOST_AUTO_TEST_CASE(slo_rules_follow_the_threshold_and_the_period) {
   BOOST_TEST(!alert_of(threshold, "LatencyP95AboveThreshold", "search").empty());
   BOOST_TEST(threshold.find("ratio_rate1h{service=\"search\"}") == std::string::npos);
   BOOST_TEST(threshold.find("service=\"search\", threshold=\"0.1234\"}[1h]") != std::string::npos);
+}
+
+// Sloth's spec: only the services with an SLO; a service that alerts on its threshold
+// only has Sloth's alerts disabled (its SLO rules are still written).
+BOOST_AUTO_TEST_CASE(the_sloth_spec_follows_the_policy) {
+  auto cfg = bundled();
+  cfg.alert_policy->alert_on.at("checkout") = lle::config::AlertOn::kThreshold;
+  const auto specs = YAML::LoadAll(lle::rulegen::generate(cfg, Format::kSloth));
+  std::vector<std::string> ids;
+  for (const auto& spec : specs) {
+    const auto id = spec["service"].as<std::string>();
+    ids.push_back(id);
+    const auto alerting = spec["slos"][0]["alerting"];
+    for (const char* a : {"page_alert", "ticket_alert"})
+      BOOST_TEST(alerting[a]["disable"].IsDefined() == (id == "checkout"), id << " " << a);
+  }
+  BOOST_TEST(ids == (std::vector<std::string>{"checkout", "payments-api", "search"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(specs[2]["slos"][0]["objective"].as<double>() == 99.5);
+  BOOST_TEST(specs[2]["slos"][0]["sli"]["events"]["error_query"].as<std::string>().find(
+                 "threshold=\"0.3\"}[{{.window}}]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(durations_are_written_as_prometheus_reads_them) {
