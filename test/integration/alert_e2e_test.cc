@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -57,9 +58,133 @@ std::string regression_fixture() {
   return out;
 }
 
+// 40 minutes of lines, 2 per second per service: payments-api every line at 350 ms
+// from minute 10 to 12 (a fast burn of a 300 ms SLO), otherwise 80-119 ms with every
+// tenth line exactly at 300 ms (not above it); checkout healthy. `slow` gets the
+// number of payments-api's lines above 300 ms.
+std::string burn_fixture(int* slow) {
+  std::string out;
+  char ts[64];
+  *slow = 0;
+  for (int s = 0; s < 40 * 60; ++s) {
+    for (int half = 0; half < 2; ++half) {
+      std::snprintf(ts, sizeof ts, "2026-01-01T00:%02d:%02d.%d00000000Z", s / 60, s % 60, half * 5);
+      const bool burning = s >= 10 * 60 && s < 12 * 60;
+      const int at = (2 * s + half) % 10 == 0 ? 300 : 80 + (s * 7 + half * 13) % 40;
+      const int ms = burning ? 350 : at;
+      *slow += ms > 300;
+      for (const auto& [service, v] : {std::pair{"payments-api", ms}, std::pair{"checkout", 90}}) {
+        out += std::string(R"({"labels":{"namespace":"shop"},"timestamp":")") + ts +
+               R"(","line":"{\"service\":\")" + service + R"(\",\"latency_ms\":)" +
+               std::to_string(v) + R"(,\"status\":200}"})" + "\n";
+      }
+    }
+  }
+  return out;
+}
+
 struct Event {
   json::object body;
   double at_s;  // seconds after the exporter started
+};
+
+// The whole path on 127.0.0.1: the exporter replaying `fixture` at 60x under
+// `policy` (services payments-api and checkout of team payments, search of team
+// discovery), Prometheus scraping it every second with the rules generated from
+// that policy, the shipped Alertmanager config with test timings, and a local
+// PagerDuty Events v2 receiver.
+struct Stack {
+  lle::test::TempDir dir;
+  const std::string root = lle::test::source_dir().string();
+  const int exporter_port = lle::test::free_port(), prometheus_port = lle::test::free_port(),
+            am_port = lle::test::free_port();
+  lle::test::PagerDutyReceiver pagerduty;
+  std::unique_ptr<lle::test::Process> alertmanager, prometheus, exporter;
+  std::chrono::steady_clock::time_point started;
+  std::vector<Event> events;  // every event PagerDuty got, with when it came
+
+  std::string d(const std::string& name) const { return (dir.path() / name).string(); }
+
+  Stack(const std::string& policy, const std::string& fixture) {
+    dir.write("services.yaml", R"(services:
+  - {id: payments-api, display_name: Payments API, team: payments, owners: [alice]}
+  - {id: checkout, display_name: Checkout, team: payments, owners: [bob]}
+  - {id: search, display_name: Search, team: discovery, owners: [dave]}
+)");
+    dir.write("policy.yaml", policy);
+    const std::string config =
+        dir.write("exporter.yaml",
+                  "listen: 127.0.0.1:" + std::to_string(exporter_port) +
+                      "\nservices_file: services.yaml\nalerting: {policy_file: policy.yaml}\n"
+                      "parsing: {default_schema_version: \"1\"}\n"
+                      "windows: {publish_interval: 200ms}\n");
+    const std::string lines = dir.write("fixture.jsonl", fixture);
+    BOOST_TEST_REQUIRE(lle::test::run_to_exit({lle::test::exporter_binary(), "rules", "generate",
+                                               "--config", config, "--out", d("rules.yaml")},
+                                              d("gen.out"), d("gen.err")) == 0,
+                       read_file(d("gen.err")));
+
+    // Alertmanager: the shipped config, with test timings and the local receiver.
+    std::filesystem::create_directories(dir.path() / "am/secrets/pagerduty");
+    std::filesystem::copy(root + "/deploy/alertmanager/templates", d("am/templates"));
+    for (const char* team :
+         {"payments", "discovery", "fulfillment", "identity", "messaging", "observability"}) {
+      dir.write(std::string("am/secrets/pagerduty/") + team, std::string("rk-") + team);
+    }
+    std::string am = read_file(root + "/deploy/alertmanager/alertmanager.yml");
+    am = replace(am, "global:\n", "global:\n  pagerduty_url: " + pagerduty.url() + "\n");
+    am = replace(am, "group_wait: 30s", "group_wait: 1s");
+    am = replace(am, "group_interval: 5m", "group_interval: 1s");
+    for (std::size_t at; (at = am.find("/etc/alertmanager/secrets/")) != std::string::npos;)
+      am.replace(at, std::strlen("/etc/alertmanager/secrets/"), d("am/secrets/"));
+    dir.write("am/alertmanager.yml", am);
+    alertmanager = std::make_unique<lle::test::Process>(
+        std::vector<std::string>{"prometheus-alertmanager",
+                                 "--config.file=" + d("am/alertmanager.yml"),
+                                 "--storage.path=" + d("am/data"),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(am_port),
+                                 "--cluster.listen-address="},
+        "/dev/null", d("am.out"), d("am.err"));
+
+    dir.write("prometheus.yml",
+              "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+              "rule_files: [rules.yaml]\n"
+              "alerting:\n  alertmanagers:\n    - static_configs: [{targets: "
+              "['127.0.0.1:" +
+                  std::to_string(am_port) +
+                  "']}]\n"
+                  "scrape_configs:\n  - job_name: loki-latency-exporter\n"
+                  "    static_configs: [{targets: ['127.0.0.1:" +
+                  std::to_string(exporter_port) + "']}]\n");
+    prometheus = lle::test::start_prometheus(dir.path(), prometheus_port);
+    BOOST_TEST_REQUIRE(lle::test::wait_ready(am_port, 30s), read_file(d("am.err")));
+
+    started = std::chrono::steady_clock::now();
+    exporter = std::make_unique<lle::test::Process>(
+        std::vector<std::string>{lle::test::exporter_binary(), "run", "--config", config,
+                                 "--replay", lines, "--rebase-to-now", "--speed", "60"},
+        "/dev/null", d("exporter.out"), d("exporter.err"));
+  }
+
+  // Collects PagerDuty's events until `done` holds for them (at most 120 s).
+  template <typename Done>
+  bool wait_for(Done done) {
+    return lle::test::wait_until(
+        [&] {
+          const auto bodies = pagerduty.events();
+          const double now =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+          for (std::size_t i = events.size(); i < bodies.size(); ++i)
+            events.push_back({json::parse(bodies[i]).as_object(), now});
+          return done(events);
+        },
+        120s);
+  }
+  std::string why() const {
+    std::string all;
+    for (const auto& e : events) all += json::serialize(e.body) + "\n";
+    return all + read_file(d("exporter.err")) + read_file(d("am.err"));
+  }
 };
 
 }  // namespace
@@ -67,93 +192,22 @@ struct Event {
 BOOST_AUTO_TEST_SUITE(integration_alert_e2e)
 
 BOOST_AUTO_TEST_CASE(a_regression_pages_its_team_once_and_resolves_when_latency_recovers) {
-  lle::test::TempDir dir;
-  const auto d = [&](const std::string& name) { return (dir.path() / name).string(); };
-  const std::string root = lle::test::source_dir().string();
-  const int exporter_port = lle::test::free_port(), prometheus_port = lle::test::free_port(),
-            am_port = lle::test::free_port();
-  lle::test::PagerDutyReceiver pagerduty;
-
-  // The exporter's config and policy: a 250 ms threshold held for 2 s (wall time:
-  // the replay runs 60x faster than its timestamps).
-  dir.write("services.yaml", R"(services:
-  - {id: payments-api, display_name: Payments API, team: payments, owners: [alice]}
-  - {id: checkout, display_name: Checkout, team: payments, owners: [bob]}
-  - {id: search, display_name: Search, team: discovery, owners: [dave]}
-)");
-  dir.write("policy.yaml", R"(defaults:
+  // A 250 ms threshold held for 2 s (wall time: the replay runs 60x faster than its
+  // timestamps).
+  Stack stack(R"(defaults:
   latency: {threshold_ms: 250, for: 2s, severity: high}
   regression: {factor: 1.5, for: 24h}
 exporter: {down_for: 1h, loki_disconnected_for: 1h}
 links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafana.example/d/x?var-service={service}'}
-)");
-  const std::string config = dir.write(
-      "exporter.yaml", "listen: 127.0.0.1:" + std::to_string(exporter_port) +
-                           "\nservices_file: services.yaml\nalerting: {policy_file: policy.yaml}\n"
-                           "parsing: {default_schema_version: \"1\"}\n"
-                           "windows: {publish_interval: 200ms}\n");
-  const std::string fixture = dir.write("regression.jsonl", regression_fixture());
-  BOOST_TEST_REQUIRE(lle::test::run_to_exit({lle::test::exporter_binary(), "rules", "generate",
-                                             "--config", config, "--out", d("rules.yaml")},
-                                            d("gen.out"), d("gen.err")) == 0,
-                     read_file(d("gen.err")));
-
-  // Alertmanager: the shipped config, with test timings and the local receiver.
-  std::filesystem::create_directories(dir.path() / "am/secrets/pagerduty");
-  std::filesystem::copy(root + "/deploy/alertmanager/templates", d("am/templates"));
-  for (const char* team :
-       {"payments", "discovery", "fulfillment", "identity", "messaging", "observability"}) {
-    dir.write(std::string("am/secrets/pagerduty/") + team, std::string("rk-") + team);
-  }
-  std::string am = read_file(root + "/deploy/alertmanager/alertmanager.yml");
-  am = replace(am, "global:\n", "global:\n  pagerduty_url: " + pagerduty.url() + "\n");
-  am = replace(am, "group_wait: 30s", "group_wait: 1s");
-  am = replace(am, "group_interval: 5m", "group_interval: 1s");
-  for (std::size_t at; (at = am.find("/etc/alertmanager/secrets/")) != std::string::npos;)
-    am.replace(at, std::strlen("/etc/alertmanager/secrets/"), d("am/secrets/"));
-  dir.write("am/alertmanager.yml", am);
-  lle::test::Process alertmanager(
-      {"prometheus-alertmanager", "--config.file=" + d("am/alertmanager.yml"),
-       "--storage.path=" + d("am/data"),
-       "--web.listen-address=127.0.0.1:" + std::to_string(am_port), "--cluster.listen-address="},
-      "/dev/null", d("am.out"), d("am.err"));
-
-  dir.write("prometheus.yml",
-            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-            "rule_files: [rules.yaml]\n"
-            "alerting:\n  alertmanagers:\n    - static_configs: [{targets: "
-            "['127.0.0.1:" +
-                std::to_string(am_port) +
-                "']}]\n"
-                "scrape_configs:\n  - job_name: loki-latency-exporter\n"
-                "    static_configs: [{targets: ['127.0.0.1:" +
-                std::to_string(exporter_port) + "']}]\n");
-  const auto prometheus = lle::test::start_prometheus(dir.path(), prometheus_port);
-  BOOST_TEST_REQUIRE(lle::test::wait_ready(am_port, 30s), read_file(d("am.err")));
-
-  const auto started = std::chrono::steady_clock::now();
-  lle::test::Process exporter({lle::test::exporter_binary(), "run", "--config", config, "--replay",
-                               fixture, "--rebase-to-now", "--speed", "60"},
-                              "/dev/null", d("exporter.out"), d("exporter.err"));
-
-  // Every event PagerDuty got, with when it came.
-  std::vector<Event> events;
-  const auto collect = [&] {
-    const auto bodies = pagerduty.events();
-    const double now =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    for (std::size_t i = events.size(); i < bodies.size(); ++i)
-      events.push_back({json::parse(bodies[i]).as_object(), now});
+)",
+              regression_fixture());
+  const bool resolved = stack.wait_for([](const std::vector<Event>& events) {
     for (const auto& e : events)
       if (e.body.at("event_action").as_string() == "resolve") return true;
     return false;
-  };
-  const bool resolved = lle::test::wait_until(collect, 120s);
-  const auto why = [&] {
-    std::string all;
-    for (const auto& e : events) all += json::serialize(e.body) + "\n";
-    return all + read_file(d("exporter.err")) + read_file(d("am.err"));
-  };
+  });
+  const auto& events = stack.events;
+  const auto why = [&] { return stack.why(); };
   BOOST_TEST_REQUIRE(resolved, why());
 
   // Exactly one trigger, for payments-api, to its team's routing key; then its resolve.
@@ -209,6 +263,68 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
   std::filesystem::create_directories(evidence);
   std::ofstream(evidence / "alert-dry-run.txt") << tr.str();
   BOOST_TEST_MESSAGE(tr.str());
+}
+
+// A latency SLO end to end: 99% within 300 ms (a threshold that is no bucket
+// boundary) for payments-api, alerting on the SLO only. The burn (every line slow
+// for 2 replayed minutes after 10 clean ones) pushes the error ratio of every window
+// Prometheus holds (all of the replay, a minute of wall time) past 14.4 x 1%: the page
+// goes to the team's PagerDuty with the SLO's summary, and resolves once clean lines
+// bring the ratio under it (the 6h/30m clause needs under 6%, about minute 34). The
+// exporter's slow-line counter equals the fixture's own count at 300 ms.
+BOOST_AUTO_TEST_CASE(a_fast_burn_of_a_latency_slo_pages_with_its_summary_and_resolves) {
+  int slow = 0;
+  Stack stack(R"(defaults:
+  latency: {threshold_ms: 250, for: 1h}
+  regression: {factor: 1.5, for: 24h}
+  slo: {page_severity: critical, ticket_severity: low}
+services:
+  payments-api: {slo: {objective: 0.99, threshold_ms: 300}, alert_on: slo}
+exporter: {down_for: 1h, loki_disconnected_for: 1h}
+links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafana.example/d/x?var-service={service}'}
+)",
+              burn_fixture(&slow));
+  // The page: our severity critical (PagerDuty's critical); the ticket (low, info)
+  // fires as well and is not what this test waits for.
+  const auto is_page = [](const Event& e) {
+    return e.body.at("payload").at("custom_details").at("severity").as_string() == "critical";
+  };
+  const bool resolved = stack.wait_for([&](const std::vector<Event>& events) {
+    for (const auto& e : events)
+      if (is_page(e) && e.body.at("event_action").as_string() == "resolve") return true;
+    return false;
+  });
+  BOOST_TEST_REQUIRE(resolved, stack.why());
+  std::vector<const Event*> triggers, resolves;
+  for (const auto& e : stack.events) {
+    BOOST_TEST(e.body.at("payload").at("custom_details").at("service").as_string() ==
+               "payments-api");
+    if (is_page(e))
+      (e.body.at("event_action").as_string() == "trigger" ? triggers : resolves).push_back(&e);
+  }
+  BOOST_TEST_REQUIRE(triggers.size() == 1u, stack.why());
+  BOOST_TEST_REQUIRE(resolves.size() == 1u, stack.why());
+  const json::object& t = triggers[0]->body;
+  BOOST_TEST(t.at("routing_key").as_string() == "rk-payments");
+  BOOST_TEST(t.at("payload").at("severity").as_string() == "critical");
+  const std::string summary(t.at("payload").at("summary").as_string());
+  const std::string head = "payments-api: latency error budget burning ";
+  const std::string tail = "x (SLO: 99% of requests within 300 ms over 30d)";
+  BOOST_TEST_REQUIRE(summary.starts_with(head), summary);
+  BOOST_TEST(summary.ends_with(tail), summary);
+  const double burn = std::stod(summary.substr(head.size()));
+  BOOST_TEST(burn > 14.4, summary);
+  BOOST_TEST(burn < 100.0, summary);
+  BOOST_TEST(resolves[0]->body.at("dedup_key").as_string() == t.at("dedup_key").as_string());
+
+  // Exact at 300 ms: the lines exactly at it are not above it.
+  const auto scrape = lle::test::http_request(stack.exporter_port, "GET", "/metrics").body;
+  const std::string series =
+      "loki_latency_slow_requests_total{service=\"payments-api\",threshold=\"0.3\"} ";
+  const auto at = scrape.find(series);
+  BOOST_TEST_REQUIRE(at != std::string::npos, scrape);
+  BOOST_TEST(std::stod(scrape.substr(at + series.size())) == slow);
+  BOOST_TEST(slow == 2 * 2 * 60);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
