@@ -304,6 +304,12 @@ Api::Decision Api::latency(const Call& c) const {
       {"week_over_week", week_over_week(view.last_24h, view.week_before_24h)},
       {"trend", points},
       {"breaches", intervals(breaches(in_window, c.current.ms / 1000))}};
+  if (const auto& slo = view.slo; slo.budget) {
+    body["slo"] = json::object{
+        {"objective", slo.budget->objective}, {"threshold_ms", slo.budget->threshold_ms},
+        {"period_days", slo.budget->days},    {"period_requests", slo.total},
+        {"period_slow_requests", slo.slow},   {"error_budget_remaining", slo.remaining()}};
+  }
   if (compare) {
     // The same window a week earlier, each point's t moved a week on to align.
     std::vector<window::TrendPoint> before;

@@ -238,11 +238,7 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
              MetricType::Gauge, n);
   each([&](std::string_view id, const window::ServiceView& v) {
     if (!v.slo.budget) return;
-    const double spent = v.slo.total == 0
-                             ? 0
-                             : static_cast<double>(v.slo.slow) / static_cast<double>(v.slo.total) /
-                                   (1 - v.slo.budget->objective);
-    out.sample({{"service", id}}, 1 - spent);
+    out.sample({{"service", id}}, v.slo.remaining());
   });
   out.family("loki_latency_slo_period_requests",
              "Accepted lines of the latency SLO's budget period (today, UTC, and the days "

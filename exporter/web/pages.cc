@@ -602,6 +602,21 @@ std::string compare_page(const metrics::Published& state, const std::vector<Stat
           html_escape(state.status.version) + kFooter);
 }
 
+// A latency SLO's budget over its period, as the exporter counts it.
+std::string slo_section(const window::SloPeriod& slo) {
+  if (!slo.budget) return "";
+  const auto& b = *slo.budget;
+  const double left = slo.remaining();
+  return "<h2>Latency SLO</h2><p class=\"slo\">" +
+         (left > 0 ? std::string("<span class=\"badge good\">within budget</span> ")
+                   : std::string("<span class=\"badge bad\">budget spent</span> ")) +
+         fmt("%g", b.objective * 100) + "% of requests within " + fmt("%g", b.threshold_ms) +
+         " ms over " + std::to_string(b.days) + " days: " + std::to_string(slo.slow) + " of " +
+         std::to_string(slo.total) + " lines of the period slower, error budget left " +
+         fmt("%.1f", left * 100) + "% (burn rate over the period " + fmt("%.2f", 1 - left) +
+         "x).</p>";
+}
+
 std::string service_page(const metrics::Published& state, const StatusRow& r) {
   const auto& v = r.view;
   const Weeks w = weeks(r.trend, state.snapshot.at_ns);
@@ -638,8 +653,8 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
                ? std::string("none")
                : fmt("%.0f ms", r.threshold_ms) + " (" + html_escape(r.threshold_source) + ")") +
           ", baseline " + ms(v.baseline.p95) + (v.baseline_ready ? "" : " (not ready)") + ".</p>" +
-          week_over_week(v.last_24h, v.week_before_24h) + chart_svg(chart, state.snapshot.at_ns) +
-          "<h2>Breaches in the last 7 days</h2>" +
+          week_over_week(v.last_24h, v.week_before_24h) + slo_section(v.slo) +
+          chart_svg(chart, state.snapshot.at_ns) + "<h2>Breaches in the last 7 days</h2>" +
           (intervals.empty() ? std::string("<p>None.</p>") : "<ul>" + intervals + "</ul>") +
           "<h2>Quantiles</h2><div class=\"scroll\"><table><thead><tr><th>window</th>"
           "<th>P50</th><th>P95</th><th>P99</th><th>lines</th></tr></thead><tbody>" +

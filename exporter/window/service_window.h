@@ -65,6 +65,17 @@ struct Budget {
 };
 // By service id.
 using Budgets = std::map<std::string, Budget, std::less<>>;
+// With a latency SLO: the lines of its budget period, and those above its threshold.
+struct SloPeriod {
+  std::optional<Budget> budget;  // a copy: a published view outlives a reload's options
+  std::uint64_t total = 0, slow = 0;
+  // The share of the error budget left: 1 - (slow / total) / (1 - objective); 1
+  // without lines, below 0 once overspent.
+  double remaining() const {
+    if (!budget || total == 0) return 1;
+    return 1 - static_cast<double>(slow) / static_cast<double>(total) / (1 - budget->objective);
+  }
+};
 
 // The windows' options, one default each (config fills them from `windows:`).
 struct Options {
@@ -101,11 +112,7 @@ struct ServiceView {
   StatusCounts accepted_by_status{};
   SlowCounts slow_total{};  // lines above each of Options::slow, in its order
   // With a latency SLO: the lines of its budget period, and those above its threshold.
-  // (A copy: a published view outlives a reload's options.)
-  struct {
-    std::optional<Budget> budget;
-    std::uint64_t total = 0, slow = 0;
-  } slo;
+  SloPeriod slo;
   std::uint64_t clamped_low_total = 0, clamped_high_total = 0;
   double min_latency = kNaN, max_latency = kNaN;
   std::int64_t first_event_ns = 0, last_event_ns = 0;

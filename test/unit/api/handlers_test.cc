@@ -196,6 +196,30 @@ BOOST_AUTO_TEST_CASE(latency_compares_a_window_with_the_same_window_a_week_earli
              400);
 }
 
+// A service with a latency SLO answers its budget as the exporter counts it; one
+// without has no `slo`.
+BOOST_AUTO_TEST_CASE(latency_says_the_slo_budget_of_a_service_that_has_one) {
+  std::vector<lle::core::ServiceInfo> infos;
+  for (const auto& s : cfg->services) infos.push_back(s.info);
+  lle::window::Options options;
+  options.budgets =
+      std::make_shared<lle::window::Budgets>(lle::window::Budgets{{"search", {300, 0.99, 30}}});
+  lle::window::Store windows(infos, options);
+  std::int64_t now = kT0;
+  for (int i = 0; i < 1020; ++i, now += lle::core::kNanosPerSecond)
+    windows.add(1, now, i % 51 == 0 ? 0.35 : 0.3, 200, now);  // 20 above 300 ms
+  state = windows.snapshot(now);
+  const auto slo = body(call("dave", "GET", "/api/services/search/latency")).at("slo");
+  BOOST_TEST(slo.at("objective").to_number<double>() == 0.99);
+  BOOST_TEST(slo.at("threshold_ms").to_number<double>() == 300);
+  BOOST_TEST(slo.at("period_days").to_number<int>() == 30);
+  BOOST_TEST(slo.at("period_requests").to_number<int>() == 1020);
+  BOOST_TEST(slo.at("period_slow_requests").to_number<int>() == 20);
+  BOOST_TEST(slo.at("error_budget_remaining").to_number<double>() == 1 - (20.0 / 1020) / 0.01,
+             boost::test_tools::tolerance(1e-9));
+  BOOST_TEST(!body(call("dave", "GET", "/api/services/checkout/latency")).contains("slo"));
+}
+
 BOOST_AUTO_TEST_CASE(a_team_has_its_merged_windows_trend_and_services_breaching_first) {
   const auto teams = body(call("dave", "GET", "/api/teams"));
   const auto& list = teams.at("teams").as_array();

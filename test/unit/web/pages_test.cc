@@ -112,6 +112,27 @@ BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   BOOST_TEST(html.find("<script") == std::string::npos);
 }
 
+// The SLO section: what the exporter counted over the period and the budget left,
+// only for a service with an SLO.
+BOOST_AUTO_TEST_CASE(a_service_page_shows_its_slo_budget) {
+  lle::metrics::Published p;
+  p.snapshot.at_ns = kEnd;
+  StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api"};
+  BOOST_TEST(lle::web::service_page(p, r).find("Latency SLO") == std::string::npos);
+  r.view.slo = {lle::window::Budget{300, 0.995, 28}, 4000, 5};  // 0.125% slow: 25% spent
+  const std::string html = lle::web::service_page(p, r);
+  BOOST_TEST(html.find("<h2>Latency SLO</h2>") != std::string::npos);
+  BOOST_TEST(html.find("within budget") != std::string::npos);
+  BOOST_TEST(html.find("99.5% of requests within 300 ms over 28 days: 5 of 4000 lines of the "
+                       "period slower, error budget left 75.0% (burn rate over the period "
+                       "0.25x)") != std::string::npos,
+             html);
+  r.view.slo.slow = 30;  // 0.75%: 150% spent
+  const std::string spent = lle::web::service_page(p, r);
+  BOOST_TEST(spent.find("budget spent") != std::string::npos);
+  BOOST_TEST(spent.find("error budget left -50.0%") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(the_list_pages_filters_and_sorts_breaching_first) {
   lle::metrics::Published p;
   std::vector<StatusRow> rows;
