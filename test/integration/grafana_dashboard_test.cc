@@ -183,10 +183,11 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
   const std::string root = lle::test::source_dir().string();
   const int exporter_port = lle::test::free_port(), prom_port = lle::test::free_port();
 
-  // The bundled services; a policy whose alerts fire within seconds, for ALERTS.
+  // The bundled services; a policy whose alerts fire within seconds, for ALERTS, and
+  // an SLO for payments-api, for the SLO panels (the bundled policy's budgets).
   dir.write("policy.yaml",
             "defaults: {latency: {threshold_ms: 300, for: 1s}}\n"
-            "services: {payments-api: {threshold_ms: 250, for: 1s}}\n"
+            "services: {payments-api: {threshold_ms: 250, for: 1s, slo: {objective: 0.99}}}\n"
             "links: {runbook: 'https://r/#{alert}', dashboard: 'https://d'}\n");
   const std::string config =
       dir.write("exporter.yaml", "services_file: " + root +
