@@ -70,15 +70,7 @@ SloLevel slo_level(const At& at, const std::string& who,
   }
   std::vector<std::string_view> keys{"objective", "threshold_ms", "period"};
   keys.insert(keys.end(), extra);
-  s.keys();
-  for (const auto& kv : s.node) {
-    const std::string& name = kv.first.Scalar();
-    if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
-      std::string list;
-      for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
-      At{s.file, kv.first, s.path + "." + name}.fail("unknown key (expected one of: " + list + ")");
-    }
-  }
+  s.require_map(keys);
   if (s.key("objective").present()) l.objective = s.key("objective").number_or(0, 0.5, 0.99999);
   if (s.key("threshold_ms").present())
     l.threshold_ms = threshold_ms(s.key("threshold_ms"), "the SLO of " + who);

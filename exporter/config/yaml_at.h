@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,9 @@ struct At {
   }
 
   void require_map(std::initializer_list<std::string_view> allowed) const {
+    require_map(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  void require_map(std::span<const std::string_view> allowed) const {
     keys();
     for (const auto& kv : node) {
       const std::string& name = kv.first.Scalar();

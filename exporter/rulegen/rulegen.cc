@@ -97,6 +97,18 @@ constexpr BurnClause kTicketClauses[] = {{24 * kHourNs, 2 * kHourNs, 0.1},
 constexpr std::int64_t kSloWindows[] = {5 * kMinuteNs, 30 * kMinuteNs, kHourNs,     2 * kHourNs,
                                         6 * kHourNs,   24 * kHourNs,   72 * kHourNs};
 
+// A service's exact SLO counters, as selectors: its requests slower than the SLO's
+// threshold, and all its requests.
+struct SloCounters {
+  std::string slow, all;
+};
+SloCounters slo_counters(const std::string& job, const std::string& id, double threshold_ms) {
+  const std::string sel = "{" + job + ", service=\"" + id + "\"";
+  return {"loki_latency_slow_requests_total" + sel + ", threshold=\"" +
+              core::ms_as_seconds_text(threshold_ms) + "\"}",
+          "loki_latency_requests_total" + sel + "}"};
+}
+
 std::string slo_ratio_rule(std::int64_t window_ns) {
   return std::string(kSloErrorRatioRule) + prometheus_duration(window_ns);
 }
@@ -114,10 +126,7 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
     const Labels labels = {{"service", id}, {"team", s->info.team}};
     g.rules.push_back(
         {"record", kSloObjectiveRule, "vector(" + rounded(slo.objective) + ")", 0, labels, {}});
-    const std::string sel = "{" + job + ", service=\"" + id + "\"";
-    const std::string slow = "loki_latency_slow_requests_total" + sel + ", threshold=\"" +
-                             core::ms_as_seconds_text(slo.threshold_ms) + "\"}";
-    const std::string all = "loki_latency_requests_total" + sel + "}";
+    const auto [slow, all] = slo_counters(job, id, slo.threshold_ms);
     for (const std::int64_t w : kSloWindows) {
       const std::string range = "[" + prometheus_duration(w) + "]";
       g.rules.push_back({"record",
@@ -334,7 +343,7 @@ void emit_sloth(YAML::Emitter& out, const config::Config& cfg, const config::Ale
     const auto& id = s->info.id;
     const auto e = p.for_service(id);
     if (!e.slo) continue;
-    const std::string sel = "{" + job + ", service=\"" + id + "\"";
+    const auto counters = slo_counters(job, id, e.slo->threshold_ms);
     const auto query = [&](const std::string& metric) {
       return "sum(rate(" + metric + "[{{.window}}]))";
     };
@@ -351,11 +360,8 @@ void emit_sloth(YAML::Emitter& out, const config::Config& cfg, const config::Ale
                prometheus_duration(e.slo->period_ns) + ", counted exactly by loki-latency-exporter";
     out << YAML::Key << "sli" << YAML::Value << YAML::BeginMap << YAML::Key << "events"
         << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "error_query" << YAML::Value
-        << query("loki_latency_slow_requests_total" + sel + ", threshold=\"" +
-                 core::ms_as_seconds_text(e.slo->threshold_ms) + "\"}");
-    out << YAML::Key << "total_query" << YAML::Value
-        << query("loki_latency_requests_total" + sel + "}");
+    out << YAML::Key << "error_query" << YAML::Value << query(counters.slow);
+    out << YAML::Key << "total_query" << YAML::Value << query(counters.all);
     out << YAML::EndMap << YAML::EndMap;
     out << YAML::Key << "alerting" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << "LatencySLOBurnRate";
