@@ -434,26 +434,30 @@ std::vector<TrendPoint> TrendSeries::points(std::int64_t since_ns) const {
 }
 
 void ServiceWindow::count_budget_day(std::int64_t ts_ns, bool slow) {
-  const std::int64_t day = core::floor_div(ts_ns, kDayNs);
-  auto it = budget_days_.end();
+  // Nearly every line is of the newest day: no division, no search.
+  BudgetDay* d = budget_days_.empty() ? nullptr : &budget_days_.back();
+  if (!d || ts_ns < d->day * kDayNs || ts_ns - d->day * kDayNs >= kDayNs) {
+    d = budget_day(core::floor_div(ts_ns, kDayNs));
+    if (!d) return;
+  }
+  ++d->total;
+  d->slow += slow;
+}
+
+ServiceWindow::BudgetDay* ServiceWindow::budget_day(std::int64_t day) {
   if (budget_days_.empty() || budget_days_.back().day < day) {
     // A new day: the days before the period it ends are never read again.
     const auto first = std::find_if(budget_days_.begin(), budget_days_.end(),
                                     [&](const auto& d) { return d.day > day - budget_->days; });
     budget_days_.erase(budget_days_.begin(), first);
-    budget_days_.push_back({day, 0, 0});
-    it = budget_days_.end() - 1;
-  } else {
-    it = std::lower_bound(budget_days_.begin(), budget_days_.end(), day,
-                          [](const BudgetDay& d, std::int64_t v) { return d.day < v; });
-    if (it->day != day) {
-      // A late line of a day without lines: counted if that day is still in the period.
-      if (day <= budget_days_.back().day - budget_->days) return;
-      it = budget_days_.insert(it, {day, 0, 0});
-    }
+    return &budget_days_.emplace_back(BudgetDay{day, 0, 0});
   }
-  ++it->total;
-  it->slow += slow;
+  auto it = std::lower_bound(budget_days_.begin(), budget_days_.end(), day,
+                             [](const BudgetDay& d, std::int64_t v) { return d.day < v; });
+  if (it->day == day) return &*it;
+  // A late line of a day without lines: counted if that day is still in the period.
+  if (day <= budget_days_.back().day - budget_->days) return nullptr;
+  return &*budget_days_.insert(it, {day, 0, 0});
 }
 
 // Every heap block as the allocator holds it (core::heap_bytes), so that the

@@ -184,7 +184,7 @@ class ServiceWindow {
                                         std::int64_t now_ns);
   // For Store's prefetch_*: the fields every line touches are the first
   // kHotBytes (options_ to last_event_); then its minute slice, and its bucket.
-  static constexpr std::size_t kHotBytes = 280;
+  static constexpr std::size_t kHotBytes = 296;
   void prefetch_minute() const {
     if (!minutes_.empty()) __builtin_prefetch(&minutes_.back());
   }
@@ -284,6 +284,8 @@ class ServiceWindow {
   void make_trend_room(std::int64_t latest);
   void move_trend_to(std::int64_t bucket);
   void count_budget_day(std::int64_t ts_ns, bool slow);
+  struct BudgetDay;
+  BudgetDay* budget_day(std::int64_t day);  // found or made; null if before the period
 
   // What every line touches first, together: the gates, the minutes, the counters.
   Options options_;
@@ -297,6 +299,8 @@ class ServiceWindow {
   double latency_total_ = 0;
   StatusCounts by_status_{};
   SlowCounts slow_{};
+  const Budget* budget_ = nullptr;  // the SLO's, if the service has one (below)
+  std::size_t budget_slow_ = 0;     // its threshold's index in Options::slow
   std::uint64_t clamped_low_ = 0, clamped_high_ = 0;
   double min_ = kNaN, max_ = kNaN;
   std::int64_t first_event_ = 0, last_event_ = 0;
@@ -328,15 +332,13 @@ class ServiceWindow {
     sketch::LatencySketch sketch;
   };
   std::vector<Completed> completed_;
-  // The SLO's budget, if the service has one: its threshold's index in
-  // Options::slow, and per day (ascending, within the period of the newest) the lines
-  // and those above the threshold. Saved from state format 6 on.
+  // The SLO's budget, if the service has one: per day (ascending, within the period
+  // of the newest) the lines and those above the threshold. Saved from state format 6
+  // on.
   struct BudgetDay {
     std::int64_t day;
     std::uint64_t total, slow;
   };
-  const Budget* budget_ = nullptr;
-  std::size_t budget_slow_ = 0;
   std::vector<BudgetDay> budget_days_;
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
