@@ -126,7 +126,10 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
     const Labels labels = {{"service", id}, {"team", s->info.team}};
     g.rules.push_back(
         {"record", kSloObjectiveRule, "vector(" + rounded(slo.objective) + ")", 0, labels, {}});
-    const auto [slow, all] = slo_counters(job, id, slo.threshold_ms);
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+    const SloCounters counters = slo_counters(job, id, slo.threshold_ms);
+    const std::string& slow = counters.slow;
+    const std::string& all = counters.all;
     for (const std::int64_t w : kSloWindows) {
       const std::string range = "[" + prometheus_duration(w) + "]";
       g.rules.push_back({"record",
