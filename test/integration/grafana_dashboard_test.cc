@@ -255,10 +255,16 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
     return json::parse(r.body).at("data").at("result").as_array();
   };
   // Payments-api breaches its 250 ms in the sample: its alert fires after `for`, once
-  // Prometheus has scraped and evaluated; by then every rate() has two samples.
+  // Prometheus has scraped and evaluated; by then every rate() has two samples. Each
+  // rule group evaluates on its own schedule, so the SLO group's ratios (rate() over
+  // two scrapes) are waited for too.
   BOOST_TEST_REQUIRE(
       lle::test::wait_until(
-          [&] { return !query(R"(ALERTS{alertstate="firing", service="payments-api"})").empty(); },
+          [&] {
+            return !query(R"(ALERTS{alertstate="firing", service="payments-api"})").empty() &&
+                   !query(R"(service:loki_latency_slo_errors:ratio_rate5m{service="payments-api"})")
+                        .empty();
+          },
           60s),
       read_file(d("prom.err")));
 
