@@ -266,12 +266,13 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
 }
 
 // A latency SLO end to end: 99% within 300 ms (a threshold that is no bucket
-// boundary) for payments-api, alerting on the SLO only. The burn (every line slow
-// for 2 replayed minutes after 10 clean ones) pushes the error ratio of every window
-// Prometheus holds (all of the replay, a minute of wall time) past 14.4 x 1%: the page
-// goes to the team's PagerDuty with the SLO's summary, and resolves once clean lines
-// bring the ratio under it (the 6h/30m clause needs under 6%, about minute 34). The
-// exporter's slow-line counter equals the fixture's own count at 300 ms.
+// boundary) for payments-api, alerting on the SLO only. Every window of the alerts
+// holds all of the replay (a minute of wall time), so they all see the same error
+// ratio: the burn (every line slow for 2 replayed minutes after 10 clean ones) pushes
+// it past 6 x 1% (the 6h/30m clause) and then 14.4 x 1% (1h/5m); the page goes to the
+// team's PagerDuty with the SLO's summary, the burn rate of the clause that held, and
+// resolves once clean lines bring the ratio under 6% (about minute 34). The exporter's
+// slow-line counter equals the fixture's own count at 300 ms.
 BOOST_AUTO_TEST_CASE(a_fast_burn_of_a_latency_slo_pages_with_its_summary_and_resolves) {
   int slow = 0;
   Stack stack(R"(defaults:
@@ -313,8 +314,8 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
   BOOST_TEST_REQUIRE(summary.starts_with(head), summary);
   BOOST_TEST(summary.ends_with(tail), summary);
   const double burn = std::stod(summary.substr(head.size()));
-  BOOST_TEST(burn > 14.4, summary);
-  BOOST_TEST(burn < 100.0, summary);
+  BOOST_TEST(burn > 6, summary);       // the lower of the page clauses' factors
+  BOOST_TEST(burn <= 100.0, summary);  // every line slow
   BOOST_TEST(resolves[0]->body.at("dedup_key").as_string() == t.at("dedup_key").as_string());
 
   // Exact at 300 ms: the lines exactly at it are not above it.
