@@ -355,7 +355,12 @@ BOOST_AUTO_TEST_CASE(tls_refuses_an_unknown_ca_unless_verification_is_explicitly
 BOOST_AUTO_TEST_CASE(state_survives_kill_9_and_sigterm_and_the_downtime_is_repaired_exactly) {
   FakeLoki loki({});
   lle::test::TempDir state;
-  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
+  const int first_seq = lle::test::push_seq();
+  // Also the slow-line counters (a 50 ms threshold, which push()'s 10-99 ms lines
+  // straddle) must come back exact: each restart restores them. (`top` follows the
+  // harness's `windows:` block, so its first, indented line belongs to it.)
+  const std::string top =
+      "  slow_thresholds_ms: [50]\nstate:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
   const auto file = state.path() / "state.bin";
   {
     Exporter first(loki, "", 3, "", top, "6s");
@@ -388,6 +393,10 @@ BOOST_AUTO_TEST_CASE(state_survives_kill_9_and_sigterm_and_the_downtime_is_repai
   push(loki, 90);
   Exporter third(loki, "", 3, "", top, "6s");
   third.expect_exact(loki, true);
+  int slow = 0;  // push() writes 10 + seq % 90 ms
+  for (int seq = first_seq; seq < lle::test::push_seq(); ++seq) slow += 10 + seq % 90 > 50;
+  BOOST_TEST(metric(third.scrape(), "loki_latency_slow_requests_total", "threshold=\"0.05\"") ==
+             slow);
 }
 
 BOOST_AUTO_TEST_CASE(a_corrupt_snapshot_is_moved_aside_and_the_exporter_starts_cold) {
