@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/core/clock.h"
+
 namespace lle::config {
 
 struct ServiceConfig;
@@ -38,7 +40,7 @@ struct RegressionAlert {
   std::string severity = "medium";
 };
 
-inline constexpr std::int64_t kDayNs = 86'400'000'000'000LL;
+inline constexpr std::int64_t kDayNs = core::kNanosPerDay;
 
 // A latency SLO: at least `objective` of the service's requests take at most
 // threshold_ms, over a rolling `period`. Resolved at load: a threshold the policy

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "exporter/config/config.h"
+#include "exporter/core/clock.h"
 #include "exporter/core/regular_file.h"
 #include "exporter/core/units.h"
 
@@ -136,7 +137,7 @@ struct At {
       fail("expected whole days such as 30d from " + std::to_string(min_days) + "d to " +
            std::to_string(max_days) + "d, got '" + s + "'");
     }
-    return v * 86'400'000'000'000LL;
+    return v * core::kNanosPerDay;
   }
   core::LatencyUnit unit() const {
     const auto u = core::latency_unit_from_name(str());

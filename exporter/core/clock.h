@@ -10,6 +10,7 @@ namespace lle::core {
 
 inline constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 inline constexpr std::int64_t kNanosPerMinute = 60 * kNanosPerSecond;
+inline constexpr std::int64_t kNanosPerDay = 24 * 60 * kNanosPerMinute;
 
 // Thread safety: implementations must allow now_ns() from any thread.
 class Clock {

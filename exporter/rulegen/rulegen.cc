@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/core/clock.h"
 #include "exporter/core/units.h"
 
 namespace lle::rulegen {
@@ -395,7 +396,7 @@ void emit_sloth(YAML::Emitter& out, const config::Config& cfg, const config::Ale
 std::string prometheus_duration(std::int64_t ns) {
   if (ns <= 0) return "0s";
   std::string out;
-  constexpr std::pair<std::int64_t, const char*> units[] = {{86'400'000'000'000LL, "d"},
+  constexpr std::pair<std::int64_t, const char*> units[] = {{core::kNanosPerDay, "d"},
                                                             {3'600'000'000'000LL, "h"},
                                                             {60'000'000'000LL, "m"},
                                                             {1'000'000'000LL, "s"},

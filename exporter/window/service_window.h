@@ -56,7 +56,7 @@ using SlowCounts = std::array<std::uint64_t, kMaxSlowThresholds>;
 
 // A latency SLO's error budget, counted per day (UTC, by each line's timestamp) for
 // the budget period, so that a 30-day budget needs no 30 days of Prometheus history.
-inline constexpr std::int64_t kDayNs = 24 * 60 * core::kNanosPerMinute;
+inline constexpr std::int64_t kDayNs = core::kNanosPerDay;
 inline constexpr int kMaxBudgetDays = 90;
 struct Budget {
   double threshold_ms = 0;  // one of Options::slow
