@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-#include <boost/url.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -43,15 +42,6 @@ std::string export_of(const std::vector<std::pair<std::string, double>>& lines) 
 }
 
 // The body's data.result of a Prometheus API answer (empty unless 200).
-json::array prometheus_result(int port, const std::string& path,
-                              const std::vector<std::pair<std::string, std::string>>& params) {
-  boost::urls::url u(path);
-  for (const auto& [k, v] : params) u.params().append({k, v});
-  const auto r = lle::test::http_request(port, "GET", std::string(u.buffer()));
-  if (r.status != 200) return {};
-  return json::parse(r.body).at("data").at("result").as_array();
-}
-
 // The value of rank ceil(q n) (1-based) of what was replayed, in seconds.
 double exact_quantile(std::vector<double> ms, double q) {
   std::sort(ms.begin(), ms.end());
@@ -126,7 +116,8 @@ BOOST_AUTO_TEST_CASE(prometheus_aggregates_the_histograms_across_services_teams_
   // Each result's value by the label `by`; a histogram result has no plain value.
   const auto query = [&](const std::string& expr, const std::string& by) {
     std::map<std::string, double> out;
-    for (const auto& s : prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
+    for (const auto& s :
+         lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
       const auto& m = s.at("metric").as_object();
       const std::string key =
           by.empty() || !m.contains(by) ? "" : std::string(m.at(by).as_string());
@@ -210,7 +201,7 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
   const std::string count =
       "sum(histogram_count(loki_latency_request_duration_seconds{instance=\"exporter\"}))";
   const auto seen = [&] {
-    const auto r = prometheus_result(prom_port, "/api/v1/query", {{"query", count}});
+    const auto r = lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", count}});
     return r.empty() ? -1.0 : std::stod(std::string(r[0].at("value").at(1).as_string()));
   };
   std::unique_ptr<lle::test::Process> prometheus;
@@ -224,9 +215,9 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
     BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return seen() == 300; }, 30s),
                        "Prometheus sees " << seen());
     const auto scrapes = [&] {  // of the exporter so far
-      const auto r =
-          prometheus_result(prom_port, "/api/v1/query",
-                            {{"query", "count_over_time(up{job=\"loki-latency-exporter\"}[5m])"}});
+      const auto r = lle::test::prometheus_result(
+          prom_port, "/api/v1/query",
+          {{"query", "count_over_time(up{job=\"loki-latency-exporter\"}[5m])"}});
       return r.empty() ? 0.0 : std::stod(std::string(r[0].at("value").at(1).as_string()));
     };
     const double before = scrapes();
@@ -241,20 +232,20 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
   BOOST_TEST_REQUIRE(lle::test::wait_until([&] { return seen() == 450; }, 30s),
                      "Prometheus sees " << seen() << "\n"
                                         << second.log());
-  const auto resets =
-      prometheus_result(prom_port, "/api/v1/query",
-                        {{"query", "sum(resets(loki_latency_request_duration_seconds[5m]))"}});
+  const auto resets = lle::test::prometheus_result(
+      prom_port, "/api/v1/query",
+      {{"query", "sum(resets(loki_latency_request_duration_seconds[5m]))"}});
   BOOST_TEST_REQUIRE(resets.size() == 1u);
   BOOST_TEST(std::string(resets[0].at("value").at(1).as_string()) == "0");
   // Every scrape's total, before and after the restart: never down, so no rate spike.
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  const auto series = prometheus_result(prom_port, "/api/v1/query_range",
-                                        {{"query", count},
-                                         {"start", std::to_string(now - 120)},
-                                         {"end", std::to_string(now + 2)},
-                                         {"step", "1"}});
+  const auto series = lle::test::prometheus_result(prom_port, "/api/v1/query_range",
+                                                   {{"query", count},
+                                                    {"start", std::to_string(now - 120)},
+                                                    {"end", std::to_string(now + 2)},
+                                                    {"step", "1"}});
   BOOST_TEST_REQUIRE(series.size() == 1u);
   double last = 0;
   std::size_t points = 0;
@@ -274,7 +265,8 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
   // that stopped flowing.
   const auto values = [&](const std::string& expr, const std::string& by) {
     std::map<std::string, double> out;
-    for (const auto& r : prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
+    for (const auto& r :
+         lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
       const auto& m = r.at("metric").as_object();
       out[m.contains(by) ? std::string(m.at(by).as_string()) : ""] =
           std::stod(std::string(r.at("value").at(1).as_string()));

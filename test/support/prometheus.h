@@ -2,10 +2,13 @@
 // Debian's Prometheus for integration tests: on 127.0.0.1 only, its data and logs
 // in a folder of the test's, and ready before the test goes on.
 
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <boost/url.hpp>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test/support/files.h"
@@ -24,6 +27,18 @@ inline std::unique_ptr<Process> start_prometheus(const std::filesystem::path& di
                                      (dir / "prom.err").string());
   BOOST_TEST_REQUIRE(wait_ready(port, std::chrono::seconds(30)), read_file(dir / "prom.err"));
   return p;
+}
+
+// The `result` of a Prometheus HTTP API query (path /api/v1/query or
+// /api/v1/query_range, parameters encoded by Boost.URL); empty if it was refused.
+inline boost::json::array prometheus_result(
+    int port, const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& params) {
+  boost::urls::url u(path);
+  for (const auto& [k, v] : params) u.params().append({k, v});
+  const auto r = http_request(port, "GET", std::string(u.buffer()));
+  if (r.status != 200) return {};
+  return boost::json::parse(r.body).at("data").at("result").as_array();
 }
 
 }  // namespace lle::test
