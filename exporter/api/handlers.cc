@@ -9,6 +9,7 @@
 
 #include "exporter/api/breaches.h"
 #include "exporter/api/json_number.h"
+#include "exporter/api/slo_backtest.h"
 #include "exporter/api/strict_json.h"
 #include "exporter/core/clock.h"
 #include "exporter/core/printable.h"
@@ -53,6 +54,15 @@ std::optional<double> threshold_in_bounds(double v, std::string* why) {
   if (std::isfinite(v) && v >= config::kMinThresholdMs && v <= config::kMaxThresholdMs) return v;
   *why = "threshold_ms must lie within 50-1000 ms";
   return std::nullopt;
+}
+
+// A query parameter's number: decimal only, as JSON writes numbers (no hex, no
+// leading space or '+').
+std::optional<double> decimal(const std::string& text) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 json::array intervals(const std::vector<Interval>& list) {
@@ -252,6 +262,8 @@ void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Don
       return decide(latency(c));
     case Endpoint::kBacktest:
       return decide(threshold_backtest(c));
+    case Endpoint::kSloBacktest:
+      return decide(slo_backtest(c));
     case Endpoint::kThreshold:
       return decide(threshold(c));
     default:
@@ -309,6 +321,11 @@ Api::Decision Api::latency(const Call& c) const {
         {"objective", slo.budget->objective}, {"threshold_ms", slo.budget->threshold_ms},
         {"period_days", slo.budget->days},    {"period_requests", slo.total},
         {"period_slow_requests", slo.slow},   {"error_budget_remaining", slo.remaining()}};
+    json::object burn;
+    for (std::size_t w = 0; w < window::kBurnWindows.size(); ++w)
+      burn[window::kBurnWindows[w].name] =
+          std::isnan(slo.burn_rates[w]) ? json::value(nullptr) : num(slo.burn_rates[w]);
+    body["slo"].as_object()["burn_rates"] = std::move(burn);
   }
   if (compare) {
     // The same window a week earlier, each point's t moved a week on to align.
@@ -414,13 +431,12 @@ Api::Decision Api::threshold_backtest(const Call& c) const {
   if (!params->contains("threshold_ms"))
     return {error(400, "missing_parameter", "threshold_ms is required"), "query"};
   const std::string& text = params->at("threshold_ms");
-  // Decimal only, as JSON writes numbers: no hex, no leading space or '+'.
-  double v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+  const auto number = decimal(text);
+  if (!number)
     return {error(400, "invalid_threshold",
                   "threshold_ms must be a number, got '" + core::printable(text) + "'"),
             "query"};
+  const double v = *number;
   std::string why;
   if (!threshold_in_bounds(v, &why)) return {error(400, "invalid_threshold", why), "query"};
   const auto& trend = c.trend;
@@ -448,6 +464,99 @@ Api::Decision Api::threshold_backtest(const Call& c) const {
                                                                 window::kFiveMinutesNs))},
       {"candidate", candidate},
       {"current", current_summary}};
+  return {ok(body), "read"};
+}
+
+Api::Decision Api::slo_backtest(const Call& c) const {
+  std::pair<std::string, std::string> bad;
+  const auto params = query_parameters(c.r.query, {"objective", "threshold_ms", "period"}, &bad);
+  if (!params) return {error(400, bad.first, bad.second), "query"};
+  const window::SloPeriod& slo = c.view.slo;
+  if (!slo.budget || !c.state.slow) {
+    return {
+        error(404, "no_slo",
+              c.r.service + " has no latency SLO in the alert policy: the hourly counts a backtest "
+                            "replays are kept for services with one"),
+        "no slo"};
+  }
+  const auto given = [&](const char* key) {
+    const auto it = params->find(key);
+    return it == params->end() ? nullptr : &it->second;
+  };
+  SloQuestion q{0, slo.budget->objective, slo.budget->days * config::kDayNs,
+                cfg_->alert_policy->slo_alerting.min_requests};
+  double threshold_ms = slo.budget->threshold_ms;
+  if (const auto* t = given("objective")) {
+    const auto v = decimal(*t);
+    if (!v || !(*v >= config::kSloObjectiveMin && *v <= config::kSloObjectiveMax)) {  // NaN too
+      return {
+          error(400, "invalid_objective",
+                "objective must be a number from " + core::shortest_text(config::kSloObjectiveMin) +
+                    " to " + core::shortest_text(config::kSloObjectiveMax) + ", got '" +
+                    core::printable(*t) + "'"),
+          "query"};
+    }
+    q.objective = *v;
+  }
+  const auto& counted = c.state.slow->ms;
+  if (const auto* t = given("threshold_ms")) {
+    const auto v = decimal(*t);
+    if (!v || std::find(counted.begin(), counted.end(), *v) == counted.end()) {
+      std::string list;
+      for (const double m : counted) list += (list.empty() ? "" : ", ") + core::shortest_text(m);
+      return {error(400, "invalid_threshold",
+                    "threshold_ms must be one of the thresholds counted exactly (" + list +
+                        " ms: windows.slow_thresholds_ms and the SLOs'), got '" +
+                        core::printable(*t) + "'"),
+              "query"};
+    }
+    threshold_ms = *v;
+  }
+  // The SLO's own threshold is always counted (config adds it to the list).
+  q.column = static_cast<std::size_t>(std::find(counted.begin(), counted.end(), threshold_ms) -
+                                      counted.begin());
+  if (const auto* t = given("period")) {
+    int days = 0;
+    const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), days);
+    if (ec != std::errc() || t->data() + t->size() - end != 1 || *end != 'd' || days < 1 ||
+        days > config::kSloPeriodMaxDays) {
+      return {error(400, "invalid_period",
+                    "period must be whole days from 1d to " +
+                        std::to_string(config::kSloPeriodMaxDays) + "d, got '" +
+                        core::printable(*t) + "'"),
+              "query"};
+    }
+    q.period_ns = days * config::kDayNs;
+  }
+  static const window::SloHours kNone;
+  const SloBacktest b = api::slo_backtest(slo.hours ? *slo.hours : kNone, slo.hours_end, q);
+  const auto alerts = [](const std::vector<SloAlert>& list) {
+    json::array fired;
+    for (const auto& a : list) {
+      fired.push_back(json::object{
+          {"start", core::format_timestamp(a.start_ns)},
+          {"end", a.end_ns ? json::value(core::format_timestamp(a.end_ns)) : json::value(nullptr)},
+          {"peak_burn_rate", num(a.peak_burn_rate)}});
+    }
+    return json::object{{"alerts", list.size()}, {"fired", std::move(fired)}};
+  };
+  const bool any = b.total > 0;
+  json::object body{
+      {"service", c.r.service},
+      {"objective", num(q.objective)},
+      {"threshold_ms", num(threshold_ms)},
+      {"period_days", q.period_ns / config::kDayNs},
+      {"min_requests", num(q.min_requests)},
+      {"resolution_s", config::kHourNs / 1'000'000'000},
+      {"from", any ? json::value(core::format_timestamp(b.from_ns)) : json::value(nullptr)},
+      {"to", any ? json::value(core::format_timestamp(b.to_ns)) : json::value(nullptr)},
+      {"requests", b.total},
+      {"slow_requests", b.slow},
+      {"burn_rate",
+       any ? num(static_cast<double>(b.slow) / static_cast<double>(b.total) / (1 - q.objective))
+           : json::value(nullptr)},
+      {"page", alerts(b.pages)},
+      {"ticket", alerts(b.tickets)}};
   return {ok(body), "read"};
 }
 

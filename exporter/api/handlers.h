@@ -32,6 +32,7 @@ enum class Endpoint {
   kLatency,
   kThreshold,
   kBacktest,
+  kSloBacktest,
   kSetThreshold,
   kTeams,
   kTeamLatency
@@ -50,6 +51,7 @@ inline constexpr ApiRoute kRoutes[] = {
     {"PUT", "/api/services/{id}/alert-threshold", Endpoint::kSetThreshold},
     {"POST", "/api/services/{id}/alert-threshold", Endpoint::kSetThreshold},
     {"GET", "/api/services/{id}/alert-threshold/backtest", Endpoint::kBacktest},
+    {"GET", "/api/services/{id}/slo/backtest", Endpoint::kSloBacktest},
     {"GET", "/api/teams", Endpoint::kTeams},
     {"GET", "/api/teams/{team}/latency", Endpoint::kTeamLatency},
 };
@@ -124,6 +126,7 @@ class Api {
   Decision latency(const Call& c) const;
   Decision threshold(const Call& c) const;
   Decision threshold_backtest(const Call& c) const;
+  Decision slo_backtest(const Call& c) const;
   // nullopt when the change was accepted and done will be called with the answer.
   std::optional<Decision> set_threshold(const Call& c, std::function<void(Decision)> done) const;
 

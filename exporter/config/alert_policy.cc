@@ -71,10 +71,11 @@ SloLevel slo_level(const At& at, const std::string& who,
   std::vector<std::string_view> keys{"objective", "threshold_ms", "period"};
   keys.insert(keys.end(), extra);
   s.require_map(keys);
-  if (s.key("objective").present()) l.objective = s.key("objective").number_or(0, 0.5, 0.99999);
+  if (s.key("objective").present())
+    l.objective = s.key("objective").number_or(0, kSloObjectiveMin, kSloObjectiveMax);
   if (s.key("threshold_ms").present())
     l.threshold_ms = threshold_ms(s.key("threshold_ms"), "the SLO of " + who);
-  if (s.key("period").present()) l.period_ns = s.key("period").days_or(0, 1, 90);
+  if (s.key("period").present()) l.period_ns = s.key("period").days_or(0, 1, kSloPeriodMaxDays);
   return l;
 }
 

@@ -52,6 +52,29 @@ struct Slo {
   std::int64_t period_ns = 30 * kDayNs;
 };
 
+// The bounds the policy accepts (and the API's backtest).
+inline constexpr double kSloObjectiveMin = 0.5, kSloObjectiveMax = 0.99999;
+inline constexpr int kSloPeriodMaxDays = 90;
+
+// The multiwindow, multi-burn-rate alerts of the SRE Workbook (chapter 5, table
+// 5-8): a clause fires when both its windows burn the error budget faster than
+// spending `budget_share` of it in the long window would (rulegen writes them,
+// api's backtest replays them).
+struct BurnClause {
+  std::int64_t long_ns, short_ns;
+  double budget_share;
+  // The burn rate both windows must exceed, for an SLO of this period (14.4 for 2%
+  // of a 30-day budget in 1 hour).
+  double factor(std::int64_t period_ns) const {
+    return budget_share * static_cast<double>(period_ns) / static_cast<double>(long_ns);
+  }
+};
+inline constexpr std::int64_t kMinuteNs = core::kNanosPerMinute, kHourNs = 60 * kMinuteNs;
+inline constexpr BurnClause kPageClauses[] = {{kHourNs, 5 * kMinuteNs, 0.02},
+                                              {6 * kHourNs, 30 * kMinuteNs, 0.05}};
+inline constexpr BurnClause kTicketClauses[] = {{24 * kHourNs, 2 * kHourNs, 0.1},
+                                                {72 * kHourNs, 6 * kHourNs, 0.1}};
+
 // What the SLO alerts of every service share (defaults.slo).
 struct SloAlerting {
   // Requests an alert's long window must hold before it fires: a handful of slow

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <span>
 
 #include "exporter/core/reject_reason.h"
@@ -207,11 +208,13 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   each([&](std::string_view id, const window::ServiceView& v) {
     out.sample({{"service", id}}, v.baseline_buckets);
   });
+  // A service with a latency SLO has its SLO's counters from 0, before its first line:
+  // rate() and increase() miss a series' first value, and its ratios would too.
   out.family("loki_latency_requests_total", "Accepted lines since start, by HTTP status class.",
              MetricType::Counter, 2 * n);
   each([&](std::string_view id, const window::ServiceView& v) {
     for (std::size_t c = 0; c < v.accepted_by_status.size(); ++c) {
-      if (v.accepted_by_status[c] == 0) continue;
+      if (v.accepted_by_status[c] == 0 && !v.slo.budget) continue;
       out.sample({{"service", id}, {"status_class", kStatusClass[c]}},
                  static_cast<double>(v.accepted_by_status[c]));
     }
@@ -225,7 +228,7 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
              "latency SLOs' bad events (docs/metrics.md).",
              MetricType::Counter, thresholds.size() * n);
   each([&](std::string_view id, const window::ServiceView& v) {
-    if (v.accepted_total == 0) return;
+    if (v.accepted_total == 0 && !v.slo.budget) return;
     for (std::size_t i = 0; i < thresholds.size(); ++i)
       out.sample({{"service", id}, {"threshold", thresholds[i]}},
                  static_cast<double>(v.slow_total[i]));
@@ -252,6 +255,18 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
              MetricType::Gauge, n);
   each([&](std::string_view id, const window::ServiceView& v) {
     if (v.slo.budget) out.sample({{"service", id}}, static_cast<double>(v.slo.slow));
+  });
+  out.family("loki_latency_slo_burn_rate",
+             "The latency SLO's burn rate over the window's whole hours (by each line's "
+             "timestamp) up to the last one no line can still reach: share of slow lines / "
+             "(1 - objective); absent without lines.",
+             MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    if (!v.slo.budget) return;
+    for (std::size_t w = 0; w < window::kBurnWindows.size(); ++w) {
+      if (std::isnan(v.slo.burn_rates[w])) continue;
+      out.sample({{"service", id}, {"window", window::kBurnWindows[w].name}}, v.slo.burn_rates[w]);
+    }
   });
   out.family("loki_latency_request_duration_seconds_total",
              "Sum of accepted latencies since start.", MetricType::Counter, n);

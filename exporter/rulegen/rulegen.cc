@@ -80,20 +80,8 @@ class Builder {
   const config::AlertPolicy& p_;
 };
 
-constexpr std::int64_t kMinuteNs = 60'000'000'000LL, kHourNs = 60 * kMinuteNs;
-
-// The multiwindow, multi-burn-rate alerts of the SRE Workbook (chapter 5, table
-// 5-8): a clause fires when both its windows burn the error budget faster than
-// spending `budget_share` of it in the long window would: burn factor =
-// budget_share x period / long window (14.4 for 2% of a 30-day budget in 1 hour).
-struct BurnClause {
-  std::int64_t long_ns, short_ns;
-  double budget_share;
-};
-constexpr BurnClause kPageClauses[] = {{kHourNs, 5 * kMinuteNs, 0.02},
-                                       {6 * kHourNs, 30 * kMinuteNs, 0.05}};
-constexpr BurnClause kTicketClauses[] = {{24 * kHourNs, 2 * kHourNs, 0.1},
-                                         {72 * kHourNs, 6 * kHourNs, 0.1}};
+using config::BurnClause, config::kHourNs, config::kMinuteNs, config::kPageClauses,
+    config::kTicketClauses;
 // Every window a clause reads, recorded once per service.
 constexpr std::int64_t kSloWindows[] = {5 * kMinuteNs, 30 * kMinuteNs, kHourNs,     2 * kHourNs,
                                         6 * kHourNs,   24 * kHourNs,   72 * kHourNs};
@@ -150,8 +138,7 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
                            const std::string& severity, const char* what) {
       std::string expr, windows;
       for (const BurnClause& c : clauses) {
-        const std::string factor =
-            rounded(c.budget_share * static_cast<double>(slo.period_ns) / c.long_ns);
+        const std::string factor = rounded(c.factor(slo.period_ns));
         const auto over = [&](std::int64_t w) {
           return slo_ratio_rule(w) + "{service=\"" + id + "\"} / " + number(budget) + " > " +
                  factor;

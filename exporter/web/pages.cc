@@ -602,7 +602,20 @@ std::string compare_page(const metrics::Published& state, const std::vector<Stat
           html_escape(state.status.version) + kFooter);
 }
 
-// A latency SLO's budget over its period, as the exporter counts it.
+// "1h 0.52x, 2h 0.40x, ...": an SLO's burn rates over kBurnWindows, "no lines" where
+// a window has none.
+std::string burn_rates(const window::SloPeriod& slo) {
+  std::string out;
+  for (std::size_t w = 0; w < window::kBurnWindows.size(); ++w) {
+    const double r = slo.burn_rates[w];
+    out += std::string(w ? ", " : "") + std::string(window::kBurnWindows[w].name) + " " +
+           (std::isnan(r) ? std::string("no lines") : fmt("%.2f", r) + "x");
+  }
+  return out;
+}
+
+// A latency SLO's budget over its period and its recent burn rates, as the exporter
+// counts them.
 std::string slo_section(const window::SloPeriod& slo) {
   if (!slo.budget) return "";
   const auto& b = *slo.budget;
@@ -614,7 +627,8 @@ std::string slo_section(const window::SloPeriod& slo) {
          " ms over " + std::to_string(b.days) + " days: " + std::to_string(slo.slow) + " of " +
          std::to_string(slo.total) + " lines of the period slower, error budget left " +
          fmt("%.1f", left * 100) + "% (burn rate over the period " + fmt("%.2f", 1 - left) +
-         "x).</p>";
+         "x).</p><p class=\"slo\">Burn rate over the last whole hours: " + burn_rates(slo) +
+         ".</p>";
 }
 
 std::string service_page(const metrics::Published& state, const StatusRow& r) {

@@ -97,7 +97,7 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   ++by_status_[static_cast<std::size_t>(status >= 100 && status <= 599 ? status / 100 : 0)];
   const auto& slow = options_.slow->seconds;
   for (std::size_t i = 0; i < slow.size(); ++i) slow_[i] += seconds > slow[i];
-  if (budget_) count_budget_day(ts_ns, seconds > slow[budget_slow_]);
+  if (budget_) count_slo(ts_ns, seconds);
   if (seconds < sketch::kMinValue) ++clamped_low_;
   if (seconds > sketch::kMaxValue) ++clamped_high_;
   if (accepted_ == 1) {
@@ -136,6 +136,10 @@ void ServiceWindow::advance(std::int64_t now_ns) {
   // 10,000 services every other line of a window is a cache miss).
   if (horizon <= horizon_minute_ && now_minute == expired_minute_) return;
   if (horizon > horizon_minute_) {
+    const std::int64_t hour = floor_div(horizon, kMinutesPerHour);
+    if (budget_ &&
+        (horizon_minute_ == kNone || hour != floor_div(horizon_minute_, kMinutesPerHour)))
+      finalize_hours(hour);
     horizon_minute_ = horizon;
     for (auto& m : minutes_) {
       if (m.index >= horizon) break;
@@ -360,10 +364,28 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
     // The period: today (of now's time) and the days before it.
     const std::int64_t first = core::floor_div(now_ns_, kDayNs) - budget_->days + 1;
     for (const BudgetDay& d : budget_days_) {
-      if (d.day < first) continue;
+      if (d.index < first) continue;
       v.slo.total += d.total;
       v.slo.slow += d.slow;
     }
+    // Whole hours that no line can still reach: those before the horizon's.
+    const std::int64_t end =
+        horizon_minute_ == kNone ? kNone : floor_div(horizon_minute_, kMinutesPerHour);
+    for (std::size_t w = 0; w < kBurnWindows.size(); ++w) {
+      std::uint64_t total = 0, slow = 0;
+      if (final_hours_ && end != kNone) {
+        for (const SloHour& h : *final_hours_) {
+          if (h.index < end - kBurnWindows[w].hours) continue;
+          total += h.total;
+          slow += h.slow[budget_slow_];
+        }
+      }
+      v.slo.burn_rates[w] = total == 0 ? kNaN
+                                       : static_cast<double>(slow) / static_cast<double>(total) /
+                                             (1 - budget_->objective);
+    }
+    v.slo.hours = final_hours_;
+    v.slo.hours_end = end;
   }
   v.clamped_low_total = clamped_low_;
   v.clamped_high_total = clamped_high_;
@@ -433,31 +455,62 @@ std::vector<TrendPoint> TrendSeries::points(std::int64_t since_ns) const {
   return out;
 }
 
-void ServiceWindow::count_budget_day(std::int64_t ts_ns, bool slow) {
-  // Nearly every line is of the newest day: no division, no search.
-  BudgetDay* d = budget_days_.empty() ? nullptr : &budget_days_.back();
-  if (!d || ts_ns < d->day * kDayNs || ts_ns - d->day * kDayNs >= kDayNs) {
-    d = budget_day(core::floor_div(ts_ns, kDayNs));
-    if (!d) return;
+namespace {
+// The counts of the period (a day, an hour) that ts_ns falls in, in `periods`
+// (ascending by index, only the `keep` periods up to the newest): added if missing,
+// dropping those it ends; null for a late line of a period before them.
+template <class Period>
+Period* period_of(std::vector<Period>& periods, std::int64_t ts_ns, std::int64_t period_ns,
+                  std::int64_t keep) {
+  // Nearly every line is of the newest period: no division, no search.
+  if (!periods.empty()) {
+    const std::int64_t start = periods.back().index * period_ns;
+    if (ts_ns >= start && ts_ns - start < period_ns) return &periods.back();
   }
-  ++d->total;
-  d->slow += slow;
+  const std::int64_t index = floor_div(ts_ns, period_ns);
+  if (periods.empty() || periods.back().index < index) {
+    const auto first = std::find_if(periods.begin(), periods.end(),
+                                    [&](const Period& p) { return p.index > index - keep; });
+    periods.erase(periods.begin(), first);
+    Period& p = periods.emplace_back();
+    p.index = index;
+    return &p;
+  }
+  auto it = std::lower_bound(periods.begin(), periods.end(), index,
+                             [](const Period& p, std::int64_t v) { return p.index < v; });
+  if (it->index == index) return &*it;
+  if (index <= periods.back().index - keep) return nullptr;
+  Period p{};
+  p.index = index;
+  return &*periods.insert(it, p);
+}
+}  // namespace
+
+void ServiceWindow::count_slo(std::int64_t ts_ns, double seconds) {
+  const auto& slow = options_.slow->seconds;
+  if (BudgetDay* d = period_of(budget_days_, ts_ns, kDayNs, budget_->days)) {
+    ++d->total;
+    d->slow += seconds > slow[budget_slow_];
+  }
+  if (SloHour* h = period_of(open_hours_, ts_ns, kHourNs, kKeptHours)) {
+    ++h->total;
+    for (std::size_t i = 0; i < slow.size(); ++i) h->slow[i] += seconds > slow[i];
+  }
 }
 
-ServiceWindow::BudgetDay* ServiceWindow::budget_day(std::int64_t day) {
-  if (budget_days_.empty() || budget_days_.back().day < day) {
-    // A new day: the days before the period it ends are never read again.
-    const auto first = std::find_if(budget_days_.begin(), budget_days_.end(),
-                                    [&](const auto& d) { return d.day > day - budget_->days; });
-    budget_days_.erase(budget_days_.begin(), first);
-    return &budget_days_.emplace_back(BudgetDay{day, 0, 0});
-  }
-  auto it = std::lower_bound(budget_days_.begin(), budget_days_.end(), day,
-                             [](const BudgetDay& d, std::int64_t v) { return d.day < v; });
-  if (it->day == day) return &*it;
-  // A late line of a day without lines: counted if that day is still in the period.
-  if (day <= budget_days_.back().day - budget_->days) return nullptr;
-  return &*budget_days_.insert(it, {day, 0, 0});
+void ServiceWindow::finalize_hours(std::int64_t end) {
+  const auto open_end = std::find_if(open_hours_.begin(), open_hours_.end(),
+                                     [&](const SloHour& h) { return h.index >= end; });
+  const auto kept = [&](const SloHour& h) { return h.index >= end - kKeptHours; };
+  const bool expiring = final_hours_ && !final_hours_->empty() && !kept(final_hours_->front());
+  if (open_end == open_hours_.begin() && !expiring) return;
+  auto hours = std::make_shared<SloHours>();
+  hours->reserve((final_hours_ ? final_hours_->size() : 0) +
+                 static_cast<std::size_t>(open_end - open_hours_.begin()));
+  if (final_hours_) std::ranges::copy_if(*final_hours_, std::back_inserter(*hours), kept);
+  std::copy_if(open_hours_.begin(), open_end, std::back_inserter(*hours), kept);
+  open_hours_.erase(open_hours_.begin(), open_end);
+  final_hours_ = std::move(hours);
 }
 
 // Every heap block as the allocator holds it (core::heap_bytes), so that the
@@ -477,6 +530,8 @@ std::size_t ServiceWindow::memory_bytes() const {
   bytes += expired_.memory_bytes() + heap_bytes(completed_.capacity() * sizeof(Completed));
   for (const auto& c : completed_) bytes += c.sketch.memory_bytes();
   bytes += heap_bytes(budget_days_.capacity() * sizeof(BudgetDay));
+  bytes += heap_bytes(open_hours_.capacity() * sizeof(SloHour));
+  if (final_hours_) bytes += heap_bytes(final_hours_->capacity() * sizeof(SloHour));
   return bytes;
 }
 
@@ -573,10 +628,19 @@ void ServiceWindow::save(core::Writer& w) const {
   w.f64(budget_ ? budget_->threshold_ms : 0);
   w.u64(budget_days_.size());
   for (const BudgetDay& d : budget_days_) {
-    w.i64(d.day);
+    w.i64(d.index);
     w.u64(d.total);
     w.u64(d.slow);
   }
+  // And its hours, at every threshold (in the order of the list above).
+  const auto save_hour = [&](const SloHour& h) {
+    w.i64(h.index);
+    w.u64(h.total);
+    for (std::size_t i = 0; i < slow.ms.size(); ++i) w.u64(h.slow[i]);
+  };
+  w.u64((final_hours_ ? final_hours_->size() : 0) + open_hours_.size());
+  if (final_hours_) std::ranges::for_each(*final_hours_, save_hour);
+  std::ranges::for_each(open_hours_, save_hour);
 }
 
 // A snapshot's checksum proves it was not damaged, not that it was written by
@@ -677,15 +741,17 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     if (r.ok()) x.expired_ = sketch::CompactSketch::from_checksummed(bytes);
   }
   // State format 4 ends here: its slow-line counts start at zero.
+  const auto& ms = x.options_.slow->ms;
+  std::vector<std::ptrdiff_t> column;  // each saved threshold's index now, or -1
   if (r.ok() && !r.done()) {
     const std::uint64_t n = r.count();
     if (n > kMaxSlowThresholds) return false;
-    const auto& ms = x.options_.slow->ms;
     for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
       const double threshold = r.f64();
       const std::uint64_t count = r.u64();
       const auto at = std::find(ms.begin(), ms.end(), threshold);
-      if (at != ms.end()) x.slow_[static_cast<std::size_t>(at - ms.begin())] = count;
+      column.push_back(at == ms.end() ? -1 : at - ms.begin());
+      if (at != ms.end()) x.slow_[static_cast<std::size_t>(column.back())] = count;
     }
   }
   // State format 5 ends here: its SLO budgets start empty. A budget whose threshold
@@ -697,8 +763,8 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     std::vector<BudgetDay> days;
     for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
       const BudgetDay d{r.i64(), r.u64(), r.u64()};
-      if (!index_ok(d.day, kDayNs, false) || d.slow > d.total ||
-          (!days.empty() && d.day <= days.back().day)) {
+      if (!index_ok(d.index, kDayNs, false) || d.slow > d.total ||
+          (!days.empty() && d.index <= days.back().index)) {
         return false;
       }
       days.push_back(d);
@@ -706,9 +772,38 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     if (x.budget_ && threshold == x.budget_->threshold_ms) {
       // A shorter period keeps what it still covers.
       const auto first = std::find_if(days.begin(), days.end(), [&](const auto& d) {
-        return d.day > days.back().day - x.budget_->days;
+        return d.index > days.back().index - x.budget_->days;
       });
       x.budget_days_.assign(first, days.end());
+    }
+  }
+  // The hours: kept if every threshold counted now was counted then (a threshold
+  // new to the list would read as no slow lines in them).
+  if (r.ok() && !r.done()) {
+    const std::uint64_t n = r.count();
+    if (n > 2 * kKeptHours) return false;  // final ones, and open ones (within kKeptHours)
+    bool complete = true;
+    for (std::size_t i = 0; i < ms.size(); ++i)
+      complete =
+          complete && std::ranges::find(column, static_cast<std::ptrdiff_t>(i)) != column.end();
+    SloHours hours;
+    for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
+      SloHour h;
+      h.index = r.i64();
+      h.total = r.u64();
+      for (const std::ptrdiff_t c : column) {
+        const std::uint64_t slow = r.u64();
+        if (slow > h.total) return false;
+        if (c >= 0) h.slow[static_cast<std::size_t>(c)] = slow;
+      }
+      if (!index_ok(h.index, kHourNs, false) || (!hours.empty() && h.index <= hours.back().index))
+        return false;
+      hours.push_back(h);
+    }
+    if (x.budget_ && complete) {
+      x.open_hours_ = std::move(hours);
+      if (x.horizon_minute_ != kNone)
+        x.finalize_hours(floor_div(x.horizon_minute_, kMinutesPerHour));
     }
   }
   if (!r.ok()) return false;

@@ -65,10 +65,34 @@ struct Budget {
 };
 // By service id.
 using Budgets = std::map<std::string, Budget, std::less<>>;
+// A service with a latency SLO also counts its lines per hour (UTC, by each line's
+// timestamp) for the last kKeptHours, with those above each of Options::slow: the
+// exporter's own burn rates over whole hours, and backtests at any counted threshold.
+struct SloHour {
+  std::int64_t index = 0;  // hours since the epoch
+  std::uint64_t total = 0;
+  SlowCounts slow{};  // in Options::slow's order
+};
+using SloHours = std::vector<SloHour>;
+// The SRE Workbook's burn-rate windows that whole hours answer exactly.
+struct BurnWindow {
+  int hours;
+  std::string_view name;  // as Prometheus writes the duration
+};
+inline constexpr std::array<BurnWindow, 5> kBurnWindows = {
+    {{1, "1h"}, {2, "2h"}, {6, "6h"}, {24, "1d"}, {72, "3d"}}};
+
 // With a latency SLO: the lines of its budget period, and those above its threshold.
 struct SloPeriod {
   std::optional<Budget> budget;  // a copy: a published view outlives a reload's options
   std::uint64_t total = 0, slow = 0;
+  // Over each of kBurnWindows: the hours that end with the last final hour (no line can
+  // still arrive for it): the share of slow lines / (1 - objective); NaN without lines.
+  std::array<double, kBurnWindows.size()> burn_rates{};
+  // The final hours with lines, ascending (shared: rebuilt only when an hour becomes
+  // final), and the first hour that is not final.
+  std::shared_ptr<const SloHours> hours;
+  std::int64_t hours_end = 0;
   // The share of the error budget left: 1 - (slow / total) / (1 - objective); 1
   // without lines, below 0 once overspent.
   double remaining() const {
@@ -283,9 +307,9 @@ class ServiceWindow {
   // trend_oldest_ (up to 14 days); what it holds moves to its new slots.
   void make_trend_room(std::int64_t latest);
   void move_trend_to(std::int64_t bucket);
-  void count_budget_day(std::int64_t ts_ns, bool slow);
-  struct BudgetDay;
-  BudgetDay* budget_day(std::int64_t day);  // found or made; null if before the period
+  void count_slo(std::int64_t ts_ns, double seconds);  // in budget_days_ and open_hours_
+  // The hours before `end` (of the horizon) are final: from open_hours_ to final_hours_.
+  void finalize_hours(std::int64_t end);
 
   // What every line touches first, together: the gates, the minutes, the counters.
   Options options_;
@@ -333,13 +357,18 @@ class ServiceWindow {
   };
   std::vector<Completed> completed_;
   // The SLO's budget, if the service has one: per day (ascending, within the period
-  // of the newest) the lines and those above the threshold. Saved from state format 6
-  // on.
+  // of the newest) the lines and those above the threshold; and per hour at every
+  // threshold. Saved from state format 6 on.
   struct BudgetDay {
-    std::int64_t day;
+    std::int64_t index;  // days since the epoch
     std::uint64_t total, slow;
   };
   std::vector<BudgetDay> budget_days_;
+  // The hours: those lines can still reach, and the final ones of the last kKeptHours,
+  // shared with the published views (SloPeriod::hours): replaced, never changed, as
+  // hours become final (once an hour).
+  SloHours open_hours_;
+  std::shared_ptr<const SloHours> final_hours_;
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring holding bucket b at b mod its size. It is as long as

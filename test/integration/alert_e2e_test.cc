@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "test/support/files.h"
@@ -58,22 +60,26 @@ std::string regression_fixture() {
   return out;
 }
 
-// 40 minutes of lines, 2 per second per service: payments-api every line at 350 ms
-// from minute 10 to 12 (a fast burn of a 300 ms SLO), otherwise 80-119 ms with every
-// tenth line exactly at 300 ms (not above it); checkout healthy. `slow` gets the
-// number of payments-api's lines above 300 ms.
-std::string burn_fixture(int* slow) {
+// 50 minutes of lines, 2 per second per service: checkout healthy throughout;
+// payments-api from minute 5 on (so that Prometheus scrapes its counters at 0 first),
+// every line at 350 ms from minute 10 to 12 (a fast burn of a 300 ms SLO), otherwise
+// 80-119 ms with every tenth line exactly at 300 ms (not above it). `lines` and `slow`
+// get payments-api's lines and those above 300 ms.
+std::string burn_fixture(int* lines, int* slow) {
   std::string out;
   char ts[64];
-  *slow = 0;
-  for (int s = 0; s < 40 * 60; ++s) {
+  *lines = *slow = 0;
+  for (int s = 0; s < 50 * 60; ++s) {
     for (int half = 0; half < 2; ++half) {
       std::snprintf(ts, sizeof ts, "2026-01-01T00:%02d:%02d.%d00000000Z", s / 60, s % 60, half * 5);
       const bool burning = s >= 10 * 60 && s < 12 * 60;
       const int at = (2 * s + half) % 10 == 0 ? 300 : 80 + (s * 7 + half * 13) % 40;
       const int ms = burning ? 350 : at;
-      *slow += ms > 300;
+      const bool paying = s >= 5 * 60;
+      *lines += paying;
+      *slow += paying && ms > 300;
       for (const auto& [service, v] : {std::pair{"payments-api", ms}, std::pair{"checkout", 90}}) {
+        if (!paying && std::string_view(service) == "payments-api") continue;
         out += std::string(R"({"labels":{"namespace":"shop"},"timestamp":")") + ts +
                R"(","line":"{\"service\":\")" + service + R"(\",\"latency_ms\":)" +
                std::to_string(v) + R"(,\"status\":200}"})" + "\n";
@@ -268,13 +274,14 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
 // A latency SLO end to end: 99% within 300 ms (a threshold that is no bucket
 // boundary) for payments-api, alerting on the SLO only. Every window of the alerts
 // holds all of the replay (a minute of wall time), so they all see the same error
-// ratio: the burn (every line slow for 2 replayed minutes after 10 clean ones) pushes
+// ratio: the burn (every line slow for 2 replayed minutes after 5 clean ones) pushes
 // it past 6 x 1% (the 6h/30m clause) and then 14.4 x 1% (1h/5m); the page goes to the
 // team's PagerDuty with the SLO's summary, the burn rate of the clause that held, and
-// resolves once clean lines bring the ratio under 6% (about minute 34). The exporter's
-// slow-line counter equals the fixture's own count at 300 ms.
+// resolves once clean lines bring the ratio under 6% (about minute 38). The exporter's
+// slow-line counter equals the fixture's own count at 300 ms, and its own budget the
+// recording rule's.
 BOOST_AUTO_TEST_CASE(a_fast_burn_of_a_latency_slo_pages_with_its_summary_and_resolves) {
-  int slow = 0;
+  int lines = 0, slow = 0;
   Stack stack(R"(defaults:
   latency: {threshold_ms: 250, for: 1h}
   regression: {factor: 1.5, for: 24h}
@@ -284,7 +291,7 @@ services:
 exporter: {down_for: 1h, loki_disconnected_for: 1h}
 links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafana.example/d/x?var-service={service}'}
 )",
-              burn_fixture(&slow));
+              burn_fixture(&lines, &slow));
   // The page: our severity critical (PagerDuty's critical); the ticket (low, info)
   // fires as well and is not what this test waits for.
   const auto is_page = [](const Event& e) {
@@ -326,6 +333,36 @@ links: {runbook: 'https://runbooks.example/#{alert}', dashboard: 'https://grafan
   BOOST_TEST_REQUIRE(at != std::string::npos, scrape);
   BOOST_TEST(std::stod(scrape.substr(at + series.size())) == slow);
   BOOST_TEST(slow == 2 * 2 * 60);
+
+  // The exporter's own budget equals the recording rule's over a window Prometheus
+  // holds: the rule's 1d ratio (rate() of the exact counters, from the 0 Prometheus
+  // scraped before payments-api's first line) and the exporter's period counts, once
+  // the whole replay is in both.
+  const auto value = [&](const std::string& expr) {
+    const auto r =
+        lle::test::prometheus_result(stack.prometheus_port, "/api/v1/query", {{"query", expr}});
+    return r.size() == 1 ? std::stod(std::string(r[0].at("value").at(1).as_string())) : -1.0;
+  };
+  const std::string sel = "{service=\"payments-api\"}";
+  BOOST_TEST_REQUIRE(
+      value("min_over_time(loki_latency_slow_requests_total{service=\"payments-api\","
+            "threshold=\"0.3\"}[1h])") == 0,
+      "Prometheus did not scrape the counters before the first line");
+  double rule = -1, own = -1;
+  const bool equal = lle::test::wait_until(
+      [&] {
+        rule = value("service:loki_latency_slo_errors:ratio_rate1d" + sel);
+        own = value("loki_latency_slo_period_slow_requests" + sel +
+                    " / loki_latency_slo_period_requests" + sel);
+        return value("loki_latency_slo_period_requests" + sel) == lines &&
+               std::fabs(rule - own) <= 1e-12 * own;
+      },
+      30s);
+  BOOST_TEST(equal, "rule " << rule << ", exporter " << own);
+  BOOST_TEST(own == static_cast<double>(slow) / lines);
+  BOOST_TEST(value("loki_latency_slo_error_budget_remaining_ratio" + sel) ==
+                 1 - static_cast<double>(slow) / lines / 0.01,
+             boost::test_tools::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

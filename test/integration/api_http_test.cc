@@ -151,16 +151,17 @@ BOOST_AUTO_TEST_CASE(who_may_do_what_on_every_endpoint) {
       {"GET", kThreshold, ""},
       {"PUT", kThreshold, R"({"threshold_ms": 240})"},
       {"GET", kThreshold + "/backtest?threshold_ms=200", ""},
+      {"GET", "/api/services/checkout/slo/backtest?objective=0.995", ""},
       {"GET", "/api/teams", ""},
       {"GET", "/api/teams/payments/latency?window=24h", ""},
   };
   // Expected status per caller, in the order of `endpoints`.
   const std::pair<const Caller*, std::vector<int>> matrix[] = {
-      {&kOwner, {200, 200, 200, 200, 200, 200, 200}},
-      {&kTeamMember, {200, 200, 200, 200, 200, 200, 200}},
-      {&kOther, {200, 200, 200, 403, 200, 200, 200}},
-      {&kAnonymous, {401, 401, 401, 401, 401, 401, 401}},
-      {&kForged, {401, 401, 401, 401, 401, 401, 401}},
+      {&kOwner, {200, 200, 200, 200, 200, 200, 200, 200}},
+      {&kTeamMember, {200, 200, 200, 200, 200, 200, 200, 200}},
+      {&kOther, {200, 200, 200, 403, 200, 200, 200, 200}},
+      {&kAnonymous, {401, 401, 401, 401, 401, 401, 401, 401}},
+      {&kForged, {401, 401, 401, 401, 401, 401, 401, 401}},
   };
   for (const auto& [caller, expected] : matrix) {
     for (std::size_t i = 0; i < std::size(endpoints); ++i) {

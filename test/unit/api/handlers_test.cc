@@ -220,6 +220,63 @@ BOOST_AUTO_TEST_CASE(latency_says_the_slo_budget_of_a_service_that_has_one) {
   BOOST_TEST(!body(call("dave", "GET", "/api/services/checkout/latency")).contains("slo"));
 }
 
+// The SLO backtest replays the burn-rate alerts over the service's final hours, at
+// its SLO or at another objective, period or counted threshold; a service without an
+// SLO has no hours to replay, and bad parameters get a 400.
+BOOST_AUTO_TEST_CASE(slo_backtest_replays_the_burn_rate_alerts_over_the_hours) {
+  std::vector<lle::core::ServiceInfo> infos;
+  for (const auto& s : cfg->services) infos.push_back(s.info);
+  lle::window::Options options;
+  options.budgets =
+      std::make_shared<lle::window::Budgets>(lle::window::Budgets{{"search", {300, 0.99, 30}}});
+  lle::window::Store windows(infos, options);
+  // Six hours of a line every 15 s; the fourth all at 350 ms, the others at 200 ms.
+  std::int64_t now = kT0;
+  for (int i = 0; i < 6 * 240; ++i, now += 15 * lle::core::kNanosPerSecond)
+    windows.add(1, now, i / 240 == 3 ? 0.35 : 0.2, 200, now);
+  state = windows.snapshot(now + 10 * kMin);  // all six hours final
+  const std::string path = "/api/services/search/slo/backtest";
+  const auto r = call("dave", "GET", path);
+  BOOST_TEST_REQUIRE(r.status == 200, r.body);
+  const auto b = body(r);
+  BOOST_TEST(b.at("objective").to_number<double>() == 0.99);
+  BOOST_TEST(b.at("threshold_ms").to_number<double>() == 300);
+  BOOST_TEST(b.at("period_days").to_number<int>() == 30);
+  BOOST_TEST(b.at("requests").to_number<int>() == 6 * 240);
+  BOOST_TEST(b.at("slow_requests").to_number<int>() == 240);
+  BOOST_TEST(b.at("from").as_string() == lle::core::format_timestamp(kT0));
+  // The fourth hour burns 100x: one page, from its end to the end of the next.
+  const auto& page = b.at("page").as_object();
+  BOOST_TEST_REQUIRE(page.at("alerts").to_number<int>() == 1);
+  const auto& fired = page.at("fired").as_array().at(0).as_object();
+  BOOST_TEST(fired.at("start").as_string() == lle::core::format_timestamp(kT0 + 4 * 60 * kMin));
+  BOOST_TEST(fired.at("end").as_string() == lle::core::format_timestamp(kT0 + 5 * 60 * kMin));
+  BOOST_TEST(fired.at("peak_burn_rate").to_number<double>() == 100,
+             boost::test_tools::tolerance(1e-9));
+  // At 500 ms no line is slow: nothing fires.
+  const auto at_500 = body(call("dave", "GET", path, "threshold_ms=500"));
+  BOOST_TEST(at_500.at("slow_requests").to_number<int>() == 0);
+  BOOST_TEST(at_500.at("page").at("alerts").to_number<int>() == 0);
+  BOOST_TEST(at_500.at("ticket").at("alerts").to_number<int>() == 0);
+  // A 50% objective: a 2x burn at most, under every page factor.
+  BOOST_TEST(body(call("dave", "GET", path, "objective=0.5")).at("page").at("alerts") == 0);
+  BOOST_TEST(body(call("dave", "GET", path, "period=7d")).at("period_days") == 7);
+
+  const auto none = call("dave", "GET", "/api/services/checkout/slo/backtest");
+  BOOST_TEST(none.status == 404);
+  BOOST_TEST(body(none).at("error").as_string() == "no_slo");
+  for (const char* q : {"threshold_ms=301", "threshold_ms=abc", "objective=0.2", "objective=1",
+                        "objective=nan", "period=0d", "period=91d", "period=30", "period=1.5d",
+                        "window=1h", "period=7d&period=8d"}) {
+    const auto bad = call("dave", "GET", path, q);
+    BOOST_TEST(bad.status == 400, q << " -> " << bad.body);
+    BOOST_TEST(!body(bad).at("detail").as_string().empty(), q);
+  }
+  BOOST_TEST(body(call("dave", "GET", path, "threshold_ms=301")).at("detail").as_string() ==
+             "threshold_ms must be one of the thresholds counted exactly (100, 250, 300, 500, "
+             "1000 ms: windows.slow_thresholds_ms and the SLOs'), got '301'");
+}
+
 BOOST_AUTO_TEST_CASE(a_team_has_its_merged_windows_trend_and_services_breaching_first) {
   const auto teams = body(call("dave", "GET", "/api/teams"));
   const auto& list = teams.at("teams").as_array();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 using lle::web::StatusRow;
@@ -119,13 +120,20 @@ BOOST_AUTO_TEST_CASE(a_service_page_shows_its_slo_budget) {
   p.snapshot.at_ns = kEnd;
   StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api"};
   BOOST_TEST(lle::web::service_page(p, r).find("Latency SLO") == std::string::npos);
-  r.view.slo = {lle::window::Budget{300, 0.995, 28}, 4000, 5};  // 0.125% slow: 25% spent
+  r.view.slo.budget = lle::window::Budget{300, 0.995, 28};
+  r.view.slo.total = 4000;
+  r.view.slo.slow = 5;  // 0.125% slow: 25% spent
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  r.view.slo.burn_rates = {0.5, 1.25, nan, 0.3, 0.25};
   const std::string html = lle::web::service_page(p, r);
   BOOST_TEST(html.find("<h2>Latency SLO</h2>") != std::string::npos);
   BOOST_TEST(html.find("within budget") != std::string::npos);
   BOOST_TEST(html.find("99.5% of requests within 300 ms over 28 days: 5 of 4000 lines of the "
                        "period slower, error budget left 75.0% (burn rate over the period "
                        "0.25x)") != std::string::npos,
+             html);
+  BOOST_TEST(html.find("Burn rate over the last whole hours: 1h 0.50x, 2h 1.25x, 6h no lines, 1d "
+                       "0.30x, 3d 0.25x.") != std::string::npos,
              html);
   r.view.slo.slow = 30;  // 0.75%: 150% spent
   const std::string spent = lle::web::service_page(p, r);

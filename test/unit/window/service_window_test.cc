@@ -403,6 +403,92 @@ BOOST_AUTO_TEST_CASE(an_slo_budget_counts_the_days_of_its_period_and_survives_a_
   BOOST_TEST((load(budgets(250, 3)) == std::pair<std::uint64_t, std::uint64_t>{0, 0}));
 }
 
+// A service with an SLO also counts its lines per hour (by timestamp) at every
+// threshold, for the last 8 final days: the published hours are the final ones, the burn
+// rates sum the whole hours of each window that ends with the last final hour, and a
+// restart keeps them unless a threshold is new to the list.
+BOOST_AUTO_TEST_CASE(an_slo_counts_its_hours_at_every_threshold_for_burn_rates_and_backtests) {
+  auto o = options;
+  o.budgets =
+      std::make_shared<lle::window::Budgets>(lle::window::Budgets{{"svc", {300, 0.99, 30}}});
+  ServiceWindow slo(o, "svc");
+  const auto& ms = o.slow->ms;
+  std::map<std::int64_t, lle::window::SloHour> expected;  // by hour
+  const double values[] = {0.05, 0.12, 0.26, 0.3, 0.31, 0.6, 1.2};
+  for (int i = 0; i < 10 * 24 * 30; ++i) {  // a line every 2 minutes for 10 days
+    const std::int64_t now = clock.now_ns();
+    const std::int64_t hour = lle::core::floor_div(now, kHour);
+    // The mix changes from hour to hour: hour h has (h mod 7) of its values slow.
+    const double v = values[static_cast<std::size_t>((i + hour) % 7)];
+    BOOST_TEST_REQUIRE(!slo.add(now, v, 200, now).has_value());
+    auto& e = expected[hour];
+    e.index = hour;
+    ++e.total;
+    for (std::size_t t = 0; t < ms.size(); ++t) e.slow[t] += v * 1000 > ms[t];
+    clock.advance(2 * kMin);
+  }
+  const std::int64_t now = clock.now_ns();
+  const auto v = slo.view(now);
+  // Minutes before now - 5m are final; so are the hours all of whose minutes are.
+  const std::int64_t end = lle::core::floor_div(lle::core::floor_div(now - 5 * kMin, kMin), 60);
+  BOOST_TEST(v.slo.hours_end == end);
+  BOOST_TEST_REQUIRE(v.slo.hours != nullptr);
+  const auto& hours = *v.slo.hours;
+  // Published: the final ones of the last 192 hours.
+  BOOST_TEST_REQUIRE(hours.size() == static_cast<std::size_t>(lle::window::kKeptHours));
+  BOOST_TEST(hours.front().index == end - lle::window::kKeptHours);
+  for (const auto& h : hours) {
+    BOOST_TEST_REQUIRE(expected.contains(h.index));
+    const auto& e = expected.at(h.index);
+    BOOST_TEST(h.total == e.total);
+    BOOST_TEST(h.slow == e.slow, boost::test_tools::per_element());
+    BOOST_TEST(h.index < end);
+  }
+  BOOST_TEST(hours.back().index == end - 1);
+  const std::size_t at_300 = 2;
+  BOOST_TEST_REQUIRE(ms[at_300] == 300.0);
+  for (std::size_t w = 0; w < lle::window::kBurnWindows.size(); ++w) {
+    std::uint64_t total = 0, slow = 0;
+    for (std::int64_t h = end - lle::window::kBurnWindows[w].hours; h < end; ++h) {
+      total += expected.at(h).total;
+      slow += expected.at(h).slow[at_300];
+    }
+    const double want = static_cast<double>(slow) / static_cast<double>(total) / 0.01;
+    BOOST_TEST(v.slo.burn_rates[w] == want, boost::test_tools::tolerance(1e-12));
+  }
+  // The same hours are published again until another one becomes final.
+  BOOST_TEST(slo.view(now).slo.hours == v.slo.hours);
+
+  lle::core::Writer out;
+  slo.save(out);
+  const auto load = [&](const lle::window::Options& with) {
+    ServiceWindow again(with, "svc");
+    lle::core::Reader in(out.bytes());
+    BOOST_TEST_REQUIRE(again.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
+    BOOST_TEST(in.done());
+    return again.view(now);
+  };
+  const auto same = load(o);
+  BOOST_TEST_REQUIRE(same.slo.hours != nullptr);
+  BOOST_TEST_REQUIRE(same.slo.hours->size() == hours.size());
+  for (std::size_t i = 0; i < hours.size(); ++i) {
+    BOOST_TEST((*same.slo.hours)[i].total == hours[i].total);
+    BOOST_TEST((*same.slo.hours)[i].slow == hours[i].slow, boost::test_tools::per_element());
+  }
+  BOOST_TEST(same.slo.burn_rates == v.slo.burn_rates, boost::test_tools::per_element());
+  // Fewer thresholds: their columns move; a new one: no hour could say its count.
+  auto fewer = o;
+  fewer.slow = lle::window::SlowThresholds::of({300, 1000});
+  const auto moved = load(fewer);
+  BOOST_TEST_REQUIRE(moved.slo.hours->size() == hours.size());
+  BOOST_TEST(moved.slo.hours->back().slow[0] == hours.back().slow[at_300]);
+  BOOST_TEST(moved.slo.hours->back().slow[1] == hours.back().slow[4]);
+  auto more = o;
+  more.slow = lle::window::SlowThresholds::of({100, 250, 300, 500, 750, 1000});
+  const auto none = load(more).slo.hours;
+  BOOST_TEST((!none || none->empty()));
+}
+
 BOOST_AUTO_TEST_CASE(memory_of_a_full_seven_day_state_is_measured) {
   std::mt19937 rng(5);
   std::lognormal_distribution<double> lat(std::log(0.08), 0.5);
