@@ -51,8 +51,8 @@ SloBacktest slo_backtest(const window::SloHours& hours, std::int64_t hours_end,
     total[i + 1] = total[i];
     slow[i + 1] = slow[i];
     if (it != hours.end() && it->index == first + static_cast<std::int64_t>(i)) {
-      total[i + 1] += it->total;
-      slow[i + 1] += it->slow[q.column];
+      total[i + 1] += it->total();
+      slow[i + 1] += it->slow(q.column);
       ++it;
     }
   }

@@ -96,8 +96,13 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   latency_total_ += seconds;
   ++by_status_[static_cast<std::size_t>(status >= 100 && status <= 599 ? status / 100 : 0)];
   const auto& slow = options_.slow->seconds;
-  for (std::size_t i = 0; i < slow.size(); ++i) slow_[i] += seconds > slow[i];
-  if (budget_) count_slo(ts_ns, seconds);
+  std::size_t above = 0;  // how many of the thresholds (ascending) the line is above
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    const bool is_slow = seconds > slow[i];
+    slow_[i] += is_slow;
+    above += is_slow;
+  }
+  if (budget_) count_slo(ts_ns, above);
   if (seconds < sketch::kMinValue) ++clamped_low_;
   if (seconds > sketch::kMaxValue) ++clamped_high_;
   if (accepted_ == 1) {
@@ -376,8 +381,8 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
       if (final_hours_ && end != kNone) {
         for (const SloHour& h : *final_hours_) {
           if (h.index < end - kBurnWindows[w].hours) continue;
-          total += h.total;
-          slow += h.slow[budget_slow_];
+          total += h.total();
+          slow += h.slow(budget_slow_);
         }
       }
       v.slo.burn_rates[w] = total == 0 ? kNaN
@@ -486,16 +491,12 @@ Period* period_of(std::vector<Period>& periods, std::int64_t ts_ns, std::int64_t
 }
 }  // namespace
 
-void ServiceWindow::count_slo(std::int64_t ts_ns, double seconds) {
-  const auto& slow = options_.slow->seconds;
+void ServiceWindow::count_slo(std::int64_t ts_ns, std::size_t above) {
   if (BudgetDay* d = period_of(budget_days_, ts_ns, kDayNs, budget_->days)) {
     ++d->total;
-    d->slow += seconds > slow[budget_slow_];
+    d->slow += above > budget_slow_;
   }
-  if (SloHour* h = period_of(open_hours_, ts_ns, kHourNs, kKeptHours)) {
-    ++h->total;
-    for (std::size_t i = 0; i < slow.size(); ++i) h->slow[i] += seconds > slow[i];
-  }
+  if (SloHour* h = period_of(open_hours_, ts_ns, kHourNs, kKeptHours)) ++h->above[above];
 }
 
 void ServiceWindow::finalize_hours(std::int64_t end) {
@@ -635,8 +636,8 @@ void ServiceWindow::save(core::Writer& w) const {
   // And its hours, at every threshold (in the order of the list above).
   const auto save_hour = [&](const SloHour& h) {
     w.i64(h.index);
-    w.u64(h.total);
-    for (std::size_t i = 0; i < slow.ms.size(); ++i) w.u64(h.slow[i]);
+    w.u64(h.total());
+    for (std::size_t i = 0; i < slow.ms.size(); ++i) w.u64(h.slow(i));
   };
   w.u64((final_hours_ ? final_hours_->size() : 0) + open_hours_.size());
   if (final_hours_) std::ranges::for_each(*final_hours_, save_hour);
@@ -790,11 +791,24 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
       SloHour h;
       h.index = r.i64();
-      h.total = r.u64();
+      const std::uint64_t total = r.u64();
+      // Above each threshold (ascending) no more lines than above the one before.
+      SlowCounts slow{};  // by threshold now
+      std::uint64_t before = total;
       for (const std::ptrdiff_t c : column) {
-        const std::uint64_t slow = r.u64();
-        if (slow > h.total) return false;
-        if (c >= 0) h.slow[static_cast<std::size_t>(c)] = slow;
+        const std::uint64_t count = r.u64();
+        if (count > before) return false;
+        before = count;
+        if (c >= 0) slow[static_cast<std::size_t>(c)] = count;
+      }
+      if (complete) {
+        before = total;
+        for (std::size_t k = 0; k < ms.size(); ++k) {
+          if (slow[k] > before) return false;
+          h.above[k] = before - slow[k];
+          before = slow[k];
+        }
+        h.above[ms.size()] = before;
       }
       if (!index_ok(h.index, kHourNs, false) || (!hours.empty() && h.index <= hours.back().index))
         return false;

@@ -70,8 +70,20 @@ using Budgets = std::map<std::string, Budget, std::less<>>;
 // exporter's own burn rates over whole hours, and backtests at any counted threshold.
 struct SloHour {
   std::int64_t index = 0;  // hours since the epoch
-  std::uint64_t total = 0;
-  SlowCounts slow{};  // in Options::slow's order
+  // The hour's lines by how many of Options::slow (ascending) each is above: one
+  // increment a line, whatever the number of thresholds.
+  std::array<std::uint64_t, kMaxSlowThresholds + 1> above{};
+  std::uint64_t total() const {
+    std::uint64_t n = 0;
+    for (const auto a : above) n += a;
+    return n;
+  }
+  // The lines above Options::slow's threshold i.
+  std::uint64_t slow(std::size_t i) const {
+    std::uint64_t n = 0;
+    for (std::size_t k = i + 1; k < above.size(); ++k) n += above[k];
+    return n;
+  }
 };
 using SloHours = std::vector<SloHour>;
 // The SRE Workbook's burn-rate windows that whole hours answer exactly.
@@ -307,7 +319,8 @@ class ServiceWindow {
   // trend_oldest_ (up to 14 days); what it holds moves to its new slots.
   void make_trend_room(std::int64_t latest);
   void move_trend_to(std::int64_t bucket);
-  void count_slo(std::int64_t ts_ns, double seconds);  // in budget_days_ and open_hours_
+  // A line above `above` of the thresholds: in budget_days_ and open_hours_.
+  void count_slo(std::int64_t ts_ns, std::size_t above);
   // The hours before `end` (of the horizon) are final: from open_hours_ to final_hours_.
   void finalize_hours(std::int64_t end);
 

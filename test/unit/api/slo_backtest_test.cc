@@ -19,7 +19,8 @@ lle::window::SloHours hours(const std::vector<std::pair<std::uint64_t, std::uint
   lle::window::SloHours out;
   for (std::size_t i = 0; i < list.size(); ++i)
     if (list[i].first > 0)
-      out.push_back({kH0 + static_cast<std::int64_t>(i), list[i].first, {list[i].second}});
+      out.push_back(
+          {kH0 + static_cast<std::int64_t>(i), {list[i].first - list[i].second, list[i].second}});
   return out;
 }
 std::vector<std::pair<std::uint64_t, std::uint64_t>> operator+(
