@@ -105,6 +105,15 @@ struct Fixture {
       if (k == name) return v;
     return "";
   }
+  // The services' windows, search's under a 99% SLO at 300 ms over 30 days.
+  lle::window::Store search_under_an_slo() const {
+    std::vector<lle::core::ServiceInfo> infos;
+    for (const auto& s : cfg->services) infos.push_back(s.info);
+    lle::window::Options options;
+    options.budgets =
+        std::make_shared<lle::window::Budgets>(lle::window::Budgets{{"search", {300, 0.99, 30}}});
+    return lle::window::Store(infos, options);
+  }
   std::string audit() const { return lle::test::read_file(dir.path() / "audit.jsonl"); }
 };
 
@@ -199,12 +208,7 @@ BOOST_AUTO_TEST_CASE(latency_compares_a_window_with_the_same_window_a_week_earli
 // A service with a latency SLO answers its budget as the exporter counts it; one
 // without has no `slo`.
 BOOST_AUTO_TEST_CASE(latency_says_the_slo_budget_of_a_service_that_has_one) {
-  std::vector<lle::core::ServiceInfo> infos;
-  for (const auto& s : cfg->services) infos.push_back(s.info);
-  lle::window::Options options;
-  options.budgets =
-      std::make_shared<lle::window::Budgets>(lle::window::Budgets{{"search", {300, 0.99, 30}}});
-  lle::window::Store windows(infos, options);
+  lle::window::Store windows = search_under_an_slo();
   std::int64_t now = kT0;
   for (int i = 0; i < 1020; ++i, now += lle::core::kNanosPerSecond)
     windows.add(1, now, i % 51 == 0 ? 0.35 : 0.3, 200, now);  // 20 above 300 ms
@@ -224,12 +228,7 @@ BOOST_AUTO_TEST_CASE(latency_says_the_slo_budget_of_a_service_that_has_one) {
 // its SLO or at another objective, period or counted threshold; a service without an
 // SLO has no hours to replay, and bad parameters get a 400.
 BOOST_AUTO_TEST_CASE(slo_backtest_replays_the_burn_rate_alerts_over_the_hours) {
-  std::vector<lle::core::ServiceInfo> infos;
-  for (const auto& s : cfg->services) infos.push_back(s.info);
-  lle::window::Options options;
-  options.budgets =
-      std::make_shared<lle::window::Budgets>(lle::window::Budgets{{"search", {300, 0.99, 30}}});
-  lle::window::Store windows(infos, options);
+  lle::window::Store windows = search_under_an_slo();
   // Six hours of a line every 15 s; the fourth all at 350 ms, the others at 200 ms.
   std::int64_t now = kT0;
   for (int i = 0; i < 6 * 240; ++i, now += 15 * lle::core::kNanosPerSecond)
