@@ -516,17 +516,15 @@ Api::Decision Api::slo_backtest(const Call& c) const {
   q.column = static_cast<std::size_t>(std::find(counted.begin(), counted.end(), threshold_ms) -
                                       counted.begin());
   if (const auto* t = given("period")) {
-    int days = 0;
-    const auto [end, ec] = std::from_chars(t->data(), t->data() + t->size(), days);
-    if (ec != std::errc() || t->data() + t->size() - end != 1 || *end != 'd' || days < 1 ||
-        days > config::kSloPeriodMaxDays) {
+    const auto days = core::parse_whole_days(*t);
+    if (!days || *days < 1 || *days > config::kSloPeriodMaxDays) {
       return {error(400, "invalid_period",
                     "period must be whole days from 1d to " +
                         std::to_string(config::kSloPeriodMaxDays) + "d, got '" +
                         core::printable(*t) + "'"),
               "query"};
     }
-    q.period_ns = days * config::kDayNs;
+    q.period_ns = *days * config::kDayNs;
   }
   static const window::SloHours kNone;
   const SloBacktest b = api::slo_backtest(slo.hours ? *slo.hours : kNone, slo.hours_end, q);
@@ -547,7 +545,7 @@ Api::Decision Api::slo_backtest(const Call& c) const {
       {"threshold_ms", num(threshold_ms)},
       {"period_days", q.period_ns / config::kDayNs},
       {"min_requests", num(q.min_requests)},
-      {"resolution_s", config::kHourNs / 1'000'000'000},
+      {"resolution_s", core::kNanosPerHour / core::kNanosPerSecond},
       {"from", any ? json::value(core::format_timestamp(b.from_ns)) : json::value(nullptr)},
       {"to", any ? json::value(core::format_timestamp(b.to_ns)) : json::value(nullptr)},
       {"requests", b.total},

@@ -10,7 +10,15 @@ namespace lle::api {
 
 namespace {
 
-using config::kHourNs;
+constexpr std::int64_t kHourNs = core::kNanosPerHour;
+
+// The longest window any clause reads, in hours: no alert outlasts it past the last line.
+constexpr std::int64_t longest_window_hours() {
+  std::int64_t most = 0;
+  for (const auto& c : config::kPageClauses) most = std::max(most, c.long_ns / kHourNs);
+  for (const auto& c : config::kTicketClauses) most = std::max(most, c.long_ns / kHourNs);
+  return most;
+}
 
 // The alerts of one kind, as the hours are replayed.
 struct Run {
@@ -39,9 +47,9 @@ SloBacktest slo_backtest(const window::SloHours& hours, std::int64_t hours_end,
                          const SloQuestion& q) {
   SloBacktest b;
   if (hours.empty()) return b;
-  // The longest window reaches 3 days past the last hour with lines: no alert after.
+  // The longest window reaches past the last hour with lines so far: no alert after.
   const std::int64_t first = hours.front().index;
-  const std::int64_t end = std::min(hours_end, hours.back().index + 72 + 1);
+  const std::int64_t end = std::min(hours_end, hours.back().index + longest_window_hours() + 1);
   if (end <= first) return b;
   // Sums from `first` up to each hour, so that every window is two lookups.
   const auto n = static_cast<std::size_t>(end - first);

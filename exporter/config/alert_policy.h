@@ -69,11 +69,12 @@ struct BurnClause {
     return budget_share * static_cast<double>(period_ns) / static_cast<double>(long_ns);
   }
 };
-inline constexpr std::int64_t kMinuteNs = core::kNanosPerMinute, kHourNs = 60 * kMinuteNs;
-inline constexpr BurnClause kPageClauses[] = {{kHourNs, 5 * kMinuteNs, 0.02},
-                                              {6 * kHourNs, 30 * kMinuteNs, 0.05}};
-inline constexpr BurnClause kTicketClauses[] = {{24 * kHourNs, 2 * kHourNs, 0.1},
-                                                {72 * kHourNs, 6 * kHourNs, 0.1}};
+inline constexpr BurnClause kPageClauses[] = {
+    {core::kNanosPerHour, 5 * core::kNanosPerMinute, 0.02},
+    {6 * core::kNanosPerHour, 30 * core::kNanosPerMinute, 0.05}};
+inline constexpr BurnClause kTicketClauses[] = {
+    {24 * core::kNanosPerHour, 2 * core::kNanosPerHour, 0.1},
+    {72 * core::kNanosPerHour, 6 * core::kNanosPerHour, 0.1}};
 
 // What the SLO alerts of every service share (defaults.slo).
 struct SloAlerting {

@@ -130,14 +130,12 @@ struct At {
   std::int64_t days_or(std::int64_t def_ns, int min_days, int max_days) const {
     if (!present()) return def_ns;
     const auto s = str();
-    int v = 0;
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || s.data() + s.size() - p != 1 || *p != 'd' || v < min_days ||
-        v > max_days) {
+    const auto days = core::parse_whole_days(s);
+    if (!days || *days < min_days || *days > max_days) {
       fail("expected whole days such as 30d from " + std::to_string(min_days) + "d to " +
            std::to_string(max_days) + "d, got '" + s + "'");
     }
-    return v * core::kNanosPerDay;
+    return *days * core::kNanosPerDay;
   }
   core::LatencyUnit unit() const {
     const auto u = core::latency_unit_from_name(str());

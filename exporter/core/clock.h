@@ -10,7 +10,8 @@ namespace lle::core {
 
 inline constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 inline constexpr std::int64_t kNanosPerMinute = 60 * kNanosPerSecond;
-inline constexpr std::int64_t kNanosPerDay = 24 * 60 * kNanosPerMinute;
+inline constexpr std::int64_t kNanosPerHour = 60 * kNanosPerMinute;
+inline constexpr std::int64_t kNanosPerDay = 24 * kNanosPerHour;
 
 // Thread safety: implementations must allow now_ns() from any thread.
 class Clock {

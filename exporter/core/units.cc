@@ -12,6 +12,13 @@ std::optional<LatencyUnit> latency_unit_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<int> parse_whole_days(std::string_view text) {
+  int days = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), days);
+  if (ec != std::errc() || text.data() + text.size() - end != 1 || *end != 'd') return std::nullopt;
+  return days;
+}
+
 std::optional<double> parse_duration_seconds(std::string_view text) {
   bool negative = false;
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) {

@@ -29,6 +29,10 @@ std::optional<LatencyUnit> latency_unit_from_name(std::string_view name);
 // decide whether that is valid); nullopt when the text is not a duration.
 std::optional<double> parse_duration_seconds(std::string_view text);
 
+// Whole days as Prometheus writes them ("30d"): the number of days, or nullopt for
+// anything else ("30", "1.5d", "d", "-1d" reads as -1 and is the caller's to bound).
+std::optional<int> parse_whole_days(std::string_view text);
+
 // The shortest text that reads back as v ("0.3", "1e-05").
 std::string shortest_text(double v);
 

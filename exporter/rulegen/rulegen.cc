@@ -80,8 +80,8 @@ class Builder {
   const config::AlertPolicy& p_;
 };
 
-using config::BurnClause, config::kHourNs, config::kMinuteNs, config::kPageClauses,
-    config::kTicketClauses;
+using config::BurnClause, config::kPageClauses, config::kTicketClauses;
+constexpr std::int64_t kMinuteNs = core::kNanosPerMinute, kHourNs = core::kNanosPerHour;
 // Every window a clause reads, recorded once per service.
 constexpr std::int64_t kSloWindows[] = {5 * kMinuteNs, 30 * kMinuteNs, kHourNs,     2 * kHourNs,
                                         6 * kHourNs,   24 * kHourNs,   72 * kHourNs};

@@ -373,24 +373,13 @@ ServiceView ServiceWindow::view(std::int64_t now_ns, WindowSketches* team) {
       v.slo.total += d.total;
       v.slo.slow += d.slow;
     }
-    // Whole hours that no line can still reach: those before the horizon's.
-    const std::int64_t end =
-        horizon_minute_ == kNone ? kNone : floor_div(horizon_minute_, kMinutesPerHour);
-    for (std::size_t w = 0; w < kBurnWindows.size(); ++w) {
-      std::uint64_t total = 0, slow = 0;
-      if (final_hours_ && end != kNone) {
-        for (const SloHour& h : *final_hours_) {
-          if (h.index < end - kBurnWindows[w].hours) continue;
-          total += h.total();
-          slow += h.slow(budget_slow_);
-        }
-      }
-      v.slo.burn_rates[w] = total == 0 ? kNaN
-                                       : static_cast<double>(slow) / static_cast<double>(total) /
-                                             (1 - budget_->objective);
+    if (final_hours_) {
+      v.slo.burn_rates = final_hours_->burn_rates;
+      v.slo.hours = std::shared_ptr<const SloHours>(final_hours_, &final_hours_->hours);
+      v.slo.hours_end = final_hours_->end;
+    } else {
+      v.slo.burn_rates.fill(kNaN);
     }
-    v.slo.hours = final_hours_;
-    v.slo.hours_end = end;
   }
   v.clamped_low_total = clamped_low_;
   v.clamped_high_total = clamped_high_;
@@ -503,15 +492,26 @@ void ServiceWindow::finalize_hours(std::int64_t end) {
   const auto open_end = std::find_if(open_hours_.begin(), open_hours_.end(),
                                      [&](const SloHour& h) { return h.index >= end; });
   const auto kept = [&](const SloHour& h) { return h.index >= end - kKeptHours; };
-  const bool expiring = final_hours_ && !final_hours_->empty() && !kept(final_hours_->front());
-  if (open_end == open_hours_.begin() && !expiring) return;
-  auto hours = std::make_shared<SloHours>();
-  hours->reserve((final_hours_ ? final_hours_->size() : 0) +
-                 static_cast<std::size_t>(open_end - open_hours_.begin()));
-  if (final_hours_) std::ranges::copy_if(*final_hours_, std::back_inserter(*hours), kept);
-  std::copy_if(open_hours_.begin(), open_end, std::back_inserter(*hours), kept);
+  auto next = std::make_shared<FinalHours>();
+  auto& hours = next->hours;
+  hours.reserve((final_hours_ ? final_hours_->hours.size() : 0) +
+                static_cast<std::size_t>(open_end - open_hours_.begin()));
+  if (final_hours_) std::ranges::copy_if(final_hours_->hours, std::back_inserter(hours), kept);
+  std::copy_if(open_hours_.begin(), open_end, std::back_inserter(hours), kept);
   open_hours_.erase(open_hours_.begin(), open_end);
-  final_hours_ = std::move(hours);
+  next->end = end;
+  for (std::size_t w = 0; w < kBurnWindows.size(); ++w) {
+    std::uint64_t total = 0, slow = 0;
+    for (const SloHour& h : hours) {
+      if (h.index < end - kBurnWindows[w].hours) continue;
+      total += h.total();
+      slow += h.slow(budget_slow_);
+    }
+    next->burn_rates[w] = total == 0 ? kNaN
+                                     : static_cast<double>(slow) / static_cast<double>(total) /
+                                           (1 - budget_->objective);
+  }
+  final_hours_ = std::move(next);
 }
 
 // Every heap block as the allocator holds it (core::heap_bytes), so that the
@@ -532,7 +532,7 @@ std::size_t ServiceWindow::memory_bytes() const {
   for (const auto& c : completed_) bytes += c.sketch.memory_bytes();
   bytes += heap_bytes(budget_days_.capacity() * sizeof(BudgetDay));
   bytes += heap_bytes(open_hours_.capacity() * sizeof(SloHour));
-  if (final_hours_) bytes += heap_bytes(final_hours_->capacity() * sizeof(SloHour));
+  if (final_hours_) bytes += heap_bytes(final_hours_->hours.capacity() * sizeof(SloHour));
   return bytes;
 }
 
@@ -639,8 +639,8 @@ void ServiceWindow::save(core::Writer& w) const {
     w.u64(h.total());
     for (std::size_t i = 0; i < slow.ms.size(); ++i) w.u64(h.slow(i));
   };
-  w.u64((final_hours_ ? final_hours_->size() : 0) + open_hours_.size());
-  if (final_hours_) std::ranges::for_each(*final_hours_, save_hour);
+  w.u64((final_hours_ ? final_hours_->hours.size() : 0) + open_hours_.size());
+  if (final_hours_) std::ranges::for_each(final_hours_->hours, save_hour);
   std::ranges::for_each(open_hours_, save_hour);
 }
 

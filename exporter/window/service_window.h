@@ -26,7 +26,7 @@
 namespace lle::window {
 
 inline constexpr std::int64_t kFiveMinutesNs = 5 * core::kNanosPerMinute;
-inline constexpr std::int64_t kHourNs = 60 * core::kNanosPerMinute;
+inline constexpr std::int64_t kHourNs = core::kNanosPerHour;
 inline constexpr int kLiveMinutes = 5;     // the "5m" window, in 1-minute slices
 inline constexpr int kHourBuckets = 12;    // the "1h" window, in 5-minute buckets
 inline constexpr int kArchiveHours = 168;  // the 7-day baseline, in hours
@@ -101,8 +101,8 @@ struct SloPeriod {
   // Over each of kBurnWindows: the hours that end with the last final hour (no line can
   // still arrive for it): the share of slow lines / (1 - objective); NaN without lines.
   std::array<double, kBurnWindows.size()> burn_rates{};
-  // The final hours with lines, ascending (shared: rebuilt only when an hour becomes
-  // final), and the first hour that is not final.
+  // The final hours with lines, ascending (shared: rebuilt as the horizon moves to a
+  // new hour), and the first hour that is not final.
   std::shared_ptr<const SloHours> hours;
   std::int64_t hours_end = 0;
   // The share of the error budget left: 1 - (slow / total) / (1 - objective); 1
@@ -321,7 +321,8 @@ class ServiceWindow {
   void move_trend_to(std::int64_t bucket);
   // A line above `above` of the thresholds: in budget_days_ and open_hours_.
   void count_slo(std::int64_t ts_ns, std::size_t above);
-  // The hours before `end` (of the horizon) are final: from open_hours_ to final_hours_.
+  // The hours before `end` (the horizon's) are final: from open_hours_ to final_hours_,
+  // with the burn rates over them.
   void finalize_hours(std::int64_t end);
 
   // What every line touches first, together: the gates, the minutes, the counters.
@@ -377,11 +378,16 @@ class ServiceWindow {
     std::uint64_t total, slow;
   };
   std::vector<BudgetDay> budget_days_;
-  // The hours: those lines can still reach, and the final ones of the last kKeptHours,
-  // shared with the published views (SloPeriod::hours): replaced, never changed, as
-  // hours become final (once an hour).
+  // The hours: those lines can still reach, and the final ones of the last kKeptHours
+  // with the burn rates over them, shared with the published views (SloPeriod):
+  // replaced, never changed, as the horizon moves to a new hour.
   SloHours open_hours_;
-  std::shared_ptr<const SloHours> final_hours_;
+  struct FinalHours {
+    SloHours hours;
+    std::int64_t end = 0;  // the first hour that is not final
+    std::array<double, kBurnWindows.size()> burn_rates{};
+  };
+  std::shared_ptr<const FinalHours> final_hours_;
 
   // 5-minute P95s as bucket indices (the P95 is always a bucket's value): exact
   // in 2 bytes a point, a ring holding bucket b at b mod its size. It is as long as

@@ -19,6 +19,16 @@ constexpr std::int64_t kHour = 60 * kMin;
 // An hour-aligned start far from the epoch, so that bucket arithmetic is exercised.
 constexpr std::int64_t kT0 = 1'763'625'600LL * 1'000'000'000LL;
 
+// A window of `id` under `options` that loaded all of what `saved` holds.
+ServiceWindow reloaded(std::string_view saved, const lle::window::Options& options,
+                       std::string_view id) {
+  ServiceWindow w(options, id);
+  lle::core::Reader in(saved);
+  BOOST_TEST_REQUIRE(w.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
+  BOOST_TEST(in.done());
+  return w;
+}
+
 struct Fixture {
   lle::core::ManualClock clock{kT0};
   lle::window::Options options;  // 5m lateness, 1m future skew, 3 buckets
@@ -391,11 +401,7 @@ BOOST_AUTO_TEST_CASE(an_slo_budget_counts_the_days_of_its_period_and_survives_a_
   lle::core::Writer out;
   slo.save(out);
   const auto load = [&](const lle::window::Options& o) {
-    ServiceWindow w(o, "svc");
-    lle::core::Reader in(out.bytes());
-    BOOST_TEST_REQUIRE(w.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
-    BOOST_TEST(in.done());
-    const auto r = w.view(now);
+    const auto r = reloaded(out.bytes(), o, "svc").view(now);
     return std::pair{r.slo.total, r.slo.slow};
   };
   BOOST_TEST((load(three_days) == period(3)));
@@ -465,11 +471,7 @@ BOOST_AUTO_TEST_CASE(an_slo_counts_its_hours_at_every_threshold_for_burn_rates_a
   lle::core::Writer out;
   slo.save(out);
   const auto load = [&](const lle::window::Options& with) {
-    ServiceWindow again(with, "svc");
-    lle::core::Reader in(out.bytes());
-    BOOST_TEST_REQUIRE(again.load(in, lle::sketch::LatencySketch::Encoding::kBlockRice));
-    BOOST_TEST(in.done());
-    return again.view(now);
+    return reloaded(out.bytes(), with, "svc").view(now);
   };
   const auto same = load(o);
   BOOST_TEST_REQUIRE(same.slo.hours != nullptr);
