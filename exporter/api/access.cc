@@ -141,10 +141,15 @@ bool in_team(const config::Config& c, std::string_view team, std::string_view en
   if (const auto t = c.team_members.find(std::string(team)); t != c.team_members.end()) {
     if (std::find(t->second.begin(), t->second.end(), engineer) != t->second.end()) return true;
   }
-  return std::any_of(c.services.begin(), c.services.end(), [&](const config::ServiceConfig& s) {
-    const auto& owners = s.info.owners;
-    return s.info.team == team && std::find(owners.begin(), owners.end(), engineer) != owners.end();
-  });
+  // Every service of the fleet: membership is the same on every member.
+  const auto owns_one = [&](const std::vector<config::ServiceConfig>& services) {
+    return std::any_of(services.begin(), services.end(), [&](const config::ServiceConfig& s) {
+      const auto& owners = s.info.owners;
+      return s.info.team == team &&
+             std::find(owners.begin(), owners.end(), engineer) != owners.end();
+    });
+  };
+  return owns_one(c.services) || owns_one(c.fleet.elsewhere);
 }
 
 bool may_read_team(const config::Config& c, std::string_view team, std::string_view engineer) {

@@ -188,6 +188,21 @@ Response error(int status, const std::string& code, const std::string& detail) {
   return {status, json::serialize(json::object{{"error", code}, {"detail", detail}}) + "\n", {}};
 }
 
+std::optional<Response> served_elsewhere(const config::Config& c, std::string_view id) {
+  const auto owner = config::owned_elsewhere(c, id);
+  if (!owner) return std::nullopt;
+  const std::string detail = "service '" + std::string(id) + "' is served by fleet member " +
+                             std::to_string(*owner) + " of " + std::to_string(c.fleet.members) +
+                             ", not this one (" + std::to_string(c.fleet.member) + ")";
+  return Response{404,
+                  json::serialize(json::object{{"error", "owned_elsewhere"},
+                                               {"detail", detail},
+                                               {"owner", *owner},
+                                               {"members", c.fleet.members}}) +
+                      "\n",
+                  {}};
+}
+
 Api::Api(std::shared_ptr<const config::Config> cfg, Credentials creds, ThresholdStore& thresholds,
          Hooks hooks, const core::Clock& clock)
     : cfg_(std::move(cfg)),
@@ -236,9 +251,12 @@ void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Don
   const auto it =
       std::find_if(cfg.services.begin(), cfg.services.end(),
                    [&](const config::ServiceConfig& s) { return s.info.id == r.service; });
-  if (it == cfg.services.end())
+  if (it == cfg.services.end()) {
+    if (auto elsewhere = served_elsewhere(cfg, r.service))
+      return decide({std::move(*elsewhere), "another fleet member's service"});
     return decide({error(404, "unknown_service", "no service '" + core::printable(r.service) + "'"),
                    "service"});
+  }
   if (e == Endpoint::kSetThreshold && !owns(cfg, *it, engineer)) {
     return decide({error(403, "forbidden",
                          "only the owners of " + r.service + " (and its team) may change it"),

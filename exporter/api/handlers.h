@@ -72,6 +72,9 @@ struct Response {
 };
 
 Response error(int status, const std::string& code, const std::string& detail);
+// Fleet mode: 404 `owned_elsewhere` naming the member that serves `id` (`owner`),
+// for the API and the pages; nullopt when no other member does.
+std::optional<Response> served_elsewhere(const config::Config& c, std::string_view id);
 
 // A query string's parameters, decoded by Boost.URL ('+' is a space). nullopt and
 // *bad (a 400's error and detail) for an invalid encoding, a parameter not in

@@ -18,9 +18,10 @@ constexpr const char* kUsage =
     "\n"
     "Usage:\n"
     "  loki-latency-exporter run --config FILE [--replay PATH|-] [--listen HOST:PORT]\n"
-    "                            [--rebase-to-now] [--speed X]\n"
-    "  loki-latency-exporter check-config --config FILE [--offline]\n"
+    "                            [--rebase-to-now] [--speed X] [--fleet-member K]\n"
+    "  loki-latency-exporter check-config --config FILE [--offline] [--fleet-member K]\n"
     "  loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
+    "                            [--fleet-member K]\n"
     "  loki-latency-exporter rules generate --config FILE --out PATH|-\n"
     "                            [--format prometheus|prometheusrule|sloth]\n"
     "  loki-latency-exporter --version | --help | SUBCOMMAND --help\n"
@@ -45,20 +46,25 @@ constexpr const char* kRunHelp =
     "                       tail messages) from a file or stdin instead of the configured input\n"
     "  --listen HOST:PORT   overrides `listen` (port 0 picks a free port)\n"
     "  --rebase-to-now      shift replayed timestamps so that the newest line is now\n"
-    "  --speed X            replay pace: 0 as fast as possible (default), 1 real time\n";
+    "  --speed X            replay pace: 0 as fast as possible (default), 1 real time\n"
+    "  --fleet-member K     fleet mode: this exporter is member K (overrides fleet.member\n"
+    "                       and the host name's ordinal; docs/fleet.md)\n";
 
 constexpr const char* kCheckHelp =
     "loki-latency-exporter check-config --config FILE [--offline]\n"
     "\n"
     "Validates exporter.yaml, its services file and the alert policy (and that the\n"
-    "services fit in input.loki.max_tails tails), and reads every file run reads at\n"
+    "services fit in input.loki.max_tails tails, and a fleet's members' tails together\n"
+    "in fleet.max_tails_per_tenant), and reads every file run reads at\n"
     "start: Loki's secret files, the API's tokens file and proxy secret, the\n"
     "thresholds file. Exit 0 when valid; otherwise prints the file, line, YAML path\n"
     "and what was expected, and exits 1.\n"
     "\n"
     "  --offline   check the configuration files only, not the secret, token and\n"
     "              thresholds files they name (a config checked away from where it\n"
-    "              runs, e.g. a Kubernetes ConfigMap in CI)\n";
+    "              runs, e.g. a Kubernetes ConfigMap in CI); a fleet member not given\n"
+    "              is taken to be 0 rather than read from the host name\n"
+    "  --fleet-member K   check as fleet member K (docs/fleet.md)\n";
 
 constexpr const char* kDqHelp =
     "loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
@@ -66,7 +72,10 @@ constexpr const char* kDqHelp =
     "Replays a recorded export through the data-quality gates and prints JSON per service:\n"
     "accepted, rejected by reason, min/max latency, time span, baseline buckets. Exits 1\n"
     "if a gate in `data_quality` fails (reject ratio above max_reject_ratio, fewer than\n"
-    "min_baseline_buckets 5-minute buckets with data), 0 otherwise.\n";
+    "min_baseline_buckets 5-minute buckets with data), 0 otherwise.\n"
+    "\n"
+    "  --fleet-member K   report as fleet member K: its services, and the lines no\n"
+    "                     service claims only on member 0 (docs/fleet.md)\n";
 
 constexpr const char* kRulesHelp =
     "loki-latency-exporter rules generate --config FILE --out PATH|- [--format F]\n"
@@ -112,6 +121,7 @@ int cli_main(int argc, char** argv) {
   std::string command, action, config, replay, listen, out, rules_format = "prometheus";
   bool rebase = false, help = false, offline = false;
   double speed = -1;
+  std::optional<int> fleet_member;
   log::Format format = log::Format::kText;
   log::Level level = log::Level::kInfo;
 
@@ -149,6 +159,11 @@ int cli_main(int argc, char** argv) {
       const auto sp = value(&v) ? non_negative(v) : std::nullopt;
       if (!sp) return usage_error("--speed needs a number >= 0", kUsage);
       speed = *sp;
+    } else if (a == "--fleet-member") {
+      const auto k = value(&v) ? non_negative(v) : std::nullopt;
+      if (!k || *k != static_cast<int>(*k) || *k > 999)
+        return usage_error("--fleet-member needs a member number from 0 to 999", kUsage);
+      fleet_member = static_cast<int>(*k);
     } else if (a == "--log-format") {
       if (!value(&v) || (v != "text" && v != "json")) {
         return usage_error("--log-format needs text or json", kUsage);
@@ -180,14 +195,14 @@ int cli_main(int argc, char** argv) {
   if (command.empty()) return usage_error("missing subcommand", kUsage);
   if (help_text == kUsage) return usage_error("unknown subcommand '" + command + "'", kUsage);
   if (config.empty()) return usage_error("--config FILE is required", help_text);
-  if (command == "check-config") return check_config(config, offline);
-  if (command == "dq-report") return dq_report(config, replay, out);
+  if (command == "check-config") return check_config(config, offline, fleet_member);
+  if (command == "dq-report") return dq_report(config, replay, out, fleet_member);
   if (command == "rules") {
     if (action != "generate") return usage_error("rules needs the action 'generate'", kRulesHelp);
     if (out.empty()) return usage_error("--out PATH|- is required", kRulesHelp);
     return rules_generate(config, out, rules_format);
   }
-  return run({config, replay, listen, rebase, speed});
+  return run({config, replay, listen, rebase, speed, fleet_member});
 }
 
 }  // namespace lle::app

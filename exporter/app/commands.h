@@ -1,7 +1,10 @@
 #pragma once
 // The subcommands. Each returns the process exit code.
 
+#include <optional>
 #include <string>
+
+#include "exporter/config/config.h"
 
 namespace lle::app {
 
@@ -10,12 +13,14 @@ struct RunArgs {
   std::string replay;  // overrides input.replay.path; "-" = stdin
   std::string listen;  // overrides listen
   bool rebase_to_now = false;
-  double speed = -1;  // < 0: the config's value
+  double speed = -1;                // < 0: the config's value
+  std::optional<int> fleet_member;  // --fleet-member
 };
 
 int run(const RunArgs& args);
-int check_config(const std::string& config_path, bool offline);
-int dq_report(const std::string& config_path, const std::string& replay, const std::string& out);
+int check_config(const std::string& config_path, bool offline, std::optional<int> fleet_member);
+int dq_report(const std::string& config_path, const std::string& replay, const std::string& out,
+              std::optional<int> fleet_member);
 // format: "prometheus" or "prometheusrule"; out: a file (written atomically) or "-".
 int rules_generate(const std::string& config_path, const std::string& out,
                    const std::string& format);

@@ -89,10 +89,10 @@ bool write_report(const json::object& report, const std::string& out) {
 }  // namespace
 
 int dq_report(const std::string& config_path, const std::string& replay_path,
-              const std::string& out) {
+              const std::string& out, std::optional<int> fleet_member) {
   config::Config cfg;
   try {
-    cfg = config::load(config_path);
+    cfg = config::load(config_path, {fleet_member});
   } catch (const std::exception& e) {
     log::error("invalid configuration", {{"error", e.what()}});
     return 2;
@@ -110,7 +110,7 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
     log::error("cannot read replay input", {{"error", e.what()}});
     return 2;
   }
-  ingest::Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}, {}});
+  ingest::Pipeline pipeline(cfg, {kVersion, kRevision, wall.now_ns(), {}, {}, {}, {}});
   // replay_into closes every open minute: the report covers all accepted lines.
   const auto ended = ingest::replay_into(*replay, pipeline);
   if (!ended.error.empty()) {

@@ -24,7 +24,7 @@ std::string rules_for(const config::Config& cfg,
 int rules_generate(const std::string& config_path, const std::string& out,
                    const std::string& format) {
   try {
-    const auto cfg = config::load(config_path);
+    const auto cfg = config::load(config_path, {std::nullopt, false});  // the fleet's rules
     const api::ThresholdStore api_thresholds(cfg.thresholds);
     const std::string text = rules_for(cfg, api_thresholds.all().by_service,
                                        format == "prometheusrule" ? rulegen::Format::kPrometheusRule
@@ -34,7 +34,8 @@ int rules_generate(const std::string& config_path, const std::string& out,
       std::cout << text;
     } else {
       core::write_file_atomic(out, {text}, 0644);
-      std::cerr << "wrote " << out << " (" << cfg.services.size() << " services)\n";
+      std::cerr << "wrote " << out << " (" << cfg.services.size() + cfg.fleet.elsewhere.size()
+                << " services)\n";
     }
     return 0;
   } catch (const std::exception& e) {

@@ -41,7 +41,7 @@ constexpr std::chrono::seconds kPostTimeout{5};
 // The configuration as `run` sees it: the files, then the command line's overrides
 // (checked once, before the first load). Throws config::ConfigError.
 config::Config load_config(const RunArgs& args) {
-  config::Config cfg = config::load(args.config);
+  config::Config cfg = config::load(args.config, {args.fleet_member});
   if (!args.listen.empty()) cfg.listen = args.listen;
   if (!args.replay.empty()) cfg.replay.path = args.replay;
   if (args.rebase_to_now) cfg.replay.rebase_to_now = true;
@@ -400,12 +400,13 @@ int run(const RunArgs& args) {
   return 0;
 }
 
-int check_config(const std::string& config_path, bool offline) {
+int check_config(const std::string& config_path, bool offline, std::optional<int> fleet_member) {
   try {
-    const auto cfg = config::load(config_path);
+    const auto cfg = config::load(config_path, {fleet_member, !offline});
     // Everything run reads at start, through the same code, so that "valid" here
     // means run starts: Loki's secrets, the API's credentials, the thresholds.
     if (!cfg.loki.url.empty()) loki::plan_shards(cfg);
+    loki::fleet_tails(cfg);
     if (!offline) {
       if (!cfg.loki.url.empty()) loki::request_headers(cfg.loki);
       if (cfg.api.enabled()) api::load_credentials(cfg.api);

@@ -1,5 +1,6 @@
 #include "exporter/config/config.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -285,6 +286,53 @@ std::string tenant_id_error(std::string_view id) {
   return "";
 }
 
+namespace {
+
+// fleet: {members, member, max_tails_per_tenant}; this member's services stay in
+// c.services, the others' move to c.fleet.elsewhere.
+void load_fleet(const At& f, const FleetMember& who, Config& c) {
+  auto& fleet = c.fleet;
+  if (f.present()) {
+    f.require_map({"members", "member", "max_tails_per_tenant"});
+    fleet.members = f.key("members").int_or(1, 1, 1000);
+    fleet.max_tails_per_tenant =
+        f.key("max_tails_per_tenant").int_or(fleet.max_tails_per_tenant, 1, 10000);
+  }
+  const auto range = "expected a member from 0 to " + std::to_string(fleet.members - 1) +
+                     " (fleet.members is " + std::to_string(fleet.members) + ")";
+  const auto fail = [&](const std::string& what) {
+    if (f.present()) f.key("member").fail(what);
+    throw ConfigError(c.exporter_file, "fleet.member", what);
+  };
+  if (const auto& flag = who.given) {
+    if (*flag < 0 || *flag >= fleet.members)
+      fail("--fleet-member " + std::to_string(*flag) + ": " + range);
+    fleet.member = *flag;
+  } else if (f.present() && f.key("member").present()) {
+    fleet.member = f.key("member").int_or(0, 0, fleet.members - 1);
+  } else if (fleet.members > 1 && who.from_host) {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) name[0] = 0;
+    const auto ordinal = pod_ordinal(name);
+    if (!ordinal)
+      fail("not given, and the host name '" + std::string(name) +
+           "' does not end in -<ordinal> as a StatefulSet pod's does: set fleet.member or "
+           "--fleet-member");
+    if (*ordinal >= fleet.members)
+      fail("the host name '" + std::string(name) + "' says member " + std::to_string(*ordinal) +
+           ": " + range);
+    fleet.member = *ordinal;
+  }
+  std::vector<ServiceConfig> mine;
+  for (auto& s : c.services) {
+    (fleet_owner(s.info.id, fleet.members) == fleet.member ? mine : fleet.elsewhere)
+        .push_back(std::move(s));
+  }
+  c.services = std::move(mine);
+}
+
+}  // namespace
+
 bool valid_listen_address(const std::string& s) {
   const auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -295,7 +343,7 @@ bool valid_listen_address(const std::string& s) {
   return ec == std::errc() && p == e && b != e && port >= 0 && port <= 65535;
 }
 
-Config load(const std::string& exporter_yaml_path) {
+Config load(const std::string& exporter_yaml_path, const FleetMember& member) {
   Config c;
   c.exporter_file = exporter_yaml_path;
   const At root{exporter_yaml_path, load_yaml(exporter_yaml_path), ""};
@@ -315,7 +363,7 @@ Config load(const std::string& exporter_yaml_path) {
     return at.str_or("").empty() ? std::string() : relative_to(at);
   };
   root.require_map({"listen", "http", "metrics", "services_file", "input", "state", "parsing",
-                    "windows", "data_quality", "alerting", "api"});
+                    "windows", "data_quality", "alerting", "api", "fleet"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
   if (const At h = root.key("http"); h.present()) {
@@ -397,10 +445,11 @@ Config load(const std::string& exporter_yaml_path) {
 
   c.services_file = relative_to(root.key("services_file"));
   c.services = load_services(c.services_file, c.parsing, &c.team_members);
+  load_fleet(root.key("fleet"), member, c);
   if (const At a = root.key("alerting"); a.present()) {
     a.require_map({"policy_file", "thresholds_file", "audit_log", "rules_file", "rules_format",
                    "prometheus_reload_url", "reload_attempts"});
-    c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), c.services);
+    c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), fleet_services(c));
     // Every SLO's threshold is counted exactly, with the ladder.
     std::vector<double> ms = c.windows.slow->ms;
     for (const auto& [id, slo] : c.alert_policy->slos) ms.push_back(slo.threshold_ms);
@@ -461,7 +510,7 @@ Config load(const std::string& exporter_yaml_path) {
       api.fail("the API serves thresholds: alerting.policy_file must be set as well");
   }
   if (!c.loki.url.empty() && c.loki.selector.empty()) {
-    for (const auto& s : c.services) {
+    for (const auto& s : fleet_services(c)) {
       if (s.match_labels.empty()) {
         root.key("input")
             .key("loki")

@@ -156,6 +156,19 @@ struct MetricsConfig {
   std::vector<double> classic_buckets;
 };
 
+// Fleet mode (docs/fleet.md): the services shared out among `members` exporters
+// with no overlap, each owned by one member (rendezvous hashing of its id), so
+// that Prometheus, Thanos or Mimir add the members' series up at query time.
+struct FleetConfig {
+  int members = 1;
+  int member = 0;  // this exporter, 0 .. members-1
+  // Loki's max_concurrent_tail_requests: the tails of all members together.
+  int max_tails_per_tenant = 10;
+  // The services the other members own, in services.yaml order (Config::services
+  // holds this member's). Rules are generated for both: they are the fleet's.
+  std::vector<ServiceConfig> elsewhere;
+};
+
 struct Config {
   std::string exporter_file;
   std::string services_file;
@@ -168,7 +181,8 @@ struct Config {
   parse::Options parsing;
   WindowsConfig windows;
   DataQualityGates data_quality;
-  std::vector<ServiceConfig> services;
+  std::vector<ServiceConfig> services;  // the ones this exporter serves (fleet: its own)
+  FleetConfig fleet;
   // alerting.policy_file (rules/alert-rules.yaml), loaded and checked with the rest.
   std::optional<AlertPolicy> alert_policy;
   ThresholdsConfig thresholds;
@@ -181,8 +195,28 @@ struct Config {
 // a-z A-Z 0-9 ! - _ . * ' ( ), and neither "." nor "..". "" if valid, else why not.
 std::string tenant_id_error(std::string_view id);
 
+// Which fleet member this process is: `given` (--fleet-member), else fleet.member,
+// else the host name's ordinal; without from_host (rules generation, offline
+// checks: the fleet's rules and keys do not depend on it) member 0 then.
+struct FleetMember {
+  std::optional<int> given;
+  bool from_host = true;
+};
+
 // Reads and validates exporter.yaml and its services file. Throws ConfigError.
-Config load(const std::string& exporter_yaml_path);
+Config load(const std::string& exporter_yaml_path, const FleetMember& member = {});
+
+// The member that owns a service: the highest of the members' scores for its id
+// (rendezvous hashing: going from N to N+1 members moves about 1/(N+1) of the
+// services, all of them to the new member). Stable across builds and platforms.
+int fleet_owner(std::string_view service_id, int members);
+// The member that owns `id` if another member does; nullopt if it is this
+// member's or no service of the fleet.
+std::optional<int> owned_elsewhere(const Config& c, std::string_view id);
+// The ordinal at the end of a StatefulSet pod's name ("lle-3" -> 3), if any.
+std::optional<int> pod_ordinal(std::string_view hostname);
+// Every service of the fleet: this member's, then the others'.
+std::vector<ServiceConfig> fleet_services(const Config& c);
 
 // "host:port" with a port in 1..65535 (0 allowed: pick a free port).
 bool valid_listen_address(const std::string& s);

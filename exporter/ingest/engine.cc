@@ -31,6 +31,7 @@ boost::asio::awaitable<void> every(std::int64_t interval_ns, std::function<void(
 std::vector<loki::ShardPlan> plan_for(const config::Config& cfg, bool replaying) {
   if (replaying || cfg.loki.url.empty()) return {};
   auto shards = loki::plan_shards(cfg);
+  loki::fleet_tails(cfg);  // the whole fleet's within the tenant's limit
   if (static_cast<int>(shards.size()) < cfg.loki.shards) {
     log::warn("fewer shards than configured: no more services to split",
               {{"shards", std::to_string(shards.size())},
@@ -43,7 +44,7 @@ Engine::Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const En
                source::Source* replay)
     : cfg_(std::move(cfg)),
       env_(env),
-      pipeline_(cfg_, {env.version, env.revision, env.start_time_ns, {}, {}, {}}),
+      pipeline_(cfg_, {env.version, env.revision, env.start_time_ns, {}, {}, {}, {}}),
       source_(replay) {
   if (shards.empty()) return;
   loki_ = std::make_unique<loki::Input>(

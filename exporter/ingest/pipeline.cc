@@ -8,7 +8,9 @@ namespace lle::ingest {
 
 parse::Rules rules_from(const config::Config& c) {
   parse::Rules r{c.parsing, {}};
-  for (const auto& s : c.services) {
+  // The other fleet members' services after this one's: their lines are known
+  // and left to them, not rejected as of an unknown service.
+  for (const auto& s : config::fleet_services(c)) {
     r.services.push_back({s.match_labels, s.match_field, s.latency_field, s.latency_unit});
   }
   return r;
@@ -26,9 +28,14 @@ Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
     : parser_(rules_from(c)),
       store_(infos(c), c.windows),
       status_(std::move(status)),
-      max_future_skew_ns_(c.windows.max_future_skew_ns) {}
+      max_future_skew_ns_(c.windows.max_future_skew_ns),
+      owned_(static_cast<int>(c.services.size())),
+      counts_unclaimed_(c.fleet.member == 0) {
+  status_.fleet = {c.fleet.members, c.fleet.member};
+}
 
-parse::ParsedLine Pipeline::parse_counted(const core::Entry& entry, std::int64_t now_ns) {
+std::optional<parse::ParsedLine> Pipeline::parse_counted(const core::Entry& entry,
+                                                         std::int64_t now_ns) {
   auto& in = status_.input;
   ++in.lines_read;
   // A line stamped beyond the future skew is rejected; it must not move this either.
@@ -37,6 +44,11 @@ parse::ParsedLine Pipeline::parse_counted(const core::Entry& entry, std::int64_t
     in.last_event_ns = entry.timestamp_ns;
   }
   const parse::ParsedLine p = parser_.parse(entry, scratch_);
+  // Fleet mode: another member's service, or (member 0 counts them) no service.
+  if (p.service >= owned_ || (p.service < 0 && !counts_unclaimed_)) {
+    ++in.lines_elsewhere;
+    return std::nullopt;
+  }
   if (p.reject) store_.reject(p.service, *p.reject);
   return p;
 }
@@ -44,16 +56,17 @@ parse::ParsedLine Pipeline::parse_counted(const core::Entry& entry, std::int64_t
 std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
                                                      std::int64_t now_ns) {
   flush();  // in order after any held line
-  const parse::ParsedLine p = parse_counted(entry, now_ns);
-  if (p.reject) return p.reject;
-  return store_.add(static_cast<std::size_t>(p.service), entry.timestamp_ns, p.latency_seconds,
-                    p.status, now_ns);
+  const auto p = parse_counted(entry, now_ns);
+  if (!p) return std::nullopt;
+  if (p->reject) return p->reject;
+  return store_.add(static_cast<std::size_t>(p->service), entry.timestamp_ns, p->latency_seconds,
+                    p->status, now_ns);
 }
 
 void Pipeline::hold_entry(const core::Entry& entry, std::int64_t now_ns) {
-  const parse::ParsedLine p = parse_counted(entry, now_ns);
-  if (p.reject) return;
-  const auto service = static_cast<std::size_t>(p.service);
+  const auto p = parse_counted(entry, now_ns);
+  if (!p || p->reject) return;
+  const auto service = static_cast<std::size_t>(p->service);
   store_.prefetch_window(service);
   const std::size_t n = held_end_ - held_begin_;
   if (n >= kMinuteAfter)
@@ -62,8 +75,8 @@ void Pipeline::hold_entry(const core::Entry& entry, std::int64_t now_ns) {
     const Held& h = held_[(held_end_ - kBucketAfter) % held_.size()];
     store_.prefetch_bucket(h.service, h.seconds);
   }
-  held_[held_end_++ % held_.size()] = {service, entry.timestamp_ns, now_ns, p.latency_seconds,
-                                       p.status};
+  held_[held_end_++ % held_.size()] = {service, entry.timestamp_ns, now_ns, p->latency_seconds,
+                                       p->status};
   if (n + 1 > kHeld) add_held();
 }
 

@@ -30,7 +30,8 @@ class Pipeline {
  public:
   Pipeline(const config::Config& c, metrics::ExporterStatus status);
 
-  // One entry delivered at now (event time of the source); why it was rejected, if it was.
+  // One entry delivered at now (event time of the source); why it was rejected, if
+  // it was (nullopt too for a line another fleet member counts).
   std::optional<core::RejectReason> on_entry(const core::Entry& entry, std::int64_t now_ns);
   // The same, but the line is added a few lines later, and its answer is not
   // known: meanwhile the state the next lines will touch is fetched into the
@@ -74,9 +75,14 @@ class Pipeline {
   std::array<Held, 16> held_;
   std::size_t held_begin_ = 0, held_end_ = 0;
 
+  // Fleet mode: the parser's services from owned_ on are other members'; lines
+  // no service claims are member 0's.
+  int owned_;
+  bool counts_unclaimed_;
+
   // What on_entry and hold_entry do before the window: the input's counts and the
-  // parse; a rejected line is counted here.
-  parse::ParsedLine parse_counted(const core::Entry& entry, std::int64_t now_ns);
+  // parse; a rejected line is counted here. nullopt: another fleet member counts it.
+  std::optional<parse::ParsedLine> parse_counted(const core::Entry& entry, std::int64_t now_ns);
   void add_held();
 };
 

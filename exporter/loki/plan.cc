@@ -105,4 +105,28 @@ std::vector<ShardPlan> plan_shards(const config::Config& c) {
   return out;
 }
 
+int fleet_tails(const config::Config& c) {
+  if (c.loki.url.empty() || c.loki.mode == config::LokiConfig::Mode::kPoll) return 0;
+  std::vector<config::Config> members(static_cast<std::size_t>(c.fleet.members));
+  for (auto& m : members) {
+    m.exporter_file = c.exporter_file;
+    m.loki = c.loki;
+  }
+  for (const auto& s : config::fleet_services(c))
+    members[static_cast<std::size_t>(config::fleet_owner(s.info.id, c.fleet.members))]
+        .services.push_back(s);
+  std::size_t tails = 0;
+  for (const auto& m : members) tails += plan_shards(m).size();
+  if (tails > static_cast<std::size_t>(c.fleet.max_tails_per_tenant)) {
+    throw config::ConfigError(
+        c.exporter_file, "fleet.max_tails_per_tenant",
+        "the " + std::to_string(c.fleet.members) + " members would open " + std::to_string(tails) +
+            " tails together, more than Loki allows the tenant (" +
+            std::to_string(c.fleet.max_tails_per_tenant) +
+            "): use input.loki.mode: poll, fewer input.loki.shards, fewer members, or raise "
+            "Loki's max_concurrent_tail_requests and this key with it");
+  }
+  return static_cast<int>(tails);
+}
+
 }  // namespace lle::loki

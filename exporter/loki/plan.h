@@ -25,6 +25,11 @@ struct ShardPlan {
 // Throws config::ConfigError when the services need more tails than max_tails.
 std::vector<ShardPlan> plan_shards(const config::Config& c);
 
+// Fleet mode: the tails all members open together (none in poll mode), each
+// member's plan made from the services it owns. Throws config::ConfigError when
+// a member's plan fails or they exceed fleet.max_tails_per_tenant.
+int fleet_tails(const config::Config& c);
+
 // A regular expression matching exactly the given literal.
 std::string regex_escape(const std::string& literal);
 

@@ -350,6 +350,19 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   out.family("loki_latency_build_info", "Build version and revision (always 1).", MetricType::Gauge,
              1);
   out.sample({{"version", state.status.version}, {"revision", state.status.revision}}, 1);
+  const auto& fleet = state.status.fleet;
+  out.family("loki_latency_fleet_info",
+             "This exporter's member number in its fleet, of how many (always 1; members=\"1\": "
+             "no fleet).",
+             MetricType::Gauge, 1);
+  out.sample({{"member", std::to_string(fleet.member)}, {"members", std::to_string(fleet.members)}},
+             1);
+  single("loki_latency_fleet_owned_services", "Services this fleet member owns and serves.",
+         MetricType::Gauge, static_cast<double>(services.size()));
+  single("loki_latency_fleet_lines_elsewhere_total",
+         "Lines read that another fleet member counts: its services' lines, and lines no service "
+         "claims unless this is member 0.",
+         MetricType::Counter, static_cast<double>(in.lines_elsewhere));
   single("loki_latency_start_time_seconds", "When the exporter started.", MetricType::Gauge,
          seconds(state.status.start_time_ns));
   // A counter of successes and failures.

@@ -27,6 +27,14 @@ struct InputStatus {
   std::uint64_t malformed_entries = 0;
   double parse_seconds_total = 0;  // time spent decoding, parsing and gating
   std::int64_t last_event_ns = 0;  // newest line timestamp seen
+  // Read, but another fleet member's to count: its services' lines, and on
+  // members other than 0 the lines no service claims (docs/fleet.md).
+  std::uint64_t lines_elsewhere = 0;
+};
+
+// This exporter's place in its fleet (config::FleetConfig; 1 member: no fleet).
+struct FleetStatus {
+  int members = 1, member = 0;
 };
 
 // Configuration reloads and state snapshots: what the process itself did.
@@ -53,6 +61,7 @@ struct ExporterStatus {
   InputStatus input;
   std::vector<core::ShardStatus> loki;  // empty without the Loki input
   LifecycleStatus lifecycle;
+  FleetStatus fleet;
 };
 
 struct Published {

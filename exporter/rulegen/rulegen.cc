@@ -47,9 +47,11 @@ struct Group {
   std::vector<Rule> rules;
 };
 
+// Every service of the fleet: the rules are the same on every member.
 std::vector<const config::ServiceConfig*> sorted_services(const config::Config& cfg) {
   std::vector<const config::ServiceConfig*> services;
   for (const auto& s : cfg.services) services.push_back(&s);
+  for (const auto& s : cfg.fleet.elsewhere) services.push_back(&s);
   std::sort(services.begin(), services.end(),
             [](auto* a, auto* b) { return a->info.id < b->info.id; });
   return services;

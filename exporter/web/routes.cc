@@ -44,6 +44,14 @@ std::vector<StatusRow> status_rows(const metrics::Published& state, const config
   return rows;
 }
 
+// 404 for a service this exporter does not show: another fleet member's (named),
+// or none it may show.
+HttpResponse not_here(const config::Config& cfg, const std::string& id) {
+  if (auto other = api::served_elsewhere(cfg, id))
+    return {other->status, "application/json", std::move(other->body)};
+  return json_error(404, "unknown_service", "no service '" + id + "' to show you");
+}
+
 HttpResponse metrics_page(const Site& site, const HttpServer& http, const HttpRequest& h) {
   auto life = site.lifecycle.get();
   life.http_connections_refused = http.refused_connections();
@@ -123,12 +131,12 @@ HttpResponse service(const Site& site, const HttpRequest& h) {
   return status_page(
       site, h,
       [&](const auto&, const config::ServiceConfig& s, const auto*) { return s.info.id == id; },
-      [&](const metrics::Published& s, const config::Config&, const std::vector<StatusRow>& rows,
-          const std::string*) {
+      [&](const metrics::Published& s, const config::Config& cfg,
+          const std::vector<StatusRow>& rows, const std::string*) {
         for (const auto& row : rows)
           if (row.info.id == id)
             return HttpResponse{200, "text/html; charset=utf-8", service_page(s, row)};
-        return json_error(404, "unknown_service", "no service '" + id + "' to show you");
+        return not_here(cfg, id);
       });
 }
 
@@ -160,14 +168,13 @@ HttpResponse compare(const Site& site, const HttpRequest& h) {
       [&](const auto&, const config::ServiceConfig& s, const auto*) {
         return std::find(ids->begin(), ids->end(), s.info.id) != ids->end();
       },
-      [&](const metrics::Published& s, const config::Config&, std::vector<StatusRow> rows,
+      [&](const metrics::Published& s, const config::Config& cfg, std::vector<StatusRow> rows,
           const std::string*) {
         std::vector<StatusRow> ordered;
         for (const auto& id : *ids) {
           const auto r = std::find_if(rows.begin(), rows.end(),
                                       [&](const auto& r) { return r.info.id == id; });
-          if (r == rows.end())
-            return json_error(404, "unknown_service", "no service '" + id + "' to show you");
+          if (r == rows.end()) return not_here(cfg, id);
           ordered.push_back(std::move(*r));
         }
         return HttpResponse{200, "text/html; charset=utf-8", compare_page(s, ordered)};

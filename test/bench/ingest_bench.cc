@@ -60,7 +60,7 @@ void BM_IngestTailMessages(benchmark::State& state) {
   for (const auto& m : rec.messages) bytes += m.size();
   for (auto _ : state) {
     state.PauseTiming();
-    lle::ingest::Pipeline pipeline(cfg, {"bench", "", 0, {}, {}, {}});
+    lle::ingest::Pipeline pipeline(cfg, {"bench", "", 0, {}, {}, {}, {}});
     state.ResumeTiming();
     for (std::size_t i = 0; i < rec.messages.size(); ++i)
       pipeline.on_record(rec.messages[i], rec.last_ts[i]);
@@ -79,7 +79,7 @@ void BM_IngestTailMessagesThroughLedger(benchmark::State& state) {
   const std::vector<std::string> ignore = cfg.loki.identity_ignore_labels;
   for (auto _ : state) {
     state.PauseTiming();
-    lle::ingest::Pipeline pipeline(cfg, {"bench", "", 0, {}, {}, {}});
+    lle::ingest::Pipeline pipeline(cfg, {"bench", "", 0, {}, {}, {}, {}});
     lle::parse::LokiDecoder decoder;
     lle::loki::Ledger ledger(rec.last_ts.front() - 60'000'000'000LL,
                              {60'000'000'000LL, 30'000'000'000LL, 300'000'000'000LL});

@@ -48,7 +48,7 @@ lle::window::Store make_store(std::size_t services, std::size_t teams = 50) {
 
 void BM_ScrapeRender(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}, {}}};
   std::size_t bytes = 0;
   for (auto _ : state) bytes = lle::metrics::render_exposition(p).size();
   state.counters["scrape_bytes"] = static_cast<double>(bytes);
@@ -59,7 +59,7 @@ BENCHMARK(BM_ScrapeRender)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
 // series per service): what they add to a text scrape.
 void BM_ScrapeRenderClassic(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}, {}}};
   const std::vector<double> bounds = {0.0625, 0.125, 0.25, 0.5, 1, 2};
   std::size_t bytes = 0;
   for (auto _ : state) bytes = lle::metrics::render_exposition(p, {}, bounds).size();
@@ -80,7 +80,7 @@ void BM_ScrapeRenderProtobuf(benchmark::State& state) {
   const std::int64_t now = kT0 + 120 * kMin;
   for (int i = 0; i < 1880; ++i)
     for (std::size_t s = 0; s < n; ++s) store.add(s, now, lat(rng), 200, now);
-  lle::metrics::Published p{store.snapshot(now), {"bench", "", 0, {}, {}, {}}};
+  lle::metrics::Published p{store.snapshot(now), {"bench", "", 0, {}, {}, {}, {}}};
   const int schema = static_cast<int>(state.range(1));
   std::size_t bytes = 0;
   for (auto _ : state) bytes = lle::metrics::render_protobuf(p, {}, schema).size();
@@ -100,7 +100,7 @@ BENCHMARK(BM_ScrapeRenderProtobuf)
 // The path /metrics took before: metric families, then their text.
 void BM_FamiliesThenText(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}, {}}};
   for (auto _ : state)
     benchmark::DoNotOptimize(lle::metrics::render_text(lle::metrics::translate(p)).size());
 }
@@ -108,7 +108,7 @@ BENCHMARK(BM_FamiliesThenText)->Arg(200)->Arg(10000)->Unit(benchmark::kMilliseco
 
 void BM_TranslateOnly(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
-  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}};
+  lle::metrics::Published p{store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}, {}}};
   for (auto _ : state) benchmark::DoNotOptimize(lle::metrics::translate(p).size());
 }
 BENCHMARK(BM_TranslateOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);
@@ -116,7 +116,7 @@ BENCHMARK(BM_TranslateOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond)
 void BM_SerializeOnly(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
   const auto families =
-      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}});
+      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}, {}}});
   for (auto _ : state) {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, families);
@@ -129,7 +129,7 @@ BENCHMARK(BM_SerializeOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond)
 void BM_RenderTextOnly(benchmark::State& state) {
   auto store = make_store(static_cast<std::size_t>(state.range(0)));
   const auto families =
-      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}}});
+      lle::metrics::translate({store.snapshot(kT0 + 120 * kMin), {"bench", "", 0, {}, {}, {}, {}}});
   for (auto _ : state) benchmark::DoNotOptimize(lle::metrics::render_text(families).size());
 }
 BENCHMARK(BM_RenderTextOnly)->Arg(200)->Arg(10000)->Unit(benchmark::kMillisecond);

@@ -232,6 +232,16 @@ BOOST_AUTO_TEST_CASE(check_config_exit_codes_and_messages) {
     BOOST_TEST(exporter({"run", "--config", config, "--speed", speed}) == 2, speed);
     BOOST_TEST(read_file(err).find("--speed needs a number >= 0") != std::string::npos, speed);
   }
+  for (const char* member : {"x", "-1", "1.5", "1000"}) {
+    BOOST_TEST(exporter({"run", "--config", config, "--fleet-member", member}) == 2, member);
+    BOOST_TEST(read_file(err).find("--fleet-member needs a member number") != std::string::npos,
+               member);
+  }
+  // A member the configuration's fleet does not have is a config error naming the key.
+  BOOST_TEST(exporter({"check-config", "--config", config, "--fleet-member", "1"}) == 1);
+  BOOST_TEST(read_file(err).find("fleet.member: --fleet-member 1: expected a member from 0 to 0") !=
+                 std::string::npos,
+             read_file(err));
   BOOST_TEST(exporter({"run", "--config", config, "--log-level", "loud"}) == 2);
   BOOST_TEST(read_file(err).find("--log-level needs debug, info, warn or error") !=
              std::string::npos);

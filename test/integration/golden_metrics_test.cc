@@ -15,7 +15,7 @@ BOOST_AUTO_TEST_SUITE(integration_golden_metrics)
 BOOST_AUTO_TEST_CASE(small_export_renders_the_golden_metrics_text) {
   const auto root = lle::test::source_dir();
   const auto cfg = lle::config::load((root / "deploy/config/exporter.yaml").string());
-  lle::ingest::Pipeline pipeline(cfg, {"test", "golden", 0, {}, {}, {}});
+  lle::ingest::Pipeline pipeline(cfg, {"test", "golden", 0, {}, {}, {}, {}});
   std::istringstream no_stdin;
   const lle::core::ManualClock wall(0);
   auto replay = lle::source::Replay::load(

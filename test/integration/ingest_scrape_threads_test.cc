@@ -17,7 +17,7 @@ BOOST_AUTO_TEST_SUITE(integration_ingest_scrape_threads)
 BOOST_AUTO_TEST_CASE(concurrent_scrapes_see_monotonic_counts_and_the_final_state) {
   const auto cfg =
       lle::config::load((lle::test::source_dir() / "deploy/config/exporter.yaml").string());
-  lle::ingest::Pipeline pipeline(cfg, {"test", "", 0, {}, {}, {}});
+  lle::ingest::Pipeline pipeline(cfg, {"test", "", 0, {}, {}, {}, {}});
   lle::metrics::LatestState latest;
   latest.store(pipeline.publish(0));
   std::atomic<bool> done{false};

@@ -30,7 +30,8 @@ struct Fixture {
   lle::web::Router router;
   int rules_written = 0, reloads = 0;
 
-  explicit Fixture(const std::string& read_access = "any") {
+  // extra: more exporter.yaml keys; with them the windows are left empty.
+  explicit Fixture(const std::string& read_access = "any", const std::string& extra = "") {
     const auto data = lle::test::source_dir() / "test/testdata/api";
     dir.write("tokens", "");
     cfg = std::make_shared<const lle::config::Config>(lle::config::load(dir.write(
@@ -39,8 +40,8 @@ struct Fixture {
                              ", thresholds_file: thresholds.json,"
                              " audit_log: audit.jsonl, rules_file: rules.yaml}\n"
                              "api: {read_access: " +
-                             read_access +
-                             ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n")));
+                             read_access + ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n" +
+                             extra)));
     store = std::make_unique<lle::api::ThresholdStore>(cfg->thresholds);
     lle::api::Credentials creds;
     for (const char* e : {"alice", "erin", "dave", "frank", "mallory"})
@@ -62,6 +63,7 @@ struct Fixture {
           return std::shared_ptr<const lle::window::Snapshot>(std::shared_ptr<void>(), &state);
         });
 
+    if (!extra.empty()) return;
     // checkout: 100 ms for an hour, 400 ms for 30 minutes, then 100 ms for an hour.
     std::vector<lle::core::ServiceInfo> infos;
     for (const auto& s : cfg->services) infos.push_back(s.info);
@@ -147,7 +149,7 @@ BOOST_AUTO_TEST_CASE(owned_lists_the_callers_services_by_owner_or_team) {
 BOOST_AUTO_TEST_CASE(latency_has_the_trend_current_quantiles_and_the_breach) {
   const auto r = call("dave", "GET", "/api/services/checkout/latency");  // any engineer may read
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
-  const auto b = body(r);
+  const auto b = Fixture::body(r);
   BOOST_TEST(b.at("current").at("5m").at("count").to_number<int>() > 0);
   BOOST_TEST(b.at("baseline").at("ready").as_bool());
   BOOST_TEST(b.at("threshold").at("source").as_string() == "policy");
@@ -179,7 +181,7 @@ BOOST_AUTO_TEST_CASE(latency_compares_a_window_with_the_same_window_a_week_earli
   const auto r =
       call("dave", "GET", "/api/services/search/latency", "window=7d&compare=previous_week");
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
-  const auto b = body(r);
+  const auto b = Fixture::body(r);
   const auto& before = b.at("previous_week").as_array();
   // The week before this one holds a day of data (day 1), moved a week on: the 80 ms
   // half day shows as the week's start, aligned with this week's points.
@@ -237,7 +239,7 @@ BOOST_AUTO_TEST_CASE(slo_backtest_replays_the_burn_rate_alerts_over_the_hours) {
   const std::string path = "/api/services/search/slo/backtest";
   const auto r = call("dave", "GET", path);
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
-  const auto b = body(r);
+  const auto b = Fixture::body(r);
   BOOST_TEST(b.at("objective").to_number<double>() == 0.99);
   BOOST_TEST(b.at("threshold_ms").to_number<double>() == 300);
   BOOST_TEST(b.at("period_days").to_number<int>() == 30);
@@ -263,7 +265,7 @@ BOOST_AUTO_TEST_CASE(slo_backtest_replays_the_burn_rate_alerts_over_the_hours) {
 
   const auto none = call("dave", "GET", "/api/services/checkout/slo/backtest");
   BOOST_TEST(none.status == 404);
-  BOOST_TEST(body(none).at("error").as_string() == "no_slo");
+  BOOST_TEST(Fixture::body(none).at("error").as_string() == "no_slo");
   for (const char* q : {"threshold_ms=301", "threshold_ms=abc", "objective=0.2", "objective=1",
                         "objective=nan", "period=0d", "period=91d", "period=30", "period=1.5d",
                         "window=1h", "period=7d&period=8d"}) {
@@ -289,7 +291,7 @@ BOOST_AUTO_TEST_CASE(a_team_has_its_merged_windows_trend_and_services_breaching_
 
   const auto r = call("dave", "GET", "/api/teams/payments/latency");
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
-  const auto b = body(r);
+  const auto b = Fixture::body(r);
   const auto& services = b.at("services").as_array();
   BOOST_TEST_REQUIRE(services.size() == 2u);
   BOOST_TEST(services[0].at("id").as_string() == "ledger");  // breaching first
@@ -398,7 +400,7 @@ BOOST_AUTO_TEST_CASE(bad_bodies_get_a_4xx_and_change_nothing) {
 BOOST_AUTO_TEST_CASE(backtest_tells_how_often_a_candidate_threshold_would_have_fired) {
   const auto r = call("dave", "GET", kThreshold + "/backtest", "threshold_ms=200");
   BOOST_TEST_REQUIRE(r.status == 200, r.body);
-  const auto b = body(r);
+  const auto b = Fixture::body(r);
   // One 30-minute breach; `for` is checkout's 5 minutes: fires for 25 of them.
   BOOST_TEST(b.at("candidate").at("alerts").to_number<int>() == 1);
   BOOST_TEST(b.at("candidate").at("firing_s").to_number<double>() == 1500);
@@ -422,7 +424,7 @@ BOOST_AUTO_TEST_CASE(hostile_query_parameters_get_a_400_with_a_json_body) {
                         "window=%ff%fe", "window=%zz", "window=nan", "window=1e400h", "%ff=1"}) {
     const auto r = call("dave", "GET", latency, q);
     BOOST_TEST(r.status == 400, q << " -> " << r.body);
-    const auto b = body(r);  // valid JSON: no raw 0xff inside
+    const auto b = Fixture::body(r);  // valid JSON: no raw 0xff inside
     BOOST_TEST(!b.at("error").as_string().empty(), q);
     BOOST_TEST(b.at("detail").as_string().find('\xff') == std::string::npos, q);
   }
@@ -477,6 +479,40 @@ BOOST_AUTO_TEST_CASE(reading_can_be_limited_to_owners) {
   const auto teams = f.body(f.call("dave", "GET", "/api/teams"));
   BOOST_TEST(teams.at("teams").as_array().size() == 1u);
   BOOST_TEST(teams.at("teams").at(0).at("team").as_string() == "discovery");
+}
+
+BOOST_AUTO_TEST_CASE(a_service_of_another_fleet_member_is_a_404_naming_it) {
+  const int owner = lle::config::fleet_owner("checkout", 3);
+  const int here = (owner + 1) % 3;
+  const Fixture member("any", "fleet: {members: 3, member: " + std::to_string(here) + "}\n");
+  const auto r = member.handle({"GET",
+                                "/api/services/checkout/latency",
+                                "",
+                                "",
+                                "",
+                                {"Bearer alice-token", "", "", "127.0.0.1"},
+                                false,
+                                "",
+                                ""});
+  BOOST_TEST(r.status == 404);
+  const auto b = Fixture::body(r);
+  BOOST_TEST(b.at("error").as_string() == "owned_elsewhere");
+  BOOST_TEST(b.at("owner").as_int64() == owner);
+  BOOST_TEST(b.at("members").as_int64() == 3);
+  BOOST_TEST(
+      std::string(b.at("detail").as_string()).find("fleet member " + std::to_string(owner)) !=
+      std::string::npos);
+  // A service of no member stays unknown.
+  const auto none = member.handle({"GET",
+                                   "/api/services/nope/latency",
+                                   "",
+                                   "",
+                                   "",
+                                   {"Bearer alice-token", "", "", "127.0.0.1"},
+                                   false,
+                                   "",
+                                   ""});
+  BOOST_TEST(Fixture::body(none).at("error").as_string() == "unknown_service");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,57 +4,15 @@
 #include <boost/test/unit_test.hpp>
 #include <random>
 #include <string>
-#include <vector>
 
-#include "exporter/config/config.h"
 #include "exporter/ingest/pipeline.h"
 #include "exporter/metrics/text_render.h"
-#include "test/support/files.h"
+#include "test/unit/ingest/mixed_lines.h"
 
 namespace {
 
-struct Line {
-  std::string text;
-  std::int64_t ts, now;
-};
-
-// Lines of 40 services over 20 minutes, with unknown services, malformed
-// latencies, lines too late and too far in the future among them.
-std::vector<Line> mixed_lines(std::size_t n) {
-  std::mt19937_64 rng(15);
-  std::vector<Line> out;
-  std::int64_t now = 1'795'154'400'000'000'000;
-  for (std::size_t i = 0; i < n; ++i) {
-    now += static_cast<std::int64_t>(rng() % 2'000'000'000);
-    const auto kind = rng() % 20;
-    std::int64_t ts = now - static_cast<std::int64_t>(rng() % 30'000'000'000);
-    if (kind == 0) ts = now - 3'600'000'000'000;  // too late
-    if (kind == 1) ts = now + 600'000'000'000;    // too far in the future
-    const std::string service = kind == 2 ? "nobody" : "svc-" + std::to_string(rng() % 40);
-    const std::string latency =
-        kind == 3 ? "\"fast\"" : std::to_string(1 + rng() % 900) + "." + std::to_string(rng() % 10);
-    out.push_back({"{\"service\":\"" + service + "\",\"latency_ms\":" + latency + ",\"status\":" +
-                       std::to_string(200 + 100 * (rng() % 4)) + ",\"schema_version\":\"1\"}",
-                   ts, now});
-  }
-  return out;
-}
-
-struct Config {
-  lle::test::TempDir dir;
-  lle::config::Config cfg;
-  Config() {
-    std::string services = "services:\n";
-    for (int i = 0; i < 40; ++i) {
-      const std::string id = "svc-" + std::to_string(i);
-      services += "  - id: " + id + "\n    team: t" + std::to_string(i % 3) +
-                  "\n    owners: [o]\n    match: {field: " + id + "}\n";
-    }
-    dir.write("services.yaml", services);
-    cfg = lle::config::load(dir.write(
-        "exporter.yaml", "services_file: services.yaml\nwindows: {allowed_lateness: 2m}\n"));
-  }
-};
+using lle::test::mixed_lines;
+using Config = lle::test::FortyServices;
 
 std::string exposition(lle::ingest::Pipeline& p, std::int64_t now) {
   p.input().parse_seconds_total = 0;
@@ -68,8 +26,8 @@ BOOST_AUTO_TEST_SUITE(ingest_held_entries)
 BOOST_AUTO_TEST_CASE(held_lines_leave_the_store_as_lines_added_at_once) {
   const Config c;
   const auto lines = mixed_lines(5000);
-  lle::ingest::Pipeline at_once(c.cfg, {"test", "", 0, {}, {}, {}});
-  lle::ingest::Pipeline held(c.cfg, {"test", "", 0, {}, {}, {}});
+  lle::ingest::Pipeline at_once(c.cfg, {"test", "", 0, {}, {}, {}, {}});
+  lle::ingest::Pipeline held(c.cfg, {"test", "", 0, {}, {}, {}, {}});
   std::size_t too_late = 0;
   std::mt19937_64 rng(16);
   for (std::size_t i = 0; i < lines.size(); ++i) {

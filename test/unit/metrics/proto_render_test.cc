@@ -81,7 +81,7 @@ lle::metrics::Published state(std::vector<double>* latencies) {
   a.accepted_total = latencies->size();
   a.accepted_by_status[2] = latencies->size();
   a.first_event_ns = 1'500'000'000'250;
-  p.status = {"1.2.3", "abc", 1'000'000'000, {}, {}, {}};
+  p.status = {"1.2.3", "abc", 1'000'000'000, {}, {}, {}, {}};
   p.status.input.lines_read = 1001;
   return p;
 }

@@ -43,7 +43,7 @@ Published state() {
   a.accepted_by_status[5] = 10;
   a.rejects[static_cast<std::size_t>(RejectReason::kInvalidLatency)] = 3;
   p.snapshot.unknown_rejects[static_cast<std::size_t>(RejectReason::kUnknownService)] = 4;
-  p.status = {"1.2.3", "abc", 1'000'000'000, {}, {}, {}};
+  p.status = {"1.2.3", "abc", 1'000'000'000, {}, {}, {}, {}};
   p.status.input.lines_read = 117;
   return p;
 }

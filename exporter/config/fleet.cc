@@ -1,0 +1,67 @@
+// Fleet mode's ownership: which member serves which service (docs/fleet.md).
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+
+#include "exporter/config/config.h"
+
+namespace lle::config {
+namespace {
+
+// FNV-1a, 64 bits: the id's hash, the same on every build (std::hash is not).
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+// SplitMix64's finaliser: every input bit moves every output bit.
+std::uint64_t mix(std::uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+int fleet_owner(std::string_view service_id, int members) {
+  const std::uint64_t id = fnv1a(service_id);
+  int best = 0;
+  std::uint64_t best_score = 0;
+  for (int m = 0; m < members; ++m) {
+    const std::uint64_t score = mix(id ^ mix(static_cast<std::uint64_t>(m) + 1));
+    if (m == 0 || score > best_score) {
+      best = m;
+      best_score = score;
+    }
+  }
+  return best;
+}
+
+std::optional<int> owned_elsewhere(const Config& c, std::string_view id) {
+  const auto& other = c.fleet.elsewhere;
+  if (std::none_of(other.begin(), other.end(), [&](const auto& s) { return s.info.id == id; }))
+    return std::nullopt;
+  return fleet_owner(id, c.fleet.members);
+}
+
+std::optional<int> pod_ordinal(std::string_view hostname) {
+  const auto dash = hostname.rfind('-');
+  if (dash == std::string_view::npos || dash + 1 == hostname.size() || dash == 0)
+    return std::nullopt;
+  const std::string_view digits = hostname.substr(dash + 1);
+  int n = 0;
+  const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (ec != std::errc() || p != digits.data() + digits.size() || n < 0) return std::nullopt;
+  if (digits.size() > 1 && digits[0] == '0') return std::nullopt;  // "lle-03" is no ordinal
+  return n;
+}
+
+std::vector<ServiceConfig> fleet_services(const Config& c) {
+  std::vector<ServiceConfig> all = c.services;
+  all.insert(all.end(), c.fleet.elsewhere.begin(), c.fleet.elsewhere.end());
+  return all;
+}
+
+}  // namespace lle::config

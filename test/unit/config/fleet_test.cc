@@ -1,0 +1,164 @@
+// Fleet mode's ownership: every service owned by exactly one member, spread
+// evenly, few moved when the fleet grows; the configuration that says who is who.
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <set>
+#include <string>
+
+#include "exporter/config/config.h"
+#include "exporter/loki/plan.h"
+#include "test/support/files.h"
+
+using lle::config::ConfigError;
+using lle::config::fleet_owner;
+
+namespace {
+
+std::string id(int i) { return "svc-" + std::to_string(i); }
+
+std::string services_yaml(int n) {
+  std::string s = "services:\n";
+  for (int i = 0; i < n; ++i)
+    s += "  - id: " + id(i) + "\n    team: t" + std::to_string(i % 4) + "\n    owners: [o" +
+         std::to_string(i % 7) + "]\n    match: {field: " + id(i) + "}\n";
+  return s;
+}
+
+struct Fleet {
+  lle::test::TempDir dir;
+  Fleet() { dir.write("services.yaml", services_yaml(60)); }
+  lle::config::Config load(const std::string& exporter, lle::config::FleetMember who = {}) {
+    return lle::config::load(
+        dir.write("exporter.yaml", "services_file: services.yaml\n" + exporter), who);
+  }
+  std::string error_of(const std::string& exporter, lle::config::FleetMember who = {}) {
+    try {
+      load(exporter, who);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fleet)
+
+BOOST_AUTO_TEST_CASE(services_spread_evenly_over_the_members) {
+  constexpr int kServices = 6000;
+  for (const int members : {2, 3, 5, 8}) {
+    std::map<int, int> owned;
+    for (int i = 0; i < kServices; ++i) {
+      const int m = fleet_owner(id(i), members);
+      BOOST_REQUIRE(m >= 0);
+      BOOST_REQUIRE(m < members);
+      ++owned[m];
+    }
+    BOOST_TEST(owned.size() == static_cast<std::size_t>(members));
+    // Within 10% of an even share (binomial: about 5 standard deviations at 2).
+    for (const auto& [m, n] : owned) {
+      BOOST_TEST(std::abs(n - kServices / members) < kServices / members / 10,
+                 "member " << m << " of " << members << " owns " << n);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_new_member_takes_about_its_share_and_nothing_else_moves) {
+  constexpr int kServices = 6000;
+  for (const int members : {1, 2, 3, 4, 9}) {
+    int moved = 0;
+    for (int i = 0; i < kServices; ++i) {
+      const int before = fleet_owner(id(i), members);
+      const int after = fleet_owner(id(i), members + 1);
+      if (before == after) continue;
+      ++moved;
+      BOOST_TEST(after == members, id(i) << " moved between old members");
+    }
+    const double share = static_cast<double>(moved) / kServices;
+    BOOST_TEST(std::abs(share - 1.0 / (members + 1)) < 0.1 / (members + 1),
+               "going to " << members + 1 << " members moved " << share);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_owner_depends_on_the_id_only) {
+  BOOST_TEST(fleet_owner("checkout", 1) == 0);
+  BOOST_TEST(fleet_owner("checkout", 7) == fleet_owner(std::string("check") + "out", 7));
+  // Not the order of services.yaml, nor the length: neighbours differ.
+  std::set<int> owners;
+  for (int i = 0; i < 20; ++i) owners.insert(fleet_owner(id(i), 4));
+  BOOST_TEST(owners.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_pod_name_ends_in_its_ordinal) {
+  BOOST_TEST(lle::config::pod_ordinal("lle-3").value_or(-1) == 3);
+  BOOST_TEST(lle::config::pod_ordinal("lle-0").value_or(-1) == 0);
+  BOOST_TEST(lle::config::pod_ordinal("loki-latency-exporter-12").value_or(-1) == 12);
+  for (const char* none : {"lle", "lle-", "-3", "lle-03", "lle-x", "lle-3a", ""})
+    BOOST_TEST(!lle::config::pod_ordinal(none).has_value(), none);
+}
+
+BOOST_FIXTURE_TEST_CASE(each_member_loads_its_services_and_knows_the_others, Fleet) {
+  std::set<std::string> seen;
+  for (int m = 0; m < 3; ++m) {
+    const auto c = load("fleet: {members: 3, member: " + std::to_string(m) + "}\n");
+    BOOST_TEST(c.fleet.members == 3);
+    BOOST_TEST(c.fleet.member == m);
+    BOOST_TEST(c.services.size() + c.fleet.elsewhere.size() == 60u);
+    for (const auto& s : c.services) {
+      BOOST_TEST(fleet_owner(s.info.id, 3) == m);
+      BOOST_TEST(seen.insert(s.info.id).second, s.info.id << " owned twice");
+      BOOST_TEST(!lle::config::owned_elsewhere(c, s.info.id).has_value());
+    }
+    for (const auto& s : c.fleet.elsewhere)
+      BOOST_TEST(lle::config::owned_elsewhere(c, s.info.id).value_or(-1) ==
+                 fleet_owner(s.info.id, 3));
+    BOOST_TEST(!lle::config::owned_elsewhere(c, "nobody").has_value());
+  }
+  BOOST_TEST(seen.size() == 60u);
+  // The flag wins over the key; without a fleet everything is member 0's.
+  BOOST_TEST(load("fleet: {members: 3, member: 0}\n", {2, true}).fleet.member == 2);
+  const auto single = load("");
+  BOOST_TEST(single.fleet.members == 1);
+  BOOST_TEST(single.services.size() == 60u);
+  // Rules and offline checks need no member: 0 when none is given.
+  BOOST_TEST(load("fleet: {members: 3}\n", {std::nullopt, false}).fleet.member == 0);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_bad_fleet_is_an_error_naming_the_key, Fleet) {
+  BOOST_TEST(error_of("fleet: {members: 3, member: 3}\n").find("fleet.member") !=
+             std::string::npos);
+  BOOST_TEST(error_of("fleet: {members: 0}\n").find("fleet.members") != std::string::npos);
+  BOOST_TEST(error_of("fleet: {members: 2, shard: 1}\n").find("fleet.shard: unknown key") !=
+             std::string::npos);
+  const auto flag = error_of("fleet: {members: 2}\n", {5, true});
+  BOOST_TEST(flag.find("fleet.member: --fleet-member 5: expected a member from 0 to 1") !=
+                 std::string::npos,
+             flag);
+  BOOST_TEST(error_of("", {1, true}).find("fleet.member") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(the_fleets_tails_together_stay_within_the_tenants_limit, Fleet) {
+  const std::string loki =
+      "input: {loki: {url: 'http://127.0.0.1:1', selector: '{job=\"x\"}', max_tails: 4, "
+      "shards: 1}}\n";
+  // Field-matched services: one tail per member.
+  BOOST_TEST(lle::loki::fleet_tails(load(loki + "fleet: {members: 3, member: 0}\n")) == 3);
+  const auto over = load(loki + "fleet: {members: 3, member: 0, max_tails_per_tenant: 2}\n");
+  try {
+    lle::loki::fleet_tails(over);
+    BOOST_FAIL("3 tails passed a limit of 2");
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find("fleet.max_tails_per_tenant") != std::string::npos, what);
+    BOOST_TEST(what.find("would open 3 tails") != std::string::npos, what);
+    BOOST_TEST(what.find("poll") != std::string::npos, what);
+  }
+  // Polls open no tails.
+  const auto poll = load(
+      "input: {loki: {url: 'http://127.0.0.1:1', selector: '{job=\"x\"}', mode: poll}}\n"
+      "fleet: {members: 3, member: 0, max_tails_per_tenant: 2}\n");
+  BOOST_TEST(lle::loki::fleet_tails(poll) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
