@@ -294,4 +294,106 @@ BOOST_AUTO_TEST_CASE(a_restart_between_scrapes_is_no_reset) {
   }
 }
 
+// Fleet mode (docs/fleet.md): three members replay the same export, each counting
+// its own services; Prometheus sums their histograms by team. A single exporter
+// replaying the export is scraped beside them: the fleet's team histograms are the
+// single exporter's bucket for bucket (the services are disjoint, counts exact), so
+// every team's count and quantiles are equal, not only within a bucket.
+BOOST_AUTO_TEST_CASE(a_fleets_team_p95_is_one_exporters) {
+  lle::test::TempDir dir;
+  const auto d = [&](const std::string& name) { return (dir.path() / name).string(); };
+  std::mt19937_64 rng(19);
+  constexpr int kServices = 12;
+  std::vector<std::pair<std::string, double>> lines;
+  std::map<std::string, std::size_t> per_team;
+  std::string services = "services:\n";
+  for (int s = 0; s < kServices; ++s) {
+    services += "  - {id: s" + std::to_string(s) + ", team: t" + std::to_string(s % 3) +
+                ", owners: [x], match: {field: s" + std::to_string(s) + "}}\n";
+  }
+  for (int i = 0; i < 6000; ++i) {
+    const int s = static_cast<int>(rng() % kServices);
+    std::lognormal_distribution<double> lat(std::log(40.0 + 30 * s), 0.5);
+    lines.push_back({"s" + std::to_string(s), std::round(lat(rng) * 1000) / 1000});
+    ++per_team["t" + std::to_string(s % 3)];
+  }
+  dir.write("services.yaml", services);
+  const std::string common =
+      "services_file: services.yaml\nwindows: {allowed_lateness: 5m}\n"
+      "metrics: {native_histogram_schema: 3}\n";
+  dir.write("single.yaml", common);
+  dir.write("fleet.yaml", common + "fleet: {members: 3}\n");
+  dir.write("lines.jsonl", export_of(lines));
+  std::vector<std::unique_ptr<lle::test::Process>> exporters;
+  std::string fleet, single;
+  for (int member = -1; member < 3; ++member) {
+    const std::string name = member < 0 ? "single" : "member" + std::to_string(member);
+    std::vector<std::string> argv{lle::test::exporter_binary(),
+                                  "run",
+                                  "--config",
+                                  d(member < 0 ? "single.yaml" : "fleet.yaml"),
+                                  "--replay",
+                                  d("lines.jsonl"),
+                                  "--rebase-to-now",
+                                  "--listen",
+                                  "127.0.0.1:0"};
+    if (member >= 0) argv.insert(argv.end(), {"--fleet-member", std::to_string(member)});
+    exporters.push_back(std::make_unique<lle::test::Process>(argv, "/dev/null", d(name + ".out"),
+                                                             d(name + ".err")));
+    const int port = lle::test::wait_for_replay(d(name + ".err"), 30s);
+    BOOST_TEST_REQUIRE(port > 0, lle::test::read_file(d(name + ".err")));
+    auto& targets = member < 0 ? single : fleet;
+    targets += (targets.empty() ? "'" : ", '") + ("127.0.0.1:" + std::to_string(port)) + "'";
+  }
+  dir.write("prometheus.yml",
+            "global: {scrape_interval: 1s}\nscrape_configs:\n"
+            "  - {job_name: fleet, static_configs: [{targets: [" +
+                fleet +
+                "]}]}\n"
+                "  - {job_name: single, static_configs: [{targets: [" +
+                single + "]}]}\n");
+  const int prom_port = lle::test::free_port();
+  const auto prometheus =
+      lle::test::start_prometheus(dir.path(), prom_port, {"--enable-feature=native-histograms"});
+  const auto query = [&](const std::string& expr, const std::string& by) {
+    std::map<std::string, double> out;
+    for (const auto& s :
+         lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
+      const auto& m = s.at("metric").as_object();
+      out[m.contains(by) ? std::string(m.at(by).as_string()) : ""] =
+          std::stod(std::string(s.at("value").at(1).as_string()));
+    }
+    return out;
+  };
+  const std::string h = "loki_latency_request_duration_seconds";
+  const auto team_counts = [&](const std::string& job) {
+    return query("histogram_count(sum by (team) (" + h + "{job='" + job + "'}))", "team");
+  };
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           const auto f = team_counts("fleet"), s = team_counts("single");
+                           return f.size() == 3 && f == s && f.at("t0") == per_team["t0"] &&
+                                  query("count(up{job='fleet'} == 1)", "")[""] == 3;
+                         },
+                         30s),
+                     lle::test::read_file(d("prom.err")));
+  for (const auto& [team, n] : team_counts("fleet")) BOOST_TEST(n == per_team[team], team);
+  // Each service on exactly one member; together they own every service.
+  for (const auto& [service, members] :
+       query("count by (service) (loki_latency_service_info{job='fleet'})", "service"))
+    BOOST_TEST(members == 1, service);
+  BOOST_TEST(query("sum(loki_latency_fleet_owned_services{job='fleet'})", "")[""] == kServices);
+  for (double q : {0.5, 0.95, 0.99}) {
+    const auto at = [&](const std::string& job) {
+      return query("histogram_quantile(" + std::to_string(q) + ", sum by (team) (" + h + "{job='" +
+                       job + "'}))",
+                   "team");
+    };
+    const auto f = at("fleet"), s = at("single");
+    BOOST_TEST(f.size() == 3u);
+    for (const auto& [team, v] : s)
+      BOOST_TEST(f.at(team) == v, team << " q" << q << ": fleet " << f.at(team) << ", one " << v);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
