@@ -413,7 +413,12 @@ int check_config(const std::string& config_path, bool offline, std::optional<int
       const api::ThresholdStore thresholds(cfg.thresholds);
     }
     std::cout << config_path << ": valid (" << cfg.services.size() << " services, from "
-              << cfg.services_file << ")\n";
+              << cfg.services_file;
+    if (cfg.fleet.members > 1) {
+      std::cout << "; fleet member " << cfg.fleet.member << " of " << cfg.fleet.members << ", of "
+                << cfg.services.size() + cfg.fleet.elsewhere.size() << " services in all";
+    }
+    std::cout << ")\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";

@@ -1,7 +1,8 @@
 // The Kubernetes manifests as kubectl renders them (kubectl kustomize, offline):
 // the exporter is a native sidecar of Prometheus (a plain container in the
 // pre-1.29 overlay, its own Deployment with a PodMonitor and the generated
-// PrometheusRule in the standalone variant), every container meets Pod Security
+// PrometheusRule in the standalone variant, a StatefulSet of members in the fleet
+// variant), every container meets Pod Security
 // "restricted" with a read-only root filesystem and resources, probes are in place
 // with readiness independent of Loki, secrets arrive as files, the NetworkPolicy
 // allows Loki and DNS out, the configuration in the ConfigMap passes check-config, and
@@ -346,6 +347,63 @@ BOOST_AUTO_TEST_CASE(the_standalone_variant_is_scraped_by_a_pod_monitor_with_the
   const std::string config = check_config_map(objects);
   BOOST_TEST(config.find("rules_file:") == std::string::npos);
   BOOST_TEST(config.find("thresholds_file:") == std::string::npos);
+}
+
+// The fleet variant: the standalone's monitoring objects with a StatefulSet of members
+// instead of the Deployment, as many as fleet.members says, each with a state volume
+// of its own, a governing headless Service and a PodDisruptionBudget; each member's
+// configuration passes check-config, the fleet's tails within the tenant's limit.
+BOOST_AUTO_TEST_CASE(the_fleet_variant_runs_one_member_per_pod_of_a_statefulset) {
+  const auto objects = render((lle::test::source_dir() / "deploy/kubernetes/fleet").string());
+  for (const auto& [key, o] : objects)
+    BOOST_TEST(o["metadata"]["namespace"].as<std::string>() == "monitoring", key);
+  BOOST_TEST(objects.count("Deployment/loki-latency-exporter") == 0u);
+  BOOST_TEST(objects.count("PersistentVolumeClaim/loki-latency-exporter-state") == 0u);
+  BOOST_TEST_REQUIRE(objects.count("StatefulSet/loki-latency-exporter") == 1u);
+  const auto set = objects.at("StatefulSet/loki-latency-exporter")["spec"];
+  const auto pod = set["template"]["spec"];
+  const auto exporter = find(pod["containers"], "loki-latency-exporter");
+  BOOST_TEST_REQUIRE(exporter.IsDefined());
+  check_exporter(pod, exporter);
+
+  // As many members as the configuration's fleet; the member number is the ordinal.
+  const std::string config = check_config_map(objects);
+  const auto fleet = YAML::Load(config)["fleet"];
+  BOOST_TEST(set["replicas"].as<int>() == fleet["members"].as<int>());
+  BOOST_TEST(!fleet["member"].IsDefined());
+  for (const auto& a : exporter["args"]) BOOST_TEST(a.as<std::string>() != "--fleet-member");
+
+  // A state volume per member, mounted where state.dir says.
+  const auto claim = set["volumeClaimTemplates"][0];
+  bool mounted = false;
+  for (const auto& m : exporter["volumeMounts"])
+    mounted =
+        mounted || (m["name"].as<std::string>() == claim["metadata"]["name"].as<std::string>() &&
+                    config.find("dir: " + m["mountPath"].as<std::string>()) != std::string::npos);
+  BOOST_TEST(mounted);
+
+  // The governing Service is headless and selects the members; so does the budget.
+  const auto pod_labels = set["template"]["metadata"]["labels"];
+  const auto selects_members = [&](const YAML::Node& match) {
+    bool all = match.size() > 0;
+    for (const auto& l : match)
+      all = all &&
+            pod_labels[l.first.as<std::string>()].as<std::string>("") == l.second.as<std::string>();
+    return all;
+  };
+  const std::string governing = set["serviceName"].as<std::string>();
+  BOOST_TEST_REQUIRE(objects.count("Service/" + governing) == 1u);
+  const auto headless = objects.at("Service/" + governing)["spec"];
+  BOOST_TEST(headless["clusterIP"].as<std::string>() == "None");
+  BOOST_TEST(selects_members(headless["selector"]));
+  BOOST_TEST_REQUIRE(objects.count("PodDisruptionBudget/loki-latency-exporter") == 1u);
+  const auto budget = objects.at("PodDisruptionBudget/loki-latency-exporter")["spec"];
+  BOOST_TEST(budget["maxUnavailable"].as<int>() == 1);
+  BOOST_TEST(selects_members(budget["selector"]["matchLabels"]));
+  BOOST_TEST_REQUIRE(objects.count("PodMonitor/loki-latency-exporter") == 1u);
+  BOOST_TEST(selects_members(
+      objects.at("PodMonitor/loki-latency-exporter")["spec"]["selector"]["matchLabels"]));
+  BOOST_TEST(objects.count("PrometheusRule/loki-latency-exporter") == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
