@@ -418,4 +418,75 @@ BOOST_AUTO_TEST_CASE(a_corrupt_snapshot_is_moved_aside_and_the_exporter_starts_c
   e.expect_exact(loki);
 }
 
+// Fleet mode (docs/fleet.md): two members share push()'s three services; every line
+// Loki stores is counted by exactly one of them. A member killed with SIGKILL and
+// restarted from its state loses nothing and counts nothing twice (the restart
+// guarantee above, now per member), while the other goes on.
+BOOST_AUTO_TEST_CASE(a_fleet_member_killed_and_restarted_keeps_every_line_counted_once) {
+  FakeLoki loki({});
+  lle::test::TempDir state0, state1;
+  const auto top = [](const lle::test::TempDir& state, int member) {
+    return "state:\n  dir: " + state.path().string() +
+           "\n  interval: 1s\nfleet: {members: 2, member: " + std::to_string(member) + "}\n";
+  };
+  // Lines counted by the two members together, each member's own accounting exact.
+  const auto fleet_exact = [&](const Exporter& a, const Exporter& b) {
+    const double stored = static_cast<double>(loki.stored());
+    std::string sa, sb;
+    const bool done = lle::test::wait_until(
+        [&] {
+          sa = a.scrape();
+          sb = b.scrape();
+          return metric(sa, "loki_latency_requests_total") +
+                         metric(sb, "loki_latency_requests_total") >=
+                     stored &&
+                 metric(sa, "loki_latency_loki_reconciled_minutes_total") > 0 &&
+                 metric(sb, "loki_latency_loki_reconciled_minutes_total") > 0;
+        },
+        30s);
+    BOOST_TEST(done, a.log() << b.log());
+    BOOST_TEST(metric(sa, "loki_latency_requests_total") +
+                   metric(sb, "loki_latency_requests_total") ==
+               stored);
+    for (const auto* s : {&sa, &sb}) {
+      BOOST_TEST(metric(*s, "loki_latency_rejected_lines_total") == 0);
+      BOOST_TEST(metric(*s, "loki_latency_loki_excess_lines_total") == 0);
+    }
+    BOOST_TEST(metric(sa, "loki_latency_fleet_owned_services") +
+                   metric(sb, "loki_latency_fleet_owned_services") ==
+               3);
+    BOOST_TEST(metric(sb, "loki_latency_fleet_info", "member=\"1\",members=\"2\"") == 1);
+    // No service on both.
+    for (const char* service : {"checkout", "search", "payments"}) {
+      const std::string label = "service=\"" + std::string(service) + "\"";
+      BOOST_TEST((sa.find("loki_latency_service_info{" + label) == std::string::npos) !=
+                     (sb.find("loki_latency_service_info{" + label) == std::string::npos),
+                 service);
+    }
+  };
+  Exporter other(loki, "", 3, "", top(state0, 0), "6s");
+  const auto file = state1.path() / "state.bin";
+  {
+    Exporter member(loki, "", 3, "", top(state1, 1), "6s");
+    push(loki, 300);
+    fleet_exact(other, member);
+    const auto counted = std::filesystem::file_time_type::clock::now();
+    BOOST_TEST_REQUIRE(lle::test::wait_until(
+        [&] {
+          return std::filesystem::exists(file) && std::filesystem::last_write_time(file) > counted;
+        },
+        20s));
+    push(loki, 150);
+    member.process->signal(SIGKILL);
+    BOOST_TEST_REQUIRE(member.process->wait(10s).has_value());
+  }
+  push(loki, 150);  // while member 1 is down
+  Exporter member(loki, "", 3, "", top(state1, 1), "6s");
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] { return member.log().find("state restored") != std::string::npos; }, 10s),
+      member.log());
+  fleet_exact(other, member);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
