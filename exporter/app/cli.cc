@@ -19,7 +19,9 @@ constexpr const char* kUsage =
     "Usage:\n"
     "  loki-latency-exporter run --config FILE [--replay PATH|-] [--listen HOST:PORT]\n"
     "                            [--rebase-to-now] [--speed X] [--fleet-member K]\n"
+    "                            [--web.config.file FILE]\n"
     "  loki-latency-exporter check-config --config FILE [--offline] [--fleet-member K]\n"
+    "                            [--web.config.file FILE]\n"
     "  loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
     "                            [--fleet-member K]\n"
     "  loki-latency-exporter rules generate --config FILE --out PATH|-\n"
@@ -48,7 +50,10 @@ constexpr const char* kRunHelp =
     "  --rebase-to-now      shift replayed timestamps so that the newest line is now\n"
     "  --speed X            replay pace: 0 as fast as possible (default), 1 real time\n"
     "  --fleet-member K     fleet mode: this exporter is member K (overrides fleet.member\n"
-    "                       and the host name's ordinal; docs/fleet.md)\n";
+    "                       and the host name's ordinal; docs/fleet.md)\n"
+    "  --web.config.file FILE   TLS, basic auth and headers for every endpoint, in the\n"
+    "                       Prometheus exporter toolkit's format (overrides\n"
+    "                       http.web_config_file; re-read on reload; docs/security.md)\n";
 
 constexpr const char* kCheckHelp =
     "loki-latency-exporter check-config --config FILE [--offline]\n"
@@ -64,7 +69,9 @@ constexpr const char* kCheckHelp =
     "              thresholds files they name (a config checked away from where it\n"
     "              runs, e.g. a Kubernetes ConfigMap in CI); a fleet member not given\n"
     "              is taken to be 0 rather than read from the host name\n"
-    "  --fleet-member K   check as fleet member K (docs/fleet.md)\n";
+    "  --fleet-member K   check as fleet member K (docs/fleet.md)\n"
+    "  --web.config.file FILE   check this web configuration file, and (without\n"
+    "              --offline) the certificate, key and client CA it names\n";
 
 constexpr const char* kDqHelp =
     "loki-latency-exporter dq-report --config FILE [--replay PATH|-] [--out FILE]\n"
@@ -118,7 +125,7 @@ std::optional<double> non_negative(std::string_view v) {
 
 int cli_main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  std::string command, action, config, replay, listen, out, rules_format = "prometheus";
+  std::string command, action, config, replay, listen, out, web_config, rules_format = "prometheus";
   bool rebase = false, help = false, offline = false;
   double speed = -1;
   std::optional<int> fleet_member;
@@ -159,6 +166,9 @@ int cli_main(int argc, char** argv) {
       const auto sp = value(&v) ? non_negative(v) : std::nullopt;
       if (!sp) return usage_error("--speed needs a number >= 0", kUsage);
       speed = *sp;
+    } else if (a == "--web.config.file") {
+      if (!value(&web_config) || web_config.empty())
+        return usage_error("--web.config.file needs a FILE", kUsage);
     } else if (a == "--fleet-member") {
       const auto k = value(&v) ? non_negative(v) : std::nullopt;
       if (!k || *k != static_cast<int>(*k) || *k > 999)
@@ -195,14 +205,14 @@ int cli_main(int argc, char** argv) {
   if (command.empty()) return usage_error("missing subcommand", kUsage);
   if (help_text == kUsage) return usage_error("unknown subcommand '" + command + "'", kUsage);
   if (config.empty()) return usage_error("--config FILE is required", help_text);
-  if (command == "check-config") return check_config(config, offline, fleet_member);
+  if (command == "check-config") return check_config(config, offline, fleet_member, web_config);
   if (command == "dq-report") return dq_report(config, replay, out, fleet_member);
   if (command == "rules") {
     if (action != "generate") return usage_error("rules needs the action 'generate'", kRulesHelp);
     if (out.empty()) return usage_error("--out PATH|- is required", kRulesHelp);
     return rules_generate(config, out, rules_format);
   }
-  return run({config, replay, listen, rebase, speed, fleet_member});
+  return run({config, replay, listen, rebase, speed, fleet_member, web_config});
 }
 
 }  // namespace lle::app

@@ -15,10 +15,12 @@ struct RunArgs {
   bool rebase_to_now = false;
   double speed = -1;                // < 0: the config's value
   std::optional<int> fleet_member;  // --fleet-member
+  std::string web_config_file;      // --web.config.file: overrides http.web_config_file
 };
 
 int run(const RunArgs& args);
-int check_config(const std::string& config_path, bool offline, std::optional<int> fleet_member);
+int check_config(const std::string& config_path, bool offline, std::optional<int> fleet_member,
+                 const std::string& web_config_file);
 int dq_report(const std::string& config_path, const std::string& replay, const std::string& out,
               std::optional<int> fleet_member);
 // format: "prometheus" or "prometheusrule"; out: a file (written atomically) or "-".

@@ -92,7 +92,7 @@ int dq_report(const std::string& config_path, const std::string& replay_path,
               const std::string& out, std::optional<int> fleet_member) {
   config::Config cfg;
   try {
-    cfg = config::load(config_path, {fleet_member});
+    cfg = config::load(config_path, {fleet_member, "", false});
   } catch (const std::exception& e) {
     log::error("invalid configuration", {{"error", e.what()}});
     return 2;

@@ -24,7 +24,7 @@ std::string rules_for(const config::Config& cfg,
 int rules_generate(const std::string& config_path, const std::string& out,
                    const std::string& format) {
   try {
-    const auto cfg = config::load(config_path, {std::nullopt, false});  // the fleet's rules
+    const auto cfg = config::load(config_path, {std::nullopt, "", true});  // the fleet's rules
     const api::ThresholdStore api_thresholds(cfg.thresholds);
     const std::string text = rules_for(cfg, api_thresholds.all().by_service,
                                        format == "prometheusrule" ? rulegen::Format::kPrometheusRule

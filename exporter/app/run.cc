@@ -41,7 +41,7 @@ constexpr std::chrono::seconds kPostTimeout{5};
 // The configuration as `run` sees it: the files, then the command line's overrides
 // (checked once, before the first load). Throws config::ConfigError.
 config::Config load_config(const RunArgs& args) {
-  config::Config cfg = config::load(args.config, {args.fleet_member});
+  config::Config cfg = config::load(args.config, {args.fleet_member, args.web_config_file});
   if (!args.listen.empty()) cfg.listen = args.listen;
   if (!args.replay.empty()) cfg.replay.path = args.replay;
   if (args.rebase_to_now) cfg.replay.rebase_to_now = true;
@@ -210,6 +210,7 @@ Exporter::Exporter(const RunArgs& args, const config::Config& cfg, Inputs inputs
              .request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::nanoseconds(cfg.http.request_timeout_ns))}) {
   lifecycle_.update([&](metrics::LifecycleStatus& s) { s.last_reload_ok_ns = started_ns_; });
+  http_.secure(std::make_shared<const web::Security>(cfg.http));
   source::Source* replay = inputs_.replay ? &*inputs_.replay : nullptr;
   engine_ = std::make_unique<Engine>(cfg, std::move(inputs_.shards), env_, replay);
   configs_.store(std::make_shared<const config::Config>(cfg));
@@ -271,9 +272,9 @@ void Exporter::listen(const config::Config& cfg) {
   web::add_routes(http_, site_);
   http_.start(cfg.listen);
   const std::string host = cfg.listen.substr(0, cfg.listen.rfind(':'));
-  log::info("serving",
-            {{"metrics", "http://" + host + ":" + std::to_string(http_.port()) + "/metrics"},
-             {"services", std::to_string(cfg.services.size())}});
+  log::info("serving", {{"metrics", (cfg.http.web.tls ? "https://" : "http://") + host + ":" +
+                                        std::to_string(http_.port()) + "/metrics"},
+                        {"services", std::to_string(cfg.services.size())}});
 }
 
 // Loads the configuration again and, if it is valid, replaces the running
@@ -290,12 +291,14 @@ Exporter::Outcome Exporter::reload() {
   };
   std::unique_ptr<Engine> next;
   std::shared_ptr<const api::Api> next_api;
+  std::shared_ptr<const web::Security> next_security;
   try {
     config::Config cfg = load_config(args_);
     keep_restart_only_keys(engine_->config(), cfg);
     const bool replayed = !cfg.replay.path.empty();
     auto shards = plan_for(cfg, replayed);
     next_api = make_api(cfg);
+    next_security = std::make_shared<const web::Security>(cfg.http);
     source::Source* replay = inputs_.replay ? &*inputs_.replay : nullptr;
     next = std::make_unique<Engine>(std::move(cfg), std::move(shards), env_, replay);
   } catch (const std::exception& e) {
@@ -310,6 +313,7 @@ Exporter::Outcome Exporter::reload() {
   }
   engine_ = std::move(next);  // the old generation is stopped and dropped here
   apis_.store(std::move(next_api));
+  http_.secure(std::move(next_security));
   lifecycle_.update([&](metrics::LifecycleStatus& s) {
     s.last_reload_ok = true;
     ++s.reloads_ok;
@@ -400,9 +404,10 @@ int run(const RunArgs& args) {
   return 0;
 }
 
-int check_config(const std::string& config_path, bool offline, std::optional<int> fleet_member) {
+int check_config(const std::string& config_path, bool offline, std::optional<int> fleet_member,
+                 const std::string& web_config_file) {
   try {
-    const auto cfg = config::load(config_path, {fleet_member, !offline});
+    const auto cfg = config::load(config_path, {fleet_member, web_config_file, offline});
     // Everything run reads at start, through the same code, so that "valid" here
     // means run starts: Loki's secrets, the API's credentials, the thresholds.
     if (!cfg.loki.url.empty()) loki::plan_shards(cfg);
@@ -410,6 +415,7 @@ int check_config(const std::string& config_path, bool offline, std::optional<int
     if (!offline) {
       if (!cfg.loki.url.empty()) loki::request_headers(cfg.loki);
       if (cfg.api.enabled()) api::load_credentials(cfg.api);
+      const web::Security security(cfg.http);  // the certificate, key and client CA
       const api::ThresholdStore thresholds(cfg.thresholds);
     }
     std::cout << config_path << ": valid (" << cfg.services.size() << " services, from "

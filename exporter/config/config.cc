@@ -290,7 +290,7 @@ namespace {
 
 // fleet: {members, member, max_tails_per_tenant}; this member's services stay in
 // c.services, the others' move to c.fleet.elsewhere.
-void load_fleet(const At& f, const FleetMember& who, Config& c) {
+void load_fleet(const At& f, const Overrides& who, Config& c) {
   auto& fleet = c.fleet;
   if (f.present()) {
     f.require_map({"members", "member", "max_tails_per_tenant"});
@@ -304,13 +304,13 @@ void load_fleet(const At& f, const FleetMember& who, Config& c) {
     if (f.present()) f.key("member").fail(what);
     throw ConfigError(c.exporter_file, "fleet.member", what);
   };
-  if (const auto& flag = who.given) {
+  if (const auto& flag = who.fleet_member) {
     if (*flag < 0 || *flag >= fleet.members)
       fail("--fleet-member " + std::to_string(*flag) + ": " + range);
     fleet.member = *flag;
   } else if (f.present() && f.key("member").present()) {
     fleet.member = f.key("member").int_or(0, 0, fleet.members - 1);
-  } else if (fleet.members > 1 && who.from_host) {
+  } else if (fleet.members > 1 && !who.offline) {
     char name[256] = {};
     if (gethostname(name, sizeof name - 1) != 0) name[0] = 0;
     const auto ordinal = pod_ordinal(name);
@@ -343,7 +343,7 @@ bool valid_listen_address(const std::string& s) {
   return ec == std::errc() && p == e && b != e && port >= 0 && port <= 65535;
 }
 
-Config load(const std::string& exporter_yaml_path, const FleetMember& member) {
+Config load(const std::string& exporter_yaml_path, const Overrides& overrides) {
   Config c;
   c.exporter_file = exporter_yaml_path;
   const At root{exporter_yaml_path, load_yaml(exporter_yaml_path), ""};
@@ -366,11 +366,18 @@ Config load(const std::string& exporter_yaml_path, const FleetMember& member) {
                     "windows", "data_quality", "alerting", "api", "fleet"});
   c.listen = root.key("listen").str_or(c.listen);
   if (!valid_listen_address(c.listen)) root.key("listen").fail("expected HOST:PORT");
+  std::string web_config_file = overrides.web_config_file;
   if (const At h = root.key("http"); h.present()) {
-    h.require_map({"max_connections", "request_timeout"});
+    h.require_map({"max_connections", "request_timeout", "web_config_file", "probes_without_auth"});
     c.http.max_connections = h.key("max_connections").int_or(c.http.max_connections, 1, 100000);
     c.http.request_timeout_ns =
         h.key("request_timeout").duration_or(c.http.request_timeout_ns, 0.1, 600);
+    if (web_config_file.empty()) web_config_file = optional_path(h.key("web_config_file"));
+    c.http.probes_without_auth = h.key("probes_without_auth").boolean_or(false);
+  }
+  if (!web_config_file.empty()) {
+    c.http.web.file = web_config_file;
+    if (!overrides.offline) c.http.web = load_web_config(web_config_file);
   }
 
   if (const At m = root.key("metrics"); m.present()) {
@@ -445,7 +452,7 @@ Config load(const std::string& exporter_yaml_path, const FleetMember& member) {
 
   c.services_file = relative_to(root.key("services_file"));
   c.services = load_services(c.services_file, c.parsing, &c.team_members);
-  load_fleet(root.key("fleet"), member, c);
+  load_fleet(root.key("fleet"), overrides, c);
   if (const At a = root.key("alerting"); a.present()) {
     a.require_map({"policy_file", "thresholds_file", "audit_log", "rules_file", "rules_format",
                    "prometheus_reload_url", "reload_attempts"});
@@ -506,6 +513,11 @@ Config load(const std::string& exporter_yaml_path, const FleetMember& member) {
     }
     if (auth.key("tokens_file").present()) x.tokens_file = relative_to(auth.key("tokens_file"));
     if (!x.enabled()) auth.fail("expected proxy and/or tokens_file");
+    if (!x.tokens_file.empty() && !c.http.web.basic_auth_users.empty())
+      auth.key("tokens_file")
+          .fail("the web configuration's basic auth (" + c.http.web.file +
+                ") takes the Authorization header that API tokens are sent in: name engineers "
+                "through api.auth.proxy instead");
     if (!c.alert_policy)
       api.fail("the API serves thresholds: alerting.policy_file must be set as well");
   }

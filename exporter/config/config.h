@@ -139,10 +139,36 @@ struct DataQualityGates {
   int min_baseline_buckets = 3;
 };
 
+// The web configuration file of the Prometheus exporter toolkit (--web.config.file,
+// docs/security.md#tls-and-basic-auth-on-the-exporters-port): TLS, extra response
+// headers, basic auth. Secrets stay in files: the key file is read by OpenSSL, and
+// the users' passwords are bcrypt hashes.
+struct WebConfig {
+  std::string file;  // "" = none: plain HTTP, no basic auth
+  struct Tls {
+    std::string cert_file, key_file;
+    enum class ClientAuth {
+      kNone,              // NoClientCert
+      kRequest,           // RequestClientCert: asked for, not verified
+      kRequireAny,        // RequireAnyClientCert: required, not verified
+      kVerifyIfGiven,     // VerifyClientCertIfGiven
+      kRequireAndVerify,  // RequireAndVerifyClientCert
+    } client_auth = ClientAuth::kNone;
+    std::string client_ca_file;
+    int min_version = 0x0303, max_version = 0x0304;  // TLS 1.2 .. TLS 1.3 (wire values)
+    std::string cipher_list;  // OpenSSL names of cipher_suites (TLS 1.2 and below); "" = default
+  };
+  std::optional<Tls> tls;
+  std::vector<std::pair<std::string, std::string>> headers;  // http_server_config.headers
+  std::map<std::string, std::string> basic_auth_users;       // user -> bcrypt hash
+};
+
 // The exporter's own HTTP server (docs/configuration.md: http).
 struct HttpConfig {
   int max_connections = 512;                         // more are answered 503 and closed
   std::int64_t request_timeout_ns = 10'000'000'000;  // to send a request, take an answer, or idle
+  WebConfig web;                                     // http.web_config_file, --web.config.file
+  bool probes_without_auth = false;  // /-/healthy and /-/ready exempt from basic auth (kubelet)
 };
 
 // What /metrics exposes (docs/metrics.md).
@@ -195,16 +221,24 @@ struct Config {
 // a-z A-Z 0-9 ! - _ . * ' ( ), and neither "." nor "..". "" if valid, else why not.
 std::string tenant_id_error(std::string_view id);
 
-// Which fleet member this process is: `given` (--fleet-member), else fleet.member,
-// else the host name's ordinal; without from_host (rules generation, offline
-// checks: the fleet's rules and keys do not depend on it) member 0 then.
-struct FleetMember {
-  std::optional<int> given;
-  bool from_host = true;
+// Reads a web configuration file (the exporter toolkit's format). Throws ConfigError
+// naming the file and key.
+WebConfig load_web_config(const std::string& file);
+
+// What the command line says over exporter.yaml: the fleet member (--fleet-member;
+// else fleet.member, else the host name's ordinal) and the web configuration file
+// (--web.config.file; else http.web_config_file). offline: for rules generation and
+// checks away from where the exporter runs, which depend on neither: member 0 when
+// none is given, and the web configuration file (which lives with the secrets) not read.
+struct Overrides {
+  std::optional<int> fleet_member;
+  std::string web_config_file;
+  bool offline = false;
 };
 
-// Reads and validates exporter.yaml and its services file. Throws ConfigError.
-Config load(const std::string& exporter_yaml_path, const FleetMember& member = {});
+// Reads and validates exporter.yaml, its services file, the alert policy and the
+// web configuration file. Throws ConfigError.
+Config load(const std::string& exporter_yaml_path, const Overrides& overrides = {});
 
 // The member that owns a service: the highest of the members' scores for its id
 // (rendezvous hashing: going from N to N+1 members moves about 1/(N+1) of the

@@ -5,12 +5,14 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include "exporter/core/printable.h"
 #include "exporter/log/log.h"
@@ -40,6 +42,7 @@ tcp::endpoint endpoint_of(const std::string& listen, asio::io_context& ioc) {
   return results.begin()->endpoint();
 }
 
+template <class Stream>
 class Connection;
 
 }  // namespace
@@ -52,13 +55,18 @@ struct HttpServer::Impl {
   void refuse(tcp::socket socket);
   const Router& router() const { return server.router_; }
   // Connections whose answer a handler still owes.
-  void hold(std::shared_ptr<Connection> c) {
+  void hold(std::shared_ptr<void> c) {
     std::lock_guard lock(waiting_mutex);
-    waiting.emplace(c.get(), std::move(c));
+    const void* key = c.get();
+    waiting.emplace(key, std::move(c));
   }
-  void release(Connection* c) {
+  void release(const void* c) {
     std::lock_guard lock(waiting_mutex);
     waiting.erase(c);
+  }
+  std::shared_ptr<const Security> security() const {
+    std::lock_guard lock(server.security_mutex_);
+    return server.security_;
   }
 
   HttpServer& server;
@@ -70,21 +78,41 @@ struct HttpServer::Impl {
   asio::steady_timer retry{ioc};
   asio::thread_pool handlers;
   std::mutex waiting_mutex;
-  std::map<Connection*, std::shared_ptr<Connection>> waiting;  // before ioc goes
+  std::map<const void*, std::shared_ptr<void>> waiting;  // before ioc goes
   std::thread io_thread;
   int port = 0;
 };
 
 namespace {
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 // One client connection: requests read and answered in turn (HTTP/1.1
 // keep-alive), every read and write bounded by the request timeout. All of it
-// runs on the I/O thread except the handler, which runs on a handler thread.
-class Connection : public std::enable_shared_from_this<Connection> {
+// runs on the I/O thread except the handler (and the basic-auth check before it),
+// which runs on a handler thread. Stream: beast::tcp_stream, or TlsStream after
+// its handshake.
+template <class Stream>
+class Connection : public std::enable_shared_from_this<Connection<Stream>> {
  public:
-  Connection(HttpServer::Impl& impl, tcp::socket socket, std::chrono::milliseconds timeout)
-      : impl_(impl), stream_(std::move(socket)), timeout_(timeout) {
+  // security: its TLS context, for a TlsStream (kept while the connection lives).
+  Connection(HttpServer::Impl& impl, tcp::socket socket, std::chrono::milliseconds timeout,
+             std::shared_ptr<const Security> security = nullptr)
+      : impl_(impl),
+        tls_(std::move(security)),
+        stream_(make_stream(std::move(socket))),
+        timeout_(timeout) {
     ++impl_.open;
+  }
+
+  // TLS first: the handshake, within the request timeout.
+  void handshake() {
+    socket().expires_after(timeout_);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) return self->close();
+                              self->read();
+                            });
   }
   ~Connection() { --impl_.open; }
   Connection(const Connection&) = delete;
@@ -95,10 +123,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(boost::none);  // the route's own, once its path is known
-    stream_.expires_after(timeout_);
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+    socket().expires_after(timeout_);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
   }
 
  private:
@@ -118,14 +147,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     request_.query = target->encoded_query();
     boost::system::error_code peer_ec;
-    request_.peer = stream_.socket().remote_endpoint(peer_ec).address().to_string();
+    request_.peer = socket().socket().remote_endpoint(peer_ec).address().to_string();
     for (const auto& f : req) request_.headers.emplace_back(f.name_string(), f.value());
     const std::size_t max_body = impl_.router().max_body(request_.path);
     if (parser_->content_length().value_or(0) > max_body) return on_body(http::error::body_limit);
     parser_->body_limit(max_body);  // a chunked body: checked as it arrives
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->on_body(ec);
+                     });
   }
 
   void on_body(beast::error_code ec) {
@@ -140,16 +170,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     // Until answered the server holds the connection: an answer that comes after
     // the server stopped finds it gone and is dropped.
-    impl_.hold(shared_from_this());
-    asio::post(impl_.handlers, [this, weak = weak_from_this(), keep_alive] {
-      impl_.router().dispatch(request_, [weak, keep_alive](HttpResponse r) {
+    impl_.hold(this->shared_from_this());
+    asio::post(impl_.handlers, [this, weak = this->weak_from_this(), keep_alive] {
+      const auto respond = [weak, keep_alive](HttpResponse r) {
         const auto self = weak.lock();
         if (!self) return;
         asio::post(self->stream_.get_executor(), [self, keep_alive, r = std::move(r)]() mutable {
           self->impl_.release(self.get());
           self->answer(std::move(r), keep_alive);
         });
-      });
+      };
+      // Basic auth before any route: on a handler thread, as bcrypt takes a while.
+      security_ = impl_.security();
+      if (security_ && !security_->allows(request_.path, request_.header("Authorization"))) {
+        auto r = json_error(401, "unauthorized", "this server asks for basic auth");
+        r.headers.emplace_back("WWW-Authenticate",
+                               "Basic realm=\"loki-latency-exporter\", charset=\"UTF-8\"");
+        return respond(std::move(r));
+      }
+      impl_.router().dispatch(request_, respond);
     });
   }
 
@@ -173,6 +212,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->set(http::field::content_type, r.content_type);
     res->set(http::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
+    if (security_) {
+      for (const auto& [k, v] : security_->headers()) res->set(k, v);  // the web config's
+    }
     for (const auto& [k, v] : r.headers) {
       if (beast::iequals(k, "Connection")) {
         keep_alive = keep_alive && !beast::iequals(v, "close");
@@ -187,10 +229,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       res->body() = std::move(r.body);
       res->prepare_payload();
     }
-    stream_.expires_after(timeout_);
+    socket().expires_after(timeout_);
     http::async_write(
         stream_, *res,
-        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
           if (ec || !keep_alive) return self->close();
           self->read();
         });
@@ -198,16 +240,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    socket().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().socket().close(ignored);
+  }
+
+  beast::tcp_stream& socket() { return beast::get_lowest_layer(stream_); }
+  Stream make_stream(tcp::socket socket) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      return Stream(std::move(socket), *tls_->tls());
+    } else {
+      return Stream(std::move(socket));
+    }
   }
 
   HttpServer::Impl& impl_;
-  beast::tcp_stream stream_;
+  const std::shared_ptr<const Security> tls_;  // before stream_, which uses its context
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::chrono::milliseconds timeout_;
   HttpRequest request_;
+  std::shared_ptr<const Security> security_;  // in force when the request was read
 };
 
 }  // namespace
@@ -222,11 +275,13 @@ void HttpServer::Impl::accept() {
       });
       return;
     }
+    const auto timeout = server.limits_.request_timeout;
     if (open.load() >= server.limits_.max_connections) {
       refuse(std::move(socket));
+    } else if (const auto s = security(); s && s->tls()) {
+      std::make_shared<Connection<TlsStream>>(*this, std::move(socket), timeout, s)->handshake();
     } else {
-      std::make_shared<Connection>(*this, std::move(socket), server.limits_.request_timeout)
-          ->read();
+      std::make_shared<Connection<beast::tcp_stream>>(*this, std::move(socket), timeout)->read();
     }
     accept();
   });
@@ -287,6 +342,11 @@ void HttpServer::stop() {
   impl_->handlers.stop();
   impl_->handlers.join();
   impl_.reset();
+}
+
+void HttpServer::secure(std::shared_ptr<const Security> security) {
+  std::lock_guard lock(security_mutex_);
+  security_ = std::move(security);
 }
 
 int HttpServer::port() const { return impl_ ? impl_->port : 0; }

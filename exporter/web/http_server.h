@@ -7,6 +7,8 @@
 // for the write only.
 // An idle or slow connection costs a socket and a buffer, not a thread; beyond
 // Limits::max_connections a new connection gets a 503 and is closed at once.
+// With a web configuration (security.h) it speaks TLS and asks for basic auth
+// before any route runs: a request without valid credentials gets a 401.
 // Thread safety: handlers run on the handler threads; they must only read
 // thread-safe state (the published snapshot pointer). A Respond handed out must
 // be called or dropped before stop().
@@ -14,10 +16,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
 #include "exporter/web/router.h"
+#include "exporter/web/security.h"
 
 namespace lle::web {
 
@@ -39,6 +43,10 @@ class HttpServer {
 
   // Binds HOST:PORT (port 0 picks a free one). Throws std::runtime_error.
   void start(const std::string& listen);
+  // TLS, basic auth and headers from now on (security.h): connections accepted
+  // later take its TLS context, requests read later its users and headers.
+  // nullptr (the default): plain HTTP, no basic auth.
+  void secure(std::shared_ptr<const Security> security);
   void stop();
   int port() const;
   // Connections answered 503 because max_connections were open.
@@ -50,6 +58,8 @@ class HttpServer {
   friend struct Impl;
   Router router_;
   Limits limits_;
+  mutable std::mutex security_mutex_;
+  std::shared_ptr<const Security> security_;
   std::unique_ptr<Impl> impl_;
 };
 

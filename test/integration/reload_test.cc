@@ -136,4 +136,42 @@ BOOST_AUTO_TEST_CASE(snapshots_are_measured_and_a_key_that_needs_a_restart_is_ke
   BOOST_TEST(std::filesystem::is_empty(elsewhere.path()));
 }
 
+// The web configuration file is re-read on reload: new users apply to the next
+// request, and a file that became invalid is refused with the running one kept.
+BOOST_AUTO_TEST_CASE(a_reload_reads_the_web_configuration_again) {
+  FakeLoki loki({});
+  TempDir web;
+  // bcrypt (cost 4) of "first" and of "second".
+  const std::string first = "$2b$04$Ua2qRHapogvsAXYWWEw9heOQQuYXXjs1R.Z9xXwogHOJm2RsDED5O";
+  const std::string second = "$2b$04$K.shZ6.5lNTVCoae6MlBA.GC1JjU5xmFXI7BS.lSEqZbR17uxuF32";
+  const auto users = [&](const std::string& hash) {
+    web.write("web.tmp", "basic_auth_users: {prom: '" + hash + "'}\n");
+    std::filesystem::rename(web.path() / "web.tmp", web.path() / "web.yml");
+  };
+  users(first);
+  Exporter e(loki, "", 3, "",
+             "http: {web_config_file: " + (web.path() / "web.yml").string() + "}\n");
+  const std::string as_first = "Authorization: Basic cHJvbTpmaXJzdA==";   // prom:first
+  const std::string as_second = "Authorization: Basic cHJvbTpzZWNvbmQ=";  // prom:second
+  const auto status = [&](const std::string& auth) {
+    return http_request(e.port, "GET", "/metrics", {auth}).status;
+  };
+  BOOST_TEST(http_request(e.port, "GET", "/metrics").status == 401);
+  BOOST_TEST(status(as_first) == 200);
+  BOOST_TEST(status(as_second) == 401);
+
+  users(second);
+  BOOST_TEST(http_request(e.port, "POST", "/-/reload", {as_first}).status == 200, e.log());
+  BOOST_TEST(status(as_first) == 401);
+  BOOST_TEST(status(as_second) == 200);
+
+  web.write("web.yml", "basic_auth_users: {prom: second}\n");  // a password, not a hash
+  const auto refused = http_request(e.port, "POST", "/-/reload", {as_second});
+  BOOST_TEST(refused.status == 500);
+  BOOST_TEST(
+      refused.body.find("basic_auth_users.prom: expected a bcrypt hash") != std::string::npos,
+      refused.body);
+  BOOST_TEST(status(as_second) == 200);  // the running configuration stays in force
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -99,9 +100,11 @@ inline int run_to_exit(const std::vector<std::string>& argv, const std::string& 
 // The port of the /metrics URL the exporter logs once it serves, read from its
 // stderr file; 0 if that line is not there.
 inline int logged_metrics_port(const std::string& log) {
-  const std::string marker = "metrics=http://127.0.0.1:";
-  const auto at = log.find(marker);
-  return at == std::string::npos ? 0 : std::atoi(log.c_str() + at + marker.size());
+  for (const std::string marker : {"metrics=http://127.0.0.1:", "metrics=https://127.0.0.1:"}) {
+    if (const auto at = log.find(marker); at != std::string::npos)
+      return std::atoi(log.c_str() + at + marker.size());
+  }
+  return 0;
 }
 
 // Waits (bounded) for the exporter writing to stderr file `err` to log its port.
@@ -190,6 +193,20 @@ inline HttpReply http_request(int port, const std::string& method, const std::st
   r.status = std::stoi(raw.substr(sp + 1, 3));
   r.headers = raw.substr(0, split);
   r.body = raw.substr(split + 4);
+  std::string lower = r.headers;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("transfer-encoding: chunked") != std::string::npos) {
+    std::string body;  // each chunk: its size in hex, CRLF, the bytes, CRLF; a 0 ends
+    for (std::size_t at = 0;;) {
+      const auto eol = r.body.find("\r\n", at);
+      if (eol == std::string::npos) break;
+      const std::size_t size = std::stoul(r.body.substr(at, eol - at), nullptr, 16);
+      if (size == 0) break;
+      body += r.body.substr(eol + 2, size);
+      at = eol + 2 + size + 2;
+    }
+    r.body = body;
+  }
   return r;
 }
 

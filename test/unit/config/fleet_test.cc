@@ -27,11 +27,11 @@ std::string services_yaml(int n) {
 struct Fleet {
   lle::test::TempDir dir;
   Fleet() { dir.write("services.yaml", services_yaml(60)); }
-  lle::config::Config load(const std::string& exporter, lle::config::FleetMember who = {}) {
+  lle::config::Config load(const std::string& exporter, lle::config::Overrides who = {}) {
     return lle::config::load(
         dir.write("exporter.yaml", "services_file: services.yaml\n" + exporter), who);
   }
-  std::string error_of(const std::string& exporter, lle::config::FleetMember who = {}) {
+  std::string error_of(const std::string& exporter, lle::config::Overrides who = {}) {
     try {
       load(exporter, who);
     } catch (const ConfigError& e) {
@@ -117,12 +117,12 @@ BOOST_FIXTURE_TEST_CASE(each_member_loads_its_services_and_knows_the_others, Fle
   }
   BOOST_TEST(seen.size() == 60u);
   // The flag wins over the key; without a fleet everything is member 0's.
-  BOOST_TEST(load("fleet: {members: 3, member: 0}\n", {2, true}).fleet.member == 2);
+  BOOST_TEST(load("fleet: {members: 3, member: 0}\n", {2, "", false}).fleet.member == 2);
   const auto single = load("");
   BOOST_TEST(single.fleet.members == 1);
   BOOST_TEST(single.services.size() == 60u);
   // Rules and offline checks need no member: 0 when none is given.
-  BOOST_TEST(load("fleet: {members: 3}\n", {std::nullopt, false}).fleet.member == 0);
+  BOOST_TEST(load("fleet: {members: 3}\n", {std::nullopt, "", true}).fleet.member == 0);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_bad_fleet_is_an_error_naming_the_key, Fleet) {
@@ -131,11 +131,11 @@ BOOST_FIXTURE_TEST_CASE(a_bad_fleet_is_an_error_naming_the_key, Fleet) {
   BOOST_TEST(error_of("fleet: {members: 0}\n").find("fleet.members") != std::string::npos);
   BOOST_TEST(error_of("fleet: {members: 2, shard: 1}\n").find("fleet.shard: unknown key") !=
              std::string::npos);
-  const auto flag = error_of("fleet: {members: 2}\n", {5, true});
+  const auto flag = error_of("fleet: {members: 2}\n", {5, "", false});
   BOOST_TEST(flag.find("fleet.member: --fleet-member 5: expected a member from 0 to 1") !=
                  std::string::npos,
              flag);
-  BOOST_TEST(error_of("", {1, true}).find("fleet.member") != std::string::npos);
+  BOOST_TEST(error_of("", {1, "", false}).find("fleet.member") != std::string::npos);
 }
 
 BOOST_FIXTURE_TEST_CASE(the_fleets_tails_together_stay_within_the_tenants_limit, Fleet) {

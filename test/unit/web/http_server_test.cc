@@ -159,4 +159,38 @@ BOOST_AUTO_TEST_CASE(answers_given_later_hold_no_handler_thread) {
   owed.clear();
 }
 
+// A web configuration in force (security.h): every route behind basic auth, the
+// configured headers on every answer, and a new configuration applying to the next
+// request.
+BOOST_AUTO_TEST_CASE(basic_auth_and_headers_apply_to_every_route_and_follow_a_reload) {
+  Server s({});
+  const int port = s.http.port();
+  lle::config::HttpConfig h;
+  // "s3cret" at bcrypt cost 4 (crypt_r of libxcrypt made it).
+  h.web.basic_auth_users = {
+      {"prom", "$2b$04$8ank1kIIUqN/eUn3IsIYKeLnfrNsS0cPs3FmVhPYXxnBYbAL91PW."}};
+  h.web.headers = {{"X-Frame-Options", "deny"}, {"X-Content-Type-Options", "nosniff"}};
+  s.http.secure(std::make_shared<const lle::web::Security>(h));
+  auto r = lle::test::http_request(port, "GET", "/hello");
+  BOOST_TEST(r.status == 401);
+  BOOST_TEST(r.headers.find("WWW-Authenticate: Basic realm=") != std::string::npos, r.headers);
+  BOOST_TEST(r.headers.find("X-Frame-Options: deny") != std::string::npos, r.headers);
+  BOOST_TEST(r.body.find("\"error\":\"unauthorized\"") != std::string::npos);
+  BOOST_TEST(lle::test::http_request(port, "GET", "/nowhere").status == 401);  // before routing
+  const std::string ok = "Authorization: Basic cHJvbTpzM2NyZXQ=";              // prom:s3cret
+  r = lle::test::http_request(port, "GET", "/hello", {ok});
+  BOOST_TEST(r.status == 200);
+  BOOST_TEST(r.body == "hello /hello ");
+  BOOST_TEST(r.headers.find("X-Frame-Options: deny") != std::string::npos, r.headers);
+  // One header each, not the server's and the configuration's both.
+  const auto first = r.headers.find("X-Content-Type-Options");
+  BOOST_TEST(r.headers.find("X-Content-Type-Options", first + 1) == std::string::npos);
+  BOOST_TEST(
+      lle::test::http_request(port, "GET", "/hello", {"Authorization: Basic cHJvbTp4"}).status ==
+      401);  // prom:x
+  // The next configuration: no users.
+  s.http.secure(std::make_shared<const lle::web::Security>(lle::config::HttpConfig{}));
+  BOOST_TEST(lle::test::http_request(port, "GET", "/hello").status == 200);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
