@@ -82,7 +82,8 @@ void restricted_pod(const YAML::Node& pod) {
 
 // What every variant's exporter shares: a restricted pod and container, probes with
 // readiness independent of Loki, and the two Secrets as read-only files.
-void check_exporter(const YAML::Node& pod, const YAML::Node& exporter) {
+void check_exporter(const YAML::Node& pod, const YAML::Node& exporter,
+                    std::size_t secret_mounts = 2) {
   restricted_pod(pod);
   restricted(exporter);
   BOOST_TEST(exporter["readinessProbe"]["httpGet"]["path"].as<std::string>() == "/-/ready");
@@ -99,7 +100,7 @@ void check_exporter(const YAML::Node& pod, const YAML::Node& exporter) {
       BOOST_TEST(m["readOnly"].as<bool>(), m["name"].as<std::string>());
     }
   }
-  BOOST_TEST(secrets == 2u);
+  BOOST_TEST(secrets == secret_mounts);
 }
 
 // The sidecar variants; returns the exporter container.
@@ -404,6 +405,46 @@ BOOST_AUTO_TEST_CASE(the_fleet_variant_runs_one_member_per_pod_of_a_statefulset)
   BOOST_TEST(selects_members(
       objects.at("PodMonitor/loki-latency-exporter")["spec"]["selector"]["matchLabels"]));
   BOOST_TEST(objects.count("PrometheusRule/loki-latency-exporter") == 1u);
+}
+
+// The standalone variant with TLS on the exporter's port: the web configuration and
+// the server's key arrive as read-only files of a Secret, the exporter is pointed at
+// them, and the probes and the PodMonitor speak HTTPS, the latter verifying the
+// certificate for the Service's name.
+BOOST_AUTO_TEST_CASE(the_tls_overlay_mounts_the_web_configuration_and_scrapes_over_https) {
+  const auto objects =
+      render((lle::test::source_dir() / "deploy/kubernetes/overlays/standalone-tls").string());
+  BOOST_TEST_REQUIRE(objects.count("Deployment/loki-latency-exporter") == 1u);
+  const auto pod = objects.at("Deployment/loki-latency-exporter")["spec"]["template"]["spec"];
+  const auto exporter = find(pod["containers"], "loki-latency-exporter");
+  BOOST_TEST_REQUIRE(exporter.IsDefined());
+  check_exporter(pod, exporter, 3);
+  std::string web_config;
+  const auto args = exporter["args"];
+  for (std::size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i].as<std::string>() == "--web.config.file")
+      web_config = args[i + 1].as<std::string>();
+  BOOST_TEST_REQUIRE(!web_config.empty());
+  // The file is in a Secret's read-only mount.
+  const auto volumes = volumes_of(pod);
+  bool in_secret = false;
+  for (const auto& m : exporter["volumeMounts"]) {
+    const std::string dir = m["mountPath"].as<std::string>() + "/";
+    if (web_config.rfind(dir, 0) != 0) continue;
+    const auto v = volumes.find(m["name"].as<std::string>());
+    in_secret = v != volumes.end() && v->second["secret"].IsDefined() && m["readOnly"].as<bool>();
+  }
+  BOOST_TEST(in_secret, web_config);
+  for (const char* probe : {"startupProbe", "livenessProbe", "readinessProbe"})
+    BOOST_TEST(exporter[probe]["httpGet"]["scheme"].as<std::string>("") == "HTTPS", probe);
+  const auto endpoint =
+      objects.at("PodMonitor/loki-latency-exporter")["spec"]["podMetricsEndpoints"][0];
+  BOOST_TEST(endpoint["scheme"].as<std::string>("") == "https");
+  BOOST_TEST(endpoint["tlsConfig"]["ca"]["secret"]["name"].IsDefined());
+  BOOST_TEST(endpoint["tlsConfig"]["serverName"].as<std::string>("") ==
+             "loki-latency-exporter.monitoring.svc");
+  BOOST_TEST(objects.count("Service/loki-latency-exporter") == 1u);
+  check_config_map(objects);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
