@@ -323,6 +323,7 @@ void load_fleet(const At& f, const Overrides& who, Config& c) {
            ": " + range);
     fleet.member = *ordinal;
   }
+  if (fleet.members == 1) return;  // no fleet: every service is this exporter's
   std::vector<ServiceConfig> mine;
   for (auto& s : c.services) {
     (fleet_owner(s.info.id, fleet.members) == fleet.member ? mine : fleet.elsewhere)
@@ -452,11 +453,10 @@ Config load(const std::string& exporter_yaml_path, const Overrides& overrides) {
 
   c.services_file = relative_to(root.key("services_file"));
   c.services = load_services(c.services_file, c.parsing, &c.team_members);
-  load_fleet(root.key("fleet"), overrides, c);
   if (const At a = root.key("alerting"); a.present()) {
     a.require_map({"policy_file", "thresholds_file", "audit_log", "rules_file", "rules_format",
                    "prometheus_reload_url", "reload_attempts"});
-    c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), fleet_services(c));
+    c.alert_policy = load_alert_policy(relative_to(a.key("policy_file")), c.services);
     // Every SLO's threshold is counted exactly, with the ladder.
     std::vector<double> ms = c.windows.slow->ms;
     for (const auto& [id, slo] : c.alert_policy->slos) ms.push_back(slo.threshold_ms);
@@ -522,7 +522,7 @@ Config load(const std::string& exporter_yaml_path, const Overrides& overrides) {
       api.fail("the API serves thresholds: alerting.policy_file must be set as well");
   }
   if (!c.loki.url.empty() && c.loki.selector.empty()) {
-    for (const auto& s : fleet_services(c)) {
+    for (const auto& s : c.services) {
       if (s.match_labels.empty()) {
         root.key("input")
             .key("loki")
@@ -533,6 +533,8 @@ Config load(const std::string& exporter_yaml_path, const Overrides& overrides) {
       }
     }
   }
+  // Last: everything above is checked against every service of the fleet.
+  load_fleet(root.key("fleet"), overrides, c);
   return c;
 }
 

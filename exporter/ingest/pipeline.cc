@@ -10,8 +10,9 @@ parse::Rules rules_from(const config::Config& c) {
   parse::Rules r{c.parsing, {}};
   // The other fleet members' services after this one's: their lines are known
   // and left to them, not rejected as of an unknown service.
-  for (const auto& s : config::fleet_services(c)) {
-    r.services.push_back({s.match_labels, s.match_field, s.latency_field, s.latency_unit});
+  for (const auto* list : {&c.services, &c.fleet.elsewhere}) {
+    for (const auto& s : *list)
+      r.services.push_back({s.match_labels, s.match_field, s.latency_field, s.latency_unit});
   }
   return r;
 }
