@@ -7,6 +7,7 @@ packages=(
   # build
   cmake ninja-build g++ git pkg-config
   prometheus-cpp-dev libyaml-cpp-dev libssl-dev zlib1g-dev
+  libcrypt-dev   # bcrypt for basic auth (crypt_r); libc6-dev brings it, named for clarity
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libbenchmark-dev clang-format
   # the protobuf exposition of /metrics (native histograms)

@@ -14,6 +14,25 @@
 using namespace std::chrono_literals;
 using namespace lle::test;
 
+namespace {
+
+// Waits for a snapshot taken after now (every line so far counted in it), pushes
+// 150 more lines and kills the exporter with SIGKILL: they are lost from its state.
+void kill_after_next_snapshot(lle::test::FakeLoki& loki, lle::test::Exporter& e,
+                              const std::filesystem::path& file) {
+  const auto counted = std::filesystem::file_time_type::clock::now();
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+      [&] {
+        return std::filesystem::exists(file) && std::filesystem::last_write_time(file) > counted;
+      },
+      20s));
+  lle::test::push(loki, 150);
+  e.process->signal(SIGKILL);
+  BOOST_TEST_REQUIRE(e.process->wait(10s).has_value());
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(integration_loki_input)
 
 BOOST_AUTO_TEST_CASE(tails_every_shard_and_counts_each_line_once) {
@@ -367,16 +386,7 @@ BOOST_AUTO_TEST_CASE(state_survives_kill_9_and_sigterm_and_the_downtime_is_repai
     BOOST_TEST_REQUIRE(reopened(loki, 2), first.log());
     push(loki, 300);
     first.expect_exact(loki);
-    // A snapshot taken after every line was counted, then more lines, then kill -9.
-    const auto counted = std::filesystem::file_time_type::clock::now();
-    BOOST_TEST_REQUIRE(lle::test::wait_until(
-        [&] {
-          return std::filesystem::exists(file) && std::filesystem::last_write_time(file) > counted;
-        },
-        20s));
-    push(loki, 150);
-    first.process->signal(SIGKILL);
-    BOOST_TEST_REQUIRE(first.process->wait(10s).has_value());
+    kill_after_next_snapshot(loki, first, file);
   }
   push(loki, 150);  // while the exporter is down
   {
@@ -470,15 +480,7 @@ BOOST_AUTO_TEST_CASE(a_fleet_member_killed_and_restarted_keeps_every_line_counte
     Exporter member(loki, "", 3, "", top(state1, 1), "6s");
     push(loki, 300);
     fleet_exact(other, member);
-    const auto counted = std::filesystem::file_time_type::clock::now();
-    BOOST_TEST_REQUIRE(lle::test::wait_until(
-        [&] {
-          return std::filesystem::exists(file) && std::filesystem::last_write_time(file) > counted;
-        },
-        20s));
-    push(loki, 150);
-    member.process->signal(SIGKILL);
-    BOOST_TEST_REQUIRE(member.process->wait(10s).has_value());
+    kill_after_next_snapshot(loki, member, file);
   }
   push(loki, 150);  // while member 1 is down
   Exporter member(loki, "", 3, "", top(state1, 1), "6s");

@@ -41,6 +41,20 @@ std::string export_of(const std::vector<std::pair<std::string, double>>& lines) 
   return out;
 }
 
+// Each result's value by the label `by` (a histogram result has no plain value); ""
+// when the result has no such label.
+std::map<std::string, double> values_by(int prom_port, const std::string& expr,
+                                        const std::string& by) {
+  std::map<std::string, double> out;
+  for (const auto& s :
+       lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
+    const auto& m = s.at("metric").as_object();
+    const std::string key = by.empty() || !m.contains(by) ? "" : std::string(m.at(by).as_string());
+    out[key] = std::stod(std::string(s.at("value").at(1).as_string()));
+  }
+  return out;
+}
+
 // The body's data.result of a Prometheus API answer (empty unless 200).
 // The value of rank ceil(q n) (1-based) of what was replayed, in seconds.
 double exact_quantile(std::vector<double> ms, double q) {
@@ -113,17 +127,8 @@ BOOST_AUTO_TEST_CASE(prometheus_aggregates_the_histograms_across_services_teams_
   const auto prometheus =
       lle::test::start_prometheus(dir.path(), prom_port, {"--enable-feature=native-histograms"});
 
-  // Each result's value by the label `by`; a histogram result has no plain value.
   const auto query = [&](const std::string& expr, const std::string& by) {
-    std::map<std::string, double> out;
-    for (const auto& s :
-         lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
-      const auto& m = s.at("metric").as_object();
-      const std::string key =
-          by.empty() || !m.contains(by) ? "" : std::string(m.at(by).as_string());
-      out[key] = std::stod(std::string(s.at("value").at(1).as_string()));
-    }
-    return out;
+    return values_by(prom_port, expr, by);
   };
   const std::string h = "loki_latency_request_duration_seconds";
   std::map<std::string, double> counts;
@@ -356,14 +361,7 @@ BOOST_AUTO_TEST_CASE(a_fleets_team_p95_is_one_exporters) {
   const auto prometheus =
       lle::test::start_prometheus(dir.path(), prom_port, {"--enable-feature=native-histograms"});
   const auto query = [&](const std::string& expr, const std::string& by) {
-    std::map<std::string, double> out;
-    for (const auto& s :
-         lle::test::prometheus_result(prom_port, "/api/v1/query", {{"query", expr}})) {
-      const auto& m = s.at("metric").as_object();
-      out[m.contains(by) ? std::string(m.at(by).as_string()) : ""] =
-          std::stod(std::string(s.at("value").at(1).as_string()));
-    }
-    return out;
+    return values_by(prom_port, expr, by);
   };
   const std::string h = "loki_latency_request_duration_seconds";
   const auto team_counts = [&](const std::string& job) {

@@ -485,15 +485,11 @@ BOOST_AUTO_TEST_CASE(a_service_of_another_fleet_member_is_a_404_naming_it) {
   const int owner = lle::config::fleet_owner("checkout", 3);
   const int here = (owner + 1) % 3;
   const Fixture member("any", "fleet: {members: 3, member: " + std::to_string(here) + "}\n");
-  const auto r = member.handle({"GET",
-                                "/api/services/checkout/latency",
-                                "",
-                                "",
-                                "",
-                                {"Bearer alice-token", "", "", "127.0.0.1"},
-                                false,
-                                "",
-                                ""});
+  const auto get = [&](const std::string& path) {
+    return member.handle(
+        {"GET", path, "", "", "", {"Bearer alice-token", "", "", "127.0.0.1"}, false, "", ""});
+  };
+  const auto r = get("/api/services/checkout/latency");
   BOOST_TEST(r.status == 404);
   const auto b = Fixture::body(r);
   BOOST_TEST(b.at("error").as_string() == "owned_elsewhere");
@@ -503,15 +499,7 @@ BOOST_AUTO_TEST_CASE(a_service_of_another_fleet_member_is_a_404_naming_it) {
       std::string(b.at("detail").as_string()).find("fleet member " + std::to_string(owner)) !=
       std::string::npos);
   // A service of no member stays unknown.
-  const auto none = member.handle({"GET",
-                                   "/api/services/nope/latency",
-                                   "",
-                                   "",
-                                   "",
-                                   {"Bearer alice-token", "", "", "127.0.0.1"},
-                                   false,
-                                   "",
-                                   ""});
+  const auto none = get("/api/services/nope/latency");
   BOOST_TEST(Fixture::body(none).at("error").as_string() == "unknown_service");
 }
 
