@@ -51,8 +51,8 @@ bool bcrypt_hash(std::string_view h) {
   const int cost = (h[4] - '0') * 10 + (h[5] - '0');
   if (h[4] < '0' || h[4] > '9' || h[5] < '0' || h[5] > '9' || cost < 4 || cost > 31) return false;
   return std::all_of(h.begin() + 7, h.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '/';
   });
 }
 
@@ -68,10 +68,9 @@ WebConfig load_web_config(const std::string& file) {
   const auto path = [&](const At& at) {
     const std::string p = at.nonempty_str();
     if (p.find('\0') != std::string::npos) at.fail("expected a file name without NUL bytes");
-    return p.front() == '/' ? p
-                            : (std::filesystem::path(file).parent_path() / p)
-                                  .lexically_normal()
-                                  .string();
+    return p.front() == '/'
+               ? p
+               : (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
   };
   if (const At t = root.key("tls_server_config"); t.present()) {
     t.require_map({"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
@@ -79,8 +78,10 @@ WebConfig load_web_config(const std::string& file) {
                    "curve_preferences", "cert", "key", "client_allowed_sans"});
     for (const char* unsupported : {"cert", "key", "client_allowed_sans", "curve_preferences"}) {
       if (t.key(unsupported).present())
-        t.key(unsupported).fail("not supported here: use cert_file and key_file, and leave "
-                                "curves and SAN filters to OpenSSL's defaults");
+        t.key(unsupported)
+            .fail(
+                "not supported here: use cert_file and key_file, and leave "
+                "curves and SAN filters to OpenSSL's defaults");
     }
     WebConfig::Tls tls;
     tls.cert_file = path(t.key("cert_file"));
@@ -99,8 +100,9 @@ WebConfig load_web_config(const std::string& file) {
       tls.client_auth = CA::kRequireAndVerify;
     } else {
       t.key("client_auth_type")
-          .fail("expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
-                "VerifyClientCertIfGiven or RequireAndVerifyClientCert");
+          .fail(
+              "expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+              "VerifyClientCertIfGiven or RequireAndVerifyClientCert");
     }
     if (t.key("client_ca_file").present()) tls.client_ca_file = path(t.key("client_ca_file"));
     if ((tls.client_auth == CA::kVerifyIfGiven || tls.client_auth == CA::kRequireAndVerify) &&
@@ -116,8 +118,9 @@ WebConfig load_web_config(const std::string& file) {
         const auto* it = std::find_if(kCipherSuites.begin(), kCipherSuites.end(),
                                       [&](const auto& p) { return p.first == name; });
         if (it == kCipherSuites.end())
-          c.index(i).fail("not a TLS 1.2 cipher suite Go names (e.g. "
-                          "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); TLS 1.3's are not configurable");
+          c.index(i).fail(
+              "not a TLS 1.2 cipher suite Go names (e.g. "
+              "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256); TLS 1.3's are not configurable");
         tls.cipher_list += (tls.cipher_list.empty() ? "" : ":") + std::string(it->second);
         ++i;
       }
@@ -135,11 +138,13 @@ WebConfig load_web_config(const std::string& file) {
       for (const auto& name : hs.keys()) {
         const At v = hs.key(name.c_str());
         if (std::find(kAllowed.begin(), kAllowed.end(), name) == kAllowed.end())
-          v.fail("not a header the web configuration may set (Strict-Transport-Security, "
-                 "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
-                 "Content-Security-Policy)");
+          v.fail(
+              "not a header the web configuration may set (Strict-Transport-Security, "
+              "X-Content-Type-Options, X-Frame-Options, X-XSS-Protection, "
+              "Content-Security-Policy)");
         const std::string value = v.nonempty_str();
-        if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos)
+        if (value.find_first_of("\r\n") != std::string::npos ||
+            value.find('\0') != std::string::npos)
           v.fail("a header value on one line");
         w.headers.emplace_back(name, value);
       }

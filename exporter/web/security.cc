@@ -83,17 +83,18 @@ std::shared_ptr<ssl::context> tls_context(const std::string& file, const TlsConf
     refused(file, "tls_server_config.cipher_suites", "OpenSSL offers none of these suites");
   boost::system::error_code ec;
   ctx->use_certificate_chain_file(t.cert_file, ec);
-  if (ec)
-    refused(file, "tls_server_config.cert_file", t.cert_file + ": " + openssl_error(ec));
+  if (ec) refused(file, "tls_server_config.cert_file", t.cert_file + ": " + openssl_error(ec));
   ctx->use_private_key_file(t.key_file, ssl::context::pem, ec);
   if (ec) refused(file, "tls_server_config.key_file", t.key_file + ": " + openssl_error(ec));
   if (SSL_CTX_check_private_key(native) != 1)
-    refused(file, "tls_server_config.key_file", "the key does not belong to cert_file's certificate");
+    refused(file, "tls_server_config.key_file",
+            "the key does not belong to cert_file's certificate");
   using CA = TlsConfig::ClientAuth;
   if (!t.client_ca_file.empty()) {
     ctx->load_verify_file(t.client_ca_file, ec);
     if (ec)
-      refused(file, "tls_server_config.client_ca_file", t.client_ca_file + ": " + openssl_error(ec));
+      refused(file, "tls_server_config.client_ca_file",
+              t.client_ca_file + ": " + openssl_error(ec));
   }
   switch (t.client_auth) {
     case CA::kNone:

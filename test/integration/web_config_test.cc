@@ -40,8 +40,8 @@ struct Exporter {
     process = std::make_unique<lle::test::Process>(
         std::vector<std::string>{lle::test::exporter_binary(), "run", "--config",
                                  d("exporter.yaml"), "--replay", d("lines.jsonl"),
-                                 "--rebase-to-now", "--listen", "127.0.0.1:0",
-                                 "--web.config.file", d(name + ".yml")},
+                                 "--rebase-to-now", "--listen", "127.0.0.1:0", "--web.config.file",
+                                 d(name + ".yml")},
         "/dev/null", d(name + ".out"), d(name + ".err"));
     port = lle::test::wait_for_replay(d(name + ".err"), 30s);
     BOOST_TEST_REQUIRE(port > 0, read_file(d(name + ".err")));
@@ -66,15 +66,15 @@ BOOST_AUTO_TEST_CASE(prometheus_and_chromium_over_tls_with_basic_auth) {
   const Exporter basic(dir, "basic",
                        server + "}\nbasic_auth_users: {prometheus: '" + bcrypt("s3cret") +
                            "'}\nhttp_server_config: {headers: {X-Frame-Options: deny}}\n");
-  const Exporter mutual(dir, "mutual",
-                        server + ", client_auth_type: RequireAndVerifyClientCert, client_ca_file: " +
-                            tls.crt("ca") + "}\n");
+  const Exporter mutual(
+      dir, "mutual",
+      server + ", client_auth_type: RequireAndVerifyClientCert, client_ca_file: " + tls.crt("ca") +
+          "}\n");
 
   const auto job = [&](const std::string& name, int port, const std::string& tls_config,
                        const std::string& auth) {
-    return "  - job_name: " + name + "\n    scheme: https\n    tls_config: {" + tls_config +
-           "}\n" + auth + "    static_configs: [{targets: ['127.0.0.1:" + std::to_string(port) +
-           "']}]\n";
+    return "  - job_name: " + name + "\n    scheme: https\n    tls_config: {" + tls_config + "}\n" +
+           auth + "    static_configs: [{targets: ['127.0.0.1:" + std::to_string(port) + "']}]\n";
   };
   const std::string ca = "ca_file: " + tls.crt("ca");
   const std::string right = "    basic_auth: {username: prometheus, password: s3cret}\n";
@@ -110,8 +110,8 @@ BOOST_AUTO_TEST_CASE(prometheus_and_chromium_over_tls_with_basic_auth) {
   for (const char* failing : {"wrong_password", "no_password", "unknown_ca", "no_client_cert"})
     BOOST_TEST(up[failing] == 0, failing);
   std::map<std::string, std::string> why;
-  const auto targets = boost::json::parse(
-      lle::test::http_request(prom_port, "GET", "/api/v1/targets").body);
+  const auto targets =
+      boost::json::parse(lle::test::http_request(prom_port, "GET", "/api/v1/targets").body);
   for (const auto& t : targets.at("data").at("activeTargets").as_array())
     why[std::string(t.at("labels").at("job").as_string())] =
         std::string(t.at("lastError").as_string());

@@ -33,8 +33,8 @@ class TlsFiles {
     EVP_Digest(der, static_cast<std::size_t>(len), md, &md_len, EVP_sha256(), nullptr);
     OPENSSL_free(der);
     std::string b64(4 * ((md_len + 2) / 3) + 1, '\0');
-    b64.resize(static_cast<std::size_t>(
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), md, static_cast<int>(md_len))));
+    b64.resize(static_cast<std::size_t>(EVP_EncodeBlock(
+        reinterpret_cast<unsigned char*>(b64.data()), md, static_cast<int>(md_len))));
     spki_ = b64;
     const auto client_key = key();
     const auto client =

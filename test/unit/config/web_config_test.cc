@@ -72,7 +72,8 @@ BOOST_AUTO_TEST_CASE(anything_else_is_an_error_naming_file_and_key) {
   const std::string tls = "tls_server_config:\n  cert_file: a.crt\n  key_file: a.key\n";
   const std::pair<std::string, std::string> cases[] = {
       {"tls_config: {}\n", "tls_config: unknown key"},
-      {"tls_server_config: {cert_file: a.crt}\n", "tls_server_config.key_file: missing required key"},
+      {"tls_server_config: {cert_file: a.crt}\n",
+       "tls_server_config.key_file: missing required key"},
       {tls + "  client_auth_type: Sometimes\n", "tls_server_config.client_auth_type: expected"},
       {tls + "  client_auth_type: VerifyClientCertIfGiven\n",
        "tls_server_config.client_ca_file: required with client_auth_type VerifyClientCertIfGiven"},
@@ -87,8 +88,7 @@ BOOST_AUTO_TEST_CASE(anything_else_is_an_error_naming_file_and_key) {
       {"basic_auth_users: {prometheus: hunter2}\n",
        "basic_auth_users.prometheus: expected a bcrypt hash"},
       {"basic_auth_users: {'a:b': '" + kHash + "'}\n", "a user name is not empty and holds no ':'"},
-      {"basic_auth_users: {prometheus: '" + kHash.substr(0, 59) + "'}\n",
-       "expected a bcrypt hash"},
+      {"basic_auth_users: {prometheus: '" + kHash.substr(0, 59) + "'}\n", "expected a bcrypt hash"},
   };
   for (const auto& [yaml, expected] : cases) {
     const auto e = error_of(yaml);
@@ -115,7 +115,9 @@ BOOST_AUTO_TEST_CASE(exporter_yaml_names_the_file_and_the_api_tokens_cannot_shar
   BOOST_TEST(lle::config::load((dir.path() / "exporter.yaml").string(), {std::nullopt, "", true})
                  .http.web.basic_auth_users.empty());
   dir.write("tokens", "");
-  dir.write("policy.yaml", "defaults: {latency: {threshold_ms: 300}}\nlinks: {runbook: 'https://r/#{alert}', dashboard: 'https://d'}\n");
+  dir.write("policy.yaml",
+            "defaults: {latency: {threshold_ms: 300}}\nlinks: {runbook: 'https://r/#{alert}', "
+            "dashboard: 'https://d'}\n");
   try {
     lle::config::load(dir.write("exporter.yaml",
                                 "services_file: services.yaml\nhttp: {web_config_file: web.yml}\n"

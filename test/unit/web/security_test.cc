@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(basic_auth_lets_in_only_a_user_with_its_password) {
   BOOST_TEST(s.basic_auth());
   const std::string ok = basic("prometheus:s3cret: with colon");
   BOOST_TEST(s.allows("/metrics", ok));
-  BOOST_TEST(s.allows("/metrics", ok));  // again, from what was verified
+  BOOST_TEST(s.allows("/metrics", ok));                       // again, from what was verified
   BOOST_TEST(s.allows("/metrics", "basic " + ok.substr(6)));  // the scheme in any case
   BOOST_TEST(s.allows("/", basic("bob:b")));
   for (const std::string& bad :
