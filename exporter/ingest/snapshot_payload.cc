@@ -57,6 +57,7 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
   if (!at.done() || !store.restore(w, encoding, &out.services, teams.empty() ? nullptr : &t) ||
       !w.done())
     return std::nullopt;
+  if (input) input->windows_restored();
   if (input && !shards.empty()) {
     core::Reader s(shards);
     out.shards = input->restore(s);

@@ -135,6 +135,9 @@ struct Input::Shared {
   std::vector<std::size_t> shard_of;  // by service id: the shard that tails it
   source::Hooks hooks;                // from start()
   std::mt19937_64 rng{std::random_device{}()};
+  // The windows came from a snapshot (restart or reload): history is in them, so a
+  // shard that starts fresh (a new selector) must not fetch it again.
+  bool windows_restored = false;
 
   Shared(config::LokiConfig c, const core::Clock& clk, ServiceOf s)
       : cfg(std::move(c)),
@@ -263,7 +266,7 @@ class Input::Shard {
   awaitable<void> run() {
     const std::int64_t start = sh_.clock.now_ns();
     if (!restored_) {
-      if (sh_.cfg.backfill_ns > 0) co_await backfill(start);
+      if (sh_.cfg.backfill_ns > 0 && !sh_.windows_restored) co_await backfill(start);
       resume_ns_ = start;
     }
     asio::co_spawn(*sh_.io, reconcile_loop(), asio::detached);
@@ -649,6 +652,8 @@ void Input::save(core::Writer& w) const {
   w.u64(shards_.size());
   for (const auto& s : shards_) s->save(w);
 }
+
+void Input::windows_restored() { shared_->windows_restored = true; }
 
 std::size_t Input::restore(core::Reader& r) {
   std::size_t restored = 0;

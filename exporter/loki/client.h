@@ -64,6 +64,11 @@ class Input final : public source::Source {
   // reconciler then fetches what Loki stored while the exporter was away.
   // Returns the shards restored; false-y input leaves everything fresh.
   std::size_t restore(core::Reader& r);
+  // Before start(): the windows were restored from a snapshot (at a restart, or
+  // carried over by a reload). A shard that starts fresh then skips the backfill:
+  // the services it tails that stayed have that history already, and fetching it
+  // again would count it twice (docs/operations.md).
+  void windows_restored();
   void save(core::Writer& w) const;
   // Once: an Input belongs to one generation, and a reload builds a new one.
   void start(boost::asio::io_context& io, source::Hooks hooks) override;

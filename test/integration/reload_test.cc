@@ -174,4 +174,35 @@ BOOST_AUTO_TEST_CASE(a_reload_reads_the_web_configuration_again) {
   BOOST_TEST(status(as_second) == 200);  // the running configuration stays in force
 }
 
+// A reload that gives a label group a new selector (a service added to it) with a
+// backfill configured: the new shard starts from now without fetching the hour again,
+// which the services that stayed already hold (it counted their lines twice).
+BOOST_AUTO_TEST_CASE(a_new_selector_after_a_reload_does_not_backfill_what_the_windows_hold) {
+  FakeLoki loki({});
+  Exporter e(loki, "", 3, "    backfill: 1m\n    backfill_pages_per_second: 100\n");
+  BOOST_TEST_REQUIRE(reopened(loki, 2), e.log());
+  push(loki, 300);
+  e.expect_exact(loki);
+  // refunds joins checkout and search under `app`: their shards' selectors change.
+  e.write_services(kServices +
+                   "  - {id: refunds, team: a, owners: [x], match: {labels: {app: refunds}}}\n");
+  const auto opened = loki.tails_opened();
+  const auto backfills = [&] {
+    const std::string log = e.log();
+    std::size_t n = 0;
+    for (auto at = log.find("backfill started"); at != std::string::npos;
+         at = log.find("backfill started", at + 1))
+      ++n;
+    return n;
+  };
+  const std::size_t cold = backfills();  // the start's, one per shard
+  BOOST_TEST(cold == 3u);
+  e.process->signal(SIGHUP);
+  BOOST_TEST_REQUIRE(reloads_reach(e, "success", 1), e.log());
+  BOOST_TEST_REQUIRE(reopened(loki, opened), e.log());
+  push(loki, 90);
+  e.expect_exact(loki);  // 390 lines, each once
+  BOOST_TEST(backfills() == cold, e.log());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
