@@ -221,9 +221,7 @@ class Input::Shard {
       : sh_(shared),
         plan_(std::move(plan)),
         index_(index),
-        ledger_(ledger_start(shared.cfg, shared.clock.now_ns()),
-                {shared.cfg.reconcile_bucket_ns, shared.cfg.reconcile_settle_ns,
-                 shared.cfg.reconcile_final_ns}) {
+        ledger_(ledger_start(shared.cfg, shared.clock.now_ns()), timing(shared.cfg)) {
     status_.selector = plan_.selector;
   }
 
@@ -259,6 +257,9 @@ class Input::Shard {
   // the lateness): the ledger tracks every bucket whose last check is still ahead,
   // so the backfill's lines there are de-duplicated and the late ones repaired.
   // Without a backfill, counting starts with the bucket of the start.
+  static Ledger::Timing timing(const config::LokiConfig& c) {
+    return {c.reconcile_bucket_ns, c.reconcile_settle_ns, c.reconcile_final_ns};
+  }
   static std::int64_t ledger_start(const config::LokiConfig& c, std::int64_t now_ns) {
     return now_ns - std::min(c.backfill_ns, c.reconcile_bucket_ns + c.reconcile_final_ns);
   }
@@ -266,7 +267,15 @@ class Input::Shard {
   awaitable<void> run() {
     const std::int64_t start = sh_.clock.now_ns();
     if (!restored_) {
-      if (sh_.cfg.backfill_ns > 0 && !sh_.windows_restored) co_await backfill(start);
+      if (sh_.windows_restored) {
+        // A new selector next to restored windows: what its services logged before
+        // now was counted before (by the process or generation the windows come
+        // from), so neither a backfill nor a repair of earlier buckets may fetch it.
+        ledger_ = Ledger(start, timing(sh_.cfg));
+        counted_from_ = start;  // its first bucket may hold lines from before
+      } else if (sh_.cfg.backfill_ns > 0) {
+        co_await backfill(start);
+      }
       resume_ns_ = start;
     }
     asio::co_spawn(*sh_.io, reconcile_loop(), asio::detached);
@@ -296,6 +305,7 @@ class Input::Shard {
       case Ledger::Admit::kNew:
         break;
     }
+    if (e.timestamp_ns < counted_from_) return;  // in the ledger (Loki's count), counted before
     ++status_.lines_received;
     if (via == Via::kRepair) ++status_.lines_repaired;
     if (via == Via::kTail && e.timestamp_ns > resume_ns_) resume_ns_ = e.timestamp_ns;
@@ -621,6 +631,9 @@ class Input::Shard {
   std::int64_t backfill_now_ = 0;
   bool backfilling_ = false;
   bool restored_ = false;
+  // Lines stamped before this were counted before (see run()); they are admitted into
+  // the ledger, so that its counts match Loki's, but not handed on.
+  std::int64_t counted_from_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t session_start_ns_ = 0;  // the start= of the current tail session
   std::string last_error_;
 };

@@ -65,9 +65,10 @@ class Input final : public source::Source {
   // Returns the shards restored; false-y input leaves everything fresh.
   std::size_t restore(core::Reader& r);
   // Before start(): the windows were restored from a snapshot (at a restart, or
-  // carried over by a reload). A shard that starts fresh then skips the backfill:
-  // the services it tails that stayed have that history already, and fetching it
-  // again would count it twice (docs/operations.md).
+  // carried over by a reload). A shard that starts fresh then counts from now: no
+  // backfill, and no repair of the buckets before it; the services it tails that
+  // stayed have those lines already, and fetching them again would count them twice
+  // (docs/operations.md).
   void windows_restored();
   void save(core::Writer& w) const;
   // Once: an Input belongs to one generation, and a reload builds a new one.
