@@ -50,7 +50,7 @@ parse::Options load_parsing(const At& at) {
       at.key("format").fail("expected one of: auto, json, logfmt");
   }
   if (const auto f = at.key("fields"); f.present()) {
-    f.require_map({"service", "latency", "status", "schema_version"});
+    f.require_map({"service", "latency", "status", "schema_version", "trace_id"});
     p.service_field =
         f.key("service").present() ? f.key("service").nonempty_str() : p.service_field;
     p.latency_field =
@@ -59,11 +59,13 @@ parse::Options load_parsing(const At& at) {
     p.schema_version_field = f.key("schema_version").present()
                                  ? f.key("schema_version").nonempty_str()
                                  : p.schema_version_field;
+    if (f.key("trace_id").present()) p.trace_id_field = f.key("trace_id").nonempty_str();
   }
-  const std::set<std::string> distinct = {p.service_field, p.latency_field, p.status_field,
-                                          p.schema_version_field};
-  if (distinct.size() != 4)
-    at.key("fields").fail("service, latency, status and schema_version must differ");
+  std::set<std::string> distinct = {p.service_field, p.latency_field, p.status_field,
+                                    p.schema_version_field};
+  if (!p.trace_id_field.empty()) distinct.insert(p.trace_id_field);
+  if (distinct.size() != (p.trace_id_field.empty() ? 4u : 5u))
+    at.key("fields").fail("service, latency, status, schema_version and trace_id must differ");
   if (at.key("latency_unit").present()) p.latency_unit = at.key("latency_unit").unit();
   if (const auto v = at.key("supported_schema_versions"); v.present()) {
     p.supported_schema_versions = v.string_list();
@@ -151,15 +153,18 @@ std::vector<ServiceConfig> load_services(const std::string& file, const parse::O
       p.require_map({"latency_field", "latency_unit"});
       svc.latency_field = p.key("latency_field").str_or("");
       if (svc.latency_field == parsing.service_field || svc.latency_field == parsing.status_field ||
-          svc.latency_field == parsing.schema_version_field) {
+          svc.latency_field == parsing.schema_version_field ||
+          (!svc.latency_field.empty() && svc.latency_field == parsing.trace_id_field)) {
         p.key("latency_field")
-            .fail("must differ from the service, status and schema_version fields");
+            .fail("must differ from the service, status, schema_version and trace_id fields");
       }
       if (!svc.latency_field.empty()) latency_fields.insert(svc.latency_field);
-      if (latency_fields.size() > kMaxLatencyFields) {
+      // The parser reads at most 8 fields per line: 3 fixed, the trace id, the latencies.
+      const std::size_t most = kMaxLatencyFields - (parsing.trace_id_field.empty() ? 0 : 1);
+      if (latency_fields.size() > most) {
         p.key("latency_field")
-            .fail("at most " + std::to_string(kMaxLatencyFields) +
-                  " distinct latency fields across all services");
+            .fail("at most " + std::to_string(most) +
+                  " distinct latency fields across all services (one less with a trace_id field)");
       }
       if (p.key("latency_unit").present()) svc.latency_unit = p.key("latency_unit").unit();
     }

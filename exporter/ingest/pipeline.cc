@@ -18,6 +18,21 @@ parse::Rules rules_from(const config::Config& c) {
 }
 
 namespace {
+// The stream's labels as a LogQL selector, {name="value",...}.
+void stream_selector(std::span<const core::Label> labels, std::string& out) {
+  out.assign(1, '{');
+  for (const auto& l : labels) {
+    if (out.size() > 1) out += ',';
+    out.append(l.name).append("=\"");
+    for (const char c : l.value) {
+      if (c == '"' || c == '\\' || c == '\n') out += '\\';
+      out += c == '\n' ? 'n' : c;
+    }
+    out += '"';
+  }
+  out += '}';
+}
+
 std::vector<core::ServiceInfo> infos(const config::Config& c) {
   std::vector<core::ServiceInfo> out;
   for (const auto& s : c.services) out.push_back(s.info);
@@ -30,6 +45,7 @@ Pipeline::Pipeline(const config::Config& c, metrics::ExporterStatus status)
       store_(infos(c), c.windows),
       status_(std::move(status)),
       max_future_skew_ns_(c.windows.max_future_skew_ns),
+      exemplars_on_(!c.parsing.trace_id_field.empty()),
       owned_(static_cast<int>(c.services.size())),
       counts_unclaimed_(c.fleet.member == 0) {
   status_.fleet = {c.fleet.members, c.fleet.member};
@@ -60,8 +76,26 @@ std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
   const auto p = parse_counted(entry, now_ns);
   if (!p) return std::nullopt;
   if (p->reject) return p->reject;
-  return store_.add(static_cast<std::size_t>(p->service), entry.timestamp_ns, p->latency_seconds,
-                    p->status, now_ns);
+  const auto service = static_cast<std::size_t>(p->service);
+  const auto r = store_.add(service, entry.timestamp_ns, p->latency_seconds, p->status, now_ns);
+  // flush() emptied the ring: its first exemplar is free.
+  if (exemplars_on_ && !r && take_exemplar(entry, *p, held_exemplars_[0]))
+    store_.put_exemplar(service, held_exemplars_[0]);
+  return r;
+}
+
+bool Pipeline::take_exemplar(const core::Entry& entry, const parse::ParsedLine& p,
+                             window::Exemplar& out) const {
+  if (!window::Exemplars::usable_id(p.trace_id) ||
+      !store_.wants_exemplar(static_cast<std::size_t>(p.service), p.latency_seconds,
+                             entry.timestamp_ns)) {
+    return false;
+  }
+  out.id.assign(p.trace_id);
+  stream_selector(entry.labels, out.stream);
+  out.seconds = p.latency_seconds;
+  out.ts_ns = entry.timestamp_ns;
+  return true;
 }
 
 void Pipeline::hold_entry(const core::Entry& entry, std::int64_t now_ns) {
@@ -76,14 +110,21 @@ void Pipeline::hold_entry(const core::Entry& entry, std::int64_t now_ns) {
     const Held& h = held_[(held_end_ - kBucketAfter) % held_.size()];
     store_.prefetch_bucket(h.service, h.seconds);
   }
+  if (exemplars_on_) {
+    auto& e = held_exemplars_[held_end_ % held_.size()];
+    if (!take_exemplar(entry, *p, e)) e.id.clear();
+  }
   held_[held_end_++ % held_.size()] = {service, entry.timestamp_ns, now_ns, p->latency_seconds,
                                        p->status};
   if (n + 1 > kHeld) add_held();
 }
 
 void Pipeline::add_held() {
-  const Held& h = held_[held_begin_++ % held_.size()];
-  store_.add(h.service, h.timestamp_ns, h.seconds, h.status, h.now_ns);
+  const std::size_t at = held_begin_++ % held_.size();
+  const Held& h = held_[at];
+  const auto r = store_.add(h.service, h.timestamp_ns, h.seconds, h.status, h.now_ns);
+  if (exemplars_on_ && !r && !held_exemplars_[at].id.empty())
+    store_.put_exemplar(h.service, held_exemplars_[at]);
 }
 
 void Pipeline::flush() {

@@ -74,6 +74,10 @@ class Pipeline {
   static constexpr std::size_t kMinuteAfter = 3, kBucketAfter = 6, kHeld = 9;
   std::array<Held, 16> held_;
   std::size_t held_begin_ = 0, held_end_ = 0;
+  // With a trace_id field: the exemplar each held line would leave (id "" = none),
+  // kept once its line is accepted.
+  bool exemplars_on_;
+  std::array<window::Exemplar, 16> held_exemplars_;
 
   // Fleet mode: the parser's services from owned_ on are other members'; lines
   // no service claims are member 0's.
@@ -84,6 +88,9 @@ class Pipeline {
   // parse; a rejected line is counted here. nullopt: another fleet member counts it.
   std::optional<parse::ParsedLine> parse_counted(const core::Entry& entry, std::int64_t now_ns);
   void add_held();
+  // Fills `out` with the line's exemplar if its service wants one; false otherwise.
+  bool take_exemplar(const core::Entry& entry, const parse::ParsedLine& p,
+                     window::Exemplar& out) const;
 };
 
 // What a source needs to feed the pipeline: entries (false: too late, lost),

@@ -2,6 +2,9 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <limits>
+
+#include "exporter/core/clock.h"
 #include "prometheus_client.pb.h"
 
 namespace lle::metrics {
@@ -28,6 +31,19 @@ void append_message(std::string& out, const google::protobuf::MessageLite& m) {
 // name, help and type followed by each metric under this tag, so each metric is
 // built in one reused message and appended, never held as a tree of thousands.
 constexpr std::uint64_t kMetricTag = (4 << 3) | 2;
+
+void set_timestamp(std::int64_t ns, google::protobuf::Timestamp& ts) {
+  ts.set_seconds(core::floor_div(ns, core::kNanosPerSecond));
+  ts.set_nanos(static_cast<std::int32_t>(ns - ts.seconds() * core::kNanosPerSecond));
+}
+
+void set_exemplar(const window::Exemplar& e, pb::Exemplar& out) {
+  auto* label = out.add_label();
+  label->set_name("trace_id");
+  label->set_value(e.id);
+  out.set_value(e.seconds);
+  set_timestamp(e.ts_ns, *out.mutable_timestamp());
+}
 }  // namespace
 
 struct ProtoWriter::Impl {
@@ -104,15 +120,25 @@ void ProtoWriter::sample(const LabelRef* first, const LabelRef* last, double val
 
 void ProtoWriter::histogram(const LabelRef* first, const LabelRef* last,
                             const sketch::NativeHistogram& h, std::int64_t created_ns,
-                            std::span<const double> classic_bounds,
-                            std::span<const std::uint64_t> classic_counts) {
+                            const ClassicBuckets& classic,
+                            std::span<const window::Exemplar> exemplars) {
   pb::Histogram* out = impl_->start(first, last).mutable_histogram();
   out->set_sample_count(h.count);
   out->set_sample_sum(h.sum);
-  for (std::size_t i = 0; i < classic_bounds.size() && i < classic_counts.size(); ++i) {
+  for (std::size_t i = 0; i < classic.bounds.size() && i < classic.counts.size(); ++i) {
     pb::Bucket* b = out->add_bucket();
-    b->set_upper_bound(classic_bounds[i]);
-    b->set_cumulative_count(classic_counts[i]);
+    b->set_upper_bound(classic.bounds[i]);
+    b->set_cumulative_count(classic.counts[i]);
+    if (i < classic.exemplars.size() && classic.exemplars[i])
+      set_exemplar(*classic.exemplars[i], *b->mutable_exemplar());
+  }
+  // +Inf is implied, unless it has an exemplar to carry.
+  if (const std::size_t inf = classic.bounds.size();
+      !classic.bounds.empty() && inf < classic.exemplars.size() && classic.exemplars[inf]) {
+    pb::Bucket* b = out->add_bucket();
+    b->set_upper_bound(std::numeric_limits<double>::infinity());
+    b->set_cumulative_count(h.count);
+    set_exemplar(*classic.exemplars[inf], *b->mutable_exemplar());
   }
   out->set_schema(h.schema);
   out->set_zero_threshold(sketch::kZeroThreshold);
@@ -123,11 +149,8 @@ void ProtoWriter::histogram(const LabelRef* first, const LabelRef* last,
     span->set_length(s.length);
   }
   out->mutable_positive_delta()->Add(h.deltas.begin(), h.deltas.end());
-  if (created_ns > 0) {
-    auto* ts = out->mutable_created_timestamp();
-    ts->set_seconds(created_ns / 1'000'000'000);
-    ts->set_nanos(static_cast<std::int32_t>(created_ns % 1'000'000'000));
-  }
+  if (created_ns > 0) set_timestamp(created_ns, *out->mutable_created_timestamp());
+  for (const auto& e : exemplars) set_exemplar(e, *out->add_exemplars());
   impl_->end();
 }
 

@@ -15,8 +15,18 @@
 
 #include "exporter/metrics/text_render.h"
 #include "exporter/sketch/native_histogram.h"
+#include "exporter/window/exemplars.h"
 
 namespace lle::metrics {
+
+// A histogram's classic buckets: ascending bounds, their cumulative counts and
+// each one's exemplar (null: none; bounds.size() + 1 of them, the last +Inf's,
+// which protobuf leaves implied), or none at all.
+struct ClassicBuckets {
+  std::span<const double> bounds;
+  std::span<const std::uint64_t> counts;
+  std::span<const window::Exemplar* const> exemplars;
+};
 
 class ProtoWriter {
  public:
@@ -24,11 +34,11 @@ class ProtoWriter {
   ~ProtoWriter();  // writes the last family
   void family(std::string_view name, std::string_view help, prometheus::MetricType type);
   void sample(const LabelRef* first, const LabelRef* last, double value);
-  // A native histogram with its created timestamp (0: none) and classic buckets
-  // (ascending bounds and their cumulative counts), none to leave them out.
+  // A native histogram with its created timestamp (0: none), classic buckets and
+  // exemplars.
   void histogram(const LabelRef* first, const LabelRef* last, const sketch::NativeHistogram& h,
-                 std::int64_t created_ns, std::span<const double> classic_bounds = {},
-                 std::span<const std::uint64_t> classic_counts = {});
+                 std::int64_t created_ns, const ClassicBuckets& classic = {},
+                 std::span<const window::Exemplar> exemplars = {});
 
  private:
   struct Impl;

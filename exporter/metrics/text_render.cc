@@ -35,7 +35,7 @@ void append_escaped(std::string& out, std::string_view s, bool quotes) {
   }
 }
 
-const char* type_name(prometheus::MetricType t) {
+const char* type_name(prometheus::MetricType t, TextFormat format) {
   switch (t) {
     case prometheus::MetricType::Counter:
       return "counter";
@@ -44,7 +44,7 @@ const char* type_name(prometheus::MetricType t) {
     case prometheus::MetricType::Histogram:
       return "histogram";
     default:
-      return "untyped";
+      return format == TextFormat::kOpenMetrics ? "unknown" : "untyped";
   }
 }
 
@@ -58,16 +58,21 @@ void TextWriter::family(std::string_view name, std::string_view help, prometheus
 }
 
 void TextWriter::sample(std::string_view suffix, const LabelRef* first, const LabelRef* last,
-                        double value, std::int64_t timestamp_ms) {
+                        double value, std::int64_t timestamp_ms, const window::Exemplar* exemplar) {
+  const bool om = format_ == TextFormat::kOpenMetrics;
   if (!header_written_) {
+    // An OpenMetrics counter family is named without the "_total" of its sample.
+    std::string_view family = name_;
+    if (om && type_ == prometheus::MetricType::Counter && family.ends_with("_total"))
+      family.remove_suffix(6);
     out_ += "# HELP ";
-    out_ += name_;
+    out_ += family;
     out_ += ' ';
-    append_escaped(out_, help_, false);
+    append_escaped(out_, help_, om);
     out_ += "\n# TYPE ";
-    out_ += name_;
+    out_ += family;
     out_ += ' ';
-    out_ += type_name(type_);
+    out_ += type_name(type_, format_);
     out_ += '\n';
     header_written_ = true;
   }
@@ -88,7 +93,18 @@ void TextWriter::sample(std::string_view suffix, const LabelRef* first, const La
   append_value(out_, value);
   if (timestamp_ms != 0) {
     out_ += ' ';
-    out_ += std::to_string(timestamp_ms);
+    if (om)
+      append_value(out_, static_cast<double>(timestamp_ms) / 1e3);  // seconds
+    else
+      out_ += std::to_string(timestamp_ms);
+  }
+  if (exemplar && om) {
+    out_ += " # {trace_id=\"";
+    out_ += exemplar->id;  // Exemplars::usable_id: nothing to escape
+    out_ += "\"} ";
+    append_value(out_, exemplar->seconds);
+    out_ += ' ';
+    append_value(out_, static_cast<double>(exemplar->ts_ns) / 1e9);
   }
   out_ += '\n';
 }

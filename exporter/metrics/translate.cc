@@ -16,6 +16,18 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
+using Exemplars = std::span<const window::Exemplar>;  // oldest first
+
+// For each classic bucket (bounds, then +Inf), the newest exemplar whose value is in it.
+std::vector<const window::Exemplar*> classic_exemplars(Exemplars list,
+                                                       std::span<const double> bounds) {
+  std::vector<const window::Exemplar*> out(bounds.size() + 1, nullptr);
+  for (const auto& e : list) {
+    const auto b = std::lower_bound(bounds.begin(), bounds.end(), e.seconds) - bounds.begin();
+    out[static_cast<std::size_t>(b)] = &e;
+  }
+  return out;
+}
 
 // Collects samples as prometheus-cpp metric families.
 class FamilySink {
@@ -32,7 +44,8 @@ class FamilySink {
     (current_.type == MetricType::Counter ? m.counter.value : m.gauge.value) = value;
   }
   // prometheus-cpp has no native histograms: the family stays out.
-  void histogram(std::initializer_list<LabelRef>, const sketch::LatencySketch&, std::int64_t) {}
+  void histogram(std::initializer_list<LabelRef>, const sketch::LatencySketch&, std::int64_t,
+                 Exemplars) {}
   std::vector<MetricFamily> finish() {
     end();
     return std::move(out_);
@@ -50,7 +63,8 @@ class FamilySink {
 // Writes samples straight into exposition text.
 class TextSink {
  public:
-  TextSink(std::string& out, std::span<const double> classic) : writer_(out), classic_(classic) {
+  TextSink(std::string& out, std::span<const double> classic, TextFormat format)
+      : writer_(out, format), classic_(classic) {
     for (const double bound : classic) le_.push_back(core::shortest_text(bound));
     le_.emplace_back("+Inf");
   }
@@ -60,10 +74,12 @@ class TextSink {
   void sample(std::initializer_list<LabelRef> labels, double value) {
     writer_.sample(labels, value);
   }
-  // The text format (0.0.4) has no native histograms: classic buckets, if configured.
+  // Text has no native histograms: classic buckets, if configured; in OpenMetrics
+  // each with the newest exemplar in it.
   void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
-                 std::int64_t) {
+                 std::int64_t, Exemplars exemplars) {
     if (classic_.empty()) return;
+    const auto examples = classic_exemplars(exemplars, classic_);
     labels_.assign(labels);
     labels_.push_back({"le", ""});  // the last label; the others are the histogram's own
     const LabelRef* first = labels_.data();
@@ -72,7 +88,8 @@ class TextSink {
     for (std::size_t i = 0; i <= counts.size(); ++i) {
       labels_.back().value = le_[i];
       writer_.sample("_bucket", first, own_end + 1,
-                     static_cast<double>(i < counts.size() ? counts[i] : s.count()));
+                     static_cast<double>(i < counts.size() ? counts[i] : s.count()), 0,
+                     examples[i]);
     }
     writer_.sample("_sum", first, own_end, s.sum());
     writer_.sample("_count", first, own_end, static_cast<double>(s.count()));
@@ -97,9 +114,11 @@ class ProtoSink {
     writer_.sample(labels.begin(), labels.end(), value);
   }
   void histogram(std::initializer_list<LabelRef> labels, const sketch::LatencySketch& s,
-                 std::int64_t created_ns) {
-    writer_.histogram(labels.begin(), labels.end(), sketch::to_native(s, schema_), created_ns,
-                      classic_, sketch::cumulative_counts(s, classic_));
+                 std::int64_t created_ns, Exemplars exemplars) {
+    writer_.histogram(
+        labels.begin(), labels.end(), sketch::to_native(s, schema_), created_ns,
+        {classic_, sketch::cumulative_counts(s, classic_), classic_exemplars(exemplars, classic_)},
+        exemplars);
   }
 
  private:
@@ -279,9 +298,11 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
              MetricType::Histogram, n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& v = snap.views[i];
+    const window::ExemplarList* list =
+        i < snap.exemplars.size() && snap.exemplars[i] ? &snap.exemplars[i] : nullptr;
     if (v.accepted_total > 0 && v.lifetime)
       out.histogram({{"service", services[i].id}, {"team", services[i].team}}, *v.lifetime,
-                    v.first_event_ns);
+                    v.first_event_ns, list ? Exemplars(**list) : Exemplars());
   }
   out.family("loki_latency_clamped_total",
              "Accepted latencies outside 0.1ms-100s, counted in the edge buckets.",
@@ -490,14 +511,15 @@ std::string render_exposition(const Published& state) {
 }
 
 std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle,
-                              std::span<const double> classic_buckets) {
+                              std::span<const double> classic_buckets, TextFormat format) {
   std::string out;
   const std::size_t n = state.snapshot.views.size();
   // About 2 KiB of text per service, and about 100 bytes per classic series.
   out.reserve(4096 +
               n * (2048 + (classic_buckets.empty() ? 0 : 100 * (classic_buckets.size() + 3))));
-  TextSink sink(out, classic_buckets);
+  TextSink sink(out, classic_buckets, format);
   emit(state, lifecycle, sink);
+  if (format == TextFormat::kOpenMetrics) out += "# EOF\n";
   return out;
 }
 

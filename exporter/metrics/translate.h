@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "exporter/core/shard_status.h"
+#include "exporter/metrics/text_render.h"
 #include "exporter/window/store.h"
 
 namespace lle::metrics {
@@ -79,9 +80,15 @@ std::string render_exposition(const Published& state);
 // The same with the process's lifecycle as it is now rather than as published
 // (reloads and threshold changes happen between publications, or after the last).
 // classic_buckets: bounds (powers of two) of the latency histogram's classic
-// buckets; none (the default): the text has no histogram.
+// buckets; none (the default): the text has no histogram. In OpenMetrics
+// (kOpenMetricsContentType) each classic bucket carries the newest exemplar in it.
 std::string render_exposition(const Published& state, const LifecycleStatus& lifecycle,
-                              std::span<const double> classic_buckets = {});
+                              std::span<const double> classic_buckets = {},
+                              TextFormat format = TextFormat::kPrometheus);
+
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kOpenMetricsContentType =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 inline constexpr std::string_view kProtobufContentType =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; "
@@ -90,7 +97,8 @@ inline constexpr std::string_view kProtobufContentType =
 // The same families as render_exposition, as length-delimited protobuf
 // MetricFamily messages (metrics::kProtobufContentType), plus what only protobuf
 // carries: the native histogram per service, at `schema` (0 to 6: buckets grow by
-// 2^(2^-schema); 6 is the sketch's own grid).
+// 2^(2^-schema); 6 is the sketch's own grid), with its exemplars (on the native
+// histogram, and the newest in each classic bucket on that bucket).
 std::string render_protobuf(const Published& state, const LifecycleStatus& lifecycle, int schema,
                             std::span<const double> classic_buckets = {});
 

@@ -62,8 +62,12 @@ LineParser::LineParser(Rules rules) : rules_(std::move(rules)) {
     }
     if (!s.field_value.empty()) by_field_.emplace(s.field_value, static_cast<int>(i));
   }
+  if (!rules_.trace_id_field.empty()) {
+    trace_key_ = keys_.size();
+    keys_.push_back(rules_.trace_id_field);
+  }
   if (keys_.size() > std::size(FieldScratch{}.unescaped)) {
-    throw std::invalid_argument("too many distinct latency fields (at most 5)");
+    throw std::invalid_argument("too many distinct latency fields (at most 5, 4 with trace_id)");
   }
 }
 
@@ -160,6 +164,11 @@ ParsedLine LineParser::parse(const core::Entry& entry, FieldScratch& scratch) co
   }
   out.latency_seconds = *seconds;
   out.status = parse_status(fields[kStatusKey]);
+  if (trace_key_ != 0) {
+    const auto& id = fields[trace_key_];
+    if (id.kind == FieldValue::Kind::kString || id.kind == FieldValue::Kind::kNumber)
+      out.trace_id = id.text;
+  }
   return out;
 }
 

@@ -37,6 +37,8 @@ struct Options {
   std::string latency_field = "latency_ms";
   std::string status_field = "status";
   std::string schema_version_field = "schema_version";
+  // The line's trace or request id, kept as an exemplar; "" = none (costs nothing).
+  std::string trace_id_field;
   core::LatencyUnit latency_unit = core::LatencyUnit::kMilliseconds;
   std::vector<std::string> supported_schema_versions = {"1"};
   std::string default_schema_version;  // "" = a line without a version is rejected
@@ -54,6 +56,9 @@ struct ParsedLine {
   std::optional<core::RejectReason> reject;
   double latency_seconds = 0;
   int status = 0;  // HTTP-style status, 0 when absent or not a number
+  // With Options::trace_id_field: the line's id (a string or number), else empty.
+  // It views the line or the FieldScratch: valid until the next parse.
+  std::string_view trace_id;
 };
 
 class LineParser {
@@ -80,6 +85,7 @@ class LineParser {
   // Keys extracted from every line: service, status, schema, then latency fields.
   std::vector<std::string_view> keys_;
   std::vector<int> latency_key_of_service_;  // index into keys_
+  std::size_t trace_key_ = 0;                // index into keys_; 0 = none
   std::vector<double> unit_of_service_;      // seconds per unit
 };
 

@@ -57,13 +57,19 @@ HttpResponse metrics_page(const Site& site, const HttpServer& http, const HttpRe
   life.http_connections_refused = http.refused_connections();
   const auto cfg = site.config.load();
   const auto& m = cfg->metrics;
-  if (prefers_protobuf(h.header("Accept"))) {
-    return {200, std::string(metrics::kProtobufContentType),
-            metrics::render_protobuf(*site.state.load(), life, m.native_histogram_schema,
-                                     m.classic_buckets)};
+  switch (negotiate_exposition(h.header("Accept"))) {
+    case Exposition::kProtobuf:
+      return {200, std::string(metrics::kProtobufContentType),
+              metrics::render_protobuf(*site.state.load(), life, m.native_histogram_schema,
+                                       m.classic_buckets)};
+    case Exposition::kOpenMetrics:
+      return {200, std::string(metrics::kOpenMetricsContentType),
+              metrics::render_exposition(*site.state.load(), life, m.classic_buckets,
+                                         metrics::TextFormat::kOpenMetrics)};
+    default:
+      return {200, std::string(metrics::kTextContentType),
+              metrics::render_exposition(*site.state.load(), life, m.classic_buckets)};
   }
-  return {200, "text/plain; version=0.0.4; charset=utf-8",
-          metrics::render_exposition(*site.state.load(), life, m.classic_buckets)};
 }
 
 // The status pages show what the API would: with api.auth on, only to an
@@ -191,14 +197,14 @@ void reload(const Site& site, const Respond& respond) {
 
 }  // namespace
 
-bool prefers_protobuf(std::string_view accept) {
+Exposition negotiate_exposition(std::string_view accept) {
   namespace http = boost::beast::http;
   const auto trim = [](std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     return v;
   };
-  double protobuf = 0, other = 0;
+  double protobuf = 0, openmetrics = 0, other = 0;
   while (!accept.empty()) {
     const auto comma = accept.find(',');
     const std::string_view range = accept.substr(0, comma);
@@ -222,11 +228,16 @@ bool prefers_protobuf(std::string_view accept) {
     if (boost::beast::iequals(type, "application/vnd.google.protobuf") && metric_family &&
         delimited) {
       protobuf = std::max(protobuf, q);
+    } else if (boost::beast::iequals(type, "application/openmetrics-text")) {
+      openmetrics = std::max(openmetrics, q);
     } else {
       other = std::max(other, q);
     }
   }
-  return protobuf > 0 && protobuf >= other;
+  // The client's most preferred; on a tie the format that carries the most.
+  if (protobuf > 0 && protobuf >= std::max(openmetrics, other)) return Exposition::kProtobuf;
+  if (openmetrics > 0 && openmetrics >= other) return Exposition::kOpenMetrics;
+  return Exposition::kText;
 }
 
 void add_api_routes(Router& router, std::function<std::shared_ptr<const api::Api>()> api,

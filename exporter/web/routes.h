@@ -33,10 +33,13 @@ struct Site {
   std::function<void(std::function<void(ReloadOutcome)> done)> reload;
 };
 
-// Whether an Accept header prefers the protobuf exposition (length-delimited
-// MetricFamily messages) to every other type it lists; /metrics answers text
-// otherwise (no header, text/plain, */*, OpenMetrics: the text format 0.0.4).
-bool prefers_protobuf(std::string_view accept);
+// The /metrics format an Accept header prefers, by its q-values: protobuf
+// (length-delimited MetricFamily messages: native histograms and their
+// exemplars), OpenMetrics text (exemplars on classic buckets), or the text
+// format 0.0.4 (no header, text/plain, */*, anything else); a tie goes to the
+// first of these.
+enum class Exposition { kProtobuf, kOpenMetrics, kText };
+Exposition negotiate_exposition(std::string_view accept);
 
 // Adds every route; `site` must outlive the server.
 void add_routes(HttpServer& http, const Site& site);

@@ -44,6 +44,7 @@ Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
       days_seen_(services_->size(), kNeverSeen),
       hours_seen_(services_->size(), kNeverSeen),
       is_open_(services_->size(), false),
+      exemplars_(services_->size()),
       options_(options) {
   windows_.reserve(services_->size());
   for (const auto& s : *services_) windows_.emplace_back(options, s.id);
@@ -157,8 +158,21 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
       team_trends_[t] = std::make_shared<const TrendSeries>(team_trend_[t]);
     team_trend_changed_[t] = false;
   }
-  return Snapshot{now_ns,  services_, views_,       unknown_rejects_,
-                  trends_, teams_,    team_trends_, options_.slow};
+  if (!exemplar_lists_.empty()) {
+    for (std::size_t i = 0; i < exemplars_.size(); ++i)
+      if (exemplars_[i] && exemplars_[i]->changed()) exemplar_lists_[i] = exemplars_[i]->list();
+  }
+  return Snapshot{now_ns, services_,    views_,        unknown_rejects_, trends_,
+                  teams_, team_trends_, options_.slow, exemplar_lists_};
+}
+
+void Store::put_exemplar(std::size_t service, const Exemplar& e) {
+  auto& x = exemplars_[service];
+  if (!x) {
+    x = std::make_unique<Exemplars>();
+    exemplar_lists_.resize(windows_.size());
+  }
+  x->put(e);
 }
 
 void Store::complete_team_buckets(std::int64_t now_ns, bool closed) {

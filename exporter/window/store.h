@@ -14,6 +14,7 @@
 #include "exporter/core/binary.h"
 #include "exporter/core/reject_reason.h"
 #include "exporter/core/service_info.h"
+#include "exporter/window/exemplars.h"
 #include "exporter/window/service_window.h"
 
 namespace lle::window {
@@ -33,6 +34,9 @@ struct Snapshot {
   std::vector<Trend> team_trends;
   // The thresholds of ServiceView::slow_total.
   std::shared_ptr<const SlowThresholds> slow;
+  // Each service's exemplars (same order; null for none), or empty when no
+  // service has any (no trace_id field configured).
+  std::vector<ExemplarList> exemplars;
 };
 
 class Store {
@@ -63,6 +67,13 @@ class Store {
   void prefetch_bucket(std::size_t service, double seconds) const {
     windows_[service].prefetch_bucket(seconds);
   }
+  // Exemplars (issue 20): whether an accepted line of this service, latency and
+  // timestamp would be kept as one; put() keeps it.
+  bool wants_exemplar(std::size_t service, double seconds, std::int64_t ts_ns) const {
+    const auto& e = exemplars_[service];
+    return !e || e->wants(seconds, ts_ns);
+  }
+  void put_exemplar(std::size_t service, const Exemplar& e);
   // service < 0: a line whose service is unknown.
   void reject(int service, core::RejectReason reason);
   // The input has ended: see ServiceWindow::close_open_minutes.
@@ -114,6 +125,9 @@ class Store {
   std::vector<std::size_t> open_;
   std::vector<bool> is_open_;
   std::int64_t next_team_buckets_ns_ = std::numeric_limits<std::int64_t>::min();
+  // Allocated with a service's first exemplar.
+  std::vector<std::unique_ptr<Exemplars>> exemplars_;
+  std::vector<ExemplarList> exemplar_lists_;  // as last published; empty until the first
   Options options_;
   std::int64_t views_minute_ = 0, views_horizon_ = 0;
   core::RejectCounts unknown_rejects_{};

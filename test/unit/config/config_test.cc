@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_the_line_the_path_and_what_was_expecte
       {kExporter, s + "  - id: z\n    team: t\n    owners: [a]\n    parsing: {latency_unit: m}\n",
        "services.yaml", "services[2].parsing.latency_unit: expected one of"},
       {std::string(kExporter) + "parsing: {fields: {status: service}}\n", s, "exporter.yaml",
-       "parsing.fields: service, latency, status and schema_version must differ"},
+       "parsing.fields: service, latency, status, schema_version and trace_id must differ"},
       {kExporter, s + "  - id: unknown\n    team: t\n    owners: [a]\n", "services.yaml",
        "services[2].id: 'unknown' is reserved"},
       {kExporter,

@@ -4,6 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <random>
 #include <string>
@@ -169,6 +170,63 @@ BOOST_AUTO_TEST_CASE(the_native_histogram_holds_every_line_at_the_schema_asked_f
     BOOST_TEST(h.positive_span_size() == static_cast<int>(expected.spans.size()));
     BOOST_TEST(h.positive_delta_size() == static_cast<int>(expected.deltas.size()));
   }
+}
+
+// The newest exemplar in each classic bucket, in protobuf (+Inf's explicit when it
+// has one) and in OpenMetrics text; all of them on the native histogram.
+BOOST_AUTO_TEST_CASE(exemplars_ride_on_classic_buckets_and_the_native_histogram) {
+  std::vector<double> latencies;
+  auto p = state(&latencies);
+  constexpr std::int64_t kT = 1'600'000'000'000'000'000;
+  using lle::window::Exemplar;
+  p.snapshot.exemplars.resize(2);
+  p.snapshot.exemplars[0] = std::make_shared<const std::vector<Exemplar>>(
+      std::vector<Exemplar>{{"t-old", "{}", 0.2, kT},
+                            {"t-fast", "{}", 0.1, kT + 1'000'000'000},
+                            {"t-slow", "{}", 3.0, kT + 2'500'000'000},
+                            {"t-newer", "{}", 0.22, kT + 3'000'000'000}});
+  const std::vector<double> classic = {0.125, 0.25, 0.5, 1};
+
+  const pb::Histogram* h = nullptr;
+  const auto families = read_delimited(lle::metrics::render_protobuf(p, {}, 3, classic));
+  for (const auto& f : families)
+    if (f.name() == "loki_latency_request_duration_seconds") h = &f.metric(0).histogram();
+  BOOST_TEST_REQUIRE(h != nullptr);
+  BOOST_TEST_REQUIRE(h->exemplars_size() == 4);
+  BOOST_TEST(h->exemplars(1).label(0).name() == "trace_id");
+  BOOST_TEST(h->exemplars(1).label(0).value() == "t-fast");
+  BOOST_TEST(h->exemplars(1).value() == 0.1);
+  BOOST_TEST(h->exemplars(2).timestamp().seconds() == 1'600'000'002);
+  BOOST_TEST(h->exemplars(2).timestamp().nanos() == 500'000'000);
+  BOOST_TEST_REQUIRE(h->bucket_size() == 5);  // the four bounds, then +Inf for its exemplar
+  const auto id = [&](int b) {
+    return h->bucket(b).has_exemplar() ? h->bucket(b).exemplar().label(0).value() : "";
+  };
+  BOOST_TEST(id(0) == "t-fast");
+  BOOST_TEST(id(1) == "t-newer");  // the newer of two in (0.125, 0.25]
+  BOOST_TEST(id(2) == "");
+  BOOST_TEST(id(3) == "");
+  BOOST_TEST(std::isinf(h->bucket(4).upper_bound()));
+  BOOST_TEST(h->bucket(4).cumulative_count() == h->sample_count());
+  BOOST_TEST(id(4) == "t-slow");
+
+  const auto om =
+      lle::metrics::render_exposition(p, {}, classic, lle::metrics::TextFormat::kOpenMetrics);
+  const std::string series =
+      "loki_latency_request_duration_seconds_bucket{service=\"a\","
+      "team=\"team-a\",le=";
+  BOOST_TEST(om.find(series + "\"0.125\"} " + std::to_string(h->bucket(0).cumulative_count()) +
+                     " # {trace_id=\"t-fast\"} 0.1 1600000001\n") != std::string::npos);
+  BOOST_TEST(om.find(series + "\"+Inf\"} " + std::to_string(h->sample_count()) +
+                     " # {trace_id=\"t-slow\"} 3 1600000002.5\n") != std::string::npos);
+  BOOST_TEST(om.find(series + "\"0.5\"} " + std::to_string(h->bucket(2).cumulative_count()) +
+                     "\n") != std::string::npos);
+  BOOST_TEST(om.ends_with("\n# EOF\n"));
+  // A counter's family is named without "_total"; its sample keeps it.
+  BOOST_TEST(om.find("# TYPE loki_latency_lines_read counter\nloki_latency_lines_read_total ") !=
+             std::string::npos);
+  // The text format 0.0.4 has no exemplars.
+  BOOST_TEST(lle::metrics::render_exposition(p, {}, classic).find("trace_id") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

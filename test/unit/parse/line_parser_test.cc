@@ -64,6 +64,28 @@ BOOST_AUTO_TEST_CASE(field_routing_and_per_service_overrides) {
   BOOST_TEST(inv.latency_seconds == 0.25);
 }
 
+BOOST_AUTO_TEST_CASE(the_trace_id_is_read_only_when_its_field_is_configured) {
+  BOOST_TEST(
+      parse(R"({"latency_ms": 1, "trace_id": "abc"})", {{"app", "checkout"}}).trace_id.empty());
+  Rules rules = sample_rules();
+  rules.trace_id_field = "trace_id";
+  const LineParser traced(rules);
+  const auto id = [&](std::string_view line) {
+    const std::vector<Label> labels = {{"app", "checkout"}};
+    const auto p = traced.parse(Entry{labels, 0, line}, scratch);
+    BOOST_TEST(!p.reject.has_value(), line);
+    return std::string(p.trace_id);
+  };
+  BOOST_TEST(id(R"({"latency_ms": 1, "trace_id": "4bf92f3577b34da6"})") == "4bf92f3577b34da6");
+  BOOST_TEST(id(R"({"trace_id": "a\u0062c", "latency_ms": 1})") == "abc");  // unescaped
+  BOOST_TEST(id(R"({"latency_ms": 1, "trace_id": 12345})") == "12345");
+  BOOST_TEST(id("latency_ms=1 trace_id=\"r-7\"") == "r-7");
+  // Absent, null or not a scalar: no id, and the line is still counted.
+  BOOST_TEST(id(R"({"latency_ms": 1})").empty());
+  BOOST_TEST(id(R"({"latency_ms": 1, "trace_id": null})").empty());
+  BOOST_TEST(id(R"({"latency_ms": 1, "trace_id": {"a": 1}})").empty());
+}
+
 BOOST_AUTO_TEST_CASE(logfmt_with_quoted_values_and_duration_strings) {
   const auto p = parse(R"(level=info msg="request \"done\" ok" duration=850us status=200)",
                        {{"app", "search"}, {"env", "prod"}});

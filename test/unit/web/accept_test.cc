@@ -2,7 +2,16 @@
 
 #include "exporter/web/routes.h"
 
-using lle::web::prefers_protobuf;
+using lle::web::Exposition;
+using lle::web::negotiate_exposition;
+
+namespace {
+bool prefers_protobuf(std::string_view accept) {
+  return negotiate_exposition(accept) == Exposition::kProtobuf;
+}
+}  // namespace
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(Exposition)
 
 BOOST_AUTO_TEST_SUITE(web_accept)
 
@@ -51,6 +60,24 @@ BOOST_AUTO_TEST_CASE(protobuf_only_when_the_scraper_prefers_it) {
     BOOST_TEST(prefers_protobuf(std::string(odd) + "," + protobuf), odd);
     BOOST_TEST(!prefers_protobuf(protobuf + ";q=" + (odd + 13)), odd);
   }
+}
+
+BOOST_AUTO_TEST_CASE(openmetrics_when_preferred_to_the_text_format) {
+  // Prometheus 2.42 without native histograms: OpenMetrics 1.0.0 first.
+  BOOST_TEST(negotiate_exposition(
+                 "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                 "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1") ==
+             Exposition::kOpenMetrics);
+  BOOST_TEST(negotiate_exposition("Application/OpenMetrics-Text; version=0.0.1") ==
+             Exposition::kOpenMetrics);
+  // Preferred less than the text format, or not at all: text.
+  BOOST_TEST(negotiate_exposition("text/plain;q=1,application/openmetrics-text;q=0.5") ==
+             Exposition::kText);
+  BOOST_TEST(negotiate_exposition("application/openmetrics-text;q=0") == Exposition::kText);
+  BOOST_TEST(negotiate_exposition("") == Exposition::kText);
+  // A tie goes to the richer format.
+  BOOST_TEST(negotiate_exposition("text/plain,application/openmetrics-text") ==
+             Exposition::kOpenMetrics);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
