@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <boost/url.hpp>
+#include <yaml-cpp/yaml.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -53,6 +54,7 @@ BOOST_AUTO_TEST_CASE(prometheus_stores_the_ids_of_the_slow_lines_replayed) {
   // 360 lines a second apart, each with its id; every 60th (from the 60th) is slow.
   // Replayed at 15x, a slow line is the newest of its bucket for 4 s: several scrapes.
   std::set<std::string> slow_ids, fast_ids;
+  std::string last_slow;
   std::string lines;
   const std::time_t start = std::time(nullptr) - 400;
   char ts[64], line[200];
@@ -60,6 +62,7 @@ BOOST_AUTO_TEST_CASE(prometheus_stores_the_ids_of_the_slow_lines_replayed) {
     const bool slow = i % 60 == 59;
     const std::string id = (slow ? "slow-" : "fast-") + std::to_string(i);
     (slow ? slow_ids : fast_ids).insert(id);
+    if (slow) last_slow = id;
     const std::time_t t = start + i;
     std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     std::snprintf(line, sizeof line,
@@ -114,6 +117,31 @@ BOOST_AUTO_TEST_CASE(prometheus_stores_the_ids_of_the_slow_lines_replayed) {
     BOOST_TEST(seconds == 0.04, id);
   }
   for (const char* le : {"0.25", "1", "+Inf"}) BOOST_TEST(got[le].empty(), le);
+
+  // The dashboard's P95 panel asks for the same exemplars (its query as Grafana sends
+  // it for all services), and its datasource links their trace_id to Loki.
+  const auto dash = json::parse(lle::test::read_file(
+      lle::test::source_dir() / "grafana/dashboards/service-latency-dashboard.json"));
+  std::vector<std::string> exemplar_exprs;
+  for (const auto& panel : dash.at("panels").as_array()) {
+    for (const auto& t : panel.at("targets").as_array()) {
+      if (!t.as_object().contains("exemplar") || !t.at("exemplar").as_bool()) continue;
+      BOOST_TEST(std::string(panel.at("title").as_string()).find("P95") != std::string::npos);
+      std::string e(t.at("expr").as_string());
+      e.replace(e.find("$service"), 8, ".*");
+      exemplar_exprs.push_back(e);
+    }
+  }
+  BOOST_TEST_REQUIRE(exemplar_exprs.size() == 1u);
+  const auto from_dashboard = exemplars_by_le(prom_port, exemplar_exprs[0]);
+  BOOST_TEST(from_dashboard.count("2") == 1u);
+  if (from_dashboard.count("2")) BOOST_TEST(from_dashboard.at("2").count(last_slow) == 1u);
+  const auto sources = YAML::LoadFile(
+      (lle::test::source_dir() / "grafana/provisioning/datasources/prometheus.yaml").string());
+  const auto links = sources["datasources"][0]["jsonData"]["exemplarTraceIdDestinations"];
+  BOOST_TEST_REQUIRE(links.size() >= 1u);
+  BOOST_TEST(links[0]["name"].as<std::string>() == "trace_id");
+  BOOST_TEST(links[0]["url"].as<std::string>().find("$${__value.raw}") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

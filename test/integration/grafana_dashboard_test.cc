@@ -254,8 +254,10 @@ BOOST_AUTO_TEST_CASE(every_query_returns_series_on_a_real_prometheus) {
   std::vector<std::string> exprs;
   for (const auto& which : kDashboards) {
     const auto dash = dashboard(which);
+    // A target there for its exemplars draws no series: exemplars_test runs it.
     for (const auto& p : dash.at("panels").as_array())
-      for (const auto& t : p.at("targets").as_array()) exprs.emplace_back(t.at("expr").as_string());
+      for (const auto& t : p.at("targets").as_array())
+        if (!t.as_object().contains("exemplar")) exprs.emplace_back(t.at("expr").as_string());
     for (const auto& a : dash.at("annotations").at("list").as_array())
       if (a.as_object().contains("expr")) exprs.emplace_back(a.at("expr").as_string());
   }
