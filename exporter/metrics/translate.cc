@@ -298,11 +298,10 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
              MetricType::Histogram, n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto& v = snap.views[i];
-    const window::ExemplarList* list =
-        i < snap.exemplars.size() && snap.exemplars[i] ? &snap.exemplars[i] : nullptr;
+    const auto* newest = i < snap.exemplars.size() ? snap.exemplars[i].newest.get() : nullptr;
     if (v.accepted_total > 0 && v.lifetime)
       out.histogram({{"service", services[i].id}, {"team", services[i].team}}, *v.lifetime,
-                    v.first_event_ns, list ? Exemplars(**list) : Exemplars());
+                    v.first_event_ns, newest ? Exemplars(*newest) : Exemplars());
   }
   out.family("loki_latency_clamped_total",
              "Accepted latencies outside 0.1ms-100s, counted in the edge buckets.",

@@ -631,6 +631,28 @@ std::string slo_section(const window::SloPeriod& slo) {
          ".</p>";
 }
 
+// The slowest lines inside a breach (at most 3, slowest first, from the slowest of
+// each hour), each with the LogQL query that finds it in Loki.
+std::string slowest_lines(const std::vector<window::Exemplar>* hourly, const api::Interval& b) {
+  if (!hourly) return "";
+  std::vector<const window::Exemplar*> inside;
+  for (const auto& e : *hourly)
+    if (e.ts_ns >= b.start_ns && e.ts_ns < b.end_ns) inside.push_back(&e);
+  if (inside.empty()) return "";
+  std::sort(inside.begin(), inside.end(),
+            [](const auto* x, const auto* y) { return x->seconds > y->seconds; });
+  inside.resize(std::min<std::size_t>(inside.size(), 3));
+  std::string out = "<ul class=\"exemplars\">";
+  for (const auto* e : inside) {
+    // Exemplars::usable_id: an id needs no escaping inside a LogQL string.
+    out += "<li class=\"exemplar\">" + ms(e->seconds) + " at " +
+           html_escape(core::format_timestamp(e->ts_ns)) + ", trace <code>" + html_escape(e->id) +
+           "</code>: <code class=\"logql\">" +
+           html_escape(e->stream + " |= \"" + e->id + "\"") + "</code></li>";
+  }
+  return out + "</ul>";
+}
+
 std::string service_page(const metrics::Published& state, const StatusRow& r) {
   const auto& v = r.view;
   const Weeks w = weeks(r.trend, state.snapshot.at_ns);
@@ -642,7 +664,8 @@ std::string service_page(const metrics::Published& state, const StatusRow& r) {
   std::string intervals;
   for (const auto& b : chart.breaches) {
     intervals += "<li class=\"breach-interval\">" + minute(b.start_ns) + " &ndash; " +
-                 minute(b.end_ns) + ", peak " + ms(b.peak_seconds) + "</li>";
+                 minute(b.end_ns) + ", peak " + ms(b.peak_seconds) +
+                 slowest_lines(r.slowest_by_hour.get(), b) + "</li>";
   }
   std::string rejects;
   for (std::size_t i = 0; i < core::kRejectReasonCount; ++i) {

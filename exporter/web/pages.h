@@ -28,6 +28,9 @@ struct StatusRow {
   window::Trend trend;                 // may be null: no trend yet
   double threshold_ms = std::nan("");  // NaN: no alert policy
   std::string threshold_source;        // "default", "policy", "api"
+  // With a trace_id field: the slowest line of each hour (window::Exemplars), which
+  // the breach list shows inside each breach. May be null.
+  std::shared_ptr<const std::vector<window::Exemplar>> slowest_by_hour;
 };
 
 // What "/" shows of the rows: a filter, an order and a page.

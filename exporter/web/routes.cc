@@ -29,10 +29,12 @@ std::vector<StatusRow> status_rows(const metrics::Published& state, const config
   const auto at = api::positions(snap);
   for (const auto& s : cfg.services) {
     if (!wanted(cfg, s, engineer) || (engineer && !api::may_read(cfg, s, *engineer))) continue;
-    StatusRow row{s.info, {}, nullptr, std::nan(""), ""};
+    StatusRow row{s.info, {}, nullptr, std::nan(""), "", nullptr};
     if (const auto i = at.find(s.info.id); i != at.end()) {
       row.view = snap.views[i->second];
       if (i->second < snap.trends.size()) row.trend = snap.trends[i->second];
+      if (i->second < snap.exemplars.size())
+        row.slowest_by_hour = snap.exemplars[i->second].slowest_by_hour;
     }
     if (cfg.alert_policy) {
       const auto e = thresholds.effective(*cfg.alert_policy, s.info.id);

@@ -4,6 +4,9 @@
 #include <cmath>
 
 namespace lle::window {
+namespace {
+std::int64_t hour_of(std::int64_t ts_ns) { return core::floor_div(ts_ns, core::kNanosPerHour); }
+}  // namespace
 
 int Exemplars::slot(double seconds) {
   constexpr int kFirst = -13;  // (2^-14, 2^-13]
@@ -15,27 +18,59 @@ int Exemplars::slot(double seconds) {
 }
 
 bool Exemplars::usable_id(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxIdBytes && std::all_of(id.begin(), id.end(), [](char c) {
-    return c > ' ' && c < 0x7f && c != '"' && c != '\\';
-  });
+  return !id.empty() && id.size() <= kMaxIdBytes &&
+         std::all_of(id.begin(), id.end(),
+                     [](char c) { return c > ' ' && c < 0x7f && c != '"' && c != '\\'; });
+}
+
+bool Exemplars::slower_in_its_hour(double seconds, std::int64_t ts_ns) const {
+  const std::int64_t hour = hour_of(ts_ns);
+  // A late line of an hour before the newest two is left out: the hours are filled as
+  // they pass, and a breach's slowest lines are in the hours it was seen in.
+  for (auto it = hourly_.rbegin(); it != hourly_.rend() && it - hourly_.rbegin() < 2; ++it) {
+    const std::int64_t h = hour_of(it->ts_ns);
+    if (h == hour) return seconds > it->seconds;
+    if (h < hour) return it == hourly_.rbegin();  // a new hour after the newest
+  }
+  return hourly_.empty();
 }
 
 void Exemplars::put(const Exemplar& e) {
   const auto s = static_cast<std::size_t>(slot(e.seconds));
-  if (last_ns_[s] != kNever && e.ts_ns < last_ns_[s]) return;  // never an older line
-  last_ns_[s] = e.ts_ns;
-  slots_[s] = e;
-  changed_ = true;
+  if (last_ns_[s] == kNever || e.ts_ns >= last_ns_[s]) {  // never an older line
+    last_ns_[s] = e.ts_ns;
+    slots_[s] = e;
+    newest_changed_ = true;
+  }
+  if (!slower_in_its_hour(e.seconds, e.ts_ns)) return;
+  const std::int64_t hour = hour_of(e.ts_ns);
+  auto it = hourly_.end();
+  while (it != hourly_.begin() && hour_of(std::prev(it)->ts_ns) > hour) --it;
+  if (it != hourly_.begin() && hour_of(std::prev(it)->ts_ns) == hour)
+    *std::prev(it) = e;
+  else
+    hourly_.insert(it, e);
+  newest_hour_ = hour_of(hourly_.back().ts_ns);
+  newest_max_ = hourly_.back().seconds;
+  while (newest_hour_ - hour_of(hourly_.front().ts_ns) > kHours) hourly_.pop_front();
+  hourly_changed_ = true;
 }
 
-ExemplarList Exemplars::list() {
-  changed_ = false;
-  std::vector<Exemplar> out;
-  for (std::size_t s = 0; s < kSlots; ++s)
-    if (last_ns_[s] != kNever) out.push_back(slots_[s]);
-  std::sort(out.begin(), out.end(),
-            [](const Exemplar& a, const Exemplar& b) { return a.ts_ns < b.ts_ns; });
-  return std::make_shared<const std::vector<Exemplar>>(std::move(out));
+void Exemplars::publish(ExemplarLists& out) {
+  if (newest_changed_ || !out.newest) {
+    std::vector<Exemplar> list;
+    for (std::size_t s = 0; s < kSlots; ++s)
+      if (last_ns_[s] != kNever) list.push_back(slots_[s]);
+    std::sort(list.begin(), list.end(),
+              [](const Exemplar& a, const Exemplar& b) { return a.ts_ns < b.ts_ns; });
+    out.newest = std::make_shared<const std::vector<Exemplar>>(std::move(list));
+    newest_changed_ = false;
+  }
+  if (hourly_changed_ || !out.slowest_by_hour) {
+    out.slowest_by_hour =
+        std::make_shared<const std::vector<Exemplar>>(hourly_.begin(), hourly_.end());
+    hourly_changed_ = false;
+  }
 }
 
 }  // namespace lle::window

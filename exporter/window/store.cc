@@ -160,7 +160,7 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
   }
   if (!exemplar_lists_.empty()) {
     for (std::size_t i = 0; i < exemplars_.size(); ++i)
-      if (exemplars_[i] && exemplars_[i]->changed()) exemplar_lists_[i] = exemplars_[i]->list();
+      if (exemplars_[i] && exemplars_[i]->changed()) exemplars_[i]->publish(exemplar_lists_[i]);
   }
   return Snapshot{now_ns, services_,    views_,        unknown_rejects_, trends_,
                   teams_, team_trends_, options_.slow, exemplar_lists_};

@@ -34,9 +34,9 @@ struct Snapshot {
   std::vector<Trend> team_trends;
   // The thresholds of ServiceView::slow_total.
   std::shared_ptr<const SlowThresholds> slow;
-  // Each service's exemplars (same order; null for none), or empty when no
+  // Each service's exemplars (same order; null lists for none), or empty when no
   // service has any (no trace_id field configured).
-  std::vector<ExemplarList> exemplars;
+  std::vector<ExemplarLists> exemplars;
 };
 
 class Store {
@@ -127,7 +127,7 @@ class Store {
   std::int64_t next_team_buckets_ns_ = std::numeric_limits<std::int64_t>::min();
   // Allocated with a service's first exemplar.
   std::vector<std::unique_ptr<Exemplars>> exemplars_;
-  std::vector<ExemplarList> exemplar_lists_;  // as last published; empty until the first
+  std::vector<ExemplarLists> exemplar_lists_;  // as last published; empty until the first
   Options options_;
   std::int64_t views_minute_ = 0, views_horizon_ = 0;
   core::RejectCounts unknown_rejects_{};

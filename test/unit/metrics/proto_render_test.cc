@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(exemplars_ride_on_classic_buckets_and_the_native_histogram)
   constexpr std::int64_t kT = 1'600'000'000'000'000'000;
   using lle::window::Exemplar;
   p.snapshot.exemplars.resize(2);
-  p.snapshot.exemplars[0] = std::make_shared<const std::vector<Exemplar>>(
+  p.snapshot.exemplars[0].newest = std::make_shared<const std::vector<Exemplar>>(
       std::vector<Exemplar>{{"t-old", "{}", 0.2, kT},
                             {"t-fast", "{}", 0.1, kT + 1'000'000'000},
                             {"t-slow", "{}", 3.0, kT + 2'500'000'000},

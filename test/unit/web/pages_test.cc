@@ -38,9 +38,9 @@ BOOST_AUTO_TEST_CASE(service_names_are_escaped_and_breaches_marked_in_the_list) 
   lle::metrics::Published p;
   p.status.version = "1.0";
   StatusRow evil{
-      {"x", "<script>alert('&')</script>", "t\"eam", "1", {"o"}}, {}, nullptr, 250, "policy"};
+      {"x", "<script>alert('&')</script>", "t\"eam", "1", {"o"}}, {}, nullptr, 250, "policy", nullptr};
   evil.view.last_5m.p95 = 0.3;
-  StatusRow fine{{"y", "Fine", "t", "1", {"o"}}, {}, nullptr, 250, "default"};
+  StatusRow fine{{"y", "Fine", "t", "1", {"o"}}, {}, nullptr, 250, "default", nullptr};
   fine.view.last_5m.p95 = 0.2;
   const std::string html = lle::web::landing_page(p, {evil, fine}, "alice", {});
   BOOST_TEST(html.find("<script>") == std::string::npos);
@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(the_chart_draws_trend_runs_threshold_baseline_and_breaches)
 BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   lle::metrics::Published p;
   p.snapshot.at_ns = kEnd;
-  StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api"};
+  StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api", nullptr};
   r.view.last_5m.p95 = 0.3;
   r.view.rejects[static_cast<std::size_t>(lle::core::RejectReason::kInvalidLatency)] = 7;
   lle::window::TrendSeries series;
@@ -113,12 +113,43 @@ BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   BOOST_TEST(html.find("<script") == std::string::npos);
 }
 
+// Each breach lists the slowest lines of its hours that lie inside it, slowest first,
+// with the LogQL that finds each in Loki; lines outside every breach are not listed.
+BOOST_AUTO_TEST_CASE(a_breach_leads_to_its_slowest_lines) {
+  lle::metrics::Published p;
+  p.snapshot.at_ns = kEnd;
+  StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api", nullptr};
+  lle::window::TrendSeries series;
+  series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
+  const int n = 288;  // a day; a breach from 2 h to 1 h ago (index -100: 0.34 s, -200: 0.11 s)
+  for (int i = 0; i < n; ++i)
+    series.p95_index.push_back(i >= n - 24 && i < n - 12 ? -100 : -200);
+  r.trend = std::make_shared<const lle::window::TrendSeries>(series);
+  const std::int64_t hour = lle::core::kNanosPerHour;
+  r.slowest_by_hour = std::make_shared<const std::vector<lle::window::Exemplar>>(
+      std::vector<lle::window::Exemplar>{
+          {"id-before", R"({app="pay"})", 2.0, kEnd - 3 * hour},
+          {"in-a", R"({app="pay"})", 0.4, kEnd - 2 * hour + 60'000'000'000},
+          {"in-b", R"({app="pay",pod="a\"b"})", 0.9, kEnd - hour - 60'000'000'000},
+          {"id-after", R"({app="pay"})", 3.0, kEnd - 10 * 60'000'000'000}});
+  const std::string html = lle::web::service_page(p, r);
+  BOOST_TEST_REQUIRE(count(html, "class=\"breach-interval\"") == 1u);
+  BOOST_TEST(count(html, "<li class=\"exemplar\">") == 2u, html);
+  const auto a = html.find("in-a"), b = html.find("in-b");
+  BOOST_TEST((b != std::string::npos && a != std::string::npos && b < a));  // slowest first
+  BOOST_TEST(html.find("900.0 ms") != std::string::npos);
+  BOOST_TEST(html.find("{app=&quot;pay&quot;,pod=&quot;a\\&quot;b&quot;} |= &quot;in-b&quot;") !=
+             std::string::npos);
+  BOOST_TEST(html.find("id-before") == std::string::npos);
+  BOOST_TEST(html.find("id-after") == std::string::npos);
+}
+
 // The SLO section: what the exporter counted over the period and the budget left,
 // only for a service with an SLO.
 BOOST_AUTO_TEST_CASE(a_service_page_shows_its_slo_budget) {
   lle::metrics::Published p;
   p.snapshot.at_ns = kEnd;
-  StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api"};
+  StatusRow r{{"pay", "Payments", "payments", "1", {"o"}}, {}, nullptr, 250, "api", nullptr};
   BOOST_TEST(lle::web::service_page(p, r).find("Latency SLO") == std::string::npos);
   r.view.slo.budget = lle::window::Budget{300, 0.995, 28};
   r.view.slo.total = 4000;
@@ -152,7 +183,7 @@ BOOST_AUTO_TEST_CASE(the_list_pages_filters_and_sorts_breaching_first) {
                 {},
                 nullptr,
                 250,
-                "default"};
+                "default", nullptr};
     r.view.last_5m.p95 = i % 10 == 0 ? 0.3 : 0.001 * (i % 200);
     r.view.last_24h.p95 = 0.1;
     r.view.week_before_24h.p95 = i < 3 ? 0.05 + 0.01 * i : 0.1;  // svc-000..002 rose
@@ -217,9 +248,9 @@ BOOST_AUTO_TEST_CASE(a_team_page_lists_its_services_breaching_first_under_its_tr
   series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
   for (int i = 0; i < 12; ++i) series.p95_index.push_back(i < 6 ? 300 : 200);
   const auto trend = std::make_shared<const lle::window::TrendSeries>(series);
-  StatusRow ok{{"a-ok", "A", "pay", "1", {"o"}}, {}, nullptr, 250, "policy"};
+  StatusRow ok{{"a-ok", "A", "pay", "1", {"o"}}, {}, nullptr, 250, "policy", nullptr};
   ok.view.last_5m.p95 = 0.1;
-  StatusRow bad{{"b-bad", "B", "pay", "1", {"o"}}, {}, trend, 250, "policy"};
+  StatusRow bad{{"b-bad", "B", "pay", "1", {"o"}}, {}, trend, 250, "policy", nullptr};
   bad.view.last_5m.p95 = 0.3;
   lle::window::TeamView team{"pay", 2, {}, {}, {}, {}, {}};
   team.last_5m.p95 = 0.28;
@@ -264,7 +295,7 @@ BOOST_AUTO_TEST_CASE(the_compare_page_draws_each_service_in_its_colour_with_week
                 {},
                 std::make_shared<const lle::window::TrendSeries>(series),
                 250,
-                "policy"};
+                "policy", nullptr};
     r.view.last_24h.p95 = 0.2;
     r.view.week_before_24h.p95 = id[0] == 'a' ? 0.1 : std::nan("");
     rows.push_back(std::move(r));
