@@ -647,8 +647,8 @@ std::string slowest_lines(const std::vector<window::Exemplar>* hourly, const api
     // Exemplars::usable_id: an id needs no escaping inside a LogQL string.
     out += "<li class=\"exemplar\">" + ms(e->seconds) + " at " +
            html_escape(core::format_timestamp(e->ts_ns)) + ", trace <code>" + html_escape(e->id) +
-           "</code>: <code class=\"logql\">" +
-           html_escape(e->stream + " |= \"" + e->id + "\"") + "</code></li>";
+           "</code>: <code class=\"logql\">" + html_escape(e->stream + " |= \"" + e->id + "\"") +
+           "</code></li>";
   }
   return out + "</ul>";
 }

@@ -18,9 +18,9 @@ int Exemplars::slot(double seconds) {
 }
 
 bool Exemplars::usable_id(std::string_view id) {
-  return !id.empty() && id.size() <= kMaxIdBytes &&
-         std::all_of(id.begin(), id.end(),
-                     [](char c) { return c > ' ' && c < 0x7f && c != '"' && c != '\\'; });
+  return !id.empty() && id.size() <= kMaxIdBytes && std::all_of(id.begin(), id.end(), [](char c) {
+    return c > ' ' && c < 0x7f && c != '"' && c != '\\';
+  });
 }
 
 bool Exemplars::slower_in_its_hour(double seconds, std::int64_t ts_ns) const {

@@ -72,7 +72,7 @@ class Exemplars {
 
   std::array<std::int64_t, kSlots> last_ns_ = filled(kNever);
   std::array<Exemplar, kSlots> slots_;
-  std::deque<Exemplar> hourly_;  // ascending hour, one each, the last kHours + 1
+  std::deque<Exemplar> hourly_;        // ascending hour, one each, the last kHours + 1
   std::int64_t newest_hour_ = kNever;  // hourly_.back()'s hour and latency
   double newest_max_ = 0;
   bool newest_changed_ = false, hourly_changed_ = false;

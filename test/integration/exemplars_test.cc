@@ -2,10 +2,11 @@
 // exporter replays lines carrying trace ids at a pace while Prometheus scrapes it
 // in OpenMetrics, and /api/v1/query_exemplars leads from the slow bucket to the
 // ids of the slow lines that were replayed.
+#include <yaml-cpp/yaml.h>
+
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 #include <boost/url.hpp>
-#include <yaml-cpp/yaml.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>

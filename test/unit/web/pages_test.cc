@@ -37,8 +37,12 @@ BOOST_AUTO_TEST_SUITE(app_pages)
 BOOST_AUTO_TEST_CASE(service_names_are_escaped_and_breaches_marked_in_the_list) {
   lle::metrics::Published p;
   p.status.version = "1.0";
-  StatusRow evil{
-      {"x", "<script>alert('&')</script>", "t\"eam", "1", {"o"}}, {}, nullptr, 250, "policy", nullptr};
+  StatusRow evil{{"x", "<script>alert('&')</script>", "t\"eam", "1", {"o"}},
+                 {},
+                 nullptr,
+                 250,
+                 "policy",
+                 nullptr};
   evil.view.last_5m.p95 = 0.3;
   StatusRow fine{{"y", "Fine", "t", "1", {"o"}}, {}, nullptr, 250, "default", nullptr};
   fine.view.last_5m.p95 = 0.2;
@@ -122,12 +126,11 @@ BOOST_AUTO_TEST_CASE(a_breach_leads_to_its_slowest_lines) {
   lle::window::TrendSeries series;
   series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
   const int n = 288;  // a day; a breach from 2 h to 1 h ago (index -100: 0.34 s, -200: 0.11 s)
-  for (int i = 0; i < n; ++i)
-    series.p95_index.push_back(i >= n - 24 && i < n - 12 ? -100 : -200);
+  for (int i = 0; i < n; ++i) series.p95_index.push_back(i >= n - 24 && i < n - 12 ? -100 : -200);
   r.trend = std::make_shared<const lle::window::TrendSeries>(series);
   const std::int64_t hour = lle::core::kNanosPerHour;
-  r.slowest_by_hour = std::make_shared<const std::vector<lle::window::Exemplar>>(
-      std::vector<lle::window::Exemplar>{
+  r.slowest_by_hour =
+      std::make_shared<const std::vector<lle::window::Exemplar>>(std::vector<lle::window::Exemplar>{
           {"id-before", R"({app="pay"})", 2.0, kEnd - 3 * hour},
           {"in-a", R"({app="pay"})", 0.4, kEnd - 2 * hour + 60'000'000'000},
           {"in-b", R"({app="pay",pod="a\"b"})", 0.9, kEnd - hour - 60'000'000'000},
@@ -183,7 +186,8 @@ BOOST_AUTO_TEST_CASE(the_list_pages_filters_and_sorts_breaching_first) {
                 {},
                 nullptr,
                 250,
-                "default", nullptr};
+                "default",
+                nullptr};
     r.view.last_5m.p95 = i % 10 == 0 ? 0.3 : 0.001 * (i % 200);
     r.view.last_24h.p95 = 0.1;
     r.view.week_before_24h.p95 = i < 3 ? 0.05 + 0.01 * i : 0.1;  // svc-000..002 rose
@@ -295,7 +299,8 @@ BOOST_AUTO_TEST_CASE(the_compare_page_draws_each_service_in_its_colour_with_week
                 {},
                 std::make_shared<const lle::window::TrendSeries>(series),
                 250,
-                "policy", nullptr};
+                "policy",
+                nullptr};
     r.view.last_24h.p95 = 0.2;
     r.view.week_before_24h.p95 = id[0] == 'a' ? 0.1 : std::nan("");
     rows.push_back(std::move(r));
