@@ -86,9 +86,11 @@ std::optional<core::RejectReason> Pipeline::on_entry(const core::Entry& entry,
 
 bool Pipeline::take_exemplar(const core::Entry& entry, const parse::ParsedLine& p,
                              window::Exemplar& out) const {
-  if (!window::Exemplars::usable_id(p.trace_id) ||
+  // Cheapest first: most lines have an id, and their range wants none.
+  if (p.trace_id.empty() ||
       !store_.wants_exemplar(static_cast<std::size_t>(p.service), p.latency_seconds,
-                             entry.timestamp_ns)) {
+                             entry.timestamp_ns) ||
+      !window::Exemplars::usable_id(p.trace_id)) {
     return false;
   }
   out.id.assign(p.trace_id);

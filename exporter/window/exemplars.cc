@@ -1,7 +1,7 @@
 #include "exporter/window/exemplars.h"
 
 #include <algorithm>
-#include <cmath>
+#include <bit>
 
 namespace lle::window {
 namespace {
@@ -11,10 +11,12 @@ std::int64_t hour_of(std::int64_t ts_ns) { return core::floor_div(ts_ns, core::k
 int Exemplars::slot(double seconds) {
   constexpr int kFirst = -13;  // (2^-14, 2^-13]
   if (!(seconds > 0)) return 0;
-  int e;
-  const double m = std::frexp(seconds, &e);  // seconds = m * 2^e, m in [0.5, 1)
-  const int upper = m == 0.5 ? e - 1 : e;    // the bucket (2^(upper-1), 2^upper]
-  return std::clamp(upper - kFirst, 0, kSlots - 1);
+  // Per line with ids: the exponent from the bits, not frexp's call. seconds is in
+  // [2^e, 2^(e+1)); exactly 2^e closes the bucket (2^(e-1), 2^e].
+  const auto bits = std::bit_cast<std::uint64_t>(seconds);
+  const int e = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+  const bool power_of_two = (bits & ((std::uint64_t{1} << 52) - 1)) == 0;
+  return std::clamp((power_of_two ? e : e + 1) - kFirst, 0, kSlots - 1);
 }
 
 bool Exemplars::usable_id(std::string_view id) {
