@@ -38,24 +38,26 @@ bool Exemplars::slower_in_its_hour(double seconds, std::int64_t ts_ns) const {
 }
 
 void Exemplars::put(const Exemplar& e) {
+  const std::int64_t hour = hour_of(e.ts_ns);
+  if (hourly_.empty() || hour > newest_hour_) {  // a new hour
+    hourly_.push_back(e);
+    newest_hour_ = hour;
+    newest_max_ = e.seconds;
+    while (newest_hour_ - hour_of(hourly_.front().ts_ns) > kHours) hourly_.pop_front();
+    hourly_changed_ = true;
+  } else if (hour == newest_hour_ ? e.seconds > newest_max_
+                                  : slower_in_its_hour(e.seconds, e.ts_ns)) {
+    // The newest hour's slowest, or (slower_in_its_hour) the one before it.
+    (hour == newest_hour_ ? hourly_.back() : hourly_[hourly_.size() - 2]) = e;
+    if (hour == newest_hour_) newest_max_ = e.seconds;
+    hourly_changed_ = true;
+  }
   const auto s = static_cast<std::size_t>(slot(e.seconds));
   if (last_ns_[s] == kNever || e.ts_ns >= last_ns_[s]) {  // never an older line
     last_ns_[s] = e.ts_ns;
     slots_[s] = e;
     newest_changed_ = true;
   }
-  if (!slower_in_its_hour(e.seconds, e.ts_ns)) return;
-  const std::int64_t hour = hour_of(e.ts_ns);
-  auto it = hourly_.end();
-  while (it != hourly_.begin() && hour_of(std::prev(it)->ts_ns) > hour) --it;
-  if (it != hourly_.begin() && hour_of(std::prev(it)->ts_ns) == hour)
-    *std::prev(it) = e;
-  else
-    hourly_.insert(it, e);
-  newest_hour_ = hour_of(hourly_.back().ts_ns);
-  newest_max_ = hourly_.back().seconds;
-  while (newest_hour_ - hour_of(hourly_.front().ts_ns) > kHours) hourly_.pop_front();
-  hourly_changed_ = true;
 }
 
 void Exemplars::publish(ExemplarLists& out) {

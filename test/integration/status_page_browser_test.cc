@@ -196,6 +196,10 @@ BOOST_AUTO_TEST_CASE(the_status_pages_show_every_service_and_the_regressed_one_b
   BOOST_TEST(page.find("<span class=\"badge bad\">breaching</span>") != std::string::npos);
   BOOST_TEST(count(page, "<rect class=\"breach\"") >= 1u);
   BOOST_TEST(count(page, "class=\"breach-interval\"") >= 1u);
+  // The bundled config reads request_id as the trace id: the breach leads to its
+  // slowest lines (the regression's), each with the LogQL that finds it.
+  BOOST_TEST(count(page, "<li class=\"exemplar\">") >= 1u);
+  BOOST_TEST(page.find(R"({app="payments",env="prod"} |= ")") != std::string::npos);
   BOOST_TEST(page.find("<line class=\"threshold\"") != std::string::npos);
   BOOST_TEST(page.find("<line class=\"baseline\"") != std::string::npos);
   BOOST_TEST(page.find("<polyline class=\"p95\"") != std::string::npos);
