@@ -112,10 +112,8 @@ void Pipeline::hold_entry(const core::Entry& entry, std::int64_t now_ns) {
     const Held& h = held_[(held_end_ - kBucketAfter) % held_.size()];
     store_.prefetch_bucket(h.service, h.seconds);
   }
-  if (exemplars_on_) {
-    auto& e = held_exemplars_[held_end_ % held_.size()];
-    if (!take_exemplar(entry, *p, e)) e.id.clear();
-  }
+  if (exemplars_on_) [[unlikely]]
+    stage_exemplar(entry, *p, held_end_ % held_.size());
   held_[held_end_++ % held_.size()] = {service, entry.timestamp_ns, now_ns, p->latency_seconds,
                                        p->status};
   if (n + 1 > kHeld) add_held();
@@ -125,8 +123,19 @@ void Pipeline::add_held() {
   const std::size_t at = held_begin_++ % held_.size();
   const Held& h = held_[at];
   const auto r = store_.add(h.service, h.timestamp_ns, h.seconds, h.status, h.now_ns);
-  if (exemplars_on_ && !r && !held_exemplars_[at].id.empty())
-    store_.put_exemplar(h.service, held_exemplars_[at]);
+  if (exemplars_on_ && !r) [[unlikely]]
+    keep_exemplar(h.service, at);
+}
+
+// Out of line: without a trace_id field the held lines' path stays as it was.
+void Pipeline::stage_exemplar(const core::Entry& entry, const parse::ParsedLine& p,
+                              std::size_t at) {
+  auto& e = held_exemplars_[at];
+  if (!take_exemplar(entry, p, e)) e.id.clear();
+}
+
+void Pipeline::keep_exemplar(std::size_t service, std::size_t at) {
+  if (!held_exemplars_[at].id.empty()) store_.put_exemplar(service, held_exemplars_[at]);
 }
 
 void Pipeline::flush() {

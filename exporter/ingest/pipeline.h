@@ -87,7 +87,10 @@ class Pipeline {
   // What on_entry and hold_entry do before the window: the input's counts and the
   // parse; a rejected line is counted here. nullopt: another fleet member counts it.
   std::optional<parse::ParsedLine> parse_counted(const core::Entry& entry, std::int64_t now_ns);
-  void add_held();
+  [[gnu::always_inline]] inline void add_held();
+  [[gnu::noinline]] void stage_exemplar(const core::Entry& entry, const parse::ParsedLine& p,
+                                        std::size_t at);
+  [[gnu::noinline]] void keep_exemplar(std::size_t service, std::size_t at);
   // Fills `out` with the line's exemplar if its service wants one; false otherwise.
   bool take_exemplar(const core::Entry& entry, const parse::ParsedLine& p,
                      window::Exemplar& out) const;
