@@ -145,6 +145,24 @@ BOOST_AUTO_TEST_CASE(prometheus_and_chromium_over_tls_with_basic_auth) {
   BOOST_TEST(with.find("checkout") != std::string::npos, with.substr(0, 400));
   const auto without = page("https://" + base);
   BOOST_TEST(without.find("checkout") == std::string::npos, without.substr(0, 400));
+
+  // curl verifies the server against the CA and sends the credentials: the page, and
+  // the JSON 401 without them (-w: the status after the body).
+  const auto curl = [&](const std::vector<std::string>& more) {
+    std::vector<std::string> argv = {
+        "curl",           "-sS",         "--max-time", "10",
+        "--cacert",       tls.crt("ca"), "-w",         "\n%{http_code}",
+        "https://" + base};
+    argv.insert(argv.end(), more.begin(), more.end());
+    const auto out = (dir.path() / "curl.out").string();
+    BOOST_TEST(lle::test::run_to_exit(argv, out, (dir.path() / "curl.err").string()) == 0,
+               read_file(dir.path() / "curl.err"));
+    return read_file(out);
+  };
+  const auto curl_with = curl({"-u", "prometheus:s3cret"});
+  BOOST_TEST(curl_with.find("checkout") != std::string::npos, curl_with.substr(0, 400));
+  BOOST_TEST(curl_with.ends_with("\n200"));
+  BOOST_TEST(curl({}).ends_with("\n401"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
