@@ -101,10 +101,11 @@ BOOST_AUTO_TEST_CASE(a_service_page_lists_its_breaches_and_data_quality) {
   lle::window::TrendSeries series;
   series.last_bucket_start_ns = kEnd - kFiveMinutesNs;
   // 8 days: a breach 8 days ago (before the week shown, drawn in grey), then one in the
-  // last hour. Indexes, not ms: 300 is about 0.26 s, 200 about 0.009 s.
+  // last hour. Schema-6 indexes of seconds: -100 is about 0.34 s, -200 about 0.11 s
+  // (300 and 200, as this test had, are 25.6 s and 8.7 s: one breach all week long).
   const int n = 8 * 288;
   for (int i = 0; i < n; ++i)
-    series.p95_index.push_back(i < 6 || (i >= n - 12 && i < n - 6) ? 300 : 200);
+    series.p95_index.push_back(i < 6 || (i >= n - 12 && i < n - 6) ? -100 : -200);
   r.trend = std::make_shared<const lle::window::TrendSeries>(series);
   const std::string html = lle::web::service_page(p, r);
   BOOST_TEST(count(html, "class=\"breach-interval\"") == 1u);  // this week's only
