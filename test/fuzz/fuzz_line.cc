@@ -19,6 +19,7 @@ lle::parse::LineParser make() {
   r.default_schema_version = "1";
   r.supported_schema_versions = {"1", "2"};
   r.max_line_bytes = 4096;
+  r.trace_id_field = "trace_id";  // the exemplars' id: one key more on every line
   r.services.push_back({{{"app", "checkout"}}, "", "", std::nullopt});
   r.services.push_back({{}, "search", "duration", lle::core::LatencyUnit::kSeconds});
   return lle::parse::LineParser(r);
@@ -55,6 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                       p.latency_seconds > 60)) {
       std::abort();
     }
+    // An id comes only from a line that names its field (escapes aside).
+    if (!p.trace_id.empty() && line.find("trace") == std::string_view::npos &&
+        line.find('\\') == std::string_view::npos)
+      std::abort();
   }
   return 0;
 }
