@@ -122,6 +122,37 @@ std::uint64_t Ledger::received(std::int64_t minute_ns) const {
   return it == minutes_.end() ? 0 : it->second.received;
 }
 
+void Ledger::join(const Ledger& other) {
+  floor_ns_ = std::max(floor_ns_, other.floor_ns_);
+  newest_ns_ = std::max(newest_ns_, other.newest_ns_);
+  for (const auto& [start, m] : other.minutes_) {
+    auto& mine = minutes_[start];
+    m.seen.for_each([&](std::uint64_t id) { mine.seen.insert(id); });
+  }
+  minutes_.erase(minutes_.begin(), minutes_.lower_bound(floor_ns_));
+  recount_all();
+}
+
+void Ledger::recount_all() {
+  for (auto& [start, m] : minutes_) {
+    m.recount = true;
+    m.received = 0;
+    m.checks_done = 0;
+  }
+}
+
+bool Ledger::recounting(std::int64_t minute_ns) const {
+  const auto it = minutes_.find(minute_ns);
+  return it != minutes_.end() && it->second.recount;
+}
+
+void Ledger::recounted(std::int64_t minute_ns, std::uint64_t lines) {
+  const auto it = minutes_.find(minute_ns);
+  if (it == minutes_.end()) return;
+  it->second.recount = false;
+  it->second.received = std::max(it->second.received, lines);
+}
+
 void Ledger::save(core::Writer& w) const {
   w.i64(timing_.bucket_ns);
   w.i64(floor_ns_);
@@ -131,7 +162,7 @@ void Ledger::save(core::Writer& w) const {
     w.i64(start);
     w.u64(m.received);
     w.u64(static_cast<std::uint64_t>(m.checks_done));
-    w.u64(m.suspect ? 1 : 0);
+    w.u64((m.suspect ? 1 : 0) | (m.recount ? 2 : 0));
     w.u64(m.seen.size());
     m.seen.for_each([&](std::uint64_t id) { w.u64(id); });
   }
@@ -145,7 +176,9 @@ bool Ledger::load(core::Reader& r) {
     Minute& m = minutes[r.i64()];
     m.received = r.u64();
     m.checks_done = static_cast<int>(r.u64());
-    m.suspect = r.u64() != 0;
+    const std::uint64_t flags = r.u64();
+    m.suspect = (flags & 1) != 0;
+    m.recount = (flags & 2) != 0;
     for (std::uint64_t k = r.count(), j = 0; j < k && r.ok(); ++j) m.seen.insert(r.u64());
   }
   if (!r.ok()) return false;

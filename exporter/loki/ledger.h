@@ -68,6 +68,20 @@ class Ledger {
 
   std::uint64_t received(std::int64_t minute_ns) const;
 
+  // A shard whose selector changed (fleet rescale, services added or moved)
+  // resumes from the ledgers of the shards that tailed its services before. Their
+  // identities still tell what was counted, but their counts were of other
+  // selectors: join() keeps the minutes both track (from the later floor: an
+  // earlier minute was reconciled for good by the other) with the union of their
+  // identities, and marks every minute for a recount. A minute to recount is
+  // fetched whole at its check (what is new is counted, the rest is a duplicate);
+  // recounted() then sets its count to what Loki holds under the new selector.
+  void join(const Ledger& other);
+  void recount_all();
+  bool recounting(std::int64_t minute_ns) const;
+  void recounted(std::int64_t minute_ns, std::uint64_t lines);
+  std::int64_t floor_ns() const { return floor_ns_; }
+
   // For state snapshots: every tracked bucket with its identities. load() keeps
   // this ledger's timing, and fails (leaving it unchanged) on malformed input or
   // a different bucket width.
@@ -82,6 +96,7 @@ class Ledger {
     std::uint64_t received = 0;
     int checks_done = 0;
     bool suspect = false;
+    bool recount = false;  // received counts another selector's lines (join())
   };
   std::int64_t next_check(std::int64_t minute_ns, const Minute& m) const;
 

@@ -88,4 +88,41 @@ BOOST_AUTO_TEST_CASE(a_minute_is_not_checked_before_the_readers_have_read_past_i
       (l.due(kT0 + 400 * kS, kT0 + 130 * kS) == std::vector<std::int64_t>{kT0, kT0 + 60 * kS}));
 }
 
+BOOST_AUTO_TEST_CASE(joined_ledgers_keep_every_identity_from_the_later_floor_and_recount) {
+  // Two shards' ledgers: a tracks minutes 0..2, b (whose minute 0 is done) 1..2.
+  Ledger a(kT0, kTiming), b(kT0 + 60 * kS, kTiming);
+  a.advance(kT0 + 150 * kS);
+  b.advance(kT0 + 150 * kS);
+  BOOST_TEST((a.admit(kT0 + kS, 1) == Ledger::Admit::kNew));
+  BOOST_TEST((a.admit(kT0 + 61 * kS, 2) == Ledger::Admit::kNew));
+  BOOST_TEST((b.admit(kT0 + 62 * kS, 3) == Ledger::Admit::kNew));
+  BOOST_TEST((b.admit(kT0 + 121 * kS, 4) == Ledger::Admit::kNew));
+  a.join(b);
+  BOOST_TEST(a.floor_ns() == kT0 + 60 * kS);
+  BOOST_TEST(a.tracked_minutes() == 2u);
+  // What either counted is a duplicate; minute 0 is b's no longer: too old.
+  BOOST_TEST((a.admit(kT0 + 61 * kS, 2) == Ledger::Admit::kDuplicate));
+  BOOST_TEST((a.admit(kT0 + 62 * kS, 3) == Ledger::Admit::kDuplicate));
+  BOOST_TEST((a.admit(kT0 + 121 * kS, 4) == Ledger::Admit::kDuplicate));
+  BOOST_TEST((a.admit(kT0 + kS, 1) == Ledger::Admit::kTooOld));
+  // The counts were of other selectors: every minute is recounted at its check,
+  // and a line new since counts on top of what the recount found.
+  BOOST_TEST(a.recounting(kT0 + 60 * kS));
+  BOOST_TEST(a.received(kT0 + 60 * kS) == 0u);
+  BOOST_TEST((a.admit(kT0 + 63 * kS, 5) == Ledger::Admit::kNew));
+  a.recounted(kT0 + 60 * kS, 7);
+  BOOST_TEST(!a.recounting(kT0 + 60 * kS));
+  BOOST_TEST(a.received(kT0 + 60 * kS) == 7u);
+  BOOST_TEST(a.recounting(kT0 + 120 * kS));
+  // The first check comes again, after the settle, and the marks survive a save.
+  BOOST_TEST((a.due(kT0 + 150 * kS, kLive) == std::vector<std::int64_t>{kT0 + 60 * kS}));
+  lle::core::Writer w;
+  a.save(w);
+  Ledger c(kT0, kTiming);
+  lle::core::Reader r(w.bytes());
+  BOOST_TEST_REQUIRE(c.load(r));
+  BOOST_TEST(!c.recounting(kT0 + 60 * kS));
+  BOOST_TEST(c.recounting(kT0 + 120 * kS));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
