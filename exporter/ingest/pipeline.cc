@@ -173,7 +173,10 @@ source::Hooks hooks_into(Pipeline& pipeline, std::function<void(const std::strin
             in.malformed_entries += p.malformed_entries;
             in.parse_seconds_total += p.busy_seconds;
           },
-          std::move(ended)};
+          std::move(ended),
+          [&pipeline](int service, bool filling) {
+            pipeline.store().set_filling(static_cast<std::size_t>(service), filling);
+          }};
 }
 
 ReplayEnd replay_into(source::Replay& replay, Pipeline& pipeline) {

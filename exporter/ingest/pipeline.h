@@ -52,6 +52,8 @@ class Pipeline {
   metrics::InputStatus& input() { return status_.input; }
   std::vector<core::ShardStatus>& loki() { return status_.loki; }
   int service_by_labels(const core::Entry& e) const { return parser_.service_by_labels(e); }
+  // The same, also reading the line's service field (a parse: slower).
+  int service_of_line(const core::Entry& e) { return parser_.parse(e, scratch_).service; }
 
  private:
   parse::LineParser parser_;

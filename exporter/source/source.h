@@ -35,6 +35,10 @@ struct Hooks {
   std::function<void(const Progress&)> progress;
   // A finite source has delivered everything, or (error) could not go on.
   std::function<void(const std::string& error)> ended;
+  // Optional. A service whose history the source is still fetching (filling) gets
+  // its lines at their own time, behind the others: its window must not be moved
+  // to the present (published) until the source calls this again with false.
+  std::function<void(int service, bool filling)> filling;
 };
 
 class Source {

@@ -142,6 +142,8 @@ struct ServiceView {
   WindowStats last_24h, week_before_24h;
   int baseline_buckets = 0;  // 5-minute buckets with data in the last 7 days
   bool baseline_ready = false;
+  // Its history is still being fetched (Store::set_filling): the view is empty.
+  bool filling = false;
   // Since the process started (counters).
   std::uint64_t accepted_total = 0;
   double latency_seconds_total = 0;

@@ -38,6 +38,7 @@ void set_point(TrendSeries& s, std::int64_t bucket, std::int16_t p95) {
 Store::Store(std::vector<core::ServiceInfo> services, const Options& options)
     : services_(std::make_shared<const std::vector<core::ServiceInfo>>(std::move(services))),
       dirty_(services_->size(), true),
+      filling_(services_->size(), false),
       views_(services_->size()),
       trends_(services_->size()),
       trends_seen_(services_->size(), kNeverSeen),
@@ -101,7 +102,7 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
   std::vector<bool> team_changed(teams_.size(), false), recomputed(windows_.size(), false);
   for (std::size_t t = 0; t < teams_.size(); ++t) {
     for (const std::size_t i : team_members_[t]) {
-      if (!moved && !dirty_[i]) continue;
+      if (filling_[i] || (!moved && !dirty_[i])) continue;
       if (!team_changed[t]) team_sketches_[t].clear();
       team_changed[t] = recomputed[i] = true;
       views_[i] = windows_[i].view(now_ns, &team_sketches_[t]);
@@ -128,7 +129,7 @@ Snapshot Store::snapshot(std::int64_t now_ns) {
     }
     team_sketches_[t].baseline.merge(team_hours_[t]);
     for (const std::size_t i : team_members_[t])
-      if (!recomputed[i]) windows_[i].merge_windows_into(team_sketches_[t], false);
+      if (!recomputed[i] && !filling_[i]) windows_[i].merge_windows_into(team_sketches_[t], false);
     teams_[t].last_5m = stats_of(team_sketches_[t].last_5m);
     teams_[t].last_1h = stats_of(team_sketches_[t].last_1h);
     teams_[t].baseline = stats_of(team_sketches_[t].baseline);
@@ -226,9 +227,18 @@ void Store::complete_team_buckets(std::int64_t now_ns, bool closed) {
   }
 }
 
+void Store::set_filling(std::size_t service, bool filling) {
+  filling_[service] = filling;
+  dirty_[service] = true;
+  views_[service] = {};
+  views_[service].filling = filling;
+}
+
 void Store::save(core::Writer& w) const {
-  w.u64(windows_.size());
+  w.u64(windows_.size() -
+        static_cast<std::size_t>(std::count(filling_.begin(), filling_.end(), true)));
   for (std::size_t i = 0; i < windows_.size(); ++i) {
+    if (filling_[i]) continue;
     w.str((*services_)[i].id);
     core::Writer one;  // length-prefixed, so a dropped service is skipped whole
     windows_[i].save(one);

@@ -78,6 +78,11 @@ class Store {
   void reject(int service, core::RejectReason reason);
   // The input has ended: see ServiceWindow::close_open_minutes.
   void close_open_minutes();
+  // The input is fetching the service's history (source::Hooks::filling): its
+  // lines come at their own time, behind the others, so snapshot() leaves its
+  // window where it is (an empty view, marked filling) and save() leaves it out
+  // (a restart fetches it again whole).
+  void set_filling(std::size_t service, bool filling);
 
   // Views for every service and team at now; recomputes only services that
   // changed or whose windows moved to a new minute since the last call, and the
@@ -107,6 +112,7 @@ class Store {
   std::shared_ptr<const std::vector<core::ServiceInfo>> services_;
   std::vector<ServiceWindow> windows_;
   std::vector<bool> dirty_;
+  std::vector<bool> filling_;
   std::vector<ServiceView> views_;
   std::vector<Trend> trends_;
   std::vector<std::uint64_t> trends_seen_;  // trend_changes() when trends_ was built

@@ -137,6 +137,39 @@ BOOST_AUTO_TEST_CASE(services_are_matched_by_id_dropped_when_gone_and_new_ones_s
   same(s.views[1], original.snapshot(now).views[1]);
 }
 
+// A service whose history is being fetched (a fleet handoff) gets old lines at
+// their own time while the others are published at the present: its window
+// stays where its lines put it, its view is empty and marked, and a snapshot
+// of the state leaves it out, so that a restart fetches it again whole.
+BOOST_AUTO_TEST_CASE(a_filling_service_is_neither_moved_to_the_present_nor_saved) {
+  Store store(infos({"a", "b"}), {});
+  Store reference(infos({"a", "b"}), {});
+  store.set_filling(1, true);
+  const std::int64_t now = kT0 + 600 * kMin;
+  store.add(0, now, 0.1, 200, now);
+  const auto during = store.snapshot(now);  // b's window not advanced to now
+  BOOST_TEST(during.views[1].filling);
+  BOOST_TEST(during.views[1].accepted_total == 0u);
+  BOOST_TEST(!during.views[0].filling);
+  Writer saved;
+  store.save(saved);
+  // b's history, an hour old and more: too late for a window at now, not for b's.
+  for (int m = 0; m < 60; ++m) {
+    const std::int64_t ts = kT0 + m * kMin;
+    BOOST_TEST(!store.add(1, ts, 0.2, 200, ts).has_value());
+    reference.add(1, ts, 0.2, 200, ts);
+  }
+  store.set_filling(1, false);
+  const auto after = store.snapshot(now);
+  BOOST_TEST(!after.views[1].filling);
+  same(after.views[1], reference.snapshot(now).views[1]);
+  Store restored(infos({"a", "b"}), {});
+  Reader r(saved.bytes());
+  std::size_t n = 0;
+  BOOST_TEST_REQUIRE(restored.restore(r, kCurrent, &n));
+  BOOST_TEST(n == 1u);  // a only
+}
+
 // Snapshots carry each service's 7-day trend by pointer: shared while it is the
 // same, rebuilt when a 5-minute bucket completes, and after a restore.
 BOOST_AUTO_TEST_CASE(snapshots_share_a_trend_until_it_changes) {
