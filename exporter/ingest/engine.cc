@@ -49,7 +49,8 @@ Engine::Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const En
   if (shards.empty()) return;
   loki_ = std::make_unique<loki::Input>(
       cfg_.loki, std::move(shards), env_.wall,
-      [this](const core::Entry& e) { return pipeline_.service_by_labels(e); });
+      [this](const core::Entry& e) { return pipeline_.service_by_labels(e); },
+      [this](const core::Entry& e) { return pipeline_.service_of_line(e); });
   source_ = loki_.get();
 }
 

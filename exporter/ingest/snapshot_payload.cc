@@ -4,7 +4,15 @@ namespace lle::ingest {
 namespace {
 // kStoreFormat1: the windows with state format 1's varint sketches (read only).
 // kTeams: the teams' trends (absent before; a build that predates it skips it).
-enum Tag : std::uint64_t { kSavedAt = 1, kStoreFormat1 = 2, kLoki = 3, kStore = 4, kTeams = 5 };
+// kLokiWithIds: the shards with the ids of their services (kLoki before: read only).
+enum Tag : std::uint64_t {
+  kSavedAt = 1,
+  kStoreFormat1 = 2,
+  kLoki = 3,
+  kStore = 4,
+  kTeams = 5,
+  kLokiWithIds = 6
+};
 }  // namespace
 
 std::string state_payload(const window::Store& store, const loki::Input* input,
@@ -25,7 +33,7 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
   if (input) {
     core::Writer shards;
     input->save(shards);
-    w.u64(kLoki);
+    w.u64(kLokiWithIds);
     w.str(shards.bytes());
   }
   return std::move(w.bytes());
@@ -34,6 +42,7 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input) {
   std::string_view saved_at, current_windows, format_1_windows, shards, teams;
+  bool with_ids = false;
   core::Reader r(payload);
   while (r.ok() && !r.done()) {
     const std::uint64_t tag = r.u64();
@@ -41,7 +50,10 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
     if (tag == kSavedAt) saved_at = bytes;
     if (tag == kStore) current_windows = bytes;
     if (tag == kStoreFormat1) format_1_windows = bytes;
-    if (tag == kLoki) shards = bytes;
+    if (tag == kLoki || tag == kLokiWithIds) {
+      shards = bytes;
+      with_ids = tag == kLokiWithIds;
+    }
     if (tag == kTeams) teams = bytes;
   }
   const bool format_1 = current_windows.empty();
@@ -60,7 +72,7 @@ std::optional<Restored> restore_payload(std::string_view payload, window::Store&
   if (input) input->windows_restored();
   if (input && !shards.empty()) {
     core::Reader s(shards);
-    out.shards = input->restore(s);
+    out.shards = input->restore(s, with_ids);
   }
   return out;
 }

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <limits>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include "exporter/core/secret_file.h"
@@ -131,7 +132,7 @@ struct Input::Shared {
   std::vector<std::pair<std::string, std::string>> headers;
   ssl::context tls{ssl::context::tls_client};
   const core::Clock& clock;
-  ServiceOf service_of;
+  ServiceOf service_of, line_service_of;
   std::vector<std::size_t> shard_of;  // by service id: the shard that tails it
   source::Hooks hooks;                // from start()
   std::mt19937_64 rng{std::random_device{}()};
@@ -139,12 +140,13 @@ struct Input::Shared {
   // shard that starts fresh (a new selector) must not fetch it again.
   bool windows_restored = false;
 
-  Shared(config::LokiConfig c, const core::Clock& clk, ServiceOf s)
+  Shared(config::LokiConfig c, const core::Clock& clk, ServiceOf s, ServiceOf line_s)
       : cfg(std::move(c)),
         ep(parse_endpoint(cfg.url)),
         headers(request_headers(cfg)),
         clock(clk),
-        service_of(std::move(s)) {
+        service_of(std::move(s)),
+        line_service_of(line_s ? std::move(line_s) : service_of) {
     if (!ep.tls) return;
     if (cfg.ca_file.empty()) {
       tls.set_default_verify_paths();
@@ -227,19 +229,69 @@ class Input::Shard {
 
   void start() { asio::co_spawn(*sh_.io, run(), asio::detached); }
 
-  const std::string& selector() const { return plan_.selector; }
+  const ShardPlan& plan() const { return plan_; }
   void save(core::Writer& w) const {
     w.str(plan_.selector);
     w.i64(resume_ns_);
     core::Writer ledger;
     ledger_.save(ledger);
     w.str(ledger.bytes());
+    // A service still filling is left out, as the store leaves its window out: a
+    // restart finds it new and fetches its history again, whole.
+    std::vector<std::string_view> ids;
+    for (std::size_t i = 0; i < plan_.ids.size(); ++i)
+      if (!filling_ || !is_gained(plan_.services[i])) ids.push_back(plan_.ids[i]);
+    w.u64(ids.size());
+    for (const auto id : ids) w.str(id);
+  }
+  bool is_gained(int service) const {
+    const auto i = static_cast<std::size_t>(service);
+    return service >= 0 && i < is_gained_.size() && is_gained_[i];
   }
   bool restore(std::int64_t resume_ns, core::Reader& ledger) {
     if (!ledger_.load(ledger) || !ledger.done()) return false;
     resume_ns_ = resume_ns;
     restored_ = true;
     return true;
+  }
+  // Resumes from the shards that tailed this one's services under other
+  // selectors: from the earliest of their positions, with their ledgers joined.
+  bool restore_joined(const std::vector<std::pair<std::int64_t, std::string_view>>& from) {
+    Ledger joined = ledger_;
+    for (std::size_t i = 0; i < from.size(); ++i) {
+      Ledger one = ledger_;
+      core::Reader r(from[i].second);
+      if (!one.load(r) || !r.done()) return false;
+      if (i == 0) {
+        joined = std::move(one);
+        joined.recount_all();
+      } else {
+        joined.join(one);
+      }
+    }
+    ledger_ = std::move(joined);
+    resume_ns_ = std::numeric_limits<std::int64_t>::max();
+    for (const auto& f : from) resume_ns_ = std::min(resume_ns_, f.first);
+    restored_ = true;
+    return true;
+  }
+  // The snapshot told which services the saved shards tailed: `gained` (indices
+  // into plan().services) were in none of them. With a backfill configured, they
+  // fill (see fill()); without, they start from here as a new service does.
+  void knows_services(const std::vector<std::size_t>& gained) {
+    knows_services_ = true;
+    if (sh_.cfg.backfill_ns <= 0 || gained.empty()) return;
+    filling_ = true;
+    for (const std::size_t i : gained) {
+      const auto s = static_cast<std::size_t>(plan_.services[i]);
+      if (is_gained_.size() <= s) is_gained_.resize(s + 1, false);
+      is_gained_[s] = true;
+      gained_.push_back(plan_.services[i]);
+    }
+  }
+  const std::vector<int>& filling_services() const {
+    static const std::vector<int> none;
+    return filling_ ? gained_ : none;
   }
   // How far this shard's backfill has got; max when it is not backfilling.
   std::int64_t backfill_progress() const {
@@ -267,7 +319,9 @@ class Input::Shard {
   awaitable<void> run() {
     const std::int64_t start = sh_.clock.now_ns();
     if (!restored_) {
-      if (sh_.windows_restored) {
+      if (knows_services_) {
+        ledger_ = Ledger(ledger_start(sh_.cfg, start), timing(sh_.cfg));
+      } else if (sh_.windows_restored) {
         // A new selector next to restored windows: what its services logged before
         // now was counted before (by the process or generation the windows come
         // from), so neither a backfill nor a repair of earlier buckets may fetch it.
@@ -279,6 +333,7 @@ class Input::Shard {
       resume_ns_ = start;
     }
     asio::co_spawn(*sh_.io, reconcile_loop(), asio::detached);
+    if (filling_) asio::co_spawn(*sh_.io, fill(), asio::detached);
     if (sh_.cfg.mode == config::LokiConfig::Mode::kPoll) {
       co_await poll_loop();
     } else {
@@ -288,6 +343,7 @@ class Input::Shard {
 
   // ---- delivery -------------------------------------------------------------
   void deliver(const core::Entry& e, Via via, std::int64_t backfill_now = 0) {
+    if (filling_ && !wanted_while_filling(e, via)) return;
     switch (ledger_.admit(e.timestamp_ns, identity(e, sh_.cfg.identity_ignore_labels))) {
       case Ledger::Admit::kDuplicate:
         ++status_.duplicates;
@@ -317,6 +373,15 @@ class Input::Shard {
     }
     if (!sh_.hooks.entry(e, via == Via::kBackfill ? backfill_now : sh_.clock.now_ns()))
       ++status_.late_lines;
+  }
+
+  // While the services gained fill, their lines come from fill() only (the live
+  // and repaired ones are fetched again by its catch-up, or by a later repair,
+  // not admitted now), and fill() brings nothing else: the shard's other
+  // services' history was counted before.
+  bool wanted_while_filling(const core::Entry& e, Via via) const {
+    const int s = plan_.field_matched ? sh_.line_service_of(e) : sh_.service_of(e);
+    return is_gained(s) == (via == Via::kBackfill);
   }
 
   // ---- tail -----------------------------------------------------------------
@@ -445,8 +510,10 @@ class Input::Shard {
   // ---- query_range ----------------------------------------------------------
   // Fetches [start, end) forward, page by page. Lines at a page's last timestamp
   // come again as the next page's first: those seen in this fetch are skipped.
-  awaitable<void> fetch(std::int64_t start, std::int64_t end, Via via) {
+  // Returns how many different lines Loki returned.
+  awaitable<std::uint64_t> fetch(std::int64_t start, std::int64_t end, Via via) {
     const std::size_t limit = static_cast<std::size_t>(sh_.cfg.limit);
+    std::uint64_t lines = 0;
     std::int64_t from = start;
     IdentitySet at_from;
     asio::steady_timer pace(*sh_.io);
@@ -469,6 +536,7 @@ class Input::Shard {
         }
         if (e.timestamp_ns == newest) at_newest.push_back(id);
         if (e.timestamp_ns == from && !at_from.insert(id)) return;  // seen on the last page
+        ++lines;
         if (via == Via::kBackfill) {
           held.push_back({{}, {}, e.timestamp_ns, std::string(e.line)});
           for (const auto& l : e.labels) held.back().labels.emplace_back(l.name, l.value);
@@ -485,7 +553,7 @@ class Input::Shard {
         // Stop here; what is missing shows as unrepaired at the bucket's last check.
         log::warn("more than input.loki.limit lines share one timestamp: cannot page past it",
                   {{"shard", std::to_string(index_)}, {"timestamp", std::to_string(from)}});
-        co_return;
+        co_return lines;
       }
       from = newest;
       at_from = IdentitySet();
@@ -500,6 +568,7 @@ class Input::Shard {
         co_await pace.async_wait(use_awaitable);
       }
     }
+    co_return lines;
   }
 
   // A backfill page comes grouped by stream; the windows must see history in time
@@ -552,8 +621,12 @@ class Input::Shard {
       for (const std::int64_t minute : ledger_.due(now, read_to)) {
         try {
           const std::uint64_t loki = co_await count(minute);
-          if (loki > ledger_.received(minute))
-            co_await fetch(minute, minute + sh_.cfg.reconcile_bucket_ns, Via::kRepair);
+          const std::int64_t end = minute + sh_.cfg.reconcile_bucket_ns;
+          if (ledger_.recounting(minute)) {  // joined: fetched whole, what is new counted
+            ledger_.recounted(minute, co_await fetch(minute, end, Via::kRepair));
+          } else if (loki > ledger_.received(minute)) {
+            co_await fetch(minute, end, Via::kRepair);
+          }
           const std::uint64_t have = ledger_.received(minute);
           if (ledger_.checked(minute, now)) {
             ++status_.minutes_reconciled;
@@ -621,6 +694,41 @@ class Input::Shard {
     }
   }
 
+  // The services gained (knows_services()): history up to the ledger's floor, at
+  // the backfill's pace, then from there on until within a bucket of now (the
+  // tail has left their lines to it meanwhile), each line at its own time. Does
+  // not hold the other services back (vouched_ns): their windows are live, and
+  // the filling ones are not published to the present until done.
+  awaitable<void> fill() {
+    std::int64_t from = ledger_.floor_ns() - sh_.cfg.backfill_ns, to = ledger_.floor_ns();
+    backfill_now_ = from;
+    log::info("backfill of services new here started",
+              {{"shard", std::to_string(index_)},
+               {"services", std::to_string(gained_.size())},
+               {"seconds", std::to_string(sh_.cfg.backfill_ns / 1'000'000'000)}});
+    std::string error;
+    try {
+      while (to > from) {
+        status_.backfill_lines += co_await fetch(from, to, Via::kBackfill);
+        from = to;
+        to = core::floor_div(sh_.clock.now_ns(), sh_.cfg.reconcile_bucket_ns) *
+             sh_.cfg.reconcile_bucket_ns;
+      }
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    filling_ = false;
+    for (const int s : gained_) sh_.hooks.filling(s, false);
+    if (error.empty()) {
+      log::info("backfill of services new here done", {{"shard", std::to_string(index_)}});
+    } else {
+      log::error("backfill of services new here stopped early",
+                 {{"shard", std::to_string(index_)},
+                  {"error", error},
+                  {"reached_ns", std::to_string(backfill_now_)}});
+    }
+  }
+
   Shared& sh_;
   ShardPlan plan_;
   std::size_t index_;
@@ -631,6 +739,10 @@ class Input::Shard {
   std::int64_t backfill_now_ = 0;
   bool backfilling_ = false;
   bool restored_ = false;
+  bool knows_services_ = false;  // restored with the ids of the services saved shards tailed
+  bool filling_ = false;         // fill() is running
+  std::vector<int> gained_;      // services to fill
+  std::vector<bool> is_gained_;  // by service index
   // Lines stamped before this were counted before (see run()); they are admitted into
   // the ledger, so that its counts match Loki's, but not handed on.
   std::int64_t counted_from_ = std::numeric_limits<std::int64_t>::min();
@@ -639,8 +751,9 @@ class Input::Shard {
 };
 
 Input::Input(config::LokiConfig cfg, std::vector<ShardPlan> plan, const core::Clock& clock,
-             ServiceOf service_of)
-    : shared_(std::make_unique<Shared>(std::move(cfg), clock, std::move(service_of))) {
+             ServiceOf service_of, ServiceOf line_service_of)
+    : shared_(std::make_unique<Shared>(std::move(cfg), clock, std::move(service_of),
+                                       std::move(line_service_of))) {
   for (std::size_t i = 0; i < plan.size(); ++i) {
     for (int s : plan[i].services) {
       const auto id = static_cast<std::size_t>(s);
@@ -656,6 +769,12 @@ Input::~Input() = default;
 void Input::start(asio::io_context& io, source::Hooks hooks) {
   shared_->io = &io;
   shared_->hooks = std::move(hooks);
+  for (auto& s : shards_) {
+    for (const int service : s->filling_services()) {
+      if (!shared_->hooks.filling) throw std::logic_error("a source filling needs Hooks::filling");
+      shared_->hooks.filling(service, true);
+    }
+  }
   for (auto& s : shards_) s->start();
   log::info("tailing Loki",
             {{"url", shared_->cfg.url}, {"shards", std::to_string(shards_.size())}});
@@ -668,15 +787,47 @@ void Input::save(core::Writer& w) const {
 
 void Input::windows_restored() { shared_->windows_restored = true; }
 
-std::size_t Input::restore(core::Reader& r) {
-  std::size_t restored = 0;
+std::size_t Input::restore(core::Reader& r, bool with_ids) {
+  struct Saved {
+    std::string_view selector;
+    std::int64_t resume;
+    std::string_view ledger;
+    std::vector<std::string_view> ids;
+  };
+  std::vector<Saved> saved;
+  std::set<std::string_view> tailed;
   for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
-    const std::string_view selector = r.str();
-    const std::int64_t resume = r.i64();
-    core::Reader ledger(r.str());
-    for (auto& s : shards_) {
-      if (r.ok() && s->selector() == selector && s->restore(resume, ledger)) ++restored;
+    Saved s{r.str(), r.i64(), r.str(), {}};
+    if (with_ids)
+      for (std::uint64_t k = r.count(), j = 0; j < k && r.ok(); ++j) s.ids.push_back(r.str());
+    tailed.insert(s.ids.begin(), s.ids.end());
+    saved.push_back(std::move(s));
+  }
+  if (!r.ok()) return 0;
+  std::size_t restored = 0;
+  for (auto& shard : shards_) {
+    const auto& ids = shard->plan().ids;
+    const auto same = std::find_if(saved.begin(), saved.end(), [&](const Saved& s) {
+      return s.selector == shard->plan().selector;
+    });
+    if (same != saved.end()) {
+      core::Reader ledger(same->ledger);
+      if (shard->restore(same->resume, ledger)) ++restored;
+    } else if (with_ids) {
+      std::vector<std::pair<std::int64_t, std::string_view>> from;
+      for (const auto& s : saved) {
+        if (std::any_of(s.ids.begin(), s.ids.end(), [&](std::string_view id) {
+              return std::find(ids.begin(), ids.end(), id) != ids.end();
+            }))
+          from.emplace_back(s.resume, s.ledger);
+      }
+      if (!from.empty() && shard->restore_joined(from)) ++restored;
     }
+    if (!with_ids) continue;
+    std::vector<std::size_t> gained;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      if (!tailed.contains(ids[i])) gained.push_back(i);
+    shard->knows_services(gained);
   }
   return restored;
 }

@@ -52,24 +52,33 @@ std::string url_encode(std::string_view s);
 class Input final : public source::Source {
  public:
   // Reads the credentials files now: throws std::runtime_error naming a file.
+  // line_service_of (optional: else service_of) also reads the line's service
+  // field: it picks a backfill's lines on a shard where services are found so.
   Input(config::LokiConfig cfg, std::vector<ShardPlan> plan, const core::Clock& clock,
-        ServiceOf service_of);
+        ServiceOf service_of, ServiceOf line_service_of = {});
   ~Input() override;
   Input(const Input&) = delete;
   Input& operator=(const Input&) = delete;
 
-  // Before start(): the shards' resume positions and ledgers from a snapshot,
-  // matched by selector (a shard whose selector changed starts fresh). A
-  // restored shard resumes from its position and skips the backfill; its
-  // reconciler then fetches what Loki stored while the exporter was away.
+  // Before start(), after windows_restored(): the shards' resume positions and
+  // ledgers from a snapshot. A shard with the same selector resumes from its
+  // position and skips the backfill; its reconciler then fetches what Loki stored
+  // while the exporter was away. With the services each saved shard tailed
+  // (with_ids; snapshots before 0.9 lack them), a shard whose selector changed
+  // (a fleet rescale) resumes from the shards that tailed its services before,
+  // their ledgers joined (Ledger::join); a service no saved shard tailed (moved
+  // here, or new) is backfilled by itself (input.loki.backfill), marked filling
+  // until it has caught up, while the shard's other services go on live.
   // Returns the shards restored; false-y input leaves everything fresh.
-  std::size_t restore(core::Reader& r);
+  std::size_t restore(core::Reader& r, bool with_ids);
   // Before start(): the windows were restored from a snapshot (at a restart, or
-  // carried over by a reload). A shard that starts fresh then counts from now: no
+  // carried over by a reload). A shard that starts fresh and cannot tell which
+  // of its services are new (a snapshot without ids) then counts from now: no
   // backfill, and no repair of the buckets before it; the services it tails that
   // stayed have those lines already, and fetching them again would count them twice
   // (docs/operations.md).
   void windows_restored();
+  // Writes the format restore(r, true) reads.
   void save(core::Writer& w) const;
   // Once: an Input belongs to one generation, and a reload builds a new one.
   void start(boost::asio::io_context& io, source::Hooks hooks) override;

@@ -25,7 +25,7 @@ struct Unit {
 };
 
 ShardPlan to_shard(const Unit& u) {
-  if (u.key.empty()) return {u.selector, u.services, u.field_matched};
+  if (u.key.empty()) return {u.selector, u.services, u.field_matched, {}};
   ShardPlan p;
   std::string alternation;
   for (const auto& [value, service] : u.values) {
@@ -101,7 +101,11 @@ std::vector<ShardPlan> plan_shards(const config::Config& c) {
     units.push_back(std::move(half));
   }
   std::vector<ShardPlan> out;
-  for (const auto& u : units) out.push_back(to_shard(u));
+  for (const auto& u : units) {
+    out.push_back(to_shard(u));
+    for (int i : out.back().services)
+      out.back().ids.push_back(c.services[static_cast<std::size_t>(i)].info.id);
+  }
   return out;
 }
 

@@ -17,9 +17,10 @@
 namespace lle::loki {
 
 struct ShardPlan {
-  std::string selector;        // the LogQL stream selector this shard tails
-  std::vector<int> services;   // indices into Config::services
-  bool field_matched = false;  // the shard under input.loki.selector
+  std::string selector;          // the LogQL stream selector this shard tails
+  std::vector<int> services;     // indices into Config::services
+  bool field_matched = false;    // the shard under input.loki.selector
+  std::vector<std::string> ids;  // the services' ids (saved with the shard's position)
 };
 
 // Throws config::ConfigError when the services need more tails than max_tails.

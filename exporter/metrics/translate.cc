@@ -222,6 +222,13 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   each([&](std::string_view id, const window::ServiceView& v) {
     out.sample({{"service", id}}, v.baseline_ready ? 1 : 0);
   });
+  out.family("loki_latency_fleet_service_ready",
+             "0 while the service's history is being fetched (moved here by a fleet rescale, or "
+             "added): generated alerts ignore it then; else 1.",
+             MetricType::Gauge, n);
+  each([&](std::string_view id, const window::ServiceView& v) {
+    out.sample({{"service", id}}, v.filling ? 0 : 1);
+  });
   out.family("loki_latency_baseline_buckets", "5-minute buckets with data in the last 7 days.",
              MetricType::Gauge, n);
   each([&](std::string_view id, const window::ServiceView& v) {
@@ -485,6 +492,10 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   per_shard("loki_latency_loki_reconcile_errors_total",
             "Count or repair queries that failed (retried on the next tick).", MetricType::Counter,
             [](const Shard& s) { return s.reconcile_errors; });
+  per_shard("loki_latency_loki_backfill_lines_total",
+            "Lines fetched for the history of services new to this exporter (moved here by a "
+            "fleet rescale, or added).",
+            MetricType::Counter, [](const Shard& s) { return s.backfill_lines; });
   per_shard("loki_latency_loki_ledger_bytes",
             "Memory held by the shard's per-minute line identities.", MetricType::Gauge,
             [](const Shard& s) { return s.ledger_bytes; });
