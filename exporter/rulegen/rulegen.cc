@@ -100,6 +100,14 @@ SloCounters slo_counters(const std::string& job, const std::string& id, double t
           "loki_latency_requests_total" + sel + "}"};
 }
 
+// Appended to the per-service recording rules that alerts stand on: a service
+// whose history is still being fetched (moved to this fleet member, or new:
+// loki_latency_fleet_service_ready 0) has none of its series until it is done.
+std::string unless_filling(const std::string& job) {
+  return " unless on (service) (max by (service) (loki_latency_fleet_service_ready{" + job +
+         "}) == 0)";
+}
+
 std::string slo_ratio_rule(std::int64_t window_ns) {
   return std::string(kSloErrorRatioRule) + prometheus_duration(window_ns);
 }
@@ -125,8 +133,9 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
       const std::string range = "[" + prometheus_duration(w) + "]";
       g.rules.push_back({"record",
                          slo_ratio_rule(w),
-                         "sum by (service) (rate(" + slow + range + ")) / sum by (service) (rate(" +
-                             all + range + "))",
+                         "(sum by (service) (rate(" + slow + range +
+                             ")) / sum by (service) (rate(" + all + range + ")))" +
+                             unless_filling(job),
                          0,
                          labels,
                          {}});
@@ -187,19 +196,19 @@ std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& 
   }
 
   Group latency{"loki-latency-exporter.latency", {}};
-  latency.rules.push_back(
-      {"record",
-       kP95Rule,
-       "max by (service) (loki_latency_window_p95_seconds{" + job + ", window=\"5m\"})",
-       0,
-       {},
-       {}});
+  latency.rules.push_back({"record",
+                           kP95Rule,
+                           "max by (service) (loki_latency_window_p95_seconds{" + job +
+                               ", window=\"5m\"})" + unless_filling(job),
+                           0,
+                           {},
+                           {}});
   latency.rules.push_back(
       {"record",
        kBaselineRule,
        "max by (service) (loki_latency_window_p95_seconds{" + job +
            ", window=\"7d\"}) and on (service) (max by (service) (loki_latency_baseline_ready{" +
-           job + "}) == 1)",
+           job + "}) == 1)" + unless_filling(job),
        0,
        {},
        {}});
