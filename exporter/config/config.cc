@@ -268,7 +268,7 @@ LokiConfig load_loki(const At& l) {
   c.reconcile_settle_ns = l.key("reconcile_settle").duration_or(c.reconcile_settle_ns, 0, 3600);
   c.poll_interval_ns = l.key("poll_interval").duration_or(c.poll_interval_ns, 0.1, 3600);
   c.poll_lag_ns = l.key("poll_lag").duration_or(c.poll_lag_ns, 0, 3600);
-  c.backfill_ns = l.key("backfill").duration_or(0, 0, 7 * 24 * 3600);
+  c.backfill_ns = l.key("backfill").duration_or(0, 0, 14 * 24 * 3600);  // the trend's most
   c.backfill_pages_per_second = l.key("backfill_pages_per_second").number_or(5, 0.01, 1000);
   if (const At i = l.key("identity_ignore_labels"); i.present()) {
     c.identity_ignore_labels = i.string_list();

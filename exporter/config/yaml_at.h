@@ -121,8 +121,8 @@ struct At {
     const auto s = str();
     const auto secs = core::parse_duration_seconds(s);
     if (!secs || *secs < min_s || *secs > max_s) {
-      fail("expected a duration such as 30s, 5m or 1h from " + std::to_string(min_s) + "s to " +
-           std::to_string(max_s) + "s, got '" + s + "'");
+      fail("expected a duration such as 30s, 5m or 1h from " + core::shortest_text(min_s) +
+           "s to " + core::shortest_text(max_s) + "s, got '" + s + "'");
     }
     return static_cast<std::int64_t>(*secs * 1e9);
   }
