@@ -282,6 +282,7 @@ class Input::Shard {
     knows_services_ = true;
     if (sh_.cfg.backfill_ns <= 0 || gained.empty()) return;
     filling_ = true;
+    fill_selector_ = selector_of(plan_, gained);
     for (const std::size_t i : gained) {
       const auto s = static_cast<std::size_t>(plan_.services[i]);
       if (is_gained_.size() <= s) is_gained_.resize(s + 1, false);
@@ -510,8 +511,11 @@ class Input::Shard {
   // ---- query_range ----------------------------------------------------------
   // Fetches [start, end) forward, page by page. Lines at a page's last timestamp
   // come again as the next page's first: those seen in this fetch are skipped.
-  // Returns how many different lines Loki returned.
-  awaitable<std::uint64_t> fetch(std::int64_t start, std::int64_t end, Via via) {
+  // Returns how many different lines Loki returned. selector: the shard's, or
+  // (fill()) one of some of its services.
+  awaitable<std::uint64_t> fetch(std::int64_t start, std::int64_t end, Via via,
+                                 const std::string* selector = nullptr) {
+    const std::string& query = selector ? *selector : plan_.selector;
     const std::size_t limit = static_cast<std::size_t>(sh_.cfg.limit);
     std::uint64_t lines = 0;
     std::int64_t from = start;
@@ -519,10 +523,9 @@ class Input::Shard {
     asio::steady_timer pace(*sh_.io);
     std::uint64_t pages = 0;
     while (from < end) {
-      const std::string body =
-          co_await sh_.get("/loki/api/v1/query_range?query=" + url_encode(plan_.selector) +
-                           "&start=" + std::to_string(from) + "&end=" + std::to_string(end) +
-                           "&limit=" + std::to_string(limit) + "&direction=forward");
+      const std::string body = co_await sh_.get(
+          "/loki/api/v1/query_range?query=" + url_encode(query) + "&start=" + std::to_string(from) +
+          "&end=" + std::to_string(end) + "&limit=" + std::to_string(limit) + "&direction=forward");
       std::size_t n = 0;
       std::int64_t newest = from;
       std::vector<std::uint64_t> at_newest;
@@ -705,11 +708,12 @@ class Input::Shard {
     log::info("backfill of services new here started",
               {{"shard", std::to_string(index_)},
                {"services", std::to_string(gained_.size())},
+               {"selector", fill_selector_},
                {"seconds", std::to_string(sh_.cfg.backfill_ns / 1'000'000'000)}});
     std::string error;
     try {
       while (to > from) {
-        status_.backfill_lines += co_await fetch(from, to, Via::kBackfill);
+        status_.backfill_lines += co_await fetch(from, to, Via::kBackfill, &fill_selector_);
         from = to;
         to = core::floor_div(sh_.clock.now_ns(), sh_.cfg.reconcile_bucket_ns) *
              sh_.cfg.reconcile_bucket_ns;
@@ -742,6 +746,7 @@ class Input::Shard {
   bool knows_services_ = false;  // restored with the ids of the services saved shards tailed
   bool filling_ = false;         // fill() is running
   std::vector<int> gained_;      // services to fill
+  std::string fill_selector_;  // theirs alone, where the shard's services are matched by one label
   std::vector<bool> is_gained_;  // by service index
   // Lines stamped before this were counted before (see run()); they are admitted into
   // the ledger, so that its counts match Loki's, but not handed on.

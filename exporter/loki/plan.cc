@@ -24,17 +24,22 @@ struct Unit {
   bool field_matched = false;
 };
 
-ShardPlan to_shard(const Unit& u) {
-  if (u.key.empty()) return {u.selector, u.services, u.field_matched, {}};
-  ShardPlan p;
+std::string label_selector(const std::string& key, const std::vector<std::string>& values) {
   std::string alternation;
+  for (const auto& v : values) alternation += (alternation.empty() ? "" : "|") + regex_escape(v);
+  return "{" + key + (values.size() == 1 ? "=" + quote(values[0]) : "=~" + quote(alternation)) +
+         "}";
+}
+
+ShardPlan to_shard(const Unit& u) {
+  if (u.key.empty()) return {u.selector, u.services, u.field_matched, {}, {}, {}};
+  ShardPlan p;
+  p.label = u.key;
   for (const auto& [value, service] : u.values) {
-    alternation += (alternation.empty() ? "" : "|") + regex_escape(value);
+    p.values.push_back(value);
     p.services.push_back(service);
   }
-  p.selector = "{" + u.key +
-               (u.values.size() == 1 ? "=" + quote(u.values[0].first) : "=~" + quote(alternation)) +
-               "}";
+  p.selector = label_selector(u.key, p.values);
   return p;
 }
 
@@ -107,6 +112,13 @@ std::vector<ShardPlan> plan_shards(const config::Config& c) {
       out.back().ids.push_back(c.services[static_cast<std::size_t>(i)].info.id);
   }
   return out;
+}
+
+std::string selector_of(const ShardPlan& shard, const std::vector<std::size_t>& some) {
+  if (shard.label.empty() || some.empty()) return shard.selector;
+  std::vector<std::string> values;
+  for (const std::size_t i : some) values.push_back(shard.values.at(i));
+  return label_selector(shard.label, values);
 }
 
 int fleet_tails(const config::Config& c) {

@@ -21,7 +21,15 @@ struct ShardPlan {
   std::vector<int> services;     // indices into Config::services
   bool field_matched = false;    // the shard under input.loki.selector
   std::vector<std::string> ids;  // the services' ids (saved with the shard's position)
+  // A shard of services matched by one label: its name, and each service's value
+  // (same order as services). Empty otherwise.
+  std::string label;
+  std::vector<std::string> values;
 };
+
+// The selector of some of a shard's services (indices into its services): for a
+// shard matched by one label, a selector of their values only; else the shard's.
+std::string selector_of(const ShardPlan& shard, const std::vector<std::size_t>& some);
 
 // Throws config::ConfigError when the services need more tails than max_tails.
 std::vector<ShardPlan> plan_shards(const config::Config& c);

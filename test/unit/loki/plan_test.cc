@@ -63,4 +63,17 @@ BOOST_AUTO_TEST_CASE(never_more_tails_than_the_budget) {
   BOOST_TEST(lle::loki::plan_shards(config(10, 10)).size() == 5u);  // 3 values split at most
 }
 
+// A fleet handoff backfills only the services a member gained: for a shard of
+// one label, a selector of theirs; the others' shards have no narrower one.
+BOOST_AUTO_TEST_CASE(some_of_a_shards_services_get_a_selector_of_their_own) {
+  const auto p = lle::loki::plan_shards(config(1, 4));
+  BOOST_TEST_REQUIRE(p.size() == 3u);
+  BOOST_TEST((p[0].ids == std::vector<std::string>{"a", "b", "c"}));
+  BOOST_TEST(lle::loki::selector_of(p[0], {1}) == R"({app="b.x"})");
+  BOOST_TEST(lle::loki::selector_of(p[0], {0, 2}) == R"({app=~"a|c"})");
+  BOOST_TEST(lle::loki::selector_of(p[0], {}) == p[0].selector);
+  BOOST_TEST(lle::loki::selector_of(p[1], {0}) == p[1].selector);
+  BOOST_TEST(lle::loki::selector_of(p[2], {0}) == p[2].selector);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
