@@ -25,7 +25,7 @@ struct ShardStatus {
   std::uint64_t reconcile_errors = 0;
   std::int64_t newest_line_ns = 0;
   std::uint64_t ledger_bytes = 0;
-  std::uint64_t backfill_lines = 0;  // fetched for services new here (fleet handoff)
+  std::uint64_t backfill_lines = 0;  // fetched by backfills (cold start, services new here)
 };
 
 }  // namespace lle::core

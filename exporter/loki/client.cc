@@ -683,7 +683,7 @@ class Input::Shard {
                {"seconds", std::to_string(sh_.cfg.backfill_ns / 1'000'000'000)}});
     std::string error;
     try {
-      co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
+      status_.backfill_lines += co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -493,8 +493,8 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
             "Count or repair queries that failed (retried on the next tick).", MetricType::Counter,
             [](const Shard& s) { return s.reconcile_errors; });
   per_shard("loki_latency_loki_backfill_lines_total",
-            "Lines fetched for the history of services new to this exporter (moved here by a "
-            "fleet rescale, or added).",
+            "Lines backfills fetched: a cold start's, and the history of services new to this "
+            "exporter (moved here by a fleet rescale, or added).",
             MetricType::Counter, [](const Shard& s) { return s.backfill_lines; });
   per_shard("loki_latency_loki_ledger_bytes",
             "Memory held by the shard's per-minute line identities.", MetricType::Gauge,

@@ -325,9 +325,11 @@ BOOST_AUTO_TEST_CASE(scaling_out_and_back_counts_every_line_once) {
   // docs/fleet.md.)
   BOOST_TEST_REQUIRE(wait_until(
       [&] {
-        for (auto& m : back)
-          for (const auto& v : m->published()->snapshot.views)
+        for (auto& m : back) {
+          const auto p = m->published();  // kept: the loop reads its views
+          for (const auto& v : p->snapshot.views)
             if (v.filling) return false;
+        }
         return true;
       },
       30s));
