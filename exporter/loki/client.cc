@@ -17,6 +17,7 @@
 #include <boost/url.hpp>
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -257,19 +258,20 @@ class Input::Shard {
   // Resumes from the shards that tailed this one's services under other
   // selectors: from the earliest of their positions, with their ledgers joined.
   bool restore_joined(const std::vector<std::pair<std::int64_t, std::string_view>>& from) {
-    Ledger joined = ledger_;
-    for (std::size_t i = 0; i < from.size(); ++i) {
-      Ledger one = ledger_;
-      core::Reader r(from[i].second);
+    std::optional<Ledger> joined;
+    for (const auto& f : from) {
+      Ledger one(0, timing(sh_.cfg));
+      core::Reader r(f.second);
       if (!one.load(r) || !r.done()) return false;
-      if (i == 0) {
-        joined = std::move(one);
-        joined.recount_all();
+      if (joined) {
+        joined->join(one);
       } else {
-        joined.join(one);
+        joined = std::move(one);
+        joined->recount_all();
       }
     }
-    ledger_ = std::move(joined);
+    if (!joined) return false;
+    ledger_ = std::move(*joined);
     resume_ns_ = std::numeric_limits<std::int64_t>::max();
     for (const auto& f : from) resume_ns_ = std::min(resume_ns_, f.first);
     restored_ = true;
@@ -290,7 +292,8 @@ class Input::Shard {
       gained_.push_back(plan_.services[i]);
     }
   }
-  const std::vector<int>& filling_services() const {
+  // The services gained that are still filling.
+  const std::vector<int>& gained() const {
     static const std::vector<int> none;
     return filling_ ? gained_ : none;
   }
@@ -319,7 +322,10 @@ class Input::Shard {
 
   awaitable<void> run() {
     const std::int64_t start = sh_.clock.now_ns();
+    // It checks no bucket a backfill has not read past yet (see read_to).
+    asio::co_spawn(*sh_.io, reconcile_loop(), asio::detached);
     if (!restored_) {
+      resume_ns_ = start;
       if (knows_services_) {
         ledger_ = Ledger(ledger_start(sh_.cfg, start), timing(sh_.cfg));
       } else if (sh_.windows_restored) {
@@ -329,11 +335,9 @@ class Input::Shard {
         ledger_ = Ledger(start, timing(sh_.cfg));
         counted_from_ = start;  // its first bucket may hold lines from before
       } else if (sh_.cfg.backfill_ns > 0) {
-        co_await backfill(start);
+        resume_ns_ = std::max(start, co_await backfill(start));
       }
-      resume_ns_ = start;
     }
-    asio::co_spawn(*sh_.io, reconcile_loop(), asio::detached);
     if (filling_) asio::co_spawn(*sh_.io, fill(), asio::detached);
     if (sh_.cfg.mode == config::LokiConfig::Mode::kPoll) {
       co_await poll_loop();
@@ -347,6 +351,10 @@ class Input::Shard {
     if (filling_ && !wanted_while_filling(e, via)) return;
     switch (ledger_.admit(e.timestamp_ns, identity(e, sh_.cfg.identity_ignore_labels))) {
       case Ledger::Admit::kDuplicate:
+        // History is fetched once, in ranges that do not overlap: a line it brings
+        // is new here. Only a joined ledger knows it, from when its service was
+        // tailed by a shard this one resumes from, before it moved away and back.
+        if (via == Via::kBackfill) break;
         ++status_.duplicates;
         return;
       case Ledger::Admit::kTooOld:
@@ -376,11 +384,12 @@ class Input::Shard {
       ++status_.late_lines;
   }
 
-  // While the services gained fill, their lines come from fill() only (the live
-  // and repaired ones are fetched again by its catch-up, or by a later repair,
-  // not admitted now), and fill() brings nothing else: the shard's other
-  // services' history was counted before.
+  // While the services gained fill, their live lines are left to fill()'s catch-up
+  // or to a later repair, and fill() brings nothing else: the shard's other
+  // services' history was counted before. A repair is of a minute fill() has read
+  // (reconcile_loop() waits for it): all its lines are wanted.
   bool wanted_while_filling(const core::Entry& e, Via via) const {
+    if (via == Via::kRepair) return true;
     const int s = plan_.field_matched ? sh_.line_service_of(e) : sh_.service_of(e);
     return is_gained(s) == (via == Via::kBackfill);
   }
@@ -562,6 +571,7 @@ class Input::Shard {
       at_from = IdentitySet();
       for (auto id : at_newest) at_from.insert(id);
       if (via == Via::kBackfill) {
+        history_read_ns_ = from;  // the buckets before are complete: checks may go on
         if (pages % 20 == 0) {
           log::info("backfill progress", {{"shard", std::to_string(index_)},
                                           {"pages", std::to_string(pages)},
@@ -616,11 +626,13 @@ class Input::Shard {
       co_await timer.async_wait(use_awaitable);
       const std::int64_t now = sh_.clock.now_ns();
       ledger_.advance(now);
-      // A poller reads behind the clock: a bucket it has not read past yet is not
-      // missing lines, only waiting for them. A tail reads live.
-      const std::int64_t read_to = sh_.cfg.mode == config::LokiConfig::Mode::kPoll
-                                       ? resume_ns_
-                                       : std::numeric_limits<std::int64_t>::max();
+      // A poller reads behind the clock, as does a backfill (for the services
+      // gained, if filling): a bucket not read past yet is not missing lines, only
+      // waiting for them. A tail reads live.
+      std::int64_t read_to = sh_.cfg.mode == config::LokiConfig::Mode::kPoll
+                                 ? resume_ns_
+                                 : std::numeric_limits<std::int64_t>::max();
+      if (backfilling_ || filling_) read_to = std::min(read_to, history_read_ns_);
       for (const std::int64_t minute : ledger_.due(now, read_to)) {
         try {
           const std::uint64_t loki = co_await count(minute);
@@ -670,20 +682,38 @@ class Input::Shard {
     }
   }
 
-  // One pass: a retry could not tell the lines already handed on from the rest
+  // History from `from` to `to`, then on from there until within a bucket of now
+  // (Loki stores lines meanwhile): each line at its own time, as the windows need,
+  // however long it takes. Returns where it has read to. selector: as for fetch().
+  // The reconciler checks the buckets it has read as it goes, so that the ledger
+  // holds no more of them than live.
+  awaitable<std::int64_t> read_history(std::int64_t from, std::int64_t to,
+                                       const std::string* selector = nullptr) {
+    backfill_now_ = from;
+    while (to > from) {
+      status_.backfill_lines += co_await fetch(from, to, Via::kBackfill, selector);
+      from = history_read_ns_ = to;
+      to = core::floor_div(sh_.clock.now_ns(), sh_.cfg.reconcile_bucket_ns) *
+           sh_.cfg.reconcile_bucket_ns;
+    }
+    co_return from;
+  }
+
+  // Up to the bucket the ledger starts with, and on to near now; returns where the
+  // tail is to start (on an error, `start`: reconciliation covers the rest). One
+  // pass: a retry could not tell the lines already handed on from the rest
   // (history is older than any ledger bucket), so a failure ends the backfill.
-  awaitable<void> backfill(std::int64_t start) {
-    // Up to the bucket the ledger starts with: reconciliation covers the rest.
+  awaitable<std::int64_t> backfill(std::int64_t start) {
     const std::int64_t end =
         core::floor_div(start, sh_.cfg.reconcile_bucket_ns) * sh_.cfg.reconcile_bucket_ns;
-    backfill_now_ = end - sh_.cfg.backfill_ns;
     backfilling_ = true;
     log::info("backfill started",
               {{"shard", std::to_string(index_)},
                {"seconds", std::to_string(sh_.cfg.backfill_ns / 1'000'000'000)}});
     std::string error;
+    std::int64_t reached = start;
     try {
-      status_.backfill_lines += co_await fetch(end - sh_.cfg.backfill_ns, end, Via::kBackfill);
+      reached = co_await read_history(end - sh_.cfg.backfill_ns, end);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -695,16 +725,16 @@ class Input::Shard {
                                             {"error", error},
                                             {"reached_ns", std::to_string(backfill_now_)}});
     }
+    co_return reached;
   }
 
-  // The services gained (knows_services()): history up to the ledger's floor, at
-  // the backfill's pace, then from there on until within a bucket of now (the
-  // tail has left their lines to it meanwhile), each line at its own time. Does
-  // not hold the other services back (vouched_ns): their windows are live, and
-  // the filling ones are not published to the present until done.
+  // The services gained (knows_services()): read_history() from the ledger's floor
+  // back, at the backfill's pace (the tail leaves their lines to it meanwhile).
+  // Does not hold the other services back (vouched_ns): their windows are live,
+  // and the filling ones are not published to the present until done. The
+  // shard's buckets wait for their checks until it has read them
+  // (history_read_ns_): a check before would find the gained services' lines missing.
   awaitable<void> fill() {
-    std::int64_t from = ledger_.floor_ns() - sh_.cfg.backfill_ns, to = ledger_.floor_ns();
-    backfill_now_ = from;
     log::info("backfill of services new here started",
               {{"shard", std::to_string(index_)},
                {"services", std::to_string(gained_.size())},
@@ -712,12 +742,8 @@ class Input::Shard {
                {"seconds", std::to_string(sh_.cfg.backfill_ns / 1'000'000'000)}});
     std::string error;
     try {
-      while (to > from) {
-        status_.backfill_lines += co_await fetch(from, to, Via::kBackfill, &fill_selector_);
-        from = to;
-        to = core::floor_div(sh_.clock.now_ns(), sh_.cfg.reconcile_bucket_ns) *
-             sh_.cfg.reconcile_bucket_ns;
-      }
+      co_await read_history(ledger_.floor_ns() - sh_.cfg.backfill_ns, ledger_.floor_ns(),
+                            &fill_selector_);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -745,7 +771,9 @@ class Input::Shard {
   bool restored_ = false;
   bool knows_services_ = false;  // restored with the ids of the services saved shards tailed
   bool filling_ = false;         // fill() is running
-  std::vector<int> gained_;      // services to fill
+  // How far read_history() has read: the reconciler checks no bucket after it.
+  std::int64_t history_read_ns_ = std::numeric_limits<std::int64_t>::min();
+  std::vector<int> gained_;    // services to fill
   std::string fill_selector_;  // theirs alone, where the shard's services are matched by one label
   std::vector<bool> is_gained_;  // by service index
   // Lines stamped before this were counted before (see run()); they are admitted into
@@ -775,7 +803,7 @@ void Input::start(asio::io_context& io, source::Hooks hooks) {
   shared_->io = &io;
   shared_->hooks = std::move(hooks);
   for (auto& s : shards_) {
-    for (const int service : s->filling_services()) {
+    for (const int service : s->gained()) {
       if (!shared_->hooks.filling) throw std::logic_error("a source filling needs Hooks::filling");
       shared_->hooks.filling(service, true);
     }

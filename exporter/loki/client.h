@@ -64,7 +64,7 @@ class Input final : public source::Source {
   // ledgers from a snapshot. A shard with the same selector resumes from its
   // position and skips the backfill; its reconciler then fetches what Loki stored
   // while the exporter was away. With the services each saved shard tailed
-  // (with_ids; snapshots before 0.9 lack them), a shard whose selector changed
+  // (with_ids; snapshots of state tag 3 lack them), a shard whose selector changed
   // (a fleet rescale) resumes from the shards that tailed its services before,
   // their ledgers joined (Ledger::join); a service no saved shard tailed (moved
   // here, or new) is backfilled by itself (input.loki.backfill), marked filling

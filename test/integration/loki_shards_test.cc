@@ -27,7 +27,7 @@ namespace {
 struct Shards {
   TempDir dir;
   lle::config::Config cfg;
-  lle::core::ManualClock clock{now_ns()};
+  lle::core::ManualClock clock;
   lle::parse::LineParser parser;
   std::optional<lle::loki::Input> input;
   boost::asio::io_context io;  // after the input: its coroutines go first
@@ -38,15 +38,19 @@ struct Shards {
   std::map<int, int> delivered;  // seq -> times
   int without_seq = 0;
   std::string ended;
+  std::int64_t worst_lag_ns = 0;  // of a line behind the time it was handed on at
 
-  Shards(const FakeLoki& loki, int shards)
-      : cfg(load(loki, shards)), parser(lle::ingest::rules_from(cfg)) {
+  // extra: more exporter.yaml, under input.loki.
+  Shards(const FakeLoki& loki, int shards, std::int64_t start_ns = now_ns(),
+         const std::string& extra = "")
+      : cfg(load(loki, shards, extra)), clock(start_ns), parser(lle::ingest::rules_from(cfg)) {
     input.emplace(cfg.loki, lle::loki::plan_shards(cfg), clock,
                   [this](const lle::core::Entry& e) { return parser.service_by_labels(e); });
     lle::source::Hooks hooks;
-    hooks.entry = [this](const lle::core::Entry& e, std::int64_t) {
+    hooks.entry = [this](const lle::core::Entry& e, std::int64_t now) {
       const auto at = e.line.find("\"seq\":");
       std::lock_guard lock(mutex);
+      worst_lag_ns = std::max(worst_lag_ns, now - e.timestamp_ns);
       if (at == std::string_view::npos)
         ++without_seq;
       else
@@ -66,15 +70,15 @@ struct Shards {
     thread.join();
   }
 
-  lle::config::Config load(const FakeLoki& loki, int shards) {
+  lle::config::Config load(const FakeLoki& loki, int shards, const std::string& extra) {
     dir.write("services.yaml", kServices);
     return lle::config::load(dir.write(
         "exporter.yaml",
         "services_file: services.yaml\ninput:\n  loki:\n    url: " + loki.url() +
             "\n    selector: '{namespace=\"shop\"}'\n    shards: " + std::to_string(shards) +
             "\n    reconcile_bucket: 1s\n    reconcile_settle: 1s\n"
-            "    backoff_initial: 20ms\n    backoff_max: 200ms\n    connect_timeout: 2s\n"
-            "windows:\n  allowed_lateness: 3s\n"));
+            "    backoff_initial: 20ms\n    backoff_max: 200ms\n    connect_timeout: 2s\n" +
+            extra + "windows:\n  allowed_lateness: 3s\n"));
   }
 
   // The shards' status, read on the io thread as the Input requires.
@@ -164,6 +168,29 @@ BOOST_AUTO_TEST_CASE(abrupt_drops_mid_message_lose_nothing_and_repeat_nothing) {
   BOOST_TEST_REQUIRE(s.reconcile());
   BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == loki.stored(); }, 20s));
   s.expect_each_once(from, loki.stored());
+}
+
+// A cold start's backfill, slow against the clock: what Loki stored meanwhile
+// (here: stamped after the start) is read as history too, each line at its own
+// time, not by the tail at the time it ends; with the clock a minute on by then,
+// the windows would take it as too late.
+BOOST_AUTO_TEST_CASE(a_slow_backfill_reads_on_to_near_now_each_line_at_its_own_time) {
+  FakeLoki loki({});
+  const int from = push_seq();
+  const std::int64_t start = now_ns();
+  push(loki, 100, 0, start - 30'000'000'000);  // history: 10 pages at 5 a second
+  for (int s = 1; s <= 5; ++s) push(loki, 20, 0, start + s * 1'000'000'000LL);
+  Shards s(loki, 1, start, "    backfill: 1m\n    backfill_pages_per_second: 5\n    limit: 10\n");
+  // The clock moves on a minute while the history is read (each shard has more
+  // than a second of it left after its first page).
+  BOOST_TEST_REQUIRE(wait_until([&] { return loki.query_ranges() > 0; }, 20s));
+  s.clock.advance(60'000'000'000);
+  BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == loki.stored(); }, 30s));
+  BOOST_TEST_REQUIRE(s.reconcile());
+  s.expect_each_once(from, loki.stored());
+  BOOST_TEST(s.sum(&lle::core::ShardStatus::lines_repaired) == 0u);
+  std::lock_guard lock(s.mutex);
+  BOOST_TEST(s.worst_lag_ns < s.cfg.windows.hold_ns);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
