@@ -22,6 +22,7 @@ struct ShardStatus {
   std::uint64_t excess_lines = 0;      // more received than Loki counted (should stay 0)
   std::uint64_t late_lines = 0;        // for a minute no longer tracked: not de-duplicated
   std::uint64_t minutes_reconciled = 0;
+  std::int64_t reconciled_ns = 0;  // the clock at the last pass that checked every bucket due
   std::uint64_t reconcile_errors = 0;
   std::int64_t newest_line_ns = 0;
   std::uint64_t ledger_bytes = 0;

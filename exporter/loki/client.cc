@@ -633,6 +633,7 @@ class Input::Shard {
                                  ? resume_ns_
                                  : std::numeric_limits<std::int64_t>::max();
       if (backfilling_ || filling_) read_to = std::min(read_to, history_read_ns_);
+      bool failed = false;
       for (const std::int64_t minute : ledger_.due(now, read_to)) {
         try {
           const std::uint64_t loki = co_await count(minute);
@@ -654,9 +655,11 @@ class Input::Shard {
             log::warn("reconciliation failed",
                       {{"shard", std::to_string(index_)}, {"error", e.what()}});
           }
+          failed = true;
           break;  // Loki is not answering: try again on the next tick
         }
       }
+      if (!failed) status_.reconciled_ns = now;
     }
   }
 

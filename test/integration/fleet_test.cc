@@ -106,12 +106,22 @@ struct Member {
     return p.get_future().get();
   }
   // Moves the clock past the last check of every bucket so far, and waits until
-  // the reconciler has checked them.
+  // every shard's reconciler has checked them all at that time (a repair handed
+  // on at a later step of the clock could be too late for the windows).
   bool reconcile() {
-    const auto before = sum(&lle::core::ShardStatus::minutes_reconciled);
     clock.advance(cfg.loki.reconcile_final_ns + 2 * cfg.loki.reconcile_bucket_ns);
-    return wait_until([&] { return sum(&lle::core::ShardStatus::minutes_reconciled) > before; },
-                      20s);
+    const std::int64_t at = clock.now_ns();
+    return wait_until(
+        [&] {
+          std::promise<bool> p;
+          boost::asio::post(io, [&] {
+            bool all = true;
+            for (const auto& s : input->status()) all = all && s.reconciled_ns >= at;
+            p.set_value(all);
+          });
+          return p.get_future().get();
+        },
+        20s);
   }
 
   // The published state, taken on the io thread as the pipeline requires; at the

@@ -108,12 +108,17 @@ struct Shards {
     }
   }
   // Moves the clock past the last check of every bucket so far, and waits until
-  // the reconciler has checked them.
+  // every shard's reconciler has checked them all at that time.
   bool reconcile() {
-    const auto before = sum(&lle::core::ShardStatus::minutes_reconciled);
     clock.advance(cfg.loki.reconcile_final_ns + 2 * cfg.loki.reconcile_bucket_ns);
-    return wait_until([&] { return sum(&lle::core::ShardStatus::minutes_reconciled) > before; },
-                      20s);
+    const std::int64_t at = clock.now_ns();
+    return wait_until(
+        [&] {
+          for (const auto& s : status())
+            if (s.reconciled_ns < at) return false;
+          return true;
+        },
+        20s);
   }
 };
 
