@@ -686,18 +686,27 @@ class Input::Shard {
   }
 
   // History from `from` to `to`, then on from there until within a bucket of now
-  // (Loki stores lines meanwhile): each line at its own time, as the windows need,
-  // however long it takes. Returns where it has read to. selector: as for fetch().
-  // The reconciler checks the buckets it has read as it goes, so that the ledger
-  // holds no more of them than live.
+  // (Loki stores lines meanwhile): each line at its own time, as the windows need.
+  // Reading on stops when a step no longer gains on the clock (the selector logs
+  // faster than backfill_pages_per_second reads): the tail and the reconciler take
+  // it from there. Returns where it has read to. selector: as for fetch(). The
+  // reconciler checks the buckets it has read as it goes, so that the ledger holds
+  // no more of them than live.
   awaitable<std::int64_t> read_history(std::int64_t from, std::int64_t to,
                                        const std::string* selector = nullptr) {
     backfill_now_ = from;
-    while (to > from) {
+    for (std::int64_t behind = std::numeric_limits<std::int64_t>::max(); to > from;) {
       status_.backfill_lines += co_await fetch(from, to, Via::kBackfill, selector);
       from = history_read_ns_ = to;
       to = core::floor_div(sh_.clock.now_ns(), sh_.cfg.reconcile_bucket_ns) *
            sh_.cfg.reconcile_bucket_ns;
+      if (to - from >= behind) {
+        log::warn("backfill cannot catch up with the lines logged meanwhile; the tail goes on",
+                  {{"shard", std::to_string(index_)},
+                   {"behind_seconds", std::to_string((to - from) / 1'000'000'000)}});
+        break;
+      }
+      behind = to - from;
     }
     co_return from;
   }

@@ -92,6 +92,12 @@ struct Shards {
     for (const auto& s : status()) n += s.*field;
     return n;
   }
+  // Whether a backfill still holds back the time the input vouches for.
+  bool backfilling() {
+    std::promise<bool> p;
+    boost::asio::post(io, [&] { p.set_value(input->vouched_ns() < clock.now_ns()); });
+    return p.get_future().get();
+  }
   std::size_t distinct() const {
     std::lock_guard lock(mutex);
     return delivered.size();
@@ -196,6 +202,31 @@ BOOST_AUTO_TEST_CASE(a_slow_backfill_reads_on_to_near_now_each_line_at_its_own_t
   BOOST_TEST(s.sum(&lle::core::ShardStatus::lines_repaired) == 0u);
   std::lock_guard lock(s.mutex);
   BOOST_TEST(s.worst_lag_ns < s.cfg.windows.hold_ns);
+}
+
+// A selector that logs faster than the backfill reads cannot be caught up with:
+// the backfill stops once a step leaves it no closer to now, rather than chase the
+// clock for ever, and the tail and the reconciler bring the rest, each line once.
+BOOST_AUTO_TEST_CASE(a_backfill_that_cannot_catch_up_stops_and_the_tail_goes_on) {
+  FakeLoki loki({});
+  const int from = push_seq();
+  const std::int64_t start = now_ns();
+  push(loki, 30, 0, start - 30'000'000'000);
+  Shards s(loki, 1, start, "    backfill: 1m\n    backfill_pages_per_second: 5\n    limit: 10\n");
+  // For each page Loki serves, a second passes and two pages' worth are logged.
+  std::uint64_t served = 0;
+  int steps = 0;
+  for (; steps < 200 && s.backfilling(); ++steps) {
+    BOOST_TEST_REQUIRE(
+        wait_until([&] { return loki.query_ranges() > served || !s.backfilling(); }, 20s));
+    served = loki.query_ranges();
+    s.clock.advance(1'000'000'000);
+    push(loki, 20, 0, s.clock.now_ns());
+  }
+  BOOST_TEST_REQUIRE(!s.backfilling(), "still chasing the clock after " << steps << " pages");
+  BOOST_TEST_REQUIRE(s.reconcile());
+  BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == loki.stored(); }, 20s));
+  s.expect_each_once(from, loki.stored());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
