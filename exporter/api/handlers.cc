@@ -257,6 +257,9 @@ void Api::serve(Endpoint e, const Request& r, const window::Snapshot& state, Don
     return decide({error(404, "unknown_service", "no service '" + core::printable(r.service) + "'"),
                    "service"});
   }
+  // Served here for the handoff's grace period only: its threshold is the new owner's.
+  if (e == Endpoint::kSetThreshold && it->info.leaving)
+    return decide({std::move(*served_elsewhere(cfg, r.service)), "another fleet member's service"});
   if (e == Endpoint::kSetThreshold && !owns(cfg, *it, engineer)) {
     return decide({error(403, "forbidden",
                          "only the owners of " + r.service + " (and its team) may change it"),

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -19,7 +20,9 @@
 #include "exporter/app/version.h"
 #include "exporter/core/atomic_file.h"
 #include "exporter/core/clock.h"
+#include "exporter/core/units.h"
 #include "exporter/ingest/engine.h"
+#include "exporter/ingest/snapshot_payload.h"
 #include "exporter/log/log.h"
 #include "exporter/loki/plan.h"
 #include "exporter/metrics/latest.h"
@@ -67,14 +70,19 @@ void keep_restart_only_keys(const config::Config& running, config::Config& next)
   keep("alerting.audit_log", next.thresholds.audit_log, running.thresholds.audit_log);
 }
 
-// What feeds the ingest side at start: a replay (read now), or the Loki shards
-// and where their state lives. nullopt (logged) when any of it cannot be had.
+// What feeds the ingest side at start: a replay (read now), or the Loki shards,
+// where their state lives and the snapshot found there. In fleet mode, the
+// services that snapshot holds and another member owns now stay in cfg for the
+// handoff's grace period (config::keep_leaving). nullopt (logged) when any of it
+// cannot be had.
 struct Inputs {
   std::optional<source::Replay> replay;
   std::filesystem::path state_file;  // empty: no snapshots
+  state::Loaded snapshot;
+  std::vector<std::string> leaving;
   std::vector<loki::ShardPlan> shards;
 };
-std::optional<Inputs> open_inputs(const config::Config& cfg, const core::Clock& wall) {
+std::optional<Inputs> open_inputs(config::Config& cfg, const core::Clock& wall) {
   Inputs in;
   if (!cfg.replay.path.empty()) {
     try {
@@ -98,6 +106,14 @@ std::optional<Inputs> open_inputs(const config::Config& cfg, const core::Clock& 
       return std::nullopt;
     }
     in.state_file = std::filesystem::path(cfg.state.dir) / "state.bin";
+    in.snapshot = state::read(in.state_file);
+    if (cfg.fleet.handoff_grace_ns > 0 && in.snapshot.kind == state::Loaded::Kind::kOk)
+      in.leaving = config::keep_leaving(cfg, ingest::services_saved(in.snapshot.payload));
+    if (!in.leaving.empty()) {
+      log::info("serving the services now owned by other members for the handoff's grace period",
+                {{"services", std::to_string(in.leaving.size())},
+                 {"grace_seconds", core::shortest_text(cfg.fleet.handoff_grace_ns / 1e9)}});
+    }
   }
   try {
     in.shards = plan_for(cfg, in.replay.has_value());
@@ -174,6 +190,7 @@ class Exporter {
   void ask_prometheus_to_reload(const config::ThresholdsConfig& t,
                                 std::function<void(api::ReloadOutcome)> done);
   void on_signal(const boost::system::error_code& ec, int sig);
+  void end_grace_after(std::int64_t ns);
 
   const RunArgs& args_;
   const core::Clock& wall_;
@@ -188,6 +205,9 @@ class Exporter {
   // handlers, which post here, end) before this goes.
   asio::io_context io_{1};
   asio::signal_set signals_{io_};
+  // The handoff's grace period (Inputs::leaving): served until the timer fires.
+  std::vector<std::string> leaving_;
+  asio::steady_timer grace_{io_};
   ApiHolder apis_;
   metrics::Latest<config::Config> configs_;  // the configuration in force, for the status pages
   std::unique_ptr<Engine> engine_;
@@ -290,11 +310,13 @@ Exporter::Outcome Exporter::reload() {
     return Outcome{false, why};
   };
   std::unique_ptr<Engine> next;
+  std::vector<std::string> leaving;
   std::shared_ptr<const api::Api> next_api;
   std::shared_ptr<const web::Security> next_security;
   try {
     config::Config cfg = load_config(args_);
     keep_restart_only_keys(engine_->config(), cfg);
+    leaving = config::keep_leaving(cfg, leaving_);
     const bool replayed = !cfg.replay.path.empty();
     auto shards = plan_for(cfg, replayed);
     next_api = make_api(cfg);
@@ -312,6 +334,7 @@ Exporter::Outcome Exporter::reload() {
     return failed("the running state could not be carried over");
   }
   engine_ = std::move(next);  // the old generation is stopped and dropped here
+  leaving_ = std::move(leaving);
   apis_.store(std::move(next_api));
   http_.secure(std::move(next_security));
   lifecycle_.update([&](metrics::LifecycleStatus& s) {
@@ -342,8 +365,30 @@ void Exporter::on_signal(const boost::system::error_code& ec, int sig) {
   io_.stop();
 }
 
+// At the end of the handoff's grace period, a reload without the services now
+// owned elsewhere drops them (their tails, windows and series).
+void Exporter::end_grace_after(std::int64_t ns) {
+  grace_.expires_after(std::chrono::nanoseconds(ns));
+  grace_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || leaving_.empty()) return;
+    log::info("handoff grace period over: dropping the services other members own now",
+              {{"services", std::to_string(leaving_.size())}});
+    const auto kept = std::move(leaving_);
+    leaving_.clear();
+    if (!reload().first) {
+      leaving_ = kept;  // still served: try again in a minute
+      end_grace_after(60'000'000'000);
+    }
+  });
+}
+
 void Exporter::serve() {
-  if (!inputs_.state_file.empty()) engine_->restore_from_file();
+  if (!inputs_.state_file.empty()) {
+    engine_->restore(inputs_.snapshot);
+    inputs_.snapshot = {};  // the payload's memory back
+  }
+  leaving_ = std::move(inputs_.leaving);
+  if (!leaving_.empty()) end_grace_after(engine_->config().fleet.handoff_grace_ns);
   engine_->start();
   // The signals were blocked in every thread since the start; asio takes them
   // here, on this thread, from now (one that came meanwhile is delivered now).

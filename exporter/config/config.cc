@@ -298,10 +298,12 @@ namespace {
 void load_fleet(const At& f, const Overrides& who, Config& c) {
   auto& fleet = c.fleet;
   if (f.present()) {
-    f.require_map({"members", "member", "max_tails_per_tenant"});
+    f.require_map({"members", "member", "max_tails_per_tenant", "handoff_grace"});
     fleet.members = f.key("members").int_or(1, 1, 1000);
     fleet.max_tails_per_tenant =
         f.key("max_tails_per_tenant").int_or(fleet.max_tails_per_tenant, 1, 10000);
+    fleet.handoff_grace_ns =
+        f.key("handoff_grace").duration_or(fleet.handoff_grace_ns, 0, 14 * 86400);
   }
   const auto range = "expected a member from 0 to " + std::to_string(fleet.members - 1) +
                      " (fleet.members is " + std::to_string(fleet.members) + ")";

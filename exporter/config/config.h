@@ -190,6 +190,9 @@ struct FleetConfig {
   int member = 0;  // this exporter, 0 .. members-1
   // Loki's max_concurrent_tail_requests: the tails of all members together.
   int max_tails_per_tenant = 10;
+  // After a rescale, how long a member keeps serving the services its snapshot
+  // held that another member owns now (keep_leaving); 0: it drops them at once.
+  std::int64_t handoff_grace_ns = 6 * 3600'000'000'000;
   // The services the other members own, in services.yaml order (Config::services
   // holds this member's). Rules are generated for both: they are the fleet's.
   std::vector<ServiceConfig> elsewhere;
@@ -244,9 +247,14 @@ Config load(const std::string& exporter_yaml_path, const Overrides& overrides = 
 // (rendezvous hashing: going from N to N+1 members moves about 1/(N+1) of the
 // services, all of them to the new member). Stable across builds and platforms.
 int fleet_owner(std::string_view service_id, int members);
-// The member that owns `id` if another member does; nullopt if it is this
-// member's or no service of the fleet.
+// The member that owns `id` if another member does (also when this one serves it
+// for the handoff's grace period); nullopt if it is this member's or no service of
+// the fleet.
 std::optional<int> owned_elsewhere(const Config& c, std::string_view id);
+// The handoff's grace period: moves the services of c.fleet.elsewhere that `held`
+// names (what this member's snapshot holds) into c.services, marked leaving, so
+// that they are tailed, counted and served here as before. Returns their ids.
+std::vector<std::string> keep_leaving(Config& c, const std::vector<std::string>& held);
 // The ordinal at the end of a StatefulSet pod's name ("lle-3" -> 3), if any.
 std::optional<int> pod_ordinal(std::string_view hostname);
 // Every service of the fleet: this member's, then the others'.

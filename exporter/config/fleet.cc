@@ -41,9 +41,28 @@ int fleet_owner(std::string_view service_id, int members) {
 
 std::optional<int> owned_elsewhere(const Config& c, std::string_view id) {
   const auto& other = c.fleet.elsewhere;
-  if (std::none_of(other.begin(), other.end(), [&](const auto& s) { return s.info.id == id; }))
+  const auto& own = c.services;
+  if (std::none_of(other.begin(), other.end(), [&](const auto& s) { return s.info.id == id; }) &&
+      std::none_of(own.begin(), own.end(),
+                   [&](const auto& s) { return s.info.leaving && s.info.id == id; }))
     return std::nullopt;
   return fleet_owner(id, c.fleet.members);
+}
+
+std::vector<std::string> keep_leaving(Config& c, const std::vector<std::string>& held) {
+  std::vector<std::string> kept;
+  auto& other = c.fleet.elsewhere;
+  for (auto it = other.begin(); it != other.end();) {
+    if (std::find(held.begin(), held.end(), it->info.id) == held.end()) {
+      ++it;
+      continue;
+    }
+    kept.push_back(it->info.id);
+    it->info.leaving = true;
+    c.services.push_back(std::move(*it));
+    it = other.erase(it);
+  }
+  return kept;
 }
 
 std::optional<int> pod_ordinal(std::string_view hostname) {

@@ -13,6 +13,9 @@ struct ServiceInfo {
   std::string team;
   std::string tier;
   std::vector<std::string> owners;  // engineer ids
+  // Fleet mode: another member owns it now; this one serves it only for the
+  // handoff's grace period (docs/fleet.md).
+  bool leaving = false;
 };
 
 }  // namespace lle::core

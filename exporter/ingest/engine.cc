@@ -11,7 +11,6 @@
 
 #include "exporter/ingest/snapshot_payload.h"
 #include "exporter/log/log.h"
-#include "exporter/state/state_file.h"
 
 namespace lle::ingest {
 namespace {
@@ -54,9 +53,8 @@ Engine::Engine(config::Config cfg, std::vector<loki::ShardPlan> shards, const En
   source_ = loki_.get();
 }
 
-void Engine::restore_from_file() {
+void Engine::restore(const state::Loaded& loaded) {
   const auto& file = env_.state_file;
-  const auto loaded = state::read(file);
   if (loaded.kind == state::Loaded::Kind::kMissing) {
     log::info("no state snapshot: starting cold", {{"file", file.string()}});
     return;

@@ -22,6 +22,7 @@
 #include "exporter/loki/plan.h"
 #include "exporter/metrics/latest.h"
 #include "exporter/source/source.h"
+#include "exporter/state/state_file.h"
 
 namespace lle::ingest {
 
@@ -51,9 +52,10 @@ class Engine {
 
   const config::Config& config() const { return cfg_; }
 
-  // A missing snapshot is a cold start; a rejected one is moved aside (never
-  // half-loaded) and the process starts cold.
-  void restore_from_file();
+  // Restores what state::read() found in env.state_file: a missing snapshot is a
+  // cold start; a rejected one is moved aside (never half-loaded) and the process
+  // starts cold.
+  void restore(const state::Loaded& loaded);
   // Takes over a stopped generation's state: windows by service id, Loki shards
   // by selector, the input's counters. False if its state could not be read back.
   bool take_over(Engine& old);

@@ -13,6 +13,37 @@ enum Tag : std::uint64_t {
   kTeams = 5,
   kLokiWithIds = 6
 };
+
+// A payload's sections (views into it); nullopt if malformed or without windows.
+struct Sections {
+  std::string_view saved_at, windows, shards, teams;
+  sketch::LatencySketch::Encoding encoding = sketch::LatencySketch::Encoding::kBlockRice;
+  bool with_ids = false;
+};
+std::optional<Sections> sections_of(std::string_view payload) {
+  Sections out;
+  std::string_view format_1_windows;
+  core::Reader r(payload);
+  while (r.ok() && !r.done()) {
+    const std::uint64_t tag = r.u64();
+    const std::string_view bytes = r.str();
+    if (tag == kSavedAt) out.saved_at = bytes;
+    if (tag == kStore) out.windows = bytes;
+    if (tag == kStoreFormat1) format_1_windows = bytes;
+    if (tag == kLoki || tag == kLokiWithIds) {
+      out.shards = bytes;
+      out.with_ids = tag == kLokiWithIds;
+    }
+    if (tag == kTeams) out.teams = bytes;
+  }
+  if (out.windows.empty()) {
+    out.windows = format_1_windows;
+    out.encoding = sketch::LatencySketch::Encoding::kVarint;
+  }
+  if (!r.ok() || out.windows.empty()) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 std::string state_payload(const window::Store& store, const loki::Input* input,
@@ -41,40 +72,30 @@ std::string state_payload(const window::Store& store, const loki::Input* input,
 
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input) {
-  std::string_view saved_at, current_windows, format_1_windows, shards, teams;
-  bool with_ids = false;
-  core::Reader r(payload);
-  while (r.ok() && !r.done()) {
-    const std::uint64_t tag = r.u64();
-    const std::string_view bytes = r.str();
-    if (tag == kSavedAt) saved_at = bytes;
-    if (tag == kStore) current_windows = bytes;
-    if (tag == kStoreFormat1) format_1_windows = bytes;
-    if (tag == kLoki || tag == kLokiWithIds) {
-      shards = bytes;
-      with_ids = tag == kLokiWithIds;
-    }
-    if (tag == kTeams) teams = bytes;
-  }
-  const bool format_1 = current_windows.empty();
-  const std::string_view windows = format_1 ? format_1_windows : current_windows;
-  const auto encoding = format_1 ? sketch::LatencySketch::Encoding::kVarint
-                                 : sketch::LatencySketch::Encoding::kBlockRice;
-  if (!r.ok() || windows.empty()) return std::nullopt;
+  const auto p = sections_of(payload);
+  if (!p) return std::nullopt;
   Restored out;
-  core::Reader at(saved_at);
+  core::Reader at(p->saved_at);
   out.saved_at_ns = at.i64();
-  core::Reader w(windows);
-  core::Reader t(teams);
-  if (!at.done() || !store.restore(w, encoding, &out.services, teams.empty() ? nullptr : &t) ||
-      !w.done())
+  core::Reader w(p->windows);
+  core::Reader t(p->teams);
+  if (!at.done() ||
+      !store.restore(w, p->encoding, &out.services, p->teams.empty() ? nullptr : &t) || !w.done())
     return std::nullopt;
   if (input) input->windows_restored();
-  if (input && !shards.empty()) {
-    core::Reader s(shards);
-    out.shards = input->restore(s, with_ids);
+  if (input && !p->shards.empty()) {
+    core::Reader s(p->shards);
+    out.shards = input->restore(s, p->with_ids);
   }
   return out;
+}
+
+std::vector<std::string> services_saved(std::string_view payload) {
+  const auto p = sections_of(payload);
+  if (!p) return {};
+  core::Reader w(p->windows);
+  auto ids = window::Store::saved_ids(w);
+  return w.ok() ? ids : std::vector<std::string>{};
 }
 
 }  // namespace lle::ingest

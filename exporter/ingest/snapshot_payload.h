@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "exporter/loki/client.h"
 #include "exporter/window/store.h"
@@ -29,5 +30,8 @@ struct Restored {
 // before any shard.
 std::optional<Restored> restore_payload(std::string_view payload, window::Store& store,
                                         loki::Input* input);
+
+// The ids of the services whose windows the payload holds (none if malformed).
+std::vector<std::string> services_saved(std::string_view payload);
 
 }  // namespace lle::ingest

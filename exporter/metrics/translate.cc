@@ -229,6 +229,20 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   each([&](std::string_view id, const window::ServiceView& v) {
     out.sample({{"service", id}}, v.filling ? 0 : 1);
   });
+  // Only while there are some: a fleet member's /metrics has it for a grace period
+  // after a rescale, and nothing else ever does.
+  const auto leaving = static_cast<std::size_t>(
+      std::count_if(services.begin(), services.begin() + static_cast<std::ptrdiff_t>(n),
+                    [](const core::ServiceInfo& s) { return s.leaving; }));
+  if (leaving > 0) {
+    out.family("loki_latency_fleet_service_leaving",
+               "1 while another fleet member owns the service since a rescale and this one "
+               "serves it for the handoff's grace period; generated rules prefer the new "
+               "owner's series once it is ready.",
+               MetricType::Gauge, leaving);
+    for (std::size_t i = 0; i < n; ++i)
+      if (services[i].leaving) out.sample({{"service", services[i].id}}, 1);
+  }
   out.family("loki_latency_baseline_buckets", "5-minute buckets with data in the last 7 days.",
              MetricType::Gauge, n);
   each([&](std::string_view id, const window::ServiceView& v) {
@@ -385,7 +399,9 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   out.sample({{"member", std::to_string(fleet.member)}, {"members", std::to_string(fleet.members)}},
              1);
   single("loki_latency_fleet_owned_services", "Services this fleet member owns and serves.",
-         MetricType::Gauge, static_cast<double>(services.size()));
+         MetricType::Gauge,
+         static_cast<double>(std::count_if(services.begin(), services.end(),
+                                           [](const core::ServiceInfo& s) { return !s.leaving; })));
   single("loki_latency_fleet_lines_elsewhere_total",
          "Lines read that another fleet member counts: its services' lines, and lines no service "
          "claims unless this is member 0.",

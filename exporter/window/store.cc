@@ -248,6 +248,15 @@ void Store::save(core::Writer& w) const {
   for (auto v : unknown_rejects_) w.u64(v);
 }
 
+std::vector<std::string> Store::saved_ids(core::Reader& r) {
+  std::vector<std::string> ids;
+  for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {
+    ids.emplace_back(r.str());
+    r.str();  // the window
+  }
+  return ids;
+}
+
 bool Store::restore(core::Reader& r, sketch::LatencySketch::Encoding encoding,
                     std::size_t* restored, core::Reader* teams) {
   std::unordered_map<std::string_view, std::size_t> index_of;

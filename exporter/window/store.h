@@ -97,6 +97,8 @@ class Store {
   // teams: what save_team_trends() wrote, if there is any (teams matched by name).
   bool restore(core::Reader& r, sketch::LatencySketch::Encoding encoding, std::size_t* restored,
                core::Reader* teams = nullptr);
+  // The ids of the services what save() wrote holds (false-y r: malformed).
+  static std::vector<std::string> saved_ids(core::Reader& r);
   // The teams' trends, by team name (a section of its own: older files have none).
   void save_team_trends(core::Writer& w) const;
 

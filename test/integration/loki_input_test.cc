@@ -491,4 +491,51 @@ BOOST_AUTO_TEST_CASE(a_fleet_member_killed_and_restarted_keeps_every_line_counte
   fleet_exact(other, member);
 }
 
+// The handoff's grace period, whole process: one exporter's state, restarted as
+// member 0 of 2, keeps serving the services member 1 owns now (marked leaving, their
+// counts whole) until fleet.handoff_grace ends; then a reload drops them.
+BOOST_AUTO_TEST_CASE(a_member_serves_the_services_it_lost_until_its_grace_ends) {
+  FakeLoki loki({});
+  lle::test::TempDir state;
+  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
+  {
+    Exporter alone(loki, "", 3, "", top, "6s");
+    push(loki, 300);
+    alone.expect_exact(loki);
+    alone.process->signal(SIGTERM);  // its last snapshot holds every line
+    BOOST_TEST_REQUIRE(alone.process->wait(20s).value_or(-1) == 0, alone.log());
+  }
+  Exporter member(loki, "", 3, "", top + "fleet: {members: 2, member: 0, handoff_grace: 2s}\n",
+                  "6s");
+  std::string s;
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           s = member.scrape();
+                           return metric(s, "loki_latency_requests_total") >= 300;
+                         },
+                         10s),
+                     member.log());
+  const double owned = metric(s, "loki_latency_fleet_owned_services");
+  const double leaving = metric(s, "loki_latency_fleet_service_leaving");
+  BOOST_TEST(leaving >= 1);
+  BOOST_TEST(owned + leaving == 3);
+  BOOST_TEST(metric(s, "loki_latency_requests_total") == 300);  // every service, whole
+  for (const char* service : {"checkout", "search", "payments"}) {
+    const std::string label = "service=\"" + std::string(service) + "\"";
+    BOOST_TEST(metric(s, "loki_latency_requests_total", label) == 100, service);
+  }
+  // The grace over, the services member 1 owns leave this member's /metrics.
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           s = member.scrape();
+                           return s.find("loki_latency_fleet_service_leaving") == std::string::npos;
+                         },
+                         20s),
+                     member.log());
+  BOOST_TEST(member.log().find("handoff grace period over") != std::string::npos);
+  BOOST_TEST(metric(s, "loki_latency_fleet_owned_services") == owned);
+  BOOST_TEST(metric(s, "loki_latency_service_info") == owned);
+  BOOST_TEST(metric(s, "loki_latency_requests_total") == 100 * owned);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -31,17 +31,21 @@ struct Fixture {
   int rules_written = 0, reloads = 0;
 
   // extra: more exporter.yaml keys; with them the windows are left empty.
-  explicit Fixture(const std::string& read_access = "any", const std::string& extra = "") {
+  // leaving: services a fleet member serves for a handoff's grace period.
+  explicit Fixture(const std::string& read_access = "any", const std::string& extra = "",
+                   const std::vector<std::string>& leaving = {}) {
     const auto data = lle::test::source_dir() / "test/testdata/api";
     dir.write("tokens", "");
-    cfg = std::make_shared<const lle::config::Config>(lle::config::load(dir.write(
+    auto loaded = lle::config::load(dir.write(
         "exporter.yaml", "services_file: " + (data / "services.yaml").string() +
                              "\nalerting: {policy_file: " + (data / "alert-rules.yaml").string() +
                              ", thresholds_file: thresholds.json,"
                              " audit_log: audit.jsonl, rules_file: rules.yaml}\n"
                              "api: {read_access: " +
                              read_access + ", max_body_bytes: 128, auth: {tokens_file: tokens}}\n" +
-                             extra)));
+                             extra));
+    lle::config::keep_leaving(loaded, leaving);
+    cfg = std::make_shared<const lle::config::Config>(std::move(loaded));
     store = std::make_unique<lle::api::ThresholdStore>(cfg->thresholds);
     lle::api::Credentials creds;
     for (const char* e : {"alice", "erin", "dave", "frank", "mallory"})
@@ -501,6 +505,21 @@ BOOST_AUTO_TEST_CASE(a_service_of_another_fleet_member_is_a_404_naming_it) {
   // A service of no member stays unknown.
   const auto none = get("/api/services/nope/latency");
   BOOST_TEST(Fixture::body(none).at("error").as_string() == "unknown_service");
+}
+
+// For the handoff's grace period the old owner serves a service it lost, but its
+// threshold is the new owner's to change: a change here answers the 404 naming it.
+BOOST_AUTO_TEST_CASE(a_service_served_for_the_grace_period_takes_no_threshold_change) {
+  const int owner = lle::config::fleet_owner("checkout", 3);
+  const int here = (owner + 1) % 3;
+  Fixture member("any", "fleet: {members: 3, member: " + std::to_string(here) + "}\n",
+                 {"checkout"});
+  BOOST_TEST(member.call("alice", "GET", "/api/services/checkout/latency").status == 200);
+  const auto put = member.call("alice", "PUT", kThreshold, "", R"({"threshold_ms": 200})");
+  BOOST_TEST(put.status == 404);
+  BOOST_TEST(Fixture::body(put).at("error").as_string() == "owned_elsewhere");
+  BOOST_TEST(Fixture::body(put).at("owner").as_int64() == owner);
+  BOOST_TEST(member.rules_written == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

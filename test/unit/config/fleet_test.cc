@@ -138,6 +138,40 @@ BOOST_FIXTURE_TEST_CASE(a_bad_fleet_is_an_error_naming_the_key, Fleet) {
   BOOST_TEST(error_of("", {1, "", false}).find("fleet.member") != std::string::npos);
 }
 
+// After 3 -> 4 members, member 0 keeps for its grace period the services its
+// snapshot held that member 3 owns now: served as its own, marked leaving; nothing
+// it never held, and nothing another old member owns.
+BOOST_FIXTURE_TEST_CASE(a_member_keeps_what_it_held_and_lost_for_the_grace, Fleet) {
+  const auto before = load("fleet: {members: 3, member: 0}\n");
+  std::vector<std::string> held;
+  for (const auto& s : before.services) held.push_back(s.info.id);
+  held.push_back("removed");  // no longer in services.yaml: ignored
+  auto c = load("fleet: {members: 4, member: 0, handoff_grace: 30m}\n");
+  BOOST_TEST(c.fleet.handoff_grace_ns == 1800'000'000'000);
+  const std::size_t own = c.services.size();
+  const auto kept = lle::config::keep_leaving(c, held);
+  BOOST_TEST_REQUIRE(!kept.empty());
+  BOOST_TEST(c.services.size() == own + kept.size());
+  BOOST_TEST(c.services.size() + c.fleet.elsewhere.size() == 60u);
+  for (const auto& s : c.services) {
+    const int now = fleet_owner(s.info.id, 4);
+    BOOST_TEST(s.info.leaving == (now != 0), s.info.id);
+    if (s.info.leaving) {
+      BOOST_TEST(fleet_owner(s.info.id, 3) == 0, s.info.id);
+      BOOST_TEST(now == 3, s.info.id);  // only the new member gains
+    }
+  }
+  for (const auto& s : c.fleet.elsewhere) BOOST_TEST(!s.info.leaving);
+  // Nothing held: nothing kept; the default grace is 6 hours, 0 turns it off.
+  auto fresh = load("fleet: {members: 4, member: 0}\n");
+  BOOST_TEST(lle::config::keep_leaving(fresh, {}).empty());
+  BOOST_TEST(fresh.fleet.handoff_grace_ns == 6 * 3600'000'000'000);
+  BOOST_TEST(
+      load("fleet: {members: 4, handoff_grace: 0s}\n", {0, "", false}).fleet.handoff_grace_ns == 0);
+  BOOST_TEST(error_of("fleet: {members: 4, member: 0, handoff_grace: 15d}\n")
+                 .find("fleet.handoff_grace") != std::string::npos);
+}
+
 BOOST_FIXTURE_TEST_CASE(the_fleets_tails_together_stay_within_the_tenants_limit, Fleet) {
   const std::string loki =
       "input: {loki: {url: 'http://127.0.0.1:1', selector: '{job=\"x\"}', max_tails: 4, "

@@ -79,6 +79,28 @@ BOOST_AUTO_TEST_CASE(empty_windows_have_no_quantile_series_and_zero_counts_are_l
   BOOST_TEST(m.count("loki_latency_service_last_event_timestamp_seconds{service=b,}") == 0u);
 }
 
+// A fleet member serving a service for the handoff's grace period marks it leaving
+// and does not count it among the services it owns; without one, no such family.
+BOOST_AUTO_TEST_CASE(a_service_served_for_the_grace_period_is_marked_leaving) {
+  const auto families = [](const Published& p) {
+    std::map<std::string, std::size_t> samples;
+    for (const auto& f : lle::metrics::translate(p)) samples[f.name] = f.metric.size();
+    return samples;
+  };
+  BOOST_TEST(families(state()).count("loki_latency_fleet_service_leaving") == 0u);
+  BOOST_TEST(flatten(lle::metrics::translate(state())).at("loki_latency_fleet_owned_services{}") ==
+             2);
+  Published p = state();
+  auto infos = *p.snapshot.services;
+  infos[1].leaving = true;
+  p.snapshot.services = std::make_shared<const std::vector<lle::core::ServiceInfo>>(infos);
+  const auto m = flatten(lle::metrics::translate(p));
+  BOOST_TEST(m.at("loki_latency_fleet_service_leaving{service=b,}") == 1);
+  BOOST_TEST(families(p).at("loki_latency_fleet_service_leaving") == 1u);
+  BOOST_TEST(m.at("loki_latency_fleet_owned_services{}") == 1);
+  BOOST_TEST(m.at("loki_latency_fleet_service_ready{service=b,}") == 1);
+}
+
 // The families depend on the published state alone: two equal states built apart
 // give the same text (names, help, types, order, values), and one counter changed
 // in the state shows in the text, so the comparison can tell them apart.
