@@ -100,12 +100,20 @@ SloCounters slo_counters(const std::string& job, const std::string& id, double t
           "loki_latency_requests_total" + sel + "}"};
 }
 
-// Appended to the per-service recording rules that alerts stand on: a service
-// whose history is still being fetched (moved to this fleet member, or new:
-// loki_latency_fleet_service_ready 0) has none of its series until it is done.
-std::string unless_filling(const std::string& job) {
-  return " unless on (service) (max by (service) (loki_latency_fleet_service_ready{" + job +
-         "}) == 0)";
+// kLeftOutRule: a member still fetching the service's history (moved to it, or new:
+// loki_latency_fleet_service_ready 0), and a member serving it for the handoff's
+// grace period (loki_latency_fleet_service_leaving 1) once another has it ready.
+std::string left_out(const std::string& job) {
+  const std::string ready = "loki_latency_fleet_service_ready{" + job + "}";
+  const std::string leaving = "loki_latency_fleet_service_leaving{" + job + "}";
+  return ready + " == 0 or (" + leaving + " == 1 and on (service) (" + ready +
+         " == 1 unless on (service, instance) " + leaving + "))";
+}
+
+// A service's series as the rules read them: only from the member that serves it
+// completely (one, but for the moment a handoff's new owner becomes ready).
+std::string chosen(const std::string& series) {
+  return "(" + series + " unless on (service, instance) " + kLeftOutRule + ")";
 }
 
 std::string slo_ratio_rule(std::int64_t window_ns) {
@@ -133,9 +141,8 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
       const std::string range = "[" + prometheus_duration(w) + "]";
       g.rules.push_back({"record",
                          slo_ratio_rule(w),
-                         "(sum by (service) (rate(" + slow + range +
-                             ")) / sum by (service) (rate(" + all + range + ")))" +
-                             unless_filling(job),
+                         "sum by (service) " + chosen("rate(" + slow + range + ")") +
+                             " / sum by (service) " + chosen("rate(" + all + range + ")"),
                          0,
                          labels,
                          {}});
@@ -155,9 +162,9 @@ Group slo_group(const std::vector<const config::ServiceConfig*>& services,
                  factor;
         };
         expr += std::string(expr.empty() ? "" : "\nor\n") + "(" + over(c.long_ns) + "\nand " +
-                over(c.short_ns) + "\nand on (service) sum by (service) (increase(" + all + "[" +
-                prometheus_duration(c.long_ns) + "])) >= " + number(p.slo_alerting.min_requests) +
-                ")";
+                over(c.short_ns) + "\nand on (service) sum by (service) " +
+                chosen("increase(" + all + "[" + prometheus_duration(c.long_ns) + "])") +
+                " >= " + number(p.slo_alerting.min_requests) + ")";
         windows += std::string(windows.empty() ? "" : ", or ") + prometheus_duration(c.long_ns) +
                    " and " + prometheus_duration(c.short_ns) + " above " + factor + "x";
       }
@@ -196,35 +203,27 @@ std::vector<Group> groups(const config::Config& cfg, const config::AlertPolicy& 
   }
 
   Group latency{"loki-latency-exporter.latency", {}};
-  latency.rules.push_back({"record",
-                           kP95Rule,
-                           "max by (service) (loki_latency_window_p95_seconds{" + job +
-                               ", window=\"5m\"})" + unless_filling(job),
-                           0,
-                           {},
-                           {}});
+  latency.rules.push_back({"record", kLeftOutRule, left_out(job), 0, {}, {}});
   latency.rules.push_back(
       {"record",
-       kBaselineRule,
-       "max by (service) (loki_latency_window_p95_seconds{" + job +
-           ", window=\"7d\"}) and on (service) (max by (service) (loki_latency_baseline_ready{" +
-           job + "}) == 1)" + unless_filling(job),
+       kP95Rule,
+       "max by (service) " + chosen("loki_latency_window_p95_seconds{" + job + ", window=\"5m\"}"),
        0,
        {},
        {}});
-  const std::string rate = "rate(loki_latency_request_duration_seconds{" + job + "}[5m])";
-  latency.rules.push_back({"record",
-                           kTeamP95Rule,
-                           "histogram_quantile(0.95, sum by (team) (" + rate + "))",
-                           0,
-                           {},
-                           {}});
-  latency.rules.push_back({"record",
-                           kFleetP95Rule,
-                           "histogram_quantile(0.95, sum by (job) (" + rate + "))",
-                           0,
-                           {},
-                           {}});
+  latency.rules.push_back(
+      {"record",
+       kBaselineRule,
+       "max by (service) " + chosen("loki_latency_window_p95_seconds{" + job + ", window=\"7d\"}") +
+           " and on (service) (max by (service) (loki_latency_baseline_ready{" + job + "}) == 1)",
+       0,
+       {},
+       {}});
+  const std::string rate = chosen("rate(loki_latency_request_duration_seconds{" + job + "}[5m])");
+  latency.rules.push_back(
+      {"record", kTeamP95Rule, "histogram_quantile(0.95, sum by (team) " + rate + ")", 0, {}, {}});
+  latency.rules.push_back(
+      {"record", kFleetP95Rule, "histogram_quantile(0.95, sum by (job) " + rate + ")", 0, {}, {}});
   for (const auto* s : services) {
     const auto& id = s->info.id;
     const auto e = p.for_service(id);

@@ -32,6 +32,10 @@ inline constexpr const char* kBaselineRule = "service:loki_latency_baseline_p95_
 // and the whole fleet's P95 over 5 minutes, every replica and service summed.
 inline constexpr const char* kTeamP95Rule = "team:loki_latency_p95_seconds:rate5m";
 inline constexpr const char* kFleetP95Rule = "job:loki_latency_p95_seconds:rate5m";
+// Fleet mode (docs/fleet.md): the (service, instance) series the other rules leave
+// out: a member's while it fetches the service's history, and, once the new owner
+// has it ready, the old owner's that serves it for the handoff's grace period.
+inline constexpr const char* kLeftOutRule = "service_instance:loki_latency_fleet_left_out";
 // Latency SLOs: a service's objective, and the share of its requests slower than
 // its SLO's threshold over a window (the name ends with the window: ...rate5m).
 inline constexpr const char* kSloObjectiveRule = "service:loki_latency_slo_objective:ratio";
