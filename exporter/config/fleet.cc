@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <unordered_set>
 
 #include "exporter/config/config.h"
 
@@ -50,18 +51,19 @@ std::optional<int> owned_elsewhere(const Config& c, std::string_view id) {
 }
 
 std::vector<std::string> keep_leaving(Config& c, const std::vector<std::string>& held) {
+  const std::unordered_set<std::string_view> was_here(held.begin(), held.end());
   std::vector<std::string> kept;
-  auto& other = c.fleet.elsewhere;
-  for (auto it = other.begin(); it != other.end();) {
-    if (std::find(held.begin(), held.end(), it->info.id) == held.end()) {
-      ++it;
+  std::vector<ServiceConfig> still_elsewhere;
+  for (auto& s : c.fleet.elsewhere) {
+    if (!was_here.contains(s.info.id)) {
+      still_elsewhere.push_back(std::move(s));
       continue;
     }
-    kept.push_back(it->info.id);
-    it->info.leaving = true;
-    c.services.push_back(std::move(*it));
-    it = other.erase(it);
+    kept.push_back(s.info.id);
+    s.info.leaving = true;
+    c.services.push_back(std::move(s));
   }
+  c.fleet.elsewhere = std::move(still_elsewhere);
   return kept;
 }
 
