@@ -27,6 +27,9 @@ struct ShardStatus {
   std::int64_t newest_line_ns = 0;
   std::uint64_t ledger_bytes = 0;
   std::uint64_t backfill_lines = 0;  // fetched by backfills (cold start, services new here)
+  // A cold start's backfill is running: the state stands at a time it has read up
+  // to, behind the present, so none of the exporter's services is ready yet.
+  bool backfilling = false;
 };
 
 }  // namespace lle::core

@@ -303,6 +303,7 @@ class Input::Shard {
   }
   const core::ShardStatus& status() {
     status_.ledger_bytes = ledger_.memory_bytes();
+    status_.backfilling = backfilling_;
     return status_;
   }
 

@@ -222,12 +222,15 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   each([&](std::string_view id, const window::ServiceView& v) {
     out.sample({{"service", id}}, v.baseline_ready ? 1 : 0);
   });
+  const auto& loki = state.status.loki;
+  const bool cold_backfill =
+      std::any_of(loki.begin(), loki.end(), [](const auto& s) { return s.backfilling; });
   out.family("loki_latency_fleet_service_ready",
-             "0 while the service's history is being fetched (moved here by a fleet rescale, or "
-             "added): generated alerts ignore it then; else 1.",
+             "0 while the service's history is being fetched (a cold start's backfill, or moved "
+             "here by a fleet rescale, or added): generated alerts ignore it then; else 1.",
              MetricType::Gauge, n);
   each([&](std::string_view id, const window::ServiceView& v) {
-    out.sample({{"service", id}}, v.filling ? 0 : 1);
+    out.sample({{"service", id}}, v.filling || cold_backfill ? 0 : 1);
   });
   // Only while there are some: a fleet member's /metrics has it for a grace period
   // after a rescale, and nothing else ever does.

@@ -195,11 +195,14 @@ BOOST_AUTO_TEST_CASE(a_slow_backfill_reads_on_to_near_now_each_line_at_its_own_t
   // The clock moves on a minute while the history is read (each shard has more
   // than a second of it left after its first page).
   BOOST_TEST_REQUIRE(wait_until([&] { return loki.query_ranges() > 0; }, 20s));
+  // Meanwhile the shard says so: the exporter's services are not ready yet.
+  BOOST_TEST(s.status().at(0).backfilling);
   s.clock.advance(60'000'000'000);
   BOOST_TEST_REQUIRE(wait_until([&] { return s.distinct() == loki.stored(); }, 30s));
   BOOST_TEST_REQUIRE(s.reconcile());
   s.expect_each_once(from, loki.stored());
   BOOST_TEST(s.sum(&lle::core::ShardStatus::lines_repaired) == 0u);
+  BOOST_TEST(wait_until([&] { return !s.status().at(0).backfilling; }, 10s));
   std::lock_guard lock(s.mutex);
   BOOST_TEST(s.worst_lag_ns < s.cfg.windows.hold_ns);
 }

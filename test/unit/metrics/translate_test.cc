@@ -101,6 +101,19 @@ BOOST_AUTO_TEST_CASE(a_service_served_for_the_grace_period_is_marked_leaving) {
   BOOST_TEST(m.at("loki_latency_fleet_service_ready{service=b,}") == 1);
 }
 
+// While a cold start's backfill runs, the state stands at a time behind the
+// present: no service is ready, and the generated rules leave them all out.
+BOOST_AUTO_TEST_CASE(no_service_is_ready_while_a_cold_start_backfills) {
+  Published p = state();
+  p.status.loki.resize(2);
+  BOOST_TEST(
+      flatten(lle::metrics::translate(p)).at("loki_latency_fleet_service_ready{service=a,}") == 1);
+  p.status.loki[1].backfilling = true;
+  const auto m = flatten(lle::metrics::translate(p));
+  BOOST_TEST(m.at("loki_latency_fleet_service_ready{service=a,}") == 0);
+  BOOST_TEST(m.at("loki_latency_fleet_service_ready{service=b,}") == 0);
+}
+
 // The families depend on the published state alone: two equal states built apart
 // give the same text (names, help, types, order, values), and one counter changed
 // in the state shows in the text, so the comparison can tell them apart.
