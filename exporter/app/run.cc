@@ -9,10 +9,13 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <unordered_set>
+#include <utility>
 
 #include "exporter/api/handlers.h"
 #include "exporter/app/commands.h"
@@ -26,7 +29,8 @@
 #include "exporter/log/log.h"
 #include "exporter/loki/plan.h"
 #include "exporter/metrics/latest.h"
-#include "exporter/outbound/http_post.h"
+#include "exporter/outbound/fleet_peer.h"
+#include "exporter/outbound/http_client.h"
 #include "exporter/source/replay.h"
 #include "exporter/web/http_server.h"
 #include "exporter/web/routes.h"
@@ -38,7 +42,8 @@ namespace asio = boost::asio;
 using ingest::Engine;
 using ingest::plan_for;
 
-// Each attempt to have Prometheus reload its rules ends within this.
+// Each attempt to have Prometheus reload its rules, or to ask a fleet peer which
+// services it has ready, ends within this.
 constexpr std::chrono::seconds kPostTimeout{5};
 
 // The configuration as `run` sees it: the files, then the command line's overrides
@@ -191,6 +196,11 @@ class Exporter {
                                 std::function<void(api::ReloadOutcome)> done);
   void on_signal(const boost::system::error_code& ec, int sig);
   void end_grace_after(std::int64_t ns);
+  void check_peers_after(std::int64_t ns);
+  // Of `leaving`, those whose new owner (fleet.peer_url) lists them ready.
+  asio::awaitable<std::vector<std::string>> ready_at_new_owners(std::string peer_url, int members,
+                                                                std::vector<std::string> leaving);
+  bool drop_leaving(const std::vector<std::string>& ids, std::string_view why);
 
   const RunArgs& args_;
   const core::Clock& wall_;
@@ -205,9 +215,12 @@ class Exporter {
   // handlers, which post here, end) before this goes.
   asio::io_context io_{1};
   asio::signal_set signals_{io_};
-  // The handoff's grace period (Inputs::leaving): served until the timer fires.
+  // The handoff's grace period (Inputs::leaving): served until the timer fires, or
+  // until their new owners have them ready (asked every fleet.peer_check_interval).
   std::vector<std::string> leaving_;
   asio::steady_timer grace_{io_};
+  asio::steady_timer peer_check_{io_};
+  std::map<int, std::string> peer_errors_;  // by member: the last, logged when it changes
   ApiHolder apis_;
   metrics::Latest<config::Config> configs_;  // the configuration in force, for the status pages
   std::unique_ptr<Engine> engine_;
@@ -247,7 +260,7 @@ void Exporter::ask_prometheus_to_reload(const config::ThresholdsConfig& t,
                                         std::function<void(api::ReloadOutcome)> done) {
   if (t.prometheus_reload_url.empty()) return done({});
   asio::co_spawn(io_, outbound::post(t.prometheus_reload_url, t.reload_attempts, kPostTimeout),
-                 [this, done](const std::exception_ptr& failed, outbound::PostResult r) {
+                 [this, done](const std::exception_ptr& failed, outbound::Result r) {
                    api::ReloadOutcome out{r.ok ? "ok" : "failed", r.attempts,
                                           failed ? "internal error" : r.detail};
                    if (!r.ok) {
@@ -365,21 +378,74 @@ void Exporter::on_signal(const boost::system::error_code& ec, int sig) {
   io_.stop();
 }
 
-// At the end of the handoff's grace period, a reload without the services now
-// owned elsewhere drops them (their tails, windows and series).
+// Stops serving those of `ids` that are kept for the handoff's grace period: a
+// reload without them drops their tails, windows and series. False (they are kept)
+// if the reload failed.
+bool Exporter::drop_leaving(const std::vector<std::string>& ids, std::string_view why) {
+  const std::unordered_set<std::string_view> drop(ids.begin(), ids.end());
+  const auto kept = leaving_;
+  std::erase_if(leaving_, [&](const std::string& id) { return drop.contains(id); });
+  if (leaving_.size() == kept.size()) return true;
+  log::info(why, {{"services", std::to_string(kept.size() - leaving_.size())},
+                  {"still_leaving", std::to_string(leaving_.size())}});
+  if (reload().first) return true;
+  leaving_ = kept;
+  return false;
+}
+
+// At the end of the handoff's grace period, what is still kept goes.
 void Exporter::end_grace_after(std::int64_t ns) {
   grace_.expires_after(std::chrono::nanoseconds(ns));
   grace_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || leaving_.empty()) return;
-    log::info("handoff grace period over: dropping the services other members own now",
-              {{"services", std::to_string(leaving_.size())}});
-    const auto kept = std::move(leaving_);
-    leaving_.clear();
-    if (!reload().first) {
-      leaving_ = kept;  // still served: try again in a minute
-      end_grace_after(60'000'000'000);
-    }
+    if (!drop_leaving(leaving_,
+                      "handoff grace period over: dropping the services other "
+                      "members own now"))
+      end_grace_after(60'000'000'000);  // still served: try again in a minute
   });
+}
+
+// During the grace period (with fleet.peer_url), asks each new owner which of the
+// services kept here it has ready, and drops those: from then on its series are
+// the complete ones. A peer that cannot be asked, or answers for another place in
+// the fleet, keeps them here; what went wrong is logged when it changes.
+void Exporter::check_peers_after(std::int64_t ns) {
+  peer_check_.expires_after(std::chrono::nanoseconds(ns));
+  peer_check_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || leaving_.empty() || engine_->config().fleet.peer_url.empty()) return;
+    const auto& fleet = engine_->config().fleet;
+    asio::co_spawn(io_, ready_at_new_owners(fleet.peer_url, fleet.members, leaving_),
+                   [this](const std::exception_ptr& failed, std::vector<std::string> ready) {
+                     if (!failed && !ready.empty())
+                       drop_leaving(ready,
+                                    "handoff: the new owners have these services ready, "
+                                    "dropping them");
+                     check_peers_after(engine_->config().fleet.peer_check_interval_ns);
+                   });
+  });
+}
+
+asio::awaitable<std::vector<std::string>> Exporter::ready_at_new_owners(
+    std::string peer_url, int members, std::vector<std::string> leaving) {
+  std::map<int, std::vector<std::string>> by_owner;
+  for (auto& id : leaving) by_owner[config::fleet_owner(id, members)].push_back(std::move(id));
+  std::vector<std::string> ready;
+  for (auto& [owner, ids] : by_owner) {
+    const std::string url = config::peer_url(peer_url, owner);
+    const auto answer = co_await outbound::ask_peer(url, owner, members, kPostTimeout);
+    if (answer.error != std::exchange(peer_errors_[owner], answer.error)) {
+      if (answer.error.empty()) {
+        log::info("fleet peer answers", {{"member", std::to_string(owner)}, {"url", url}});
+      } else {
+        log::warn("cannot learn from a fleet peer which services it has ready: they stay here",
+                  {{"member", std::to_string(owner)}, {"url", url}, {"error", answer.error}});
+      }
+    }
+    const std::unordered_set<std::string_view> there(answer.ready.begin(), answer.ready.end());
+    for (auto& id : ids)
+      if (there.contains(id)) ready.push_back(std::move(id));
+  }
+  co_return ready;
 }
 
 void Exporter::serve() {
@@ -388,7 +454,10 @@ void Exporter::serve() {
     inputs_.snapshot = {};  // the payload's memory back
   }
   leaving_ = std::move(inputs_.leaving);
-  if (!leaving_.empty()) end_grace_after(engine_->config().fleet.handoff_grace_ns);
+  if (!leaving_.empty()) {
+    end_grace_after(engine_->config().fleet.handoff_grace_ns);
+    check_peers_after(engine_->config().fleet.peer_check_interval_ns);
+  }
   engine_->start();
   // The signals were blocked in every thread since the start; asio takes them
   // here, on this thread, from now (one that came meanwhile is delivered now).

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -293,17 +294,37 @@ std::string tenant_id_error(std::string_view id) {
 
 namespace {
 
-// fleet: {members, member, max_tails_per_tenant}; this member's services stay in
+// fleet: {members, member, max_tails_per_tenant, handoff_grace, peer_url,
+// peer_check_interval}; this member's services stay in
 // c.services, the others' move to c.fleet.elsewhere.
 void load_fleet(const At& f, const Overrides& who, Config& c) {
   auto& fleet = c.fleet;
   if (f.present()) {
-    f.require_map({"members", "member", "max_tails_per_tenant", "handoff_grace"});
+    f.require_map({"members", "member", "max_tails_per_tenant", "handoff_grace", "peer_url",
+                   "peer_check_interval"});
     fleet.members = f.key("members").int_or(1, 1, 1000);
     fleet.max_tails_per_tenant =
         f.key("max_tails_per_tenant").int_or(fleet.max_tails_per_tenant, 1, 10000);
     fleet.handoff_grace_ns =
         f.key("handoff_grace").duration_or(fleet.handoff_grace_ns, 0, 14 * 86400);
+    fleet.peer_url = f.key("peer_url").str_or("");
+    if (!fleet.peer_url.empty()) {
+      const std::string url = peer_url(fleet.peer_url, 0);  // outlives the view of it
+      const auto u = boost::urls::parse_absolute_uri(url);
+      if (!u || u->scheme() != "http" || u->host().empty())
+        f.key("peer_url").fail("expected an http:// URL, \"{member}\" standing for the member");
+      if (c.http.web.tls || !c.http.web.basic_auth_users.empty())
+        f.key("peer_url")
+            .fail(
+                "members ask each other in plain HTTP without credentials, and this port serves "
+                "TLS "
+                "or basic auth (" +
+                c.http.web.file +
+                "): leave it unset, and the grace period runs "
+                "to its end");
+    }
+    fleet.peer_check_interval_ns =
+        f.key("peer_check_interval").duration_or(fleet.peer_check_interval_ns, 1, 3600);
   }
   const auto range = "expected a member from 0 to " + std::to_string(fleet.members - 1) +
                      " (fleet.members is " + std::to_string(fleet.members) + ")";

@@ -193,6 +193,12 @@ struct FleetConfig {
   // After a rescale, how long a member keeps serving the services its snapshot
   // held that another member owns now (keep_leaving); 0: it drops them at once.
   std::int64_t handoff_grace_ns = 6 * 3600'000'000'000;
+  // Where the other members answer GET /-/fleet: an http:// URL in which "{member}"
+  // stands for the member's number ("http://lle-{member}.lle:9464"). Set, a member
+  // in its grace period asks each new owner every peer_check_interval which services
+  // it has ready, and drops those before the grace ends. Empty: only the grace ends it.
+  std::string peer_url;
+  std::int64_t peer_check_interval_ns = 30'000'000'000;
   // The services the other members own, in services.yaml order (Config::services
   // holds this member's). Rules are generated for both: they are the fleet's.
   std::vector<ServiceConfig> elsewhere;
@@ -255,6 +261,8 @@ std::optional<int> owned_elsewhere(const Config& c, std::string_view id);
 // names (what this member's snapshot holds) into c.services, marked leaving, so
 // that they are tailed, counted and served here as before. Returns their ids.
 std::vector<std::string> keep_leaving(Config& c, const std::vector<std::string>& held);
+// fleet.peer_url (url_template) for `member`: every "{member}" replaced by its number.
+std::string peer_url(std::string_view url_template, int member);
 // The ordinal at the end of a StatefulSet pod's name ("lle-3" -> 3), if any.
 std::optional<int> pod_ordinal(std::string_view hostname);
 // Every service of the fleet: this member's, then the others'.

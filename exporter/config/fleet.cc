@@ -67,6 +67,15 @@ std::vector<std::string> keep_leaving(Config& c, const std::vector<std::string>&
   return kept;
 }
 
+std::string peer_url(std::string_view url_template, int member) {
+  static constexpr std::string_view kMember = "{member}";
+  std::string url(url_template);
+  const std::string n = std::to_string(member);
+  for (auto at = url.find(kMember); at != std::string::npos; at = url.find(kMember, at + n.size()))
+    url.replace(at, kMember.size(), n);
+  return url;
+}
+
 std::optional<int> pod_ordinal(std::string_view hostname) {
   const auto dash = hostname.rfind('-');
   if (dash == std::string_view::npos || dash + 1 == hostname.size() || dash == 0)

@@ -150,7 +150,9 @@ void Engine::save_state() {
   }
 }
 
+// On the io thread, so after start(): the state it publishes says readiness.
 void Engine::publish() {
+  pipeline_.set_running();
   if (source_) pipeline_.loki() = source_->status();
   env_.latest.store(pipeline_.publish(state_now()));
 }

@@ -50,6 +50,8 @@ class Pipeline {
     return store_;
   }
   metrics::InputStatus& input() { return status_.input; }
+  // ExporterStatus::running, from the engine's first publication after its start.
+  void set_running() { status_.running = true; }
   std::vector<core::ShardStatus>& loki() { return status_.loki; }
   int service_by_labels(const core::Entry& e) const { return parser_.service_by_labels(e); }
   // The same, also reading the line's service field (a parse: slower).

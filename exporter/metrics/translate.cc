@@ -222,16 +222,12 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
   each([&](std::string_view id, const window::ServiceView& v) {
     out.sample({{"service", id}}, v.baseline_ready ? 1 : 0);
   });
-  const auto& loki = state.status.loki;
-  const bool cold_backfill =
-      std::any_of(loki.begin(), loki.end(), [](const auto& s) { return s.backfilling; });
   out.family("loki_latency_fleet_service_ready",
              "0 while the service's history is being fetched (a cold start's backfill, or moved "
              "here by a fleet rescale, or added): generated alerts ignore it then; else 1.",
              MetricType::Gauge, n);
-  each([&](std::string_view id, const window::ServiceView& v) {
-    out.sample({{"service", id}}, v.filling || cold_backfill ? 0 : 1);
-  });
+  for (std::size_t i = 0; i < n; ++i)
+    out.sample({{"service", services[i].id}}, service_ready(state, i) ? 1 : 0);
   // Only while there are some: a fleet member's /metrics has it for a grace period
   // after a rescale, and nothing else ever does.
   const auto leaving = static_cast<std::size_t>(
@@ -528,6 +524,12 @@ void emit(const Published& state, const LifecycleStatus& life, Sink& out) {
 }
 
 }  // namespace
+
+bool service_ready(const Published& state, std::size_t i) {
+  const auto& loki = state.status.loki;
+  return !state.snapshot.views[i].filling &&
+         std::none_of(loki.begin(), loki.end(), [](const auto& s) { return s.backfilling; });
+}
 
 std::vector<MetricFamily> translate(const Published& state) {
   FamilySink sink;

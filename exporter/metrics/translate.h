@@ -63,6 +63,10 @@ struct ExporterStatus {
   std::vector<core::ShardStatus> loki;  // empty without the Loki input
   LifecycleStatus lifecycle;
   FleetStatus fleet;
+  // Published by an engine generation that has started: its snapshot restored, its
+  // input begun, the services it is to fetch history for marked filling. Before
+  // (the state a process or a reload publishes first) readiness is not yet known.
+  bool running = false;
 };
 
 struct Published {
@@ -71,6 +75,10 @@ struct Published {
 };
 
 std::vector<prometheus::MetricFamily> translate(const Published& state);
+
+// What loki_latency_fleet_service_ready says of the published service at `i`: its
+// history is fetched (it is not filling, and no cold start's backfill runs).
+bool service_ready(const Published& state, std::size_t i);
 
 // The same metrics as render_text(translate(state)), byte for byte, written
 // straight into exposition text without building metric families: what /metrics

@@ -189,6 +189,31 @@ HttpResponse compare(const Site& site, const HttpRequest& h) {
       });
 }
 
+// What a fleet member tells the others (GET /-/fleet): its place, and which of the
+// services it owns have their history fetched. A member in a handoff's grace period
+// drops a service it lost once its new owner lists it ready (docs/fleet.md). 503
+// until the engine has started: before, the published state cannot say.
+HttpResponse fleet(const Site& site) {
+  const auto state = site.state.load();
+  const auto& status = state->status;
+  if (!status.running)
+    return json_error(503, "starting", "the input has not started yet: readiness is not known");
+  const auto& services = *state->snapshot.services;
+  boost::json::array ready, not_ready, leaving;
+  for (std::size_t i = 0; i < std::min(services.size(), state->snapshot.views.size()); ++i) {
+    auto& list = services[i].leaving                 ? leaving
+                 : metrics::service_ready(*state, i) ? ready
+                                                     : not_ready;
+    list.emplace_back(services[i].id);
+  }
+  boost::json::object o{{"member", status.fleet.member},
+                        {"members", status.fleet.members},
+                        {"ready", std::move(ready)},
+                        {"not_ready", std::move(not_ready)},
+                        {"leaving", std::move(leaving)}};
+  return {200, "application/json", boost::json::serialize(o) + "\n"};
+}
+
 void reload(const Site& site, const Respond& respond) {
   site.reload([respond](const ReloadOutcome& outcome) {
     if (!outcome.first) return respond(json_error(500, "reload_failed", outcome.second));
@@ -286,6 +311,7 @@ void add_routes(HttpServer& http, const Site& site) {
   routes.add_page("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "OK\n"};
   });
+  routes.add_page("/-/fleet", [&](const HttpRequest&) { return fleet(site); });
   // Ready as soon as state is served; never tied to the input being reachable.
   routes.add_page("/-/ready", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "ready\n"};

@@ -1,8 +1,8 @@
 #pragma once
 // Every endpoint of the exporter's port, one function each, in one route table:
 // /metrics, the status pages (/, /mine, /service/{id}, /team/{team},
-// /compare), the REST API (/api/..., the
-// routes api::kRoutes names), /-/healthy, /-/ready and POST /-/reload.
+// /compare), the REST API (/api/..., the routes api::kRoutes names), /-/healthy,
+// /-/ready, /-/fleet (a fleet member's ready services) and POST /-/reload.
 // Thread safety: the handlers run on the server's handler threads and read only
 // what the Site hands over (each a thread-safe hand-over) and the threshold store.
 

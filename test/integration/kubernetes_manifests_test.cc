@@ -405,6 +405,31 @@ BOOST_AUTO_TEST_CASE(the_fleet_variant_runs_one_member_per_pod_of_a_statefulset)
   BOOST_TEST(selects_members(
       objects.at("PodMonitor/loki-latency-exporter")["spec"]["selector"]["matchLabels"]));
   BOOST_TEST(objects.count("PrometheusRule/loki-latency-exporter") == 1u);
+
+  // Members find each other by their stable names, member k at pod k, on the port
+  // the governing Service names, and the NetworkPolicy lets them in and out.
+  const std::string port = headless["ports"][0]["port"].as<std::string>();
+  BOOST_TEST(
+      fleet["peer_url"].as<std::string>("") ==
+      "http://" +
+          objects.at("StatefulSet/loki-latency-exporter")["metadata"]["name"].as<std::string>() +
+          "-{member}." + governing + ":" + port);
+  BOOST_TEST_REQUIRE(objects.count("NetworkPolicy/loki-latency-exporter") == 1u);
+  const auto policy = objects.at("NetworkPolicy/loki-latency-exporter")["spec"];
+  const auto lets_members = [&](const YAML::Node& rules, const char* peers) {
+    bool found = false;
+    for (const auto& r : rules) {
+      bool members = false, on_port = false;
+      for (const auto& p : r[peers])
+        members = members || (!p["namespaceSelector"].IsDefined() &&
+                              selects_members(p["podSelector"]["matchLabels"]));
+      for (const auto& p : r["ports"]) on_port = on_port || p["port"].as<std::string>() == port;
+      found = found || (members && on_port);
+    }
+    return found;
+  };
+  BOOST_TEST(lets_members(policy["ingress"], "from"));
+  BOOST_TEST(lets_members(policy["egress"], "to"));
 }
 
 // The standalone variant with TLS on the exporter's port: the web configuration and

@@ -538,4 +538,60 @@ BOOST_AUTO_TEST_CASE(a_member_serves_the_services_it_lost_until_its_grace_ends) 
   BOOST_TEST(metric(s, "loki_latency_requests_total") == 100 * owned);
 }
 
+// With fleet.peer_url the grace ends, service by service, once the new owner has
+// the service ready: member 0 (one exporter's state, restarted as member 0 of 2 with
+// an hour's grace) keeps what member 1 owns while member 1 cannot be asked, and
+// drops it once member 1, a cold start fetching an hour of history, lists it ready.
+BOOST_AUTO_TEST_CASE(a_member_drops_what_it_lost_once_the_new_owner_has_it_ready) {
+  FakeLoki loki({});
+  lle::test::TempDir state;
+  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
+  {
+    Exporter alone(loki, "", 3, "", top, "6s");
+    push(loki, 300);
+    alone.expect_exact(loki);
+    alone.process->signal(SIGTERM);
+    BOOST_TEST_REQUIRE(alone.process->wait(20s).value_or(-1) == 0, alone.log());
+  }
+  const std::string peer = "127.0.0.1:" + std::to_string(lle::test::free_port());
+  Exporter member(loki, "", 3, "",
+                  top + "fleet: {members: 2, member: 0, handoff_grace: 1h, peer_url: 'http://" +
+                      peer + "', peer_check_interval: 1s}\n",
+                  "6s");
+  BOOST_TEST_REQUIRE(
+      lle::test::wait_until(
+          [&] { return member.log().find("cannot learn from a fleet peer") != std::string::npos; },
+          10s),
+      member.log());
+  std::string s = member.scrape();
+  const double leaving = metric(s, "loki_latency_fleet_service_leaving");
+  const double owned = metric(s, "loki_latency_fleet_owned_services");
+  BOOST_TEST_REQUIRE(leaving >= 1);  // member 1 cannot be asked: they stay
+  BOOST_TEST(owned + leaving == 3);
+  BOOST_TEST(metric(s, "loki_latency_requests_total") == 300);
+
+  // Its backfill takes seconds (pages of 10 lines, 4 a second), so that member 0
+  // asks while member 1 is still fetching.
+  Exporter owner(loki, "", 3, "    backfill: 1h\n    limit: 10\n    backfill_pages_per_second: 4\n",
+                 "fleet: {members: 2, member: 1}\n", "6s", peer);
+  BOOST_TEST_REQUIRE(lle::test::wait_until(
+                         [&] {
+                           s = member.scrape();
+                           return s.find("loki_latency_fleet_service_leaving") == std::string::npos;
+                         },
+                         20s),
+                     member.log() << owner.log());
+  const std::string log = member.log();
+  BOOST_TEST(log.find("the new owners have these services ready") != std::string::npos, log);
+  BOOST_TEST(log.find("handoff grace period over") == std::string::npos, log);
+  BOOST_TEST(metric(s, "loki_latency_fleet_owned_services") == owned);
+  BOOST_TEST(metric(s, "loki_latency_requests_total") == 100 * owned);
+  // When member 0 let them go, member 1 had them ready, whole.
+  const std::string o = owner.scrape();
+  BOOST_TEST(owner.log().find("backfill done") != std::string::npos, owner.log());
+  BOOST_TEST(metric(o, "loki_latency_fleet_owned_services") == leaving);
+  BOOST_TEST(metric(o, "loki_latency_fleet_service_ready") == leaving);
+  BOOST_TEST(metric(o, "loki_latency_requests_total") == 100 * leaving, owner.log());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -56,10 +56,10 @@ struct Exporter {
   // that buckets get their last check soon; a restart test wants room for downtime.
   Exporter(const FakeLoki& loki, const std::string& tenant, int shards = 3,
            const std::string& extra = "", const std::string& top = "",
-           const std::string& lateness = "3s") {
+           const std::string& lateness = "3s", const std::string& listen = "127.0.0.1:0") {
     write_services(kServices);
     std::ofstream(dir.path() / "exporter.yaml")
-        << "listen: 127.0.0.1:0\nservices_file: services.yaml\n"
+        << "listen: " << listen << "\nservices_file: services.yaml\n"
         << "input:\n  loki:\n    url: " << loki.url() << "\n    tenant: \"" << tenant << "\"\n"
         << "    selector: '{namespace=\"shop\"}'\n    shards: " << shards << "\n"
         << "    reconcile_bucket: 1s\n    reconcile_settle: 1s\n"

@@ -172,6 +172,39 @@ BOOST_FIXTURE_TEST_CASE(a_member_keeps_what_it_held_and_lost_for_the_grace, Flee
                  .find("fleet.handoff_grace") != std::string::npos);
 }
 
+// Where the other members answer /-/fleet: a URL template, "{member}" standing for
+// the member's number; checked at load, its key named.
+BOOST_FIXTURE_TEST_CASE(the_peers_are_found_by_a_url_template, Fleet) {
+  const auto c = load(
+      "fleet: {members: 12, member: 0, peer_url: 'http://lle-{member}.lle:9464/x{member}', "
+      "peer_check_interval: 5s}\n");
+  BOOST_TEST(lle::config::peer_url(c.fleet.peer_url, 11) == "http://lle-11.lle:9464/x11");
+  BOOST_TEST(lle::config::peer_url(c.fleet.peer_url, 0) == "http://lle-0.lle:9464/x0");
+  BOOST_TEST(lle::config::peer_url("http://{member}{member}", 7) == "http://77");
+  BOOST_TEST(c.fleet.peer_check_interval_ns == 5'000'000'000);
+  const auto plain = load("fleet: {members: 2, member: 0}\n");
+  BOOST_TEST(plain.fleet.peer_url.empty());  // none: only the grace period's end
+  BOOST_TEST(plain.fleet.peer_check_interval_ns == 30'000'000'000);
+  for (const char* bad : {"https://lle-{member}:9464", "lle-{member}:9464", "http://", "x"}) {
+    const auto e =
+        error_of("fleet: {members: 2, member: 0, peer_url: '" + std::string(bad) + "'}\n");
+    BOOST_TEST(e.find("fleet.peer_url") != std::string::npos, bad << ": " << e);
+    BOOST_TEST(e.find("http://") != std::string::npos, e);
+  }
+  BOOST_TEST(error_of("fleet: {members: 2, member: 0, peer_check_interval: 0s}\n")
+                 .find("fleet.peer_check_interval") != std::string::npos);
+  // Members ask each other without credentials: a port behind basic auth could not answer.
+  dir.write("web.yml",
+            "basic_auth_users: {prometheus: '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/"
+            "VcEd00UAV/LDeSi'}\n");
+  const std::string web = "http: {web_config_file: web.yml}\n";
+  BOOST_TEST(load(web + "fleet: {members: 2, member: 0}\n").http.web.basic_auth_users.size() == 1u);
+  const auto e =
+      error_of(web + "fleet: {members: 2, member: 0, peer_url: 'http://lle-{member}:9464'}\n");
+  BOOST_TEST(e.find("fleet.peer_url") != std::string::npos, e);
+  BOOST_TEST(e.find("basic auth") != std::string::npos, e);
+}
+
 BOOST_FIXTURE_TEST_CASE(the_fleets_tails_together_stay_within_the_tenants_limit, Fleet) {
   const std::string loki =
       "input: {loki: {url: 'http://127.0.0.1:1', selector: '{job=\"x\"}', max_tails: 4, "

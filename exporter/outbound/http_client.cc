@@ -1,4 +1,4 @@
-#include "exporter/outbound/http_post.h"
+#include "exporter/outbound/http_client.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -15,14 +15,15 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kMaxAnswerBytes = 64 * 1024;
+constexpr std::size_t kMaxAnswerBytes = 16 << 20;
 
 struct Target {
   std::string host, port, path, authority;  // authority: host[:port] as in the URL
 };
 
-// One POST; "" on a 2xx answer, else what went wrong.
-asio::awaitable<std::string> post_once(const Target& t, std::chrono::milliseconds timeout) {
+// One request; out.detail is "" on a 2xx answer, else what went wrong.
+asio::awaitable<void> once(http::verb method, const Target& t, std::chrono::milliseconds timeout,
+                           Result& out) {
   const auto ex = co_await asio::this_coro::executor;
   const std::string& where = t.authority;
   beast::tcp_stream stream(ex);
@@ -31,7 +32,7 @@ asio::awaitable<std::string> post_once(const Target& t, std::chrono::millisecond
     const auto found = co_await resolver.async_resolve(t.host, t.port, asio::use_awaitable);
     stream.expires_after(timeout);
     co_await stream.async_connect(found, asio::use_awaitable);
-    http::request<http::empty_body> req{http::verb::post, t.path, 11};
+    http::request<http::empty_body> req{method, t.path, 11};
     req.set(http::field::host, where);
     req.set(http::field::user_agent, "loki-latency-exporter");
     req.prepare_payload();
@@ -42,19 +43,25 @@ asio::awaitable<std::string> post_once(const Target& t, std::chrono::millisecond
     co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    const auto& res = parser.get();
-    if (res.result_int() / 100 == 2) co_return "";
-    co_return "HTTP " + std::to_string(res.result_int()) + ": " +
-        core::printable(res.body().substr(0, 200));
+    auto res = parser.release();
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    out.detail = out.status / 100 == 2 ? ""
+                                       : "HTTP " + std::to_string(out.status) + ": " +
+                                             core::printable(out.body.substr(0, 200));
   } catch (const boost::system::system_error& e) {
-    co_return where + ": " + e.code().message();
+    out.status = 0;
+    out.body.clear();
+    out.detail = where + ": " + e.code().message();
   }
 }
 
 }  // namespace
 
-asio::awaitable<PostResult> post(std::string url, int attempts, std::chrono::milliseconds timeout) {
-  PostResult out;
+asio::awaitable<Result> request(std::string method, std::string url, int attempts,
+                                std::chrono::milliseconds timeout) {
+  Result out;
+  const http::verb verb = http::string_to_verb(method);
   const auto u = boost::urls::parse_absolute_uri(url);
   if (!u || u->scheme() != "http" || u->host().empty()) {
     out.attempts = 1;
@@ -66,7 +73,7 @@ asio::awaitable<PostResult> post(std::string url, int attempts, std::chrono::mil
                  std::string(u->encoded_host_and_port())};
   asio::steady_timer backoff(co_await asio::this_coro::executor);
   for (out.attempts = 1;; ++out.attempts) {
-    out.detail = co_await post_once(t, timeout);
+    co_await once(verb, t, timeout, out);
     out.ok = out.detail.empty();
     if (out.ok || out.attempts >= attempts) co_return out;
     backoff.expires_after(std::chrono::milliseconds(200 * out.attempts));
