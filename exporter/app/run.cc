@@ -200,7 +200,7 @@ class Exporter {
   // Of `leaving`, those whose new owner (fleet.peer_url) lists them ready.
   asio::awaitable<std::vector<std::string>> ready_at_new_owners(std::string peer_url, int members,
                                                                 std::vector<std::string> leaving);
-  bool drop_leaving(const std::vector<std::string>& ids, std::string_view why);
+  bool drop_leaving(std::vector<std::string> ids, std::string_view why);
 
   const RunArgs& args_;
   const core::Clock& wall_;
@@ -380,8 +380,8 @@ void Exporter::on_signal(const boost::system::error_code& ec, int sig) {
 
 // Stops serving those of `ids` that are kept for the handoff's grace period: a
 // reload without them drops their tails, windows and series. False (they are kept)
-// if the reload failed.
-bool Exporter::drop_leaving(const std::vector<std::string>& ids, std::string_view why) {
+// if the reload failed. (ids by value: it may be a copy of leaving_, which changes.)
+bool Exporter::drop_leaving(std::vector<std::string> ids, std::string_view why) {
   const std::unordered_set<std::string_view> drop(ids.begin(), ids.end());
   const auto kept = leaving_;
   std::erase_if(leaving_, [&](const std::string& id) { return drop.contains(id); });
@@ -417,7 +417,7 @@ void Exporter::check_peers_after(std::int64_t ns) {
     asio::co_spawn(io_, ready_at_new_owners(fleet.peer_url, fleet.members, leaving_),
                    [this](const std::exception_ptr& failed, std::vector<std::string> ready) {
                      if (!failed && !ready.empty())
-                       drop_leaving(ready,
+                       drop_leaving(std::move(ready),
                                     "handoff: the new owners have these services ready, "
                                     "dropping them");
                      check_peers_after(engine_->config().fleet.peer_check_interval_ns);
