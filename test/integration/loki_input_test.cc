@@ -31,6 +31,19 @@ void kill_after_next_snapshot(lle::test::FakeLoki& loki, lle::test::Exporter& e,
   BOOST_TEST_REQUIRE(e.process->wait(10s).has_value());
 }
 
+// One exporter's state (`top`, the state keys it returns, in `state`) after it
+// counted 100 lines of each of the three services and stopped: its last snapshot
+// holds every line.
+std::string saved_alone(FakeLoki& loki, const lle::test::TempDir& state) {
+  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
+  Exporter alone(loki, "", 3, "", top, "6s");
+  push(loki, 300);
+  alone.expect_exact(loki);
+  alone.process->signal(SIGTERM);
+  BOOST_TEST_REQUIRE(alone.process->wait(20s).value_or(-1) == 0, alone.log());
+  return top;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(integration_loki_input)
@@ -497,14 +510,7 @@ BOOST_AUTO_TEST_CASE(a_fleet_member_killed_and_restarted_keeps_every_line_counte
 BOOST_AUTO_TEST_CASE(a_member_serves_the_services_it_lost_until_its_grace_ends) {
   FakeLoki loki({});
   lle::test::TempDir state;
-  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
-  {
-    Exporter alone(loki, "", 3, "", top, "6s");
-    push(loki, 300);
-    alone.expect_exact(loki);
-    alone.process->signal(SIGTERM);  // its last snapshot holds every line
-    BOOST_TEST_REQUIRE(alone.process->wait(20s).value_or(-1) == 0, alone.log());
-  }
+  const std::string top = saved_alone(loki, state);
   Exporter member(loki, "", 3, "", top + "fleet: {members: 2, member: 0, handoff_grace: 2s}\n",
                   "6s");
   std::string s;
@@ -545,14 +551,7 @@ BOOST_AUTO_TEST_CASE(a_member_serves_the_services_it_lost_until_its_grace_ends) 
 BOOST_AUTO_TEST_CASE(a_member_drops_what_it_lost_once_the_new_owner_has_it_ready) {
   FakeLoki loki({});
   lle::test::TempDir state;
-  const std::string top = "state:\n  dir: " + state.path().string() + "\n  interval: 1s\n";
-  {
-    Exporter alone(loki, "", 3, "", top, "6s");
-    push(loki, 300);
-    alone.expect_exact(loki);
-    alone.process->signal(SIGTERM);
-    BOOST_TEST_REQUIRE(alone.process->wait(20s).value_or(-1) == 0, alone.log());
-  }
+  const std::string top = saved_alone(loki, state);
   const std::string peer = "127.0.0.1:" + std::to_string(lle::test::free_port());
   Exporter member(loki, "", 3, "",
                   top + "fleet: {members: 2, member: 0, handoff_grace: 1h, peer_url: 'http://" +
