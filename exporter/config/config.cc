@@ -313,15 +313,12 @@ void load_fleet(const At& f, const Overrides& who, Config& c) {
       const auto u = boost::urls::parse_absolute_uri(url);
       if (!u || u->scheme() != "http" || u->host().empty())
         f.key("peer_url").fail("expected an http:// URL, \"{member}\" standing for the member");
-      if (c.http.web.tls || !c.http.web.basic_auth_users.empty())
-        f.key("peer_url")
-            .fail(
-                "members ask each other in plain HTTP without credentials, and this port serves "
-                "TLS "
-                "or basic auth (" +
-                c.http.web.file +
-                "): leave it unset, and the grace period runs "
-                "to its end");
+      if (c.http.web.tls || !c.http.web.basic_auth_users.empty()) {
+        const std::string why = "members ask each other in plain HTTP without credentials, but " +
+                                c.http.web.file + " puts TLS or basic auth on this port: leave " +
+                                "peer_url unset (the grace period then runs to its end)";
+        f.key("peer_url").fail(why);
+      }
     }
     fleet.peer_check_interval_ns =
         f.key("peer_check_interval").duration_or(fleet.peer_check_interval_ns, 1, 3600);
