@@ -412,8 +412,10 @@ void Exporter::end_grace_after(std::int64_t ns) {
 void Exporter::check_peers_after(std::int64_t ns) {
   peer_check_.expires_after(std::chrono::nanoseconds(ns));
   peer_check_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || leaving_.empty() || engine_->config().fleet.peer_url.empty()) return;
+    if (ec || leaving_.empty()) return;
     const auto& fleet = engine_->config().fleet;
+    // Without a peer URL (a reload may set one) only the timer goes on.
+    if (fleet.peer_url.empty()) return check_peers_after(fleet.peer_check_interval_ns);
     asio::co_spawn(io_, ready_at_new_owners(fleet.peer_url, fleet.members, leaving_),
                    [this](const std::exception_ptr& failed, std::vector<std::string> ready) {
                      if (!failed && !ready.empty())

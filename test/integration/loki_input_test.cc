@@ -546,17 +546,17 @@ BOOST_AUTO_TEST_CASE(a_member_serves_the_services_it_lost_until_its_grace_ends) 
 
 // With fleet.peer_url the grace ends, service by service, once the new owner has
 // the service ready: member 0 (one exporter's state, restarted as member 0 of 2 with
-// an hour's grace) keeps what member 1 owns while member 1 cannot be asked, and
-// drops it once member 1, a cold start fetching an hour of history, lists it ready.
+// an hour's grace) keeps what member 1 owns while member 1 cannot be asked (its URL
+// first wrong, then set right by a reload), and drops it once member 1, a cold start
+// fetching an hour of history, lists it ready.
 BOOST_AUTO_TEST_CASE(a_member_drops_what_it_lost_once_the_new_owner_has_it_ready) {
   FakeLoki loki({});
   lle::test::TempDir state;
   const std::string top = saved_alone(loki, state);
   const std::string peer = "127.0.0.1:" + std::to_string(lle::test::free_port());
-  Exporter member(loki, "", 3, "",
-                  top + "fleet: {members: 2, member: 0, handoff_grace: 1h, peer_url: 'http://" +
-                      peer + "', peer_check_interval: 1s}\n",
-                  "6s");
+  const std::string fleet = "fleet: {members: 2, member: 0, handoff_grace: 1h, peer_url: 'http://";
+  const std::string wrong = fleet + "127.0.0.1:1', peer_check_interval: 1s}\n";
+  Exporter member(loki, "", 3, "", top + wrong, "6s");
   BOOST_TEST_REQUIRE(
       lle::test::wait_until(
           [&] { return member.log().find("cannot learn from a fleet peer") != std::string::npos; },
@@ -573,6 +573,11 @@ BOOST_AUTO_TEST_CASE(a_member_drops_what_it_lost_once_the_new_owner_has_it_ready
   // asks while member 1 is still fetching.
   Exporter owner(loki, "", 3, "    backfill: 1h\n    limit: 10\n    backfill_pages_per_second: 4\n",
                  "fleet: {members: 2, member: 1}\n", "6s", peer);
+  const auto yaml = member.dir.path() / "exporter.yaml";
+  std::string config = lle::test::read_file(yaml);
+  config.replace(config.find(wrong), wrong.size(), fleet + peer + "', peer_check_interval: 1s}\n");
+  std::ofstream(yaml) << config;
+  member.process->signal(SIGHUP);
   BOOST_TEST_REQUIRE(lle::test::wait_until(
                          [&] {
                            s = member.scrape();
