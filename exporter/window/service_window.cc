@@ -83,9 +83,10 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
     // lines a minute did within half an hour).
     Minute fresh;
     fresh.index = minute;
-    if (!minutes_.empty() && minutes_.back().sketch.count() > kBusyMinute) {  // so dense
-      fresh.dense = true;
-      fresh.sketch = sketch::LatencySketch::with_room_of(minutes_.back().sketch);
+    const Minute* last = minutes_.empty() ? nullptr : &minutes_.back();
+    if (last && last->sketch && last->sketch->count() > kBusyMinute) {
+      fresh.sketch = std::make_unique<sketch::LatencySketch>(
+          sketch::LatencySketch::with_room_of(*last->sketch));
     }
     it = minutes_.insert(it, std::move(fresh));
   } else if (it->final)
@@ -118,16 +119,16 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
 }
 
 void ServiceWindow::Minute::add(double seconds) {
-  if (!dense) {
+  if (!sketch) {
     if (!few.full()) {
       few.add(seconds);
       return;
     }
-    sketch.merge(few);
+    sketch = std::make_unique<sketch::LatencySketch>();
+    sketch->merge(few);
     few = {};
-    dense = true;
   }
-  sketch.add(seconds);
+  sketch->add(seconds);
 }
 
 void ServiceWindow::advance(std::int64_t now_ns) {
@@ -520,7 +521,8 @@ std::size_t ServiceWindow::memory_bytes() const {
   using core::heap_bytes;
   std::size_t bytes = sizeof(*this) + heap_bytes(trend_.capacity() * sizeof(std::int16_t)) +
                       heap_bytes(minutes_.capacity() * sizeof(Minute));
-  for (const auto& m : minutes_) bytes += m.sketch.memory_bytes();
+  for (const auto& m : minutes_)
+    if (m.sketch) bytes += heap_bytes(sizeof(sketch::LatencySketch)) + m.sketch->memory_bytes();
   for (const auto* d : {&fives_, &hours_}) {
     bytes += heap_bytes(d->capacity() * sizeof(Archived));
     for (const auto& a : *d) bytes += a.sketch.memory_bytes();
@@ -577,8 +579,8 @@ void ServiceWindow::save(core::Writer& w) const {
   for (const auto& m : minutes_) {
     w.i64(m.index);
     w.u64(m.final ? 1 : 0);
-    if (m.dense) {
-      put_sketch(w, m.sketch);
+    if (m.sketch) {
+      put_sketch(w, *m.sketch);
     } else {
       sketch::LatencySketch s;
       s.merge(m.few);
@@ -663,10 +665,10 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
     Minute m;
     m.index = r.i64();
     m.final = r.u64() != 0;
-    m.dense = true;
+    m.sketch = std::make_unique<sketch::LatencySketch>();
     if (!index_ok(m.index, kNanosPerMinute, false)) return false;
     if (!x.minutes_.empty() && m.index <= x.minutes_.back().index) return false;
-    if (!get_sketch(r, encoding, &m.sketch)) return false;
+    if (!get_sketch(r, encoding, m.sketch.get())) return false;
     x.minutes_.push_back(std::move(m));
   }
   x.five_acc_bucket_ = r.i64();

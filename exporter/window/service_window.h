@@ -227,7 +227,7 @@ class ServiceWindow {
     if (!minutes_.empty()) __builtin_prefetch(&minutes_.back());
   }
   void prefetch_bucket(double seconds) const {
-    if (!minutes_.empty() && minutes_.back().dense) minutes_.back().sketch.prefetch(seconds);
+    if (!minutes_.empty() && minutes_.back().sketch) minutes_.back().sketch->prefetch(seconds);
   }
   // Finalises slices and expires old data up to now (never moves backwards).
   void advance(std::int64_t now_ns);
@@ -288,21 +288,23 @@ class ServiceWindow {
  private:
   // A minute's lines: a quiet minute's in `few`, inside the slice itself; once they
   // outgrow it, and from the start for a minute that follows a busy one, in `sketch`.
+  // The sketch is a heap block of its own, so that a slice is one cache line (issue
+  // 15: a quiet service holds ten of them, and each line reads the newest).
   struct Minute {
     std::int64_t index = 0;
     bool final = false;
-    bool dense = false;  // the lines are in sketch, not in few
     sketch::SmallSketch few;
-    sketch::LatencySketch sketch;
+    std::unique_ptr<sketch::LatencySketch> sketch;  // set: the lines are there, not in few
 
     void add(double seconds);
     void merge_into(sketch::LatencySketch& into) const {
-      if (dense)
-        into.merge(sketch);
+      if (sketch)
+        into.merge(*sketch);
       else
         into.merge(few);
     }
   };
+  static_assert(sizeof(Minute) == 64);
   struct Archived {
     std::int64_t index;
     sketch::CompactSketch sketch;
