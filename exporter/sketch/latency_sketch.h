@@ -78,6 +78,7 @@ class SmallSketch {
   static constexpr int kCapacity = 12;
   bool full() const { return size_ == kCapacity; }
   std::uint64_t count() const { return size_; }
+  double sum() const { return sum_; }
   // Precondition: !full().
   void add(double seconds) {
     Clamp clamp;
@@ -149,6 +150,10 @@ class LatencySketch {
 
   std::uint64_t count() const { return count_; }
   double sum() const { return sum_; }
+  // Replaces the sum by one its caller added up in another order: a float sum
+  // depends on the order of addition, the counts do not (a window's hour takes its
+  // buckets from 5-minute roll-ups and its sum from its minutes, in their order).
+  void set_sum(double sum) { sum_ = sum; }
   bool empty() const { return count_ == 0; }
   std::uint64_t clamped_low() const { return clamped_low_; }
   std::uint64_t clamped_high() const { return clamped_high_; }

@@ -264,7 +264,7 @@ void ServiceWindow::finalize(Minute& m) {
     hour_acc_hour_ = hour;
   }
   m.merge_into(five_acc_);
-  m.merge_into(hour_acc_);
+  hour_sum_ += m.sum();
   m.final = true;
 }
 
@@ -278,6 +278,7 @@ void ServiceWindow::complete_five() {
     room_for_one(fives_, kHourBuckets + 1);
     fives_.push_back({five_acc_bucket_, sketch::CompactSketch(five_acc_)});
     fives_sum_.merge(five_acc_);
+    hour_acc_.merge(five_acc_);  // the bucket's hour, which completes after it
     if (completed_.size() == kHourBuckets) completed_.erase(completed_.begin());
     completed_.push_back({five_acc_bucket_, std::exchange(five_acc_, {})});
   }
@@ -286,6 +287,7 @@ void ServiceWindow::complete_five() {
 
 void ServiceWindow::complete_hour() {
   if (hour_acc_hour_ != kNone && !hour_acc_.empty()) {
+    hour_acc_.set_sum(hour_sum_);
     room_for_one(hours_, kKeptHours + 1);
     hours_.push_back({hour_acc_hour_, sketch::CompactSketch(hour_acc_)});
     hours_sum_.merge(hour_acc_);
@@ -297,6 +299,7 @@ void ServiceWindow::complete_hour() {
     }
     hour_acc_.clear();
   }
+  hour_sum_ = 0;
   hour_acc_hour_ = kNone;
 }
 
@@ -410,7 +413,10 @@ void ServiceWindow::merge_windows_into(WindowSketches& into, bool with_hours) co
     if (!m.final && floor_div(m.index, kMinutesPerFive) >= first_five) m.merge_into(into.last_1h);
   }
   if (with_hours) into.baseline.merge(hours_sum_);
+  const double sum = into.baseline.sum() + hour_sum_;  // the open hour's, see hour_acc_
   into.baseline.merge(hour_acc_);
+  into.baseline.merge(five_acc_);
+  into.baseline.set_sum(sum);
 }
 
 TrendSeries ServiceWindow::trend_series() const {
@@ -589,8 +595,13 @@ void ServiceWindow::save(core::Writer& w) const {
   }
   w.i64(five_acc_bucket_);
   put_sketch(w, five_acc_);
+  // The open hour as it was always saved: every final minute of it, the open
+  // 5-minute bucket's included.
   w.i64(hour_acc_hour_);
-  put_sketch(w, hour_acc_);
+  sketch::LatencySketch hour = hour_acc_;
+  hour.merge(five_acc_);
+  hour.set_sum(hour_sum_);
+  put_sketch(w, hour);
   for (const auto* archive : {&fives_, &hours_}) {
     w.u64(archive->size());
     for (const auto& a : *archive) {
@@ -677,6 +688,9 @@ bool ServiceWindow::load(core::Reader& r, sketch::LatencySketch::Encoding encodi
   x.hour_acc_hour_ = r.i64();
   if (!index_ok(x.hour_acc_hour_, kHourNs, true)) return false;
   if (!get_sketch(r, encoding, &x.hour_acc_)) return false;
+  // The open bucket's minutes are in the saved hour too (exact: counts are integers).
+  x.hour_sum_ = x.hour_acc_.sum();
+  if (!x.hour_acc_.subtract(x.five_acc_)) return false;
   for (auto* archive : {&x.fives_, &x.hours_}) {
     const std::int64_t period = archive == &x.fives_ ? kFiveMinutesNs : kHourNs;
     for (std::uint64_t n = r.count(), i = 0; i < n && r.ok(); ++i) {

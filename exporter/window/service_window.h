@@ -303,6 +303,7 @@ class ServiceWindow {
       else
         into.merge(few);
     }
+    double sum() const { return sketch ? sketch->sum() : few.sum(); }
   };
   static_assert(sizeof(Minute) == 64);
   struct Archived {
@@ -349,7 +350,13 @@ class ServiceWindow {
 
   sketch::LatencySketch five_acc_;
   std::int64_t five_acc_bucket_ = kNone;
+  // The open hour's final minutes: their buckets are those of its completed 5-minute
+  // buckets (hour_acc_, each merged in as it completes: one merge a minute, not two)
+  // and of five_acc_; their sum is hour_sum_, added up minute by minute as it always
+  // was, so that sums stay bit for bit those of earlier versions and their snapshots.
+  // hour_acc_'s own sum is not used.
   sketch::LatencySketch hour_acc_;
+  double hour_sum_ = 0;
   std::int64_t hour_acc_hour_ = kNone;
   std::vector<Archived> fives_;  // completed 5-minute buckets of the last hour
   sketch::LatencySketch fives_sum_;

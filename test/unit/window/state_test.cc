@@ -291,16 +291,23 @@ struct Crafted {
   std::int64_t horizon = kT0 / kMin - 5, minute = kT0 / kMin, five = kT0 / (5 * kMin),
                hour = kT0 / (60 * kMin), archived_five = kT0 / (5 * kMin) - 1,
                trend_latest = kT0 / (5 * kMin), trend_value = 10;
+  std::vector<double> five_lines, hour_lines;  // the open 5-minute bucket's, the hour's
+  static std::string encoded(const std::vector<double>& lines) {
+    lle::sketch::LatencySketch s;
+    for (const double v : lines) s.add(v);
+    std::string out;
+    s.encode(out);
+    return out;
+  }
   std::string bytes() const {
-    std::string empty;
-    lle::sketch::LatencySketch().encode(empty);
+    const std::string empty = encoded({});
     Writer w;
     w.i64(kT0);
     w.i64(horizon);
     w.u64(1);
     w.i64(minute), w.u64(0), w.str(empty);
-    w.i64(five), w.str(empty);
-    w.i64(hour), w.str(empty);
+    w.i64(five), w.str(encoded(five_lines));
+    w.i64(hour), w.str(encoded(hour_lines));
     lle::sketch::LatencySketch one;
     one.add(0.1);
     const lle::sketch::CompactSketch compact(one);
@@ -350,6 +357,23 @@ BOOST_AUTO_TEST_CASE(crafted_indices_in_a_valid_snapshot_are_refused) {
   BOOST_TEST(!with([&](Crafted& c) { c.five = huge; }));
   BOOST_TEST(!with([&](Crafted& c) { c.hour = tiny; }));
   BOOST_TEST(!with([&](Crafted& c) { c.archived_five = huge; }));
+}
+
+// A snapshot's open hour holds every final minute of it, those of the open 5-minute
+// bucket included (the window keeps the two apart, exactly, by subtracting the
+// bucket): an hour that lacks lines its open bucket holds is inconsistent, refused.
+BOOST_AUTO_TEST_CASE(an_open_bucket_with_lines_its_hour_lacks_is_refused) {
+  auto with = [](std::vector<double> five, std::vector<double> hour) {
+    Crafted c;
+    c.five_lines = std::move(five);
+    c.hour_lines = std::move(hour);
+    return c.loads();
+  };
+  BOOST_TEST(with({0.1, 0.2}, {0.1, 0.2, 0.3}));
+  BOOST_TEST(with({0.1}, {0.1}));
+  BOOST_TEST(!with({0.1}, {}));
+  BOOST_TEST(!with({0.1, 0.1}, {0.1, 0.3}));
+  BOOST_TEST(!with({5.0}, {0.1}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
