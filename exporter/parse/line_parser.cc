@@ -55,8 +55,9 @@ LineParser::LineParser(Rules rules) : rules_(std::move(rules)) {
       keys_.push_back(field);
       it = keys_.end() - 1;
     }
-    latency_key_of_service_.push_back(static_cast<int>(it - keys_.begin()));
-    unit_of_service_.push_back(core::seconds_per(s.latency_unit.value_or(rules_.latency_unit)));
+    latency_of_service_.push_back(
+        {static_cast<std::size_t>(it - keys_.begin()),
+         core::seconds_per(s.latency_unit.value_or(rules_.latency_unit))});
     if (!s.labels.empty()) {
       by_label_[s.labels.front().first][s.labels.front().second].push_back(static_cast<int>(i));
     }
@@ -147,13 +148,14 @@ ParsedLine LineParser::parse(const core::Entry& entry, FieldScratch& scratch) co
     return out;
   }
 
-  const auto& latency = fields[static_cast<std::size_t>(latency_key_of_service_[svc])];
+  const LatencyField& field = latency_of_service_[svc];
+  const auto& latency = fields[field.key];
   if (latency.kind == FieldValue::Kind::kAbsent || latency.kind == FieldValue::Kind::kNull ||
       (latency.kind == FieldValue::Kind::kString && latency.text.empty())) {
     out.reject = core::RejectReason::kMissingLatency;
     return out;
   }
-  const auto seconds = latency_seconds(latency, unit_of_service_[svc]);
+  const auto seconds = latency_seconds(latency, field.seconds_per_unit);
   if (!seconds) {
     out.reject = core::RejectReason::kInvalidLatency;
     return out;

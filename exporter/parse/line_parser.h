@@ -84,9 +84,14 @@ class LineParser {
   Map<int> by_field_;
   // Keys extracted from every line: service, status, schema, then latency fields.
   std::vector<std::string_view> keys_;
-  std::vector<int> latency_key_of_service_;  // index into keys_
-  std::size_t trace_key_ = 0;                // index into keys_; 0 = none
-  std::vector<double> unit_of_service_;      // seconds per unit
+  std::size_t trace_key_ = 0;  // index into keys_; 0 = none
+  // Each service's latency field and unit, together: with 10,000 services a line's
+  // look-up is a cache miss, one rather than two.
+  struct LatencyField {
+    std::size_t key;  // index into keys_
+    double seconds_per_unit;
+  };
+  std::vector<LatencyField> latency_of_service_;
 };
 
 // A latency token (number in the configured unit, or a duration string) in
