@@ -54,7 +54,12 @@ WindowStats stats_of(const sketch::LatencySketch& s) {
   return w;
 }
 
-ServiceWindow::ServiceWindow(const Options& options, std::string_view id) : options_(options) {
+ServiceWindow::ServiceWindow(const Options& options, std::string_view id)
+    : hold_ns_(options.hold_ns),
+      max_future_skew_ns_(options.max_future_skew_ns),
+      thresholds_(options.slow.get()),
+      options_(options) {
+  static_assert(offsetof(ServiceWindow, last_event_) + sizeof(last_event_) == kHotBytes);
   if (!options_.budgets) return;
   const auto it = options_.budgets->find(id);
   if (it == options_.budgets->end()) return;
@@ -68,8 +73,8 @@ ServiceWindow::ServiceWindow(const Options& options, std::string_view id) : opti
 std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double seconds, int status,
                                                      std::int64_t now_ns) {
   advance(now_ns);
-  if (ts_ns < core::saturating_add(now_ns_, -options_.hold_ns)) return core::RejectReason::kTooLate;
-  if (ts_ns > core::saturating_add(now_ns_, options_.max_future_skew_ns))
+  if (ts_ns < core::saturating_add(now_ns_, -hold_ns_)) return core::RejectReason::kTooLate;
+  if (ts_ns > core::saturating_add(now_ns_, max_future_skew_ns_))
     return core::RejectReason::kTooFarInFuture;
 
   const std::int64_t minute = floor_div(ts_ns, kNanosPerMinute);
@@ -96,7 +101,7 @@ std::optional<core::RejectReason> ServiceWindow::add(std::int64_t ts_ns, double 
   ++accepted_;
   latency_total_ += seconds;
   ++by_status_[static_cast<std::size_t>(status >= 100 && status <= 599 ? status / 100 : 0)];
-  const auto& slow = options_.slow->seconds;
+  const auto& slow = thresholds_->seconds;
   std::size_t above = 0;  // how many of the thresholds (ascending) the line is above
   for (std::size_t i = 0; i < slow.size(); ++i) {
     const bool is_slow = seconds > slow[i];
@@ -134,8 +139,7 @@ void ServiceWindow::Minute::add(double seconds) {
 void ServiceWindow::advance(std::int64_t now_ns) {
   if (now_ns <= now_ns_) return;
   now_ns_ = now_ns;
-  const std::int64_t horizon =
-      floor_div(core::saturating_add(now_ns, -options_.hold_ns), kNanosPerMinute);
+  const std::int64_t horizon = floor_div(core::saturating_add(now_ns, -hold_ns_), kNanosPerMinute);
   const std::int64_t now_minute = floor_div(now_ns, kNanosPerMinute);
   // Within one minute and one horizon nothing below can change: most lines stop
   // here, having touched only this object's first cache lines (issue 15: with

@@ -61,7 +61,7 @@ class Store {
   // then the bucket of `seconds` in it (see Pipeline::hold_entry).
   void prefetch_window(std::size_t service) const {
     const auto* w = reinterpret_cast<const char*>(&windows_[service]);
-    for (std::size_t at = 0; at <= ServiceWindow::kHotBytes; at += 64) __builtin_prefetch(w + at);
+    for (std::size_t at = 0; at < ServiceWindow::kHotBytes; at += 64) __builtin_prefetch(w + at);
   }
   void prefetch_minute(std::size_t service) const { windows_[service].prefetch_minute(); }
   void prefetch_bucket(std::size_t service, double seconds) const {
